@@ -1,0 +1,55 @@
+/**
+ * One problem found while validating options.
+ *
+ * `path` names the option (`origin[2]`, `allowedHosts[0]`, `methods`), `code` is a stable
+ * machine-readable code, and `message` says what is wrong and how to fix it.
+ */
+export interface CorsConfigIssue {
+  readonly path: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+/**
+ * Thrown at construction when options are invalid. It lists every problem at once, so a
+ * configuration can be fixed in one pass instead of one error per restart.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   createCorsPolicy({ origin: 'https://app.example.com/' + 'path' });
+ * } catch (err) {
+ *   if (err instanceof CorsConfigError) for (const i of err.issues) console.error(i.path, i.message);
+ * }
+ * ```
+ */
+export class CorsConfigError extends Error {
+  /** Every problem found, in option order. Never empty. */
+  readonly issues: readonly CorsConfigIssue[];
+
+  constructor(issues: readonly CorsConfigIssue[]) {
+    const lines = issues.map((issue) => `  - ${issue.path}: ${issue.message} [${issue.code}]`);
+    super(
+      `cors-safety: invalid configuration (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
+    );
+    this.name = 'CorsConfigError';
+    this.issues = Object.freeze(issues.slice());
+  }
+}
+
+/** Collects configuration issues while options are validated, then throws them all at once. */
+export class IssueCollector {
+  readonly #issues: CorsConfigIssue[] = [];
+
+  add(path: string, code: string, message: string): void {
+    this.#issues.push({ path, code, message });
+  }
+
+  get count(): number {
+    return this.#issues.length;
+  }
+
+  throwIfAny(): void {
+    if (this.#issues.length > 0) throw new CorsConfigError(this.#issues);
+  }
+}

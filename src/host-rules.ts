@@ -1,0 +1,62 @@
+/**
+ * Lookup tables for host-based rules: exact hosts with a port choice, and "this domain's
+ * subdomains". Lookups cost one map probe per DNS label of the request's host, whatever the
+ * number of rules (no scan over the allow-list).
+ */
+import type { OriginScheme, ParsedOrigin, PortChoice } from './origin-syntax.js';
+
+/** Port -> the rule text that allowed it; the key `'*'` stands for any port. */
+type PortTable = Map<number | '*', string>;
+
+function addPort(table: Map<string, PortTable>, key: string, port: PortChoice, rule: string): void {
+  let ports = table.get(key);
+  if (ports === undefined) {
+    ports = new Map();
+    table.set(key, ports);
+  }
+  if (!ports.has(port)) ports.set(port, rule);
+}
+
+function lookupPort(ports: PortTable | undefined, port: number): string | undefined {
+  if (ports === undefined) return undefined;
+  return ports.get(port) ?? ports.get('*');
+}
+
+/** A compiled set of host rules, immutable once compilation is done. */
+export class HostRules {
+  /** Key: `scheme://host`. */
+  readonly #hosts = new Map<string, PortTable>();
+  /** Key: `scheme://suffix`; matches hosts with at least one more label in front. */
+  readonly #subdomains = new Map<string, PortTable>();
+
+  /** True when no rule was added. */
+  get empty(): boolean {
+    return this.#hosts.size === 0 && this.#subdomains.size === 0;
+  }
+
+  /** Allows `host` itself on `port`; `rule` is the configuration text reported on a match. */
+  addHost(scheme: OriginScheme, host: string, port: PortChoice, rule: string): void {
+    addPort(this.#hosts, `${scheme}://${host}`, port, rule);
+  }
+
+  /** Allows every host one or more whole labels below `suffix` (never `suffix` itself). */
+  addSubdomains(scheme: OriginScheme, suffix: string, port: PortChoice, rule: string): void {
+    addPort(this.#subdomains, `${scheme}://${suffix}`, port, rule);
+  }
+
+  /** Returns the rule that allows `origin`, or `undefined`. */
+  match(origin: ParsedOrigin): string | undefined {
+    const prefix = origin.scheme === 'https' ? 'https://' : 'http://';
+    const { host, port } = origin;
+    const exact = lookupPort(this.#hosts.get(prefix + host), port);
+    if (exact !== undefined || this.#subdomains.size === 0 || host.startsWith('[')) return exact;
+    // Walk the labels: for a.b.example.com try b.example.com, then example.com, then com.
+    let dot = host.indexOf('.');
+    while (dot >= 0 && dot < host.length - 1) {
+      const rule = lookupPort(this.#subdomains.get(prefix + host.slice(dot + 1)), port);
+      if (rule !== undefined) return rule;
+      dot = host.indexOf('.', dot + 1);
+    }
+    return undefined;
+  }
+}

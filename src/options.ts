@@ -1,0 +1,149 @@
+/**
+ * The options accepted by every cors-safety factory, and their validation. Option names follow
+ * the `cors` package where one exists, so migrating is a one-line change.
+ */
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * Decides an origin dynamically. Return `true` to allow. May be async; a throw, a rejection,
+ * anything but `true`, or no answer within `originCheckTimeout` denies the origin.
+ *
+ * Functions declared with two parameters may also use the `cors` package's callback form,
+ * `(origin, callback) => callback(null, true)`: the second argument is then both the request
+ * and a callable callback.
+ */
+export type OriginFunction = (origin: string, req: IncomingMessage) => boolean | Promise<boolean>;
+
+/** The `cors` package's callback form of an origin function. */
+export type CorsCallbackOriginFunction = (
+  origin: string,
+  callback: (err: Error | null, allow?: boolean | string | RegExp | ReadonlyArray<string | RegExp>) => void,
+) => void;
+
+/** What `origin` accepts. */
+export type OriginOption =
+  | boolean
+  | string
+  | RegExp
+  | ReadonlyArray<string | RegExp>
+  | OriginFunction
+  | CorsCallbackOriginFunction;
+
+/**
+ * Options for {@link createCorsPolicy}, {@link corsSafety}, {@link corsErrorHandler} and
+ * {@link upgradeGuard}. All are optional; with no `origin` and no `allowedHosts` the policy is
+ * read from the environment (see the README, "Defaults").
+ */
+export interface CorsSafetyOptions {
+  /**
+   * Allowed origins: an exact origin (`https://app.example.com`), a pattern
+   * (`https://*.example.com`, `http://localhost:*`), an anchored RegExp, a function, an array of
+   * strings and RegExps, `'*'` (public, no credentials) or `false` (no cross-origin access).
+   * `true` allows any origin by reflecting it, without credentials.
+   */
+  origin?: OriginOption | undefined;
+  /**
+   * Hosts this server answers to, as in Django's ALLOWED_HOSTS: `example.com`, `.example.com`
+   * (domain and subdomains), `host:8443`, `localhost:*`. An origin that matches no origin rule is
+   * allowed when its host is listed here (https only, except loopback hosts).
+   */
+  allowedHosts?: string | readonly string[] | undefined;
+  /** Send `Access-Control-Allow-Credentials: true` to allowed origins. Default `false`. */
+  credentials?: boolean | undefined;
+  /** Methods allowed by preflight. Default `GET,HEAD,PUT,PATCH,POST,DELETE`. */
+  methods?: string | readonly string[] | undefined;
+  /**
+   * Request headers allowed by preflight, or `'*'` for any well-formed header name.
+   * Default: `Accept, Accept-Language, Authorization, Content-Language, Content-Type, X-Requested-With`.
+   */
+  allowedHeaders?: string | readonly string[] | undefined;
+  /** Response headers the page's script may read (`Access-Control-Expose-Headers`). */
+  exposedHeaders?: string | readonly string[] | undefined;
+  /** Seconds a browser may cache a preflight answer (`Access-Control-Max-Age`). Default 600. */
+  maxAge?: number | undefined;
+  /** Pass successful preflights on to the next handler instead of answering them. Default `false`. */
+  preflightContinue?: boolean | undefined;
+  /** Status of a successful preflight answer, 200-299. Default 204. */
+  optionsSuccessStatus?: number | undefined;
+  /** Allow the opaque origin `null` (sandboxed iframes, `file:`). Refused with credentials. */
+  allowNullOrigin?: boolean | undefined;
+  /** Milliseconds an origin function may take before the origin is denied. Default 2000. */
+  originCheckTimeout?: number | undefined;
+  /**
+   * Add a `Cors-Safety-Reason` response header naming the reason code of every denial.
+   * Default: on unless `NODE_ENV` is `production`.
+   */
+  exposeReason?: boolean | undefined;
+  /**
+   * Allow `origin: true` or `'*'` together with `credentials: true` by reflecting any origin.
+   * Any website can then make credentialed requests as your users: only for closed networks.
+   */
+  dangerouslyAllowAnyOriginWithCredentials?: boolean | undefined;
+  /** Environment to read defaults from instead of `process.env` (useful in tests and tools). */
+  env?: Readonly<Record<string, string | undefined>> | undefined;
+}
+
+/** Every option name, for unknown-key detection. */
+export const OPTION_NAMES: readonly (keyof CorsSafetyOptions)[] = Object.freeze([
+  'origin',
+  'allowedHosts',
+  'credentials',
+  'methods',
+  'allowedHeaders',
+  'exposedHeaders',
+  'maxAge',
+  'preflightContinue',
+  'optionsSuccessStatus',
+  'allowNullOrigin',
+  'originCheckTimeout',
+  'exposeReason',
+  'dangerouslyAllowAnyOriginWithCredentials',
+  'env',
+]);
+
+/** Common spellings from other libraries, mapped to the option to use instead. */
+export const OPTION_ALIASES: Readonly<Record<string, string>> = Object.freeze({
+  origins: 'origin',
+  allowedOrigins: 'origin',
+  allowOrigin: 'origin',
+  allowOrigins: 'origin',
+  allowedMethods: 'methods',
+  allowMethods: 'methods',
+  allowHeaders: 'allowedHeaders',
+  exposeHeaders: 'exposedHeaders',
+  allowCredentials: 'credentials',
+  hosts: 'allowedHosts',
+  maxAgeSeconds: 'maxAge',
+});
+
+/** Edit distance between two short strings (case-insensitive), for did-you-mean hints. */
+export function editDistance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let previous = Array.from({ length: y.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= x.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= y.length; j++) {
+      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = current;
+  }
+  return previous[y.length] ?? 0;
+}
+
+/** The closest known option name to `key`, if any is close enough to be a likely typo. */
+export function suggestOptionName(key: string): string | undefined {
+  const alias = OPTION_ALIASES[key];
+  if (alias !== undefined) return alias;
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const name of OPTION_NAMES) {
+    const distance = editDistance(key, name);
+    if (distance < bestDistance) {
+      best = name;
+      bestDistance = distance;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(key.length / 4)) ? best : undefined;
+}

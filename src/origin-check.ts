@@ -1,0 +1,172 @@
+/**
+ * The origin decision: `(Origin header value, request) -> verdict`. Synchronous unless the
+ * policy has an origin function that answers asynchronously. Never throws, never hangs.
+ */
+import type { IncomingMessage } from 'node:http';
+import { logOrigin, quoteForLog } from './log.js';
+import { MAX_ORIGIN_LENGTH, parseSerializedOrigin, type ParsedOrigin } from './origin-syntax.js';
+import type { CompiledPolicy } from './policy.js';
+import { DENIED, type OriginDenyReason, type OriginVerdict } from './reasons.js';
+
+type CallbackValue = boolean | string | RegExp | ReadonlyArray<string | RegExp> | undefined;
+
+function allow(reason: Extract<OriginVerdict, { allowed: true }>['reason'], origin: string, rule: string): OriginVerdict {
+  return { allowed: true, reason, origin, rule };
+}
+
+function deny(reason: OriginDenyReason, origin: string, detail?: string): OriginVerdict {
+  return detail === undefined ? { allowed: false, reason, origin } : { allowed: false, reason, origin, detail };
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 200);
+  return `non-error value ${quoteForLog(err, 60)}`;
+}
+
+/** Interprets a `cors`-style callback value for this origin. */
+function callbackAllows(value: CallbackValue, origin: string): boolean {
+  if (value === true) return true;
+  if (typeof value === 'string') return value === origin;
+  if (value instanceof RegExp) {
+    value.lastIndex = 0;
+    return value.test(origin);
+  }
+  if (Array.isArray(value)) return (value as ReadonlyArray<string | RegExp>).some((item) => callbackAllows(item, origin));
+  return false;
+}
+
+/**
+ * The second argument for a two-parameter origin function: the request, which can also be
+ * called as a `cors`-style `callback(err, allow)`. Property reads and writes go to the request.
+ */
+function requestAndCallback(req: IncomingMessage | undefined, callback: (err: unknown, value?: CallbackValue) => void): unknown {
+  if (req === undefined) return callback;
+  return new Proxy(callback, {
+    get: (_target, key) => Reflect.get(req, key, req) as unknown,
+    set: (_target, key, value) => Reflect.set(req, key, value, req),
+    has: (_target, key) => Reflect.has(req, key),
+    getPrototypeOf: () => Reflect.getPrototypeOf(req),
+  });
+}
+
+/** Calls the user's origin function under a timeout; every failure becomes a denial. */
+function runOriginFunction(policy: CompiledPolicy, fn: NonNullable<CompiledPolicy['originFunction']>, origin: string, req: IncomingMessage | undefined): OriginVerdict | Promise<OriginVerdict> {
+  const rule = `function ${fn.name || '(anonymous)'}`;
+  const fromBoolean = (value: unknown): OriginVerdict => {
+    if (value === true) return allow('allowed-function', origin, rule);
+    if (value === false) return deny('origin-not-allowed', origin);
+    return deny('origin-check-failed', origin, `origin function returned ${quoteForLog(value, 40)}; return true or false`);
+  };
+  let settledSync: OriginVerdict | undefined;
+  let resolveLater: ((verdict: OriginVerdict) => void) | undefined;
+  const settle = (verdict: OriginVerdict): void => {
+    if (resolveLater !== undefined) resolveLater(verdict);
+    else settledSync ??= verdict;
+  };
+  let answered = false;
+  const callback = (err: unknown, value?: CallbackValue): void => {
+    if (answered) return;
+    answered = true;
+    settle(err ? deny('origin-check-failed', origin, describeError(err)) : callbackAllows(value, origin) ? allow('allowed-function', origin, rule) : deny('origin-not-allowed', origin));
+  };
+  let result: unknown;
+  try {
+    result = fn.length >= 2
+      ? (fn as (origin: string, arg: unknown) => unknown)(origin, requestAndCallback(req, callback))
+      : (fn as (origin: string, req: IncomingMessage | undefined) => unknown)(origin, req);
+  } catch (err) {
+    return deny('origin-check-failed', origin, describeError(err));
+  }
+  if (typeof result === 'boolean') {
+    answered = true;
+    return fromBoolean(result);
+  }
+  const thenable = typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function';
+  if (thenable) {
+    Promise.resolve(result as PromiseLike<unknown>).then(
+      (value) => {
+        if (answered) return;
+        answered = true;
+        settle(fromBoolean(value));
+      },
+      (err: unknown) => {
+        if (answered) return;
+        answered = true;
+        settle(deny('origin-check-failed', origin, describeError(err)));
+      },
+    );
+  } else if (result !== undefined || fn.length < 2) {
+    answered = true;
+    return fromBoolean(result);
+  }
+  if (settledSync !== undefined) return settledSync;
+  return new Promise<OriginVerdict>((resolve) => {
+    const timer = setTimeout(() => {
+      if (answered) return;
+      answered = true;
+      resolve(deny('origin-check-timeout', origin, `no answer within ${policy.originCheckTimeout} ms`));
+    }, policy.originCheckTimeout);
+    resolveLater = (verdict) => {
+      clearTimeout(timer);
+      resolve(verdict);
+    };
+  });
+}
+
+/** The synchronous rules, in order: exact, patterns, RegExps, allowed hosts. */
+function matchSyncRules(policy: CompiledPolicy, value: string, parsed: ParsedOrigin): OriginVerdict | undefined {
+  const pattern = policy.originRules.match(parsed);
+  if (pattern !== undefined) return allow('allowed-pattern', value, pattern);
+  for (const { re, rule } of policy.regexps) {
+    if (re.test(value)) return allow('allowed-regexp', value, rule);
+  }
+  const host = policy.hostRules.match(parsed);
+  if (host !== undefined) return allow('allowed-host', value, host);
+  return undefined;
+}
+
+/**
+ * Decides one `Origin` header value. `value` is what Node put in `req.headers.origin`
+ * (duplicate headers arrive joined with ", ") or an array of raw values.
+ */
+export function decideOrigin(
+  policy: CompiledPolicy,
+  value: string | readonly string[] | undefined,
+  req?: IncomingMessage,
+): OriginVerdict | Promise<OriginVerdict> {
+  if (value === undefined) return DENIED.missing;
+  let origin: string;
+  if (typeof value === 'string') origin = value;
+  else if (value.length === 1 && typeof value[0] === 'string') origin = value[0];
+  else return value.length === 0 ? DENIED.missing : DENIED.multiple;
+  // Length first: nothing below runs on an over-long value (hashing included).
+  if (origin.length > MAX_ORIGIN_LENGTH) return DENIED.tooLong;
+  if (policy.exact.has(origin)) return allow('allowed-exact', origin, origin);
+  if (origin === 'null') return policy.allowNullOrigin && policy.mode !== 'disabled' ? allow('allowed-null', origin, 'allowNullOrigin') : DENIED.null;
+  // Fetch §3.2.5: a browser sends one serialized origin; a list means two Origin headers.
+  if (origin.includes(',')) return DENIED.multiple;
+  const parsed = parseSerializedOrigin(origin);
+  if (parsed === undefined) return DENIED.malformed;
+  switch (policy.mode) {
+    case 'disabled':
+      return DENIED.disabled;
+    case 'public':
+      return allow('allowed-any', origin, '*');
+    case 'reflect-any':
+      return allow('allowed-any', origin, 'any origin (reflected)');
+    case 'allow-list':
+      break;
+  }
+  const matched = matchSyncRules(policy, origin, parsed);
+  if (matched !== undefined) return matched;
+  if (policy.originFunction !== undefined) return runOriginFunction(policy, policy.originFunction, origin, req);
+  return deny('origin-not-allowed', origin);
+}
+
+/** Writes one debug line for a verdict; never logs raw malformed input unquoted. */
+export function logVerdict(verdict: OriginVerdict, raw: unknown, context: string): void {
+  if (!logOrigin.enabled) return;
+  if (verdict.allowed) logOrigin('%s: allowed %s (%s, rule %s)', context, verdict.origin, verdict.reason, verdict.rule);
+  else if (verdict.origin !== undefined) logOrigin('%s: denied %s (%s)%s', context, verdict.origin, verdict.reason, verdict.detail === undefined ? '' : `: ${verdict.detail}`);
+  else logOrigin('%s: denied %s (%s)', context, raw === undefined ? '(no Origin)' : quoteForLog(raw), verdict.reason);
+}

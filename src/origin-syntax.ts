@@ -1,0 +1,338 @@
+/**
+ * Origin syntax: the strict request-time check of a serialized origin, and the lenient,
+ * canonicalising parser for configuration entries. Pure functions, no I/O.
+ *
+ * A serialized origin is `scheme "://" host [ ":" port ]` (Fetch standard §3.2.5 "`Origin` header",
+ * HTML "serialization of an origin"): lowercase ASCII, no default port, no path.
+ */
+
+/** The schemes an allow-list entry may name. Origins of other schemes are opaque ("null"). */
+export type OriginScheme = 'http' | 'https';
+
+/** Default port per scheme (RFC 9110 §4.2.1, §4.2.2). */
+export const DEFAULT_PORTS: Readonly<Record<OriginScheme, number>> = Object.freeze({ http: 80, https: 443 });
+
+/**
+ * Longest Origin header value that is parsed at all. A DNS name is at most 253 octets
+ * (RFC 1035 §2.3.4); with scheme and port a real origin stays far below this cap.
+ */
+export const MAX_ORIGIN_LENGTH = 2048;
+
+/** Hosts that always mean this machine, written as they appear in a serialized origin. */
+export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** A well-formed serialized origin, split into its parts. */
+export interface ParsedOrigin {
+  readonly scheme: OriginScheme;
+  /** Lowercase host; IPv6 addresses keep their brackets (`[::1]`). */
+  readonly host: string;
+  /** Effective port: the scheme's default when the origin has none. */
+  readonly port: number;
+}
+
+const CODE_0 = 48;
+const CODE_9 = 57;
+const CODE_A_LOWER = 97;
+const CODE_F_LOWER = 102;
+const CODE_Z_LOWER = 122;
+const CODE_DOT = 46;
+const CODE_HYPHEN = 45;
+const CODE_UNDERSCORE = 95;
+const CODE_COLON = 58;
+
+function isDigit(code: number): boolean {
+  return code >= CODE_0 && code <= CODE_9;
+}
+
+function isDomainChar(code: number): boolean {
+  return (
+    (code >= CODE_A_LOWER && code <= CODE_Z_LOWER) ||
+    isDigit(code) ||
+    code === CODE_HYPHEN ||
+    code === CODE_DOT ||
+    code === CODE_UNDERSCORE
+  );
+}
+
+/** Parses a decimal port with no sign, no leading zero and no more than five digits. */
+function parsePortDigits(text: string): number | undefined {
+  if (text.length === 0 || text.length > 5 || text.charCodeAt(0) === CODE_0) return undefined;
+  let port = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (!isDigit(code)) return undefined;
+    port = port * 10 + (code - CODE_0);
+  }
+  return port <= 65535 ? port : undefined;
+}
+
+/**
+ * True when the last label "ends in a number" (WHATWG URL §3.5, IPv4 parser): the URL parser
+ * would read such a host as an IPv4 address, so it must already be in dotted-quad form.
+ */
+function endsInNumber(labels: readonly string[]): boolean {
+  let last = labels[labels.length - 1] ?? '';
+  if (last === '' && labels.length > 1) last = labels[labels.length - 2] ?? '';
+  if (last.length === 0) return false;
+  if (last.startsWith('0x')) return true;
+  for (let i = 0; i < last.length; i++) if (!isDigit(last.charCodeAt(i))) return false;
+  return true;
+}
+
+/** Canonical dotted-quad: four decimal parts 0-255 without leading zeros. */
+function isCanonicalIpv4(labels: readonly string[]): boolean {
+  if (labels.length !== 4) return false;
+  for (const label of labels) {
+    if (label.length === 0 || label.length > 3) return false;
+    if (label.length > 1 && label.charCodeAt(0) === CODE_0) return false;
+    let value = 0;
+    for (let i = 0; i < label.length; i++) {
+      const code = label.charCodeAt(i);
+      if (!isDigit(code)) return false;
+      value = value * 10 + (code - CODE_0);
+    }
+    if (value > 255) return false;
+  }
+  return true;
+}
+
+function isCanonicalDomain(host: string): boolean {
+  if (host.length === 0 || host.length > 254) return false;
+  for (let i = 0; i < host.length; i++) if (!isDomainChar(host.charCodeAt(i))) return false;
+  const labels = host.split('.');
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i] ?? '';
+    // Only the last label may be empty: that is a trailing dot, which browsers keep.
+    if (label.length === 0 && (i !== labels.length - 1 || i === 0)) return false;
+    if (label.length > 63) return false;
+  }
+  if (endsInNumber(labels)) return isCanonicalIpv4(labels);
+  return true;
+}
+
+function isCanonicalIpv6(bracketed: string): boolean {
+  const inner = bracketed.slice(1, -1);
+  if (inner.length < 2 || inner.length > 45) return false;
+  for (let i = 0; i < inner.length; i++) {
+    const code = inner.charCodeAt(i);
+    const ok = isDigit(code) || (code >= CODE_A_LOWER && code <= CODE_F_LOWER) || code === CODE_COLON || code === CODE_DOT;
+    if (!ok) return false;
+  }
+  // The character check above bounds the input; the URL parser then tells whether this is the
+  // canonical (RFC 5952) text a browser would have serialized.
+  try {
+    return new URL(`http://${bracketed}/`).hostname === bracketed;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Strictly parses an `Origin` header value that must already be a serialized origin.
+ * Anything a browser would not send (uppercase, default port, path, spaces, IPv4 shorthand,
+ * userinfo, percent-encoding) returns `undefined`: it is never canonicalised and then allowed.
+ */
+export function parseSerializedOrigin(value: string): ParsedOrigin | undefined {
+  if (value.length > MAX_ORIGIN_LENGTH) return undefined;
+  let scheme: OriginScheme;
+  let rest: string;
+  if (value.startsWith('https://')) {
+    scheme = 'https';
+    rest = value.slice(8);
+  } else if (value.startsWith('http://')) {
+    scheme = 'http';
+    rest = value.slice(7);
+  } else {
+    return undefined;
+  }
+  let host: string;
+  let portText: string | undefined;
+  if (rest.charCodeAt(0) === 91 /* [ */) {
+    const close = rest.indexOf(']');
+    if (close < 0) return undefined;
+    host = rest.slice(0, close + 1);
+    const after = rest.slice(close + 1);
+    if (after.length > 0) {
+      if (after.charCodeAt(0) !== CODE_COLON) return undefined;
+      portText = after.slice(1);
+    }
+    if (!isCanonicalIpv6(host)) return undefined;
+  } else {
+    const colon = rest.indexOf(':');
+    host = colon < 0 ? rest : rest.slice(0, colon);
+    if (colon >= 0) portText = rest.slice(colon + 1);
+    if (!isCanonicalDomain(host)) return undefined;
+  }
+  let port = DEFAULT_PORTS[scheme];
+  if (portText !== undefined) {
+    const parsed = parsePortDigits(portText);
+    // A serialized origin omits the default port (HTML "serialization of an origin").
+    if (parsed === undefined || parsed === port) return undefined;
+    port = parsed;
+  }
+  return { scheme, host, port };
+}
+
+/** Serializes origin parts the way a browser does: the default port is left out. */
+export function serializeOrigin(scheme: OriginScheme, host: string, port: number): string {
+  return port === DEFAULT_PORTS[scheme] ? `${scheme}://${host}` : `${scheme}://${host}:${port}`;
+}
+
+/** True for `localhost`, `127.0.0.1` and `[::1]`. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host);
+}
+
+/** Port part of a configuration entry: one port, or `*` for any port. */
+export type PortChoice = number | '*';
+
+/** A configuration origin entry after canonicalisation. */
+export type ConfigOrigin =
+  | { readonly kind: 'exact'; readonly origin: string; readonly scheme: OriginScheme; readonly host: string; readonly port: number }
+  | { readonly kind: 'host'; readonly scheme: OriginScheme; readonly host: string; readonly port: PortChoice }
+  | { readonly kind: 'subdomains'; readonly scheme: OriginScheme; readonly suffix: string; readonly port: PortChoice };
+
+/** Why a configuration entry was refused, with the fix in `message`. */
+export interface ConfigSyntaxProblem {
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Result of parsing one configuration entry. */
+export type ConfigParse<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: ConfigSyntaxProblem };
+
+function problem<T>(code: string, message: string): ConfigParse<T> {
+  return { ok: false, problem: { code, message } };
+}
+
+function hasControlOrSpace(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code <= 32 || code === 127) return true;
+  }
+  return false;
+}
+
+/**
+ * Canonicalises a host name with the WHATWG URL parser: lowercase, Unicode to punycode (UTS #46),
+ * IPv4 and IPv6 forms normalised. Returns `undefined` when the URL parser refuses it.
+ */
+export function canonicalHost(scheme: OriginScheme, host: string): string | undefined {
+  try {
+    return new URL(`${scheme}://${host}/`).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when a canonical host is an IPv4 or IPv6 address. */
+export function isIpAddress(host: string): boolean {
+  return host.startsWith('[') || endsInNumber(host.split('.'));
+}
+
+/** Splits `host[:port]` (IPv6 in brackets) into host text and port text. */
+export function splitHostPort(authority: string): { host: string; port: string | undefined } | undefined {
+  if (authority.startsWith('[')) {
+    const close = authority.indexOf(']');
+    if (close < 0) return undefined;
+    const after = authority.slice(close + 1);
+    if (after.length === 0) return { host: authority.slice(0, close + 1), port: undefined };
+    if (!after.startsWith(':')) return undefined;
+    return { host: authority.slice(0, close + 1), port: after.slice(1) };
+  }
+  const colon = authority.lastIndexOf(':');
+  if (colon < 0) return { host: authority, port: undefined };
+  return { host: authority.slice(0, colon), port: authority.slice(colon + 1) };
+}
+
+/** Parses the port text of a configuration entry: digits, `*`, or nothing (default port). */
+export function parseConfigPort(text: string | undefined, scheme: OriginScheme, allowAny: boolean): PortChoice | undefined {
+  if (text === undefined) return DEFAULT_PORTS[scheme];
+  if (text === '*') return allowAny ? '*' : undefined;
+  // Config is lenient about leading zeros ("08080" is still port 8080), strict about range.
+  if (text.length === 0 || text.length > 5) return undefined;
+  let port = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (!isDigit(code)) return undefined;
+    port = port * 10 + (code - CODE_0);
+  }
+  return port >= 1 && port <= 65535 ? port : undefined;
+}
+
+/**
+ * Parses one allow-list entry (`https://app.example.com`, `https://*.example.com`,
+ * `http://localhost:*`) into its canonical form, or explains why it is refused.
+ */
+export function parseConfigOrigin(entry: string, isPublicSuffix: (suffix: string) => boolean): ConfigParse<ConfigOrigin> {
+  const shown = JSON.stringify(entry);
+  if (entry.length === 0) return problem('origin-empty', 'is an empty string; write an origin such as "https://app.example.com"');
+  if (entry.length > MAX_ORIGIN_LENGTH) return problem('origin-too-long', `is longer than ${MAX_ORIGIN_LENGTH} characters; no real origin is`);
+  if (hasControlOrSpace(entry)) {
+    return problem('origin-whitespace', `${shown} contains spaces or control characters; write the origin alone, e.g. "${entry.trim()}"`);
+  }
+  if (entry.toLowerCase() === 'null') {
+    return problem('origin-null-entry', '"null" is not an origin rule; set allowNullOrigin: true to allow the opaque "null" origin');
+  }
+  if (entry === '*') {
+    return problem('origin-star-in-list', '"*" inside a list matches nothing; write origin: "*" on its own for a public API');
+  }
+  const sep = entry.indexOf('://');
+  if (sep < 0) {
+    return problem('origin-no-scheme', `${shown} has no scheme; write "https://${entry.replace(/\/+$/, '')}"`);
+  }
+  const schemeText = entry.slice(0, sep).toLowerCase();
+  if (schemeText === 'ws' || schemeText === 'wss') {
+    const page = schemeText === 'wss' ? 'https' : 'http';
+    return problem(
+      'origin-websocket-scheme',
+      `${shown} is a WebSocket URL; list the origin of the page that opens the socket, e.g. "${page}${entry.slice(schemeText.length)}"`,
+    );
+  }
+  if (schemeText !== 'http' && schemeText !== 'https') {
+    return problem('origin-unsupported-scheme', `${shown} uses scheme "${schemeText}"; only http and https origins can be listed (use an origin function for others)`);
+  }
+  const scheme: OriginScheme = schemeText;
+  let rest = entry.slice(sep + 3);
+  if (rest.includes('@')) return problem('origin-userinfo', `${shown} contains user information ("user@"); an origin has none, write "${scheme}://${rest.slice(rest.lastIndexOf('@') + 1)}"`);
+  if (rest.includes('#')) return problem('origin-fragment', `${shown} has a fragment ("#..."); an origin has none`);
+  if (rest.includes('?')) return problem('origin-query', `${shown} has a query ("?..."); an origin has none`);
+  const slash = rest.indexOf('/');
+  if (slash >= 0) {
+    const path = rest.slice(slash);
+    rest = rest.slice(0, slash);
+    if (path !== '/') return problem('origin-path', `${shown} has a path; write "${scheme}://${rest}"`);
+  }
+  if (rest.includes('\\') || rest.includes('%')) {
+    return problem('origin-invalid-host', `${shown} has "\\" or "%" in its host; write the host as plain text`);
+  }
+  const parts = splitHostPort(rest);
+  if (parts === undefined || parts.host.length === 0) return problem('origin-invalid-host', `${shown} has no valid host`);
+  const port = parseConfigPort(parts.port, scheme, true);
+  if (port === undefined) {
+    return problem('origin-invalid-port', `${shown} has an invalid port "${parts.port ?? ''}"; use 1-65535, or "*" for any port`);
+  }
+  let hostText = parts.host;
+  const wildcard = hostText.startsWith('*.');
+  if (wildcard) hostText = hostText.slice(2);
+  if (hostText.includes('*')) {
+    return problem('origin-wildcard-position', `${shown}: "*" is only supported as a whole leading label ("${scheme}://*.example.com") or as the port ("${scheme}://localhost:*")`);
+  }
+  const host = canonicalHost(scheme, hostText);
+  if (host === undefined || host.length === 0) return problem('origin-invalid-host', `${shown} has an invalid host "${hostText}"`);
+  if (host.endsWith('.')) {
+    return problem('origin-trailing-dot', `${shown} ends its host with a dot; write "${scheme}://${host.slice(0, -1)}" (a trailing-dot host is a different origin)`);
+  }
+  if (wildcard) {
+    if (isIpAddress(host)) return problem('origin-wildcard-ip', `${shown} puts a wildcard in front of an IP address; list the address itself`);
+    if (isPublicSuffix(host)) {
+      return problem(
+        'origin-wildcard-public-suffix',
+        `${shown} would allow every site under the public suffix "${host}"; use your own domain, e.g. "${scheme}://*.example.${host}"`,
+      );
+    }
+    return { ok: true, value: { kind: 'subdomains', scheme, suffix: host, port } };
+  }
+  if (port === '*') return { ok: true, value: { kind: 'host', scheme, host, port } };
+  return { ok: true, value: { kind: 'exact', origin: serializeOrigin(scheme, host, port), scheme, host, port } };
+}

@@ -1,0 +1,546 @@
+/**
+ * createCorsPolicy(): validates options once, compiles them into lookup structures and returns
+ * an immutable policy shared by the middleware, the error handler, the upgrade guard and the
+ * origin validator.
+ */
+import { IssueCollector } from './errors.js';
+import { HostRules } from './host-rules.js';
+import { isToken, splitConfigList } from './http-tokens.js';
+import { logPolicy, warnOnce } from './log.js';
+import {
+  OPTION_NAMES,
+  suggestOptionName,
+  type CorsSafetyOptions,
+  type OriginFunction,
+  type OriginOption,
+} from './options.js';
+import {
+  DEFAULT_PORTS,
+  canonicalHost,
+  isIpAddress,
+  isLoopbackHost,
+  parseConfigOrigin,
+  parseConfigPort,
+  splitHostPort,
+  type OriginScheme,
+} from './origin-syntax.js';
+import { isPublicSuffix } from './public-suffix.js';
+import { regexpProblem } from './regexp-rules.js';
+
+/**
+ * Loopback origins on any port: `localhost`, `127.0.0.1` and `[::1]` over http. These are three
+ * distinct origins to a browser; list all three for local development.
+ *
+ * @example
+ * ```ts
+ * corsSafety({ origin: [...LOOPBACK_ORIGINS, 'https://app.example.com'] });
+ * ```
+ */
+export const LOOPBACK_ORIGINS: readonly string[] = Object.freeze([
+  'http://localhost:*',
+  'http://127.0.0.1:*',
+  'http://[::1]:*',
+]);
+
+const DEFAULT_METHODS = ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'];
+const DEFAULT_ALLOWED_HEADERS = [
+  'accept',
+  'accept-language',
+  'authorization',
+  'content-language',
+  'content-type',
+  'x-requested-with',
+];
+/** Methods whose case the Fetch standard normalises (§2.2.1 "normalize a method"), plus PATCH. */
+const STANDARD_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH']);
+const DEFAULT_MAX_AGE = 600;
+const DEFAULT_TIMEOUT_MS = 2000;
+
+/** How the policy answers origins, decided at construction. */
+export type PolicyMode =
+  /** Only origins matching the rules are allowed. */
+  | 'allow-list'
+  /** `Access-Control-Allow-Origin: *`, no credentials. */
+  | 'public'
+  /** Any well-formed origin is reflected (`origin: true`, or the dangerous credentials option). */
+  | 'reflect-any'
+  /** No cross-origin access (`origin: false`, or production with no configuration). */
+  | 'disabled';
+
+/** Where the policy's origin rules came from. */
+export type PolicySource = 'options' | 'environment' | 'development-default' | 'production-default';
+
+/**
+ * An immutable, compiled CORS policy. Create it once with {@link createCorsPolicy} and pass it to
+ * `corsSafety()`, `corsErrorHandler()`, `upgradeGuard()` and `createOriginValidator()` so all of
+ * them enforce the same rules. The fields are a read-only summary for diagnostics.
+ */
+export interface CorsPolicy {
+  readonly mode: PolicyMode;
+  readonly source: PolicySource;
+  /** Every origin rule in canonical form, e.g. `https://*.example.com`, `allowedHosts: .example.com`. */
+  readonly rules: readonly string[];
+  readonly credentials: boolean;
+  readonly methods: readonly string[];
+  /** Lowercase header names, or `'*'` for any well-formed name. */
+  readonly allowedHeaders: readonly string[] | '*';
+  readonly exposedHeaders: readonly string[];
+  readonly maxAge: number;
+  readonly preflightContinue: boolean;
+  readonly optionsSuccessStatus: number;
+  readonly allowNullOrigin: boolean;
+  readonly originCheckTimeout: number;
+  readonly exposeReason: boolean;
+  /** True when an origin function is configured: checks may then return a Promise. */
+  readonly hasOriginFunction: boolean;
+}
+
+/** The compiled form behind a {@link CorsPolicy}; internal to this package. */
+export interface CompiledPolicy {
+  readonly mode: PolicyMode;
+  readonly exact: ReadonlySet<string>;
+  readonly originRules: HostRules;
+  readonly regexps: readonly { readonly re: RegExp; readonly rule: string }[];
+  readonly hostRules: HostRules;
+  readonly originFunction: OriginFunction | undefined;
+  readonly allowNullOrigin: boolean;
+  readonly credentials: boolean;
+  readonly methods: ReadonlySet<string>;
+  /** Precomputed `Access-Control-Allow-Methods` value. */
+  readonly methodsHeader: string;
+  /** Lowercase allowed request header names, or `undefined` for any well-formed name. */
+  readonly allowedHeaders: ReadonlySet<string> | undefined;
+  /** Precomputed `Access-Control-Allow-Headers` value sent when a requested header is refused. */
+  readonly allowedHeadersHeader: string;
+  readonly exposedHeadersHeader: string | undefined;
+  readonly maxAgeHeader: string | undefined;
+  readonly preflightContinue: boolean;
+  readonly optionsSuccessStatus: number;
+  readonly originCheckTimeout: number;
+  readonly exposeReason: boolean;
+}
+
+const compiledPolicies = new WeakMap<CorsPolicy, CompiledPolicy>();
+
+/** True when `value` is a policy made by {@link createCorsPolicy}. */
+export function isCorsPolicy(value: unknown): value is CorsPolicy {
+  return typeof value === 'object' && value !== null && compiledPolicies.has(value as CorsPolicy);
+}
+
+/** The compiled structures behind a policy. Internal. */
+export function compiledPolicy(policy: CorsPolicy): CompiledPolicy {
+  const compiled = compiledPolicies.get(policy);
+  if (compiled === undefined) throw new TypeError('cors-safety: not a policy made by createCorsPolicy()');
+  return compiled;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function looksLikeRequest(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'headers' in value && 'method' in value && 'socket' in value;
+}
+
+/** Mutable state while one options object is compiled. */
+class PolicyBuilder {
+  mode: PolicyMode = 'allow-list';
+  readonly exact = new Set<string>();
+  readonly originRules = new HostRules();
+  readonly regexps: { re: RegExp; rule: string }[] = [];
+  readonly hostRules = new HostRules();
+  readonly rules: string[] = [];
+  originFunction: OriginFunction | undefined;
+
+  constructor(readonly issues: IssueCollector) {}
+
+  addOriginEntry(entry: string, path: string): void {
+    if (entry.includes(',')) {
+      this.issues.add(path, 'origin-comma-list', `${JSON.stringify(entry)} holds a comma; write each origin as its own array item`);
+      return;
+    }
+    const parsed = parseConfigOrigin(entry, isPublicSuffix);
+    if (!parsed.ok) {
+      this.issues.add(path, parsed.problem.code, parsed.problem.message);
+      return;
+    }
+    const value = parsed.value;
+    if (value.kind === 'exact') {
+      this.exact.add(value.origin);
+      this.rules.push(value.origin);
+    } else if (value.kind === 'host') {
+      const rule = `${value.scheme}://${value.host}:*`;
+      this.originRules.addHost(value.scheme, value.host, value.port, rule);
+      this.rules.push(rule);
+    } else {
+      const portText = value.port === DEFAULT_PORTS[value.scheme] ? '' : `:${value.port}`;
+      const rule = `${value.scheme}://*.${value.suffix}${portText}`;
+      this.originRules.addSubdomains(value.scheme, value.suffix, value.port, rule);
+      this.rules.push(rule);
+    }
+  }
+
+  addRegExp(re: RegExp, path: string): void {
+    const problem = regexpProblem(re);
+    if (problem !== undefined) {
+      this.issues.add(path, problem.code, problem.message);
+      return;
+    }
+    // A private copy: the caller cannot change lastIndex or flags of the compiled rule later.
+    const copy = new RegExp(re.source, re.flags);
+    this.regexps.push({ re: copy, rule: String(copy) });
+    this.rules.push(String(copy));
+  }
+
+  addAllowedHost(entry: unknown, path: string): void {
+    if (typeof entry !== 'string') {
+      this.issues.add(path, 'allowed-host-type', `must be a string such as "example.com", got ${describe(entry)}`);
+      return;
+    }
+    const fail = (code: string, message: string): void => this.issues.add(path, code, message);
+    const shown = JSON.stringify(entry);
+    if (entry.length === 0 || entry.length > 300) return fail('allowed-host-invalid', `${shown} is not a host name`);
+    for (let i = 0; i < entry.length; i++) {
+      const code = entry.charCodeAt(i);
+      if (code <= 32 || code === 127) return fail('allowed-host-whitespace', `${shown} contains spaces or control characters; write the host alone`);
+    }
+    if (entry === '*' || entry === '.') {
+      return fail('allowed-host-any', `${shown} would allow every site; use origin: "*" for a public API without credentials`);
+    }
+    if (entry.includes('://') || entry.includes('/')) {
+      const bare = entry.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
+      return fail('allowed-host-has-scheme', `${shown} is a URL; allowedHosts takes host names, write "${bare}"`);
+    }
+    if (entry.includes('@') || entry.includes('?') || entry.includes('#') || entry.includes('%') || entry.includes('\\')) {
+      return fail('allowed-host-invalid', `${shown} is not a host name`);
+    }
+    let text = entry;
+    let subdomains = false;
+    let apex = true;
+    if (text.startsWith('*.')) {
+      subdomains = true;
+      apex = false;
+      text = text.slice(2);
+    } else if (text.startsWith('.')) {
+      subdomains = true;
+      text = text.slice(1);
+    }
+    const parts = splitHostPort(text);
+    if (parts === undefined || parts.host.length === 0 || parts.host.includes('*')) {
+      return fail('allowed-host-invalid', `${shown} is not a host name; use "example.com", ".example.com", "host:8443" or "host:*"`);
+    }
+    const host = canonicalHost('https', parts.host);
+    if (host === undefined || host.length === 0) return fail('allowed-host-invalid', `${shown} is not a valid host name`);
+    if (host.endsWith('.')) return fail('allowed-host-trailing-dot', `${shown} ends with a dot; write "${host.slice(0, -1)}"`);
+    if (subdomains && isIpAddress(host)) return fail('allowed-host-wildcard-ip', `${shown}: an IP address has no subdomains; write "${host}"`);
+    if (subdomains && isPublicSuffix(host)) {
+      return fail('allowed-host-public-suffix', `${shown} would allow every site under the public suffix "${host}"; list your own domain`);
+    }
+    // Only https origins qualify, except loopback hosts, which may also be http (RFC 6761 §6.3).
+    const schemes: OriginScheme[] = isLoopbackHost(host) ? ['https', 'http'] : ['https'];
+    const rule = `allowedHosts: ${entry}`;
+    for (const scheme of schemes) {
+      const port = parseConfigPort(parts.port, scheme, true);
+      if (port === undefined) {
+        return fail('allowed-host-invalid-port', `${shown} has an invalid port "${parts.port ?? ''}"; use 1-65535, or "*" for any port`);
+      }
+      if (apex) this.hostRules.addHost(scheme, host, port, rule);
+      if (subdomains) this.hostRules.addSubdomains(scheme, host, port, rule);
+    }
+    this.rules.push(rule);
+  }
+
+  addOrigin(origin: OriginOption, path: string): void {
+    if (origin === false) {
+      this.mode = 'disabled';
+    } else if (origin === true) {
+      this.mode = 'reflect-any';
+      this.rules.push('any origin (reflected)');
+    } else if (origin === '*') {
+      this.mode = 'public';
+      this.rules.push('*');
+    } else if (typeof origin === 'string') {
+      this.addOriginEntry(origin, path);
+    } else if (origin instanceof RegExp) {
+      this.addRegExp(origin, path);
+    } else if (typeof origin === 'function') {
+      this.originFunction = origin as OriginFunction;
+      this.rules.push(`function ${origin.name || '(anonymous)'}`);
+    } else if (Array.isArray(origin)) {
+      const list = origin as readonly unknown[];
+      if (list.length === 0) {
+        this.issues.add(path, 'origin-empty-list', 'is an empty list, which allows nothing; list origins, or write origin: false to turn cross-origin access off');
+      }
+      list.forEach((entry, i) => {
+        if (typeof entry === 'string') this.addOriginEntry(entry, `${path}[${i}]`);
+        else if (entry instanceof RegExp) this.addRegExp(entry, `${path}[${i}]`);
+        else this.issues.add(`${path}[${i}]`, 'origin-type', `must be a string or a RegExp, got ${describe(entry)}`);
+      });
+    } else {
+      this.issues.add(path, 'origin-type', `must be a string, RegExp, array, function, true, "*" or false, got ${describe(origin)}`);
+    }
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof RegExp) return String(value);
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value);
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+}
+
+function readBoolean(options: Record<string, unknown>, key: string, fallback: boolean, issues: IssueCollector): boolean {
+  const value = options[key];
+  if (value === undefined) return fallback;
+  if (typeof value === 'boolean') return value;
+  issues.add(key, 'not-boolean', `must be true or false, got ${describe(value)}`);
+  return fallback;
+}
+
+function readInteger(
+  options: Record<string, unknown>,
+  key: string,
+  fallback: number,
+  min: number,
+  max: number,
+  hint: string,
+  issues: IssueCollector,
+): number {
+  const value = options[key];
+  if (value === undefined) return fallback;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
+  issues.add(key, 'out-of-range', `must be an integer from ${min} to ${max} (${hint}), got ${describe(value)}`);
+  return fallback;
+}
+
+/** Validates a list of tokens (methods or header names). */
+function readTokenList(
+  options: Record<string, unknown>,
+  key: string,
+  fallback: readonly string[],
+  issues: IssueCollector,
+  allowStar: boolean,
+): string[] | '*' {
+  const value = options[key];
+  if (value === undefined) return fallback.slice();
+  if (typeof value !== 'string' && !Array.isArray(value)) {
+    issues.add(key, 'list-type', `must be a comma-separated string or an array of strings, got ${describe(value)}`);
+    return fallback.slice();
+  }
+  const items: unknown[] = typeof value === 'string' ? splitConfigList(value) : (value as unknown[]);
+  const out: string[] = [];
+  items.forEach((item, i) => {
+    const path = typeof value === 'string' ? key : `${key}[${i}]`;
+    if (typeof item !== 'string') {
+      issues.add(path, 'list-item-type', `must be a string, got ${describe(item)}`);
+      return;
+    }
+    const trimmed = item.trim();
+    if (trimmed === '*') {
+      if (allowStar && items.length === 1) {
+        out.push('*');
+        return;
+      }
+      issues.add(path, 'star-not-supported', allowStar ? '"*" must be the only item' : `"*" is not supported here; list the ${key} you use`);
+      return;
+    }
+    if (!isToken(trimmed)) {
+      issues.add(path, 'not-a-token', `${JSON.stringify(trimmed)} is not a valid HTTP token (RFC 9110 §5.6.2); remove spaces and separators`);
+      return;
+    }
+    out.push(trimmed);
+  });
+  return out.length === 1 && out[0] === '*' ? '*' : out;
+}
+
+function parseEnvBoolean(name: string, value: string, issues: IssueCollector): boolean | undefined {
+  const lower = value.trim().toLowerCase();
+  if (lower === 'true' || lower === '1' || lower === 'yes') return true;
+  if (lower === 'false' || lower === '0' || lower === 'no' || lower === '') return false;
+  issues.add(name, 'env-not-boolean', `environment variable ${name}=${JSON.stringify(value)} must be "true" or "false"`);
+  return undefined;
+}
+
+/** Reads `CORS_ALLOWED_ORIGINS`, `CORS_ALLOWED_HOSTS`, `CORS_CREDENTIALS` into options. */
+function optionsFromEnvironment(env: Readonly<Record<string, string | undefined>>, issues: IssueCollector): Record<string, unknown> | undefined {
+  const origins = env.CORS_ALLOWED_ORIGINS;
+  const hosts = env.CORS_ALLOWED_HOSTS;
+  const credentials = env.CORS_CREDENTIALS;
+  if ((origins ?? '').trim() === '' && (hosts ?? '').trim() === '') {
+    if (credentials !== undefined && credentials.trim() !== '') {
+      issues.add('CORS_CREDENTIALS', 'env-credentials-without-origins', 'is set but CORS_ALLOWED_ORIGINS and CORS_ALLOWED_HOSTS are not; set the origins to allow');
+    }
+    return undefined;
+  }
+  const options: Record<string, unknown> = {};
+  if (origins !== undefined && origins.trim() !== '') {
+    const list = origins.split(',').map((item) => item.trim()).filter((item) => item !== '');
+    options.origin = list.length === 1 && list[0] === '*' ? '*' : list;
+  }
+  if (hosts !== undefined && hosts.trim() !== '') {
+    options.allowedHosts = hosts.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  }
+  if (credentials !== undefined) {
+    const parsed = parseEnvBoolean('CORS_CREDENTIALS', credentials, issues);
+    if (parsed !== undefined) options.credentials = parsed;
+  }
+  return options;
+}
+
+/**
+ * Validates and compiles options into an immutable {@link CorsPolicy}. All problems are reported
+ * at once in one {@link CorsConfigError}. Passing a policy returns it unchanged.
+ *
+ * With neither `origin` nor `allowedHosts`, the rules come from `CORS_ALLOWED_ORIGINS`,
+ * `CORS_ALLOWED_HOSTS` and `CORS_CREDENTIALS`; with none of those set, loopback origins on any
+ * port are allowed outside `NODE_ENV=production`, and nothing cross-origin in production.
+ *
+ * @example
+ * ```ts
+ * const policy = createCorsPolicy({
+ *   origin: ['https://app.example.com', 'https://*.preview.example.com'],
+ *   credentials: true,
+ * });
+ * app.use(corsSafety(policy));
+ * server.on('upgrade', upgradeGuard(policy, (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req))));
+ * ```
+ */
+export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): CorsPolicy {
+  if (isCorsPolicy(options)) return options;
+  const issues = new IssueCollector();
+  if (options !== undefined && !isPlainObject(options)) {
+    const hint = looksLikeRequest(options)
+      ? 'it looks like a request: was the factory passed to app.use() without being called? Write app.use(corsSafety())'
+      : `got ${describe(options)}`;
+    issues.add('(options)', 'options-type', `options must be a plain object; ${hint}`);
+    issues.throwIfAny();
+  }
+  const given: Record<string, unknown> = { ...(options as Record<string, unknown> | undefined) };
+  for (const key of Object.keys(given)) {
+    if ((OPTION_NAMES as readonly string[]).includes(key)) continue;
+    const suggestion = suggestOptionName(key);
+    issues.add(key, 'unknown-option', suggestion === undefined ? 'is not an option of cors-safety; remove it' : `is not an option; did you mean "${suggestion}"?`);
+  }
+  const envOption = given.env;
+  if (envOption !== undefined && !isPlainObject(envOption)) {
+    issues.add('env', 'env-type', 'must be an object of environment variables, like process.env');
+  }
+  const env = (isPlainObject(envOption) ? envOption : process.env) as Readonly<Record<string, string | undefined>>;
+  const production = env.NODE_ENV === 'production';
+
+  let source: PolicySource = 'options';
+  let effective = given;
+  if (given.origin === undefined && given.allowedHosts === undefined) {
+    const fromEnv = optionsFromEnvironment(env, issues);
+    if (fromEnv !== undefined) {
+      source = 'environment';
+      effective = { ...given, ...fromEnv, credentials: given.credentials ?? fromEnv.credentials };
+    } else {
+      source = production ? 'production-default' : 'development-default';
+      effective = { ...given, origin: production ? false : LOOPBACK_ORIGINS.slice() };
+    }
+  }
+
+  const builder = new PolicyBuilder(issues);
+  if (effective.origin !== undefined) builder.addOrigin(effective.origin as OriginOption, source === 'environment' ? 'CORS_ALLOWED_ORIGINS' : 'origin');
+  if (effective.allowedHosts !== undefined) {
+    const hosts = effective.allowedHosts;
+    const path = source === 'environment' ? 'CORS_ALLOWED_HOSTS' : 'allowedHosts';
+    if (typeof hosts === 'string') builder.addAllowedHost(hosts, path);
+    else if (Array.isArray(hosts)) {
+      if (hosts.length === 0) issues.add(path, 'allowed-hosts-empty', 'is an empty list; list the hosts this server answers to, or leave the option out');
+      (hosts as unknown[]).forEach((entry, i) => builder.addAllowedHost(entry, `${path}[${i}]`));
+    } else issues.add(path, 'allowed-hosts-type', `must be a string or an array of strings, got ${describe(hosts)}`);
+  }
+
+  const credentials = readBoolean(effective, 'credentials', false, issues);
+  const dangerous = readBoolean(effective, 'dangerouslyAllowAnyOriginWithCredentials', false, issues);
+  const allowNullOrigin = readBoolean(effective, 'allowNullOrigin', false, issues);
+  const preflightContinue = readBoolean(effective, 'preflightContinue', false, issues);
+  const exposeReason = readBoolean(effective, 'exposeReason', !production, issues);
+  const maxAge = readInteger(effective, 'maxAge', DEFAULT_MAX_AGE, 0, 86400, 'seconds; Chromium caps at 7200', issues);
+  const optionsSuccessStatus = readInteger(effective, 'optionsSuccessStatus', 204, 200, 299, 'a preflight must get an ok status, Fetch §4.8', issues);
+  const originCheckTimeout = readInteger(effective, 'originCheckTimeout', DEFAULT_TIMEOUT_MS, 1, 60000, 'milliseconds', issues);
+
+  const methodsRaw = readTokenList(effective, 'methods', DEFAULT_METHODS, issues, false) as string[];
+  const methods = methodsRaw.map((m) => (STANDARD_METHODS.has(m.toUpperCase()) ? m.toUpperCase() : m));
+  if (methods.length === 0 && effective.methods !== undefined) issues.add('methods', 'methods-empty', 'is empty; list at least one method, e.g. "GET"');
+  const headersRaw = readTokenList(effective, 'allowedHeaders', DEFAULT_ALLOWED_HEADERS, issues, true);
+  const allowedHeaders = headersRaw === '*' ? '*' : headersRaw.map((h) => h.toLowerCase());
+  const exposedRaw = readTokenList(effective, 'exposedHeaders', [], issues, true);
+
+  // Fetch §3.2.3 / §4.9: "*" never works with credentials; refuse rather than reflect silently.
+  const anyOrigin = builder.mode === 'public' || builder.mode === 'reflect-any';
+  if (credentials && anyOrigin) {
+    if (dangerous) builder.mode = 'reflect-any';
+    else {
+      issues.add(
+        'credentials',
+        'credentials-with-any-origin',
+        'credentials: true with origin "*" or true would let every website act as your logged-in users; list the origins you trust (or, only for a closed network, set dangerouslyAllowAnyOriginWithCredentials: true)',
+      );
+    }
+  } else if (dangerous) {
+    issues.add('dangerouslyAllowAnyOriginWithCredentials', 'dangerous-option-unused', 'has no effect unless origin is "*" or true and credentials is true; remove it');
+  }
+  if (allowNullOrigin && credentials) {
+    issues.add('allowNullOrigin', 'null-origin-with-credentials', 'the "null" origin is shared by every sandboxed iframe and file: page; it cannot be allowed together with credentials');
+  }
+  if (exposedRaw === '*' && credentials) {
+    issues.add('exposedHeaders', 'expose-star-with-credentials', '"*" is not a wildcard when credentials are on (Fetch §3.2.3); list the headers to expose');
+  }
+  issues.throwIfAny();
+
+  if (source === 'development-default') {
+    logPolicy('no CORS configuration: development default allows %s (set CORS_ALLOWED_ORIGINS to change)', LOOPBACK_ORIGINS.join(', '));
+  } else if (source === 'production-default') {
+    warnOnce(
+      'CORS_SAFETY_NOT_CONFIGURED',
+      'cors-safety: no CORS configuration and NODE_ENV=production, so cross-origin access is off. Set CORS_ALLOWED_ORIGINS (comma-separated) or pass { origin: [...] }.',
+    );
+  }
+
+  const compiled: CompiledPolicy = {
+    mode: builder.mode,
+    exact: builder.exact,
+    originRules: builder.originRules,
+    regexps: Object.freeze(builder.regexps.map((r) => Object.freeze(r))),
+    hostRules: builder.hostRules,
+    originFunction: builder.originFunction,
+    allowNullOrigin,
+    credentials,
+    methods: new Set(methods),
+    methodsHeader: methods.join(', '),
+    allowedHeaders: allowedHeaders === '*' ? undefined : new Set(allowedHeaders),
+    allowedHeadersHeader: allowedHeaders === '*' ? '' : allowedHeaders.join(', '),
+    exposedHeadersHeader: exposedRaw === '*' ? '*' : exposedRaw.length > 0 ? exposedRaw.join(', ') : undefined,
+    maxAgeHeader: maxAge > 0 ? String(maxAge) : undefined,
+    preflightContinue,
+    optionsSuccessStatus,
+    originCheckTimeout,
+    exposeReason,
+  };
+  const policy: CorsPolicy = Object.freeze({
+    mode: builder.mode,
+    source,
+    rules: Object.freeze(builder.rules.slice()),
+    credentials,
+    methods: Object.freeze(methods.slice()),
+    allowedHeaders: allowedHeaders === '*' ? '*' : Object.freeze(allowedHeaders.slice()),
+    exposedHeaders: Object.freeze(exposedRaw === '*' ? ['*'] : exposedRaw.slice()),
+    maxAge,
+    preflightContinue,
+    optionsSuccessStatus,
+    allowNullOrigin,
+    originCheckTimeout,
+    exposeReason,
+    hasOriginFunction: builder.originFunction !== undefined,
+  });
+  compiledPolicies.set(policy, Object.freeze(compiled));
+  logPolicy('policy compiled from %s: mode=%s, %d rules, credentials=%s', source, builder.mode, builder.rules.length, credentials);
+  return policy;
+}

@@ -1,0 +1,65 @@
+/**
+ * Stable reason codes. Every decision carries one; logs, tests, response diagnostics and the CLI
+ * all use the same strings, so they can be searched for and documented.
+ */
+
+/** Why an origin was allowed. */
+export type OriginAllowReason =
+  | 'allowed-exact'
+  | 'allowed-pattern'
+  | 'allowed-regexp'
+  | 'allowed-host'
+  | 'allowed-same-origin'
+  | 'allowed-function'
+  | 'allowed-any'
+  | 'allowed-null';
+
+/** Why an origin was denied. */
+export type OriginDenyReason =
+  | 'origin-missing'
+  | 'origin-multiple'
+  | 'origin-too-long'
+  | 'origin-malformed'
+  | 'origin-null'
+  | 'origin-not-allowed'
+  | 'origin-check-failed'
+  | 'origin-check-timeout'
+  | 'cors-disabled';
+
+/** Why a preflight failed although its origin may be allowed. */
+export type PreflightDenyReason = 'method-not-allowed' | 'method-malformed' | 'header-not-allowed' | 'headers-malformed';
+
+/** Every reason code this library emits. */
+export type ReasonCode = OriginAllowReason | OriginDenyReason | PreflightDenyReason;
+
+/** The outcome of checking one `Origin` header value against a policy. */
+export type OriginVerdict =
+  | {
+      readonly allowed: true;
+      readonly reason: OriginAllowReason;
+      /** The serialized origin that was allowed: exactly the request's `Origin` value. */
+      readonly origin: string;
+      /** The configuration rule that matched, as written after canonicalisation. */
+      readonly rule: string;
+    }
+  | {
+      readonly allowed: false;
+      readonly reason: OriginDenyReason;
+      /** The request's origin, present only when it was well-formed (never raw input). */
+      readonly origin?: string | undefined;
+      /** Extra detail for logs (never request input), e.g. what a failing origin function threw. */
+      readonly detail?: string | undefined;
+    };
+
+const deny = (reason: OriginDenyReason): OriginVerdict => Object.freeze({ allowed: false, reason });
+
+/** Shared, frozen verdicts for denials that carry no origin: no allocation per request. */
+export const DENIED: Readonly<Record<'missing' | 'multiple' | 'tooLong' | 'malformed' | 'null' | 'disabled', OriginVerdict>> =
+  Object.freeze({
+    missing: deny('origin-missing'),
+    multiple: deny('origin-multiple'),
+    tooLong: deny('origin-too-long'),
+    malformed: deny('origin-malformed'),
+    null: deny('origin-null'),
+    disabled: deny('cors-disabled'),
+  });
