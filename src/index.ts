@@ -7,3 +7,7 @@ export type { CorsSafetyOptions, OriginOption, OriginFunction, CorsCallbackOrigi
 export { createCorsPolicy, isCorsPolicy, LOOPBACK_ORIGINS, type CorsPolicy, type PolicyMode, type PolicySource } from './policy.js';
 export { createOriginValidator, type OriginValidator } from './origin-validator.js';
 export type { OriginVerdict, ReasonCode, OriginAllowReason, OriginDenyReason, PreflightDenyReason } from './reasons.js';
+export { corsSafety, type CorsSafetyMiddleware } from './middleware.js';
+export { corsErrorHandler, notFound, type CorsErrorHandlerOptions, type ErrorLogEntry } from './error-handler.js';
+export { REASON_HEADER } from './response-headers.js';
+export type { Middleware, ErrorMiddleware, NextFunction } from './http-types.js';

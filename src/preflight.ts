@@ -1,0 +1,86 @@
+/**
+ * The preflight answer as a pure function: `(policy, origin verdict, requested method and
+ * headers) -> status + headers + reason`. The middleware only writes what this returns.
+ */
+import { isToken, parseHeaderNameList } from './http-tokens.js';
+import type { CompiledPolicy } from './policy.js';
+import type { OriginVerdict, ReasonCode } from './reasons.js';
+
+/** Header name/value pairs in the order they are set. */
+export type HeaderPairs = readonly (readonly [string, string])[];
+
+/** What to answer to one preflight request. */
+export interface PreflightAnswer {
+  /** True when the browser will go on to send the actual request. */
+  readonly ok: boolean;
+  readonly status: number;
+  readonly headers: HeaderPairs;
+  /** Reason code of a failure, `undefined` on success. */
+  readonly reason: ReasonCode | undefined;
+}
+
+/** Fetch §2.2.1: CORS-safelisted methods need no permission from a preflight (compared case-sensitively). */
+const SAFELISTED_METHODS = new Set(['GET', 'HEAD', 'POST']);
+
+/** Status of a preflight from an origin the policy does not allow. */
+export const DENIED_PREFLIGHT_STATUS = 403;
+
+const VARY_PREFLIGHT = Object.freeze(['Origin', 'Access-Control-Request-Method', 'Access-Control-Request-Headers']);
+const VARY_PREFLIGHT_PUBLIC = Object.freeze(['Access-Control-Request-Method', 'Access-Control-Request-Headers']);
+
+/** The `Vary` fields of every preflight answer under this policy. */
+export function preflightVary(policy: CompiledPolicy): readonly string[] {
+  return policy.mode === 'public' ? VARY_PREFLIGHT_PUBLIC : VARY_PREFLIGHT;
+}
+
+/**
+ * Decides a preflight (Fetch §4.8 "CORS-preflight fetch", checked from the server's side).
+ *
+ * - Origin denied: 403, and nothing granted or reflected.
+ * - Origin allowed but method or header refused: the origin is granted and the configured
+ *   lists are sent (never the requested values), with an ok status. The browser then reports
+ *   the real cause ("Method PUT is not allowed by Access-Control-Allow-Methods") instead of a
+ *   missing Access-Control-Allow-Origin.
+ * - Success: `optionsSuccessStatus`, the origin, credentials, methods, the requested header
+ *   names (each validated against the allow-list) and max-age.
+ */
+export function answerPreflight(
+  policy: CompiledPolicy,
+  verdict: OriginVerdict,
+  requestMethod: string,
+  requestHeaders: string | undefined,
+): PreflightAnswer {
+  let allowOrigin: string;
+  if (policy.mode === 'public') allowOrigin = '*';
+  else if (verdict.allowed) allowOrigin = verdict.origin;
+  else return { ok: false, status: DENIED_PREFLIGHT_STATUS, headers: [], reason: verdict.reason };
+
+  const granted: [string, string][] = [['Access-Control-Allow-Origin', allowOrigin]];
+  if (policy.credentials) granted.push(['Access-Control-Allow-Credentials', 'true']);
+
+  const refuse = (reason: ReasonCode): PreflightAnswer => {
+    const headers = [...granted, ['Access-Control-Allow-Methods', policy.methodsHeader] as [string, string]];
+    if (policy.allowedHeadersHeader !== '') headers.push(['Access-Control-Allow-Headers', policy.allowedHeadersHeader]);
+    return { ok: false, status: policy.optionsSuccessStatus, headers, reason };
+  };
+
+  if (!isToken(requestMethod)) return refuse('method-malformed');
+  if (!policy.methods.has(requestMethod) && !SAFELISTED_METHODS.has(requestMethod)) return refuse('method-not-allowed');
+
+  let names: string[] = [];
+  if (requestHeaders !== undefined) {
+    const parsed = parseHeaderNameList(requestHeaders);
+    if (parsed === undefined) return refuse('headers-malformed');
+    names = parsed;
+  }
+  const allowed = policy.allowedHeaders;
+  if (allowed !== undefined) {
+    for (const name of names) if (!allowed.has(name)) return refuse('header-not-allowed');
+  }
+
+  const headers = [...granted, ['Access-Control-Allow-Methods', policy.methodsHeader] as [string, string]];
+  // Only names that passed the token check and the allow-list are sent back.
+  if (names.length > 0) headers.push(['Access-Control-Allow-Headers', names.join(', ')]);
+  if (policy.maxAgeHeader !== undefined) headers.push(['Access-Control-Max-Age', policy.maxAgeHeader]);
+  return { ok: true, status: policy.optionsSuccessStatus, headers, reason: undefined };
+}
