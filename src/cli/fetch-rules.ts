@@ -5,6 +5,7 @@
  * Every rule here is from the Fetch standard (https://fetch.spec.whatwg.org/), cited by section.
  */
 import type { RawHeaders } from './headers.js';
+import { isToken } from './headers.js';
 
 /** Request credentials mode. `--credentials` means `include` (`fetch(url, { credentials: 'include' })`). */
 export type CredentialsMode = 'include' | 'same-origin';
@@ -58,8 +59,7 @@ export function mimeEssence(value: string): string | null {
   const rest = trimmed.slice(slash + 1);
   const semicolon = rest.indexOf(';');
   const subtype = (semicolon === -1 ? rest : rest.slice(0, semicolon)).replace(/[\t\n\r ]+$/, '');
-  const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-  if (!token.test(type) || !token.test(subtype)) return null;
+  if (!isToken(type) || !isToken(subtype)) return null;
   return `${type}/${subtype}`.toLowerCase();
 }
 
@@ -159,7 +159,7 @@ export interface PreflightDecision {
 }
 
 /**
- * Fetch §4.1 "main fetch" step 12: a CORS request needs a preflight when its method is not
+ * Fetch §4.1 "main fetch": a CORS request needs a preflight when its method is not
  * CORS-safelisted or it has CORS-unsafe request-header names.
  *
  * @example
@@ -195,15 +195,16 @@ export function isLoopback(hostname: string): boolean {
   );
 }
 
-/** Secure Contexts §3.1 "potentially trustworthy URL" for the schemes a page can fetch. */
+/** Secure Contexts, "is origin potentially trustworthy?", for the schemes a page can fetch or open. */
 export function isPotentiallyTrustworthy(url: URL): boolean {
   if (url.protocol === 'https:' || url.protocol === 'wss:') return true;
   return isLoopback(url.hostname);
 }
 
 /**
- * Mixed Content §4.3: an `https:` page cannot fetch or open a WebSocket to a URL that is not
- * potentially trustworthy; the browser blocks it before CORS is consulted.
+ * Mixed Content ("should fetching request be blocked as mixed content?"): an `https:` page cannot
+ * fetch or open a WebSocket to a URL that is not potentially trustworthy; the browser blocks it
+ * before CORS is consulted.
  */
 export function isMixedContent(pageOrigin: string, target: URL): boolean {
   return pageOrigin.startsWith('https:') && !isPotentiallyTrustworthy(target);

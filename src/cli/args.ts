@@ -1,0 +1,242 @@
+/**
+ * Command-line parsing with node:util `parseArgs`. Every mistake becomes a `UsageError` with a
+ * message naming the fix; the caller prints it and exits with 2.
+ */
+import { parseArgs } from 'node:util';
+import type { DoctorOptions } from './doctor.js';
+import { isForbiddenMethod, isForbiddenRequestHeaderName, normalizeMethod } from './fetch-rules.js';
+import { isToken } from './headers.js';
+
+/** A mistake on the command line. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Default per-request deadline. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** What the command line asks for. */
+export type Command =
+  | { readonly kind: 'help'; readonly text: string }
+  | { readonly kind: 'version' }
+  | { readonly kind: 'doctor'; readonly options: DoctorOptions; readonly json: boolean; readonly notes: readonly string[] }
+  | { readonly kind: 'explain'; readonly origin: string; readonly config: string | undefined; readonly json: boolean };
+
+export const MAIN_USAGE = `Usage: cors-safety <command> [options]
+
+Commands:
+  doctor <url>   probe a URL the way a browser would and explain any CORS failure
+  explain        show what the local cors-safety policy decides for an origin, and why
+
+Run "cors-safety <command> --help" for a command's options.
+Options: -h, --help   -V, --version`;
+
+export const DOCTOR_USAGE = `Usage: cors-safety doctor <url> --origin <page origin> [options]
+
+Sends the preflight (when a browser would) and the actual request with the page's Origin,
+applies the browser's CORS checks to the real responses and explains any failure.
+
+Options:
+  --origin <origin>      origin of the page that makes the request (required), e.g. http://localhost:5173
+  -X, --method <method>  request method (default GET)
+  -H, --header <header>  a header the page sets: "Name: value" or just "Name"; repeatable
+  --credentials          the page sends credentials (fetch credentials: 'include', XHR withCredentials)
+  --ws                   probe a WebSocket handshake instead (implied by ws:// and wss:// URLs)
+  --timeout <ms>         deadline for each request (default ${DEFAULT_TIMEOUT_MS})
+  --json                 print the result as one JSON object
+  -h, --help             show this help
+
+Exit codes: 0 a browser would allow it, 1 a browser would block it, 2 the probe failed or bad usage.`;
+
+export const EXPLAIN_USAGE = `Usage: cors-safety explain --origin <origin> [--config <file>] [--json]
+
+Builds the cors-safety policy, validates it, and shows what it decides for the origin and why.
+
+Options:
+  --origin <origin>      the Origin header value to check (required)
+  -c, --config <file>    options as a .json file, or a .js/.mjs/.cjs file whose default export
+                         is the options object; without it the policy reads CORS_ALLOWED_ORIGINS,
+                         CORS_ALLOWED_HOSTS and CORS_CREDENTIALS from the environment
+  --json                 print the result as one JSON object
+  -h, --help             show this help
+
+Exit codes: 0 allowed, 1 denied, 2 invalid configuration or bad usage.`;
+
+/** Runs a `parseArgs` call, turning its TypeErrors (`ERR_PARSE_ARGS_*`) into usage errors. */
+function usage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+function requireString(value: string | undefined, flag: string): string {
+  if (value === undefined || value === '') throw new UsageError(`${flag} is required`);
+  return value;
+}
+
+/**
+ * Parses `--origin`. A browser sends the serialised origin (lower-case scheme and host, no
+ * default port, no path), so a pasted page URL is reduced to its origin and noted.
+ */
+export function parsePageOrigin(input: string): { origin: string; note: string | null } {
+  if (input === 'null') return { origin: 'null', note: null };
+  if (!input.includes('://')) {
+    throw new UsageError(`--origin "${input}" has no scheme; write it like http://${input} or https://${input}`);
+  }
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    throw new UsageError(`--origin "${input}" is not an origin; write it like https://app.example.com or http://localhost:5173`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`--origin "${input}" must be an http or https origin (or null)`);
+  }
+  const origin = url.origin;
+  return { origin, note: origin === input ? null : `using origin ${origin} (from --origin ${input})` };
+}
+
+/** Parses one `--header` argument: `Name: value`, or `Name` alone with a placeholder value. */
+export function parseHeader(input: string): [string, string] {
+  const colon = input.indexOf(':');
+  const name = (colon === -1 ? input : input.slice(0, colon)).trim();
+  if (!isToken(name)) throw new UsageError(`--header "${input}": "${name}" is not a valid header name`);
+  let value = colon === -1 ? '' : input.slice(colon + 1).trim();
+  if (/[\r\n\0]/.test(value)) throw new UsageError(`--header "${name}": the value contains a line break or NUL`);
+  if (colon === -1) value = name.toLowerCase() === 'content-type' ? 'application/json' : 'cors-safety-probe';
+  return [name, value];
+}
+
+function parseTimeout(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_TIMEOUT_MS;
+  const ms = Number(text);
+  if (!/^\d+$/.test(text) || ms < 1 || ms > 600_000) {
+    throw new UsageError(`--timeout "${text}" must be a whole number of milliseconds between 1 and 600000`);
+  }
+  return ms;
+}
+
+function parseDoctor(args: readonly string[]): Command {
+  const { values, positionals } = usage(() =>
+    parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        origin: { type: 'string' },
+        method: { type: 'string', short: 'X' },
+        header: { type: 'string', short: 'H', multiple: true },
+        credentials: { type: 'boolean' },
+        ws: { type: 'boolean' },
+        timeout: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }),
+  );
+  if (values.help === true) return { kind: 'help', text: DOCTOR_USAGE };
+  if (positionals.length !== 1) {
+    throw new UsageError(positionals.length === 0 ? 'doctor needs a URL' : `doctor takes one URL, got ${positionals.length}`);
+  }
+  const rawUrl = positionals[0] ?? '';
+  if (!rawUrl.includes('://')) {
+    throw new UsageError(`"${rawUrl}" has no scheme; write it like http://${rawUrl} or https://${rawUrl}`);
+  }
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    throw new UsageError(`"${rawUrl}" is not a URL; write it like https://api.example.com/path`);
+  }
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) {
+    throw new UsageError(`"${rawUrl}" must be an http, https, ws or wss URL`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new UsageError('the URL must not contain a user name or password (browsers refuse them in fetch())');
+  }
+  const { origin, note } = parsePageOrigin(requireString(values.origin, '--origin'));
+  const ws = values.ws === true || url.protocol === 'ws:' || url.protocol === 'wss:';
+
+  const rawMethod = values.method ?? 'GET';
+  if (!isToken(rawMethod)) throw new UsageError(`--method "${rawMethod}" is not a valid method`);
+  if (isForbiddenMethod(rawMethod)) throw new UsageError(`--method ${rawMethod}: browsers never send this method`);
+  const method = normalizeMethod(rawMethod);
+
+  const headerArgs = values.header ?? [];
+  const headers: [string, string][] = [];
+  for (const arg of headerArgs) {
+    const header = parseHeader(arg);
+    if (isForbiddenRequestHeaderName(header[0])) {
+      throw new UsageError(
+        `--header ${header[0]}: a page cannot set this header, the browser does (forbidden request-header, Fetch §2.2.2)` +
+          (header[0].toLowerCase() === 'origin' ? '; use --origin' : ''),
+      );
+    }
+    headers.push(header);
+  }
+  if (ws && (values.method !== undefined || headers.length > 0)) {
+    throw new UsageError('--method and --header do not apply to --ws: a browser WebSocket cannot set them');
+  }
+
+  if (ws && (url.protocol === 'http:' || url.protocol === 'https:')) {
+    url = new URL(url.href.replace(/^http/, 'ws'));
+  }
+  const options: DoctorOptions = {
+    url,
+    origin,
+    method: ws ? 'GET' : method,
+    headers,
+    credentials: values.credentials === true ? 'include' : 'same-origin',
+    ws,
+    timeoutMs: parseTimeout(values.timeout),
+  };
+  const notes: string[] = [];
+  if (note !== null) notes.push(note);
+  if (method !== rawMethod) notes.push(`method ${rawMethod} is sent as ${method}, as fetch() normalises it`);
+  return { kind: 'doctor', options, json: values.json === true, notes };
+}
+
+function parseExplain(args: readonly string[]): Command {
+  const { values, positionals } = usage(() =>
+    parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        origin: { type: 'string' },
+        config: { type: 'string', short: 'c' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }),
+  );
+  if (values.help === true) return { kind: 'help', text: EXPLAIN_USAGE };
+  if (positionals.length > 0) throw new UsageError(`explain takes no positional arguments, got "${positionals.join(' ')}"`);
+  const origin = requireString(values.origin, '--origin');
+  const config = values.config === undefined ? undefined : requireString(values.config, '--config');
+  return { kind: 'explain', origin, config, json: values.json === true };
+}
+
+/**
+ * Parses the arguments after the program name.
+ *
+ * @example
+ * ```ts
+ * parseCli(['doctor', 'https://api.example.com/me', '--origin', 'https://app.example.com', '--credentials']);
+ * ```
+ */
+export function parseCli(argv: readonly string[]): Command {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    return { kind: 'help', text: MAIN_USAGE };
+  }
+  if (command === '-V' || command === '--version') return { kind: 'version' };
+  if (command === 'doctor') return parseDoctor(rest);
+  if (command === 'explain') return parseExplain(rest);
+  throw new UsageError(`unknown command "${command}"; use doctor or explain`);
+}

@@ -1,0 +1,251 @@
+/**
+ * `cors-safety doctor`: does what a browser would (decide on a preflight, send it, check it,
+ * send the actual request, check it) and collects findings. The network is behind a
+ * `Transport`, so this module is tested with a fake as well as over real sockets.
+ */
+import type { CorsRequestContext, ResponseSnapshot } from './cors-check.js';
+import { actualCheck, preflightCheck } from './cors-check.js';
+import type { CredentialsMode, PreflightDecision } from './fetch-rules.js';
+import { isCorsSafelistedRequestHeader, isMixedContent, preflightDecision } from './fetch-rules.js';
+import type { Finding, StepName } from './findings.js';
+import { hasError } from './findings.js';
+import type { RawHeaders } from './headers.js';
+import type { Transport } from './probe.js';
+import { ProbeError, websocketKey } from './probe.js';
+import { FOREIGN_ORIGIN, foreignOriginCheck, handshakeCheck, handshakeHeaders } from './ws-probe.js';
+
+/** What to probe, already validated by the argument parser. */
+export interface DoctorOptions {
+  readonly url: URL;
+  /** The page's serialised origin, or `null`. */
+  readonly origin: string;
+  /** Normalised method (Fetch §2.2.1). */
+  readonly method: string;
+  /** Headers the page script sets. */
+  readonly headers: RawHeaders;
+  readonly credentials: CredentialsMode;
+  readonly ws: boolean;
+  readonly timeoutMs: number;
+}
+
+/** The doctor's overall answer. */
+export type Verdict = 'allowed' | 'blocked' | 'probe-failed';
+
+/** One exchange, as sent and received. Header values the user may consider secret are not kept. */
+export interface Step {
+  readonly name: StepName;
+  readonly request: { readonly method: string; readonly url: string; readonly headers: RawHeaders };
+  readonly response?: {
+    readonly status: number;
+    readonly statusText: string;
+    /** The CORS-relevant response headers, duplicates kept. */
+    readonly headers: RawHeaders;
+  } | undefined;
+  /** Why the step was not sent (e.g. the preflight failed, so a browser stops). */
+  readonly skipped?: string | undefined;
+  /** The probe error, when the step could not be completed. */
+  readonly error?: string | undefined;
+}
+
+/** Everything the report needs. */
+export interface DoctorResult {
+  readonly verdict: Verdict;
+  readonly url: string;
+  readonly origin: string;
+  readonly method: string;
+  readonly credentials: CredentialsMode;
+  readonly websocket: boolean;
+  readonly preflight: PreflightDecision | null;
+  readonly steps: readonly Step[];
+  readonly findings: readonly Finding[];
+  readonly error?: { readonly code: string; readonly message: string } | undefined;
+}
+
+/** Value shown instead of a request header a page sets that could be a secret. */
+export const HIDDEN = '(not shown)';
+
+/** Request headers as shown: author headers that are not CORS-safelisted may hold secrets, so are masked. */
+function shownRequestHeaders(sent: RawHeaders, author: RawHeaders): RawHeaders {
+  const authorNames = new Set(author.map(([name]) => name.toLowerCase()));
+  return sent.map(([name, value]): [string, string] =>
+    authorNames.has(name.toLowerCase()) && !isCorsSafelistedRequestHeader(name, value) ? [name, HIDDEN] : [name, value],
+  );
+}
+
+const RELEVANT_RESPONSE_HEADER = /^(access-control-|vary$|location$|allow$|via$|upgrade$|sec-websocket-)/i;
+
+function relevantHeaders(headers: RawHeaders): RawHeaders {
+  return headers.filter(([name]) => RELEVANT_RESPONSE_HEADER.test(name));
+}
+
+function stepOf(
+  name: StepName,
+  method: string,
+  url: URL,
+  sent: RawHeaders,
+  author: RawHeaders,
+  response: ResponseSnapshot,
+): Step {
+  return {
+    name,
+    request: { method, url: url.href, headers: shownRequestHeaders(sent, author) },
+    response: { status: response.status, statusText: response.statusText, headers: relevantHeaders(response.headers) },
+  };
+}
+
+/** Runs one exchange; when the network fails, records the step with its error before rethrowing. */
+async function recordFailure<T>(
+  steps: Step[],
+  name: StepName,
+  method: string,
+  url: URL,
+  sent: RawHeaders,
+  author: RawHeaders,
+  send: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await send();
+  } catch (err) {
+    if (err instanceof ProbeError) {
+      steps.push({ name, request: { method, url: url.href, headers: shownRequestHeaders(sent, author) }, error: err.message });
+    }
+    throw err;
+  }
+}
+
+function verdictOf(findings: readonly Finding[]): Verdict {
+  return hasError(findings) ? 'blocked' : 'allowed';
+}
+
+function requestFindings(opts: DoctorOptions): Finding[] {
+  if (!isMixedContent(opts.origin, opts.url)) return [];
+  return [
+    {
+      code: 'mixed-content',
+      severity: 'error',
+      step: 'request',
+      cause: `The page is served over https but the URL is ${opts.url.protocol}//; browsers block such mixed content before CORS is even consulted (Mixed Content, "should fetching request be blocked as mixed content?").`,
+      fix: `Serve the API over ${opts.ws ? 'wss' : 'https'} (only localhost and 127.0.0.1 are exempt).`,
+    },
+  ];
+}
+
+async function doctorWebSocket(opts: DoctorOptions, transport: Transport): Promise<DoctorResult> {
+  const steps: Step[] = [];
+  const findings = requestFindings(opts);
+  const base = {
+    url: opts.url.href,
+    origin: opts.origin,
+    method: 'GET',
+    credentials: opts.credentials,
+    websocket: true,
+    preflight: null,
+  };
+  const handshake = async (name: StepName, origin: string): Promise<void> => {
+    const sent = handshakeHeaders(origin, websocketKey());
+    const res = await recordFailure(steps, name, 'GET', opts.url, sent, [], () =>
+      transport.upgrade({ method: 'GET', url: opts.url, headers: sent, timeoutMs: opts.timeoutMs }),
+    );
+    steps.push(stepOf(name, 'GET', opts.url, sent, [], res));
+    findings.push(...(name === 'websocket' ? handshakeCheck(res, origin) : foreignOriginCheck(res)));
+  };
+  try {
+    await handshake('websocket', opts.origin);
+    if (!hasError(findings) && opts.origin !== FOREIGN_ORIGIN) await handshake('websocket-foreign-origin', FOREIGN_ORIGIN);
+  } catch (err) {
+    return probeFailed(base, steps, findings, err);
+  }
+  return { ...base, verdict: verdictOf(findings), steps, findings };
+}
+
+function probeFailed(
+  base: Omit<DoctorResult, 'verdict' | 'steps' | 'findings'>,
+  steps: readonly Step[],
+  findings: readonly Finding[],
+  err: unknown,
+): DoctorResult {
+  if (!(err instanceof ProbeError)) throw err;
+  return { ...base, verdict: 'probe-failed', steps, findings, error: { code: err.code, message: err.message } };
+}
+
+/**
+ * Runs the probe. Resolves with a result whose verdict is `probe-failed` when the network
+ * failed; rejects only on a bug.
+ *
+ * @example
+ * ```ts
+ * const result = await runDoctor({ url: new URL('https://api.example.com/me'), origin: 'https://app.example.com',
+ *   method: 'GET', headers: [], credentials: 'include', ws: false, timeoutMs: 10_000 }, nodeTransport);
+ * result.verdict; // 'allowed' | 'blocked' | 'probe-failed'
+ * ```
+ */
+export async function runDoctor(opts: DoctorOptions, transport: Transport): Promise<DoctorResult> {
+  if (opts.ws) return doctorWebSocket(opts, transport);
+
+  const sameOrigin = opts.url.origin === opts.origin;
+  const decision = preflightDecision(opts.method, opts.headers);
+  const base = {
+    url: opts.url.href,
+    origin: opts.origin,
+    method: opts.method,
+    credentials: opts.credentials,
+    websocket: false,
+    preflight: sameOrigin ? null : decision,
+  };
+  const ctx: CorsRequestContext = {
+    origin: opts.origin,
+    credentials: opts.credentials,
+    method: opts.method,
+    headers: opts.headers,
+  };
+  const steps: Step[] = [];
+  const findings = requestFindings(opts);
+  if (sameOrigin) {
+    findings.push({
+      code: 'same-origin',
+      severity: 'warning',
+      step: 'request',
+      cause: `The page origin ${opts.origin} is the URL's own origin, so CORS does not apply and the browser allows the request.`,
+      fix: 'Pass the origin of the page that calls this URL with --origin (scheme, host and port as in the address bar).',
+    });
+  }
+  try {
+    if (!sameOrigin && decision.needed) {
+      // Fetch §4.8: the preflight carries no credentials and none of the author's headers.
+      const sent: (readonly [string, string])[] = [
+        ['Origin', opts.origin],
+        ['Access-Control-Request-Method', opts.method],
+        ['Accept', '*/*'],
+        ['Sec-Fetch-Mode', 'cors'],
+      ];
+      if (decision.unsafeHeaderNames.length > 0) {
+        sent.splice(2, 0, ['Access-Control-Request-Headers', decision.unsafeHeaderNames.join(',')]);
+      }
+      const res = await recordFailure(steps, 'preflight', 'OPTIONS', opts.url, sent, [], () =>
+        transport.request({ method: 'OPTIONS', url: opts.url, headers: sent, timeoutMs: opts.timeoutMs }),
+      );
+      steps.push(stepOf('preflight', 'OPTIONS', opts.url, sent, [], res));
+      const preflightFindings = preflightCheck(res, ctx);
+      findings.push(...preflightFindings);
+      if (hasError(preflightFindings)) {
+        steps.push({
+          name: 'actual',
+          request: { method: opts.method, url: opts.url.href, headers: [] },
+          skipped: 'the preflight failed, so a browser does not send the actual request',
+        });
+        return { ...base, verdict: 'blocked', steps, findings };
+      }
+    }
+    const sent: (readonly [string, string])[] = [['Origin', opts.origin]];
+    if (!opts.headers.some(([name]) => name.toLowerCase() === 'accept')) sent.push(['Accept', '*/*']);
+    sent.push(['Sec-Fetch-Mode', 'cors'], ...opts.headers);
+    const res = await recordFailure(steps, 'actual', opts.method, opts.url, sent, opts.headers, () =>
+      transport.request({ method: opts.method, url: opts.url, headers: sent, timeoutMs: opts.timeoutMs }),
+    );
+    steps.push(stepOf('actual', opts.method, opts.url, sent, opts.headers, res));
+    if (!sameOrigin) findings.push(...actualCheck(res, ctx));
+  } catch (err) {
+    return probeFailed(base, steps, findings, err);
+  }
+  return { ...base, verdict: verdictOf(findings), steps, findings };
+}

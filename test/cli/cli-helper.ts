@@ -1,0 +1,54 @@
+/** Spawns the real CLI (`node --import tsx src/cli/main.ts`) with a hard timeout. */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 15_000): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`cors-safety ${args.join(' ')} did not exit within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The parsed `--json` output of the doctor. */
+export interface DoctorJson {
+  verdict: 'allowed' | 'blocked' | 'probe-failed';
+  steps: { name: string; request: { method: string }; response?: { status: number }; skipped?: string; error?: string }[];
+  findings: { code: string; severity: string; step: string; detail?: string; cause: string; fix: string }[];
+  error?: { code: string; message: string };
+}
+
+export function parseDoctorJson(stdout: string): DoctorJson {
+  return JSON.parse(stdout) as DoctorJson;
+}
+
+/** True if the text looks like a stack trace (`    at fn (file:1:2)`). */
+export function hasStackTrace(text: string): boolean {
+  return /^\s+at .+[:(]/m.test(text);
+}
