@@ -23,7 +23,13 @@ export const logUpgrade = createDebug('cors-safety:upgrade');
  * characters, and the length is capped so a huge header cannot flood the log.
  */
 export function quoteForLog(value: unknown, max = 80): string {
-  const text = typeof value === 'string' ? value : String(value);
+  let text: string;
+  try {
+    text = typeof value === 'string' ? value : String(value);
+  } catch {
+    // String() throws for objects without a usable toString (Object.create(null)); never throw here.
+    text = `[${typeof value}]`;
+  }
   return JSON.stringify(text.length > max ? `${text.slice(0, max)}...` : text);
 }
 

@@ -120,22 +120,29 @@ export const OPTION_ALIASES: Readonly<Record<string, string>> = Object.freeze({
 export function editDistance(a: string, b: string): number {
   const x = a.toLowerCase();
   const y = b.toLowerCase();
-  let previous = Array.from({ length: y.length + 1 }, (_, i) => i);
+  // One row of the Levenshtein table at a time; `left` ends each row as that row's distance.
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  let distance = y.length;
   for (let i = 1; i <= x.length; i++) {
     const current = [i];
-    for (let j = 1; j <= y.length; j++) {
-      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    let diagonal = i - 1;
+    let left = i;
+    for (const [j, up] of previous.slice(1).entries()) {
+      const cost = x[i - 1] === y[j] ? 0 : 1;
+      left = Math.min(up + 1, left + 1, diagonal + cost);
+      diagonal = up;
+      current.push(left);
     }
     previous = current;
+    distance = left;
   }
-  return previous[y.length] ?? 0;
+  return distance;
 }
 
 /** The closest known option name to `key`, if any is close enough to be a likely typo. */
 export function suggestOptionName(key: string): string | undefined {
-  const alias = OPTION_ALIASES[key];
-  if (alias !== undefined) return alias;
+  // Own keys only: "toString" or "constructor" must not find Object.prototype's members.
+  if (Object.hasOwn(OPTION_ALIASES, key)) return OPTION_ALIASES[key];
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const name of OPTION_NAMES) {

@@ -7,6 +7,7 @@ import { logOrigin, quoteForLog } from './log.js';
 import { MAX_ORIGIN_LENGTH, parseSerializedOrigin, type ParsedOrigin } from './origin-syntax.js';
 import type { CompiledPolicy } from './policy.js';
 import { DENIED, type OriginDenyReason, type OriginVerdict } from './reasons.js';
+import { regexpProblem } from './regexp-rules.js';
 
 type CallbackValue = boolean | string | RegExp | ReadonlyArray<string | RegExp> | undefined;
 
@@ -19,19 +20,29 @@ function deny(reason: OriginDenyReason, origin: string, detail?: string): Origin
 }
 
 function describeError(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 200);
+  try {
+    if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 200);
+  } catch {
+    // A throwing name/message getter: fall through to the generic description.
+  }
   return `non-error value ${quoteForLog(err, 60)}`;
 }
 
-/** Interprets a `cors`-style callback value for this origin. */
-function callbackAllows(value: CallbackValue, origin: string): boolean {
+/**
+ * Interprets a `cors`-style callback value for this origin: `true`, `false`, or why the value
+ * cannot be used. RegExps must pass the same checks as RegExp allow-list entries.
+ */
+function callbackAnswer(value: CallbackValue, origin: string): boolean | string {
   if (value === true) return true;
-  if (typeof value === 'string') return value === origin;
-  if (value instanceof RegExp) {
-    value.lastIndex = 0;
-    return value.test(origin);
+  const items: readonly unknown[] = Array.isArray(value) ? value : [value];
+  for (const item of items) {
+    if (item === origin) return true;
+    if (item instanceof RegExp) {
+      const problem = regexpProblem(item);
+      if (problem !== undefined) return `origin callback answered ${problem.message}`;
+      if (item.test(origin)) return true;
+    }
   }
-  if (Array.isArray(value)) return (value as ReadonlyArray<string | RegExp>).some((item) => callbackAllows(item, origin));
   return false;
 }
 
@@ -49,63 +60,57 @@ function requestAndCallback(req: IncomingMessage | undefined, callback: (err: un
   });
 }
 
-/** Calls the user's origin function under a timeout; every failure becomes a denial. */
+/**
+ * Calls the user's origin function under a timeout; every failure becomes a denial. The first
+ * answer wins (return value, promise or callback); later answers are ignored.
+ */
 function runOriginFunction(policy: CompiledPolicy, fn: NonNullable<CompiledPolicy['originFunction']>, origin: string, req: IncomingMessage | undefined): OriginVerdict | Promise<OriginVerdict> {
   const rule = `function ${fn.name || '(anonymous)'}`;
+  // Two declared parameters: the `cors` callback form is possible, so `undefined` means "later".
+  const hybrid = fn.length >= 2;
   const fromBoolean = (value: unknown): OriginVerdict => {
     if (value === true) return allow('allowed-function', origin, rule);
     if (value === false) return deny('origin-not-allowed', origin);
     return deny('origin-check-failed', origin, `origin function returned ${quoteForLog(value, 40)}; return true or false`);
   };
+  let answered = false;
   let settledSync: OriginVerdict | undefined;
   let resolveLater: ((verdict: OriginVerdict) => void) | undefined;
-  const settle = (verdict: OriginVerdict): void => {
-    if (resolveLater !== undefined) resolveLater(verdict);
-    else settledSync ??= verdict;
-  };
-  let answered = false;
-  const callback = (err: unknown, value?: CallbackValue): void => {
+  const answer = (verdict: OriginVerdict): void => {
     if (answered) return;
     answered = true;
-    settle(err ? deny('origin-check-failed', origin, describeError(err)) : callbackAllows(value, origin) ? allow('allowed-function', origin, rule) : deny('origin-not-allowed', origin));
+    if (resolveLater !== undefined) resolveLater(verdict);
+    else settledSync = verdict;
   };
-  let result: unknown;
+  const callback = (err: unknown, value?: CallbackValue): void => {
+    if (answered) return;
+    if (err) return answer(deny('origin-check-failed', origin, describeError(err)));
+    const verdict = callbackAnswer(value, origin);
+    answer(verdict === true ? allow('allowed-function', origin, rule) : verdict === false ? deny('origin-not-allowed', origin) : deny('origin-check-failed', origin, verdict));
+  };
   try {
-    result = fn.length >= 2
+    const result = hybrid
       ? (fn as (origin: string, arg: unknown) => unknown)(origin, requestAndCallback(req, callback))
       : (fn as (origin: string, req: IncomingMessage | undefined) => unknown)(origin, req);
+    // Reading `then` runs user code (a getter) too, so it stays inside the try.
+    if (typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function') {
+      Promise.resolve(result as PromiseLike<unknown>).then(
+        (value) => {
+          if (!(hybrid && value === undefined)) answer(fromBoolean(value));
+        },
+        (err: unknown) => answer(deny('origin-check-failed', origin, describeError(err))),
+      );
+    } else if (result !== undefined || !hybrid) {
+      answer(fromBoolean(result));
+    }
   } catch (err) {
+    // A throw denies even after a synchronous callback(null, true): fail closed.
+    answered = true;
     return deny('origin-check-failed', origin, describeError(err));
-  }
-  if (typeof result === 'boolean') {
-    answered = true;
-    return fromBoolean(result);
-  }
-  const thenable = typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function';
-  if (thenable) {
-    Promise.resolve(result as PromiseLike<unknown>).then(
-      (value) => {
-        if (answered) return;
-        answered = true;
-        settle(fromBoolean(value));
-      },
-      (err: unknown) => {
-        if (answered) return;
-        answered = true;
-        settle(deny('origin-check-failed', origin, describeError(err)));
-      },
-    );
-  } else if (result !== undefined || fn.length < 2) {
-    answered = true;
-    return fromBoolean(result);
   }
   if (settledSync !== undefined) return settledSync;
   return new Promise<OriginVerdict>((resolve) => {
-    const timer = setTimeout(() => {
-      if (answered) return;
-      answered = true;
-      resolve(deny('origin-check-timeout', origin, `no answer within ${policy.originCheckTimeout} ms`));
-    }, policy.originCheckTimeout);
+    const timer = setTimeout(() => answer(deny('origin-check-timeout', origin, `no answer within ${policy.originCheckTimeout} ms`)), policy.originCheckTimeout);
     resolveLater = (verdict) => {
       clearTimeout(timer);
       resolve(verdict);

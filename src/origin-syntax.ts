@@ -70,9 +70,10 @@ function parsePortDigits(text: string): number | undefined {
  * True when the last label "ends in a number" (WHATWG URL §3.5, IPv4 parser): the URL parser
  * would read such a host as an IPv4 address, so it must already be in dotted-quad form.
  */
-function endsInNumber(labels: readonly string[]): boolean {
-  let last = labels[labels.length - 1] ?? '';
-  if (last === '' && labels.length > 1) last = labels[labels.length - 2] ?? '';
+function endsInNumber(host: string): boolean {
+  // The last label, ignoring one trailing dot as the URL parser does.
+  const end = host.endsWith('.') ? host.length - 1 : host.length;
+  const last = host.slice(host.lastIndexOf('.', end - 1) + 1, end);
   if (last.length === 0) return false;
   if (last.startsWith('0x')) return true;
   for (let i = 0; i < last.length; i++) if (!isDigit(last.charCodeAt(i))) return false;
@@ -100,14 +101,25 @@ function isCanonicalDomain(host: string): boolean {
   if (host.length === 0 || host.length > 254) return false;
   for (let i = 0; i < host.length; i++) if (!isDomainChar(host.charCodeAt(i))) return false;
   const labels = host.split('.');
-  for (let i = 0; i < labels.length; i++) {
-    const label = labels[i] ?? '';
+  for (const [i, label] of labels.entries()) {
     // Only the last label may be empty: that is a trailing dot, which browsers keep.
     if (label.length === 0 && (i !== labels.length - 1 || i === 0)) return false;
     if (label.length > 63) return false;
   }
-  if (endsInNumber(labels)) return isCanonicalIpv4(labels);
+  if (endsInNumber(host)) return isCanonicalIpv4(labels);
+  // An "xn--" label is punycode: only the URL parser (UTS #46) can tell whether it is valid, so
+  // ask it, but only for these rare hosts. A browser never sends an invalid one.
+  if (host.includes('xn--')) return urlKeepsHost(host);
   return true;
+}
+
+/** True when the WHATWG URL parser reads `host` as exactly this host text. */
+function urlKeepsHost(host: string): boolean {
+  try {
+    return new URL(`http://${host}/`).hostname === host;
+  } catch {
+    return false;
+  }
 }
 
 function isCanonicalIpv6(bracketed: string): boolean {
@@ -120,11 +132,7 @@ function isCanonicalIpv6(bracketed: string): boolean {
   }
   // The character check above bounds the input; the URL parser then tells whether this is the
   // canonical (RFC 5952) text a browser would have serialized.
-  try {
-    return new URL(`http://${bracketed}/`).hostname === bracketed;
-  } catch {
-    return false;
-  }
+  return urlKeepsHost(bracketed);
 }
 
 /**
@@ -218,16 +226,23 @@ function hasControlOrSpace(text: string): boolean {
  * IPv4 and IPv6 forms normalised. Returns `undefined` when the URL parser refuses it.
  */
 export function canonicalHost(scheme: OriginScheme, host: string): string | undefined {
+  // A ":" outside brackets would be read as a port ("a.com:8080" is host "a.com"), silently
+  // dropping part of the text; the caller has already split the port off.
+  if (!host.startsWith('[') && host.includes(':')) return undefined;
+  let hostname: string;
   try {
-    return new URL(`${scheme}://${host}/`).hostname;
+    hostname = new URL(`${scheme}://${host}/`).hostname;
   } catch {
     return undefined;
   }
+  // The URL parser keeps hosts no browser would send ("a..b", ".a", "a$b"); a rule for one could
+  // never match, so refuse it here rather than compile a dead rule.
+  return hostname.startsWith('[') || isCanonicalDomain(hostname) ? hostname : undefined;
 }
 
 /** True when a canonical host is an IPv4 or IPv6 address. */
 export function isIpAddress(host: string): boolean {
-  return host.startsWith('[') || endsInNumber(host.split('.'));
+  return host.startsWith('[') || endsInNumber(host);
 }
 
 /** Splits `host[:port]` (IPv6 in brackets) into host text and port text. */
@@ -310,7 +325,7 @@ export function parseConfigOrigin(entry: string, isPublicSuffix: (suffix: string
   if (parts === undefined || parts.host.length === 0) return problem('origin-invalid-host', `${shown} has no valid host`);
   const port = parseConfigPort(parts.port, scheme, true);
   if (port === undefined) {
-    return problem('origin-invalid-port', `${shown} has an invalid port "${parts.port ?? ''}"; use 1-65535, or "*" for any port`);
+    return problem('origin-invalid-port', `${shown} has an invalid port "${String(parts.port)}"; use 1-65535, or "*" for any port`);
   }
   let hostText = parts.host;
   const wildcard = hostText.startsWith('*.');
@@ -319,7 +334,7 @@ export function parseConfigOrigin(entry: string, isPublicSuffix: (suffix: string
     return problem('origin-wildcard-position', `${shown}: "*" is only supported as a whole leading label ("${scheme}://*.example.com") or as the port ("${scheme}://localhost:*")`);
   }
   const host = canonicalHost(scheme, hostText);
-  if (host === undefined || host.length === 0) return problem('origin-invalid-host', `${shown} has an invalid host "${hostText}"`);
+  if (host === undefined) return problem('origin-invalid-host', `${shown} has an invalid host "${hostText}"`);
   if (host.endsWith('.')) {
     return problem('origin-trailing-dot', `${shown} ends its host with a dot; write "${scheme}://${host.slice(0, -1)}" (a trailing-dot host is a different origin)`);
   }

@@ -232,7 +232,7 @@ class PolicyBuilder {
       return fail('allowed-host-invalid', `${shown} is not a host name; use "example.com", ".example.com", "host:8443" or "host:*"`);
     }
     const host = canonicalHost('https', parts.host);
-    if (host === undefined || host.length === 0) return fail('allowed-host-invalid', `${shown} is not a valid host name`);
+    if (host === undefined) return fail('allowed-host-invalid', `${shown} is not a valid host name`);
     if (host.endsWith('.')) return fail('allowed-host-trailing-dot', `${shown} ends with a dot; write "${host.slice(0, -1)}"`);
     if (subdomains && isIpAddress(host)) return fail('allowed-host-wildcard-ip', `${shown}: an IP address has no subdomains; write "${host}"`);
     if (subdomains && isPublicSuffix(host)) {
@@ -244,10 +244,11 @@ class PolicyBuilder {
     for (const scheme of schemes) {
       const port = parseConfigPort(parts.port, scheme, true);
       if (port === undefined) {
-        return fail('allowed-host-invalid-port', `${shown} has an invalid port "${parts.port ?? ''}"; use 1-65535, or "*" for any port`);
+        return fail('allowed-host-invalid-port', `${shown} has an invalid port "${String(parts.port)}"; use 1-65535, or "*" for any port`);
       }
       if (apex) this.hostRules.addHost(scheme, host, port, rule);
-      if (subdomains) this.hostRules.addSubdomains(scheme, host, port, rule);
+      // Only the loopback names themselves may be http: "app.localhost" is not in that list.
+      if (subdomains && scheme === 'https') this.hostRules.addSubdomains(scheme, host, port, rule);
     }
     this.rules.push(rule);
   }
@@ -290,7 +291,9 @@ function describe(value: unknown): string {
   if (value instanceof RegExp) return String(value);
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value);
   if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${String(value)}`;
+  if (typeof value === 'function') return 'a function';
+  if (value === undefined) return 'undefined';
+  return `${typeof value} ${(value as number | boolean | bigint | symbol).toString()}`;
 }
 
 function readBoolean(options: Record<string, unknown>, key: string, fallback: boolean, issues: IssueCollector): boolean {
@@ -412,7 +415,8 @@ function optionsFromEnvironment(env: Readonly<Record<string, string | undefined>
 export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): CorsPolicy {
   if (isCorsPolicy(options)) return options;
   const issues = new IssueCollector();
-  if (options !== undefined && !isPlainObject(options)) {
+  // A request is checked first: test doubles for `req` are often plain objects.
+  if (options !== undefined && (!isPlainObject(options) || looksLikeRequest(options))) {
     const hint = looksLikeRequest(options)
       ? 'it looks like a request: was the factory passed to app.use() without being called? Write app.use(corsSafety())'
       : `got ${describe(options)}`;
@@ -426,10 +430,12 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     issues.add(key, 'unknown-option', suggestion === undefined ? 'is not an option of cors-safety; remove it' : `is not an option; did you mean "${suggestion}"?`);
   }
   const envOption = given.env;
-  if (envOption !== undefined && !isPlainObject(envOption)) {
+  // process.env itself is not a plain object (its prototype is not Object.prototype).
+  const envIsObject = typeof envOption === 'object' && envOption !== null && !Array.isArray(envOption);
+  if (envOption !== undefined && !envIsObject) {
     issues.add('env', 'env-type', 'must be an object of environment variables, like process.env');
   }
-  const env = (isPlainObject(envOption) ? envOption : process.env) as Readonly<Record<string, string | undefined>>;
+  const env = (envIsObject ? envOption : process.env) as Readonly<Record<string, string | undefined>>;
   const production = env.NODE_ENV === 'production';
 
   let source: PolicySource = 'options';
@@ -466,9 +472,11 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
   const optionsSuccessStatus = readInteger(effective, 'optionsSuccessStatus', 204, 200, 299, 'a preflight must get an ok status, Fetch §4.8', issues);
   const originCheckTimeout = readInteger(effective, 'originCheckTimeout', DEFAULT_TIMEOUT_MS, 1, 60000, 'milliseconds', issues);
 
+  const issuesBeforeMethods = issues.count;
   const methodsRaw = readTokenList(effective, 'methods', DEFAULT_METHODS, issues, false) as string[];
   const methods = methodsRaw.map((m) => (STANDARD_METHODS.has(m.toUpperCase()) ? m.toUpperCase() : m));
-  if (methods.length === 0 && effective.methods !== undefined) issues.add('methods', 'methods-empty', 'is empty; list at least one method, e.g. "GET"');
+  // Only when nothing else was said about methods: `methods: "*"` needs one message, not two.
+  if (methods.length === 0 && issues.count === issuesBeforeMethods && effective.methods !== undefined) issues.add('methods', 'methods-empty', 'is empty; list at least one method, e.g. "GET"');
   const headersRaw = readTokenList(effective, 'allowedHeaders', DEFAULT_ALLOWED_HEADERS, issues, true);
   const allowedHeaders = headersRaw === '*' ? '*' : headersRaw.map((h) => h.toLowerCase());
   const exposedRaw = readTokenList(effective, 'exposedHeaders', [], issues, true);
@@ -486,6 +494,9 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     }
   } else if (dangerous) {
     issues.add('dangerouslyAllowAnyOriginWithCredentials', 'dangerous-option-unused', 'has no effect unless origin is "*" or true and credentials is true; remove it');
+  }
+  if (anyOrigin && effective.allowedHosts !== undefined) {
+    issues.add('allowedHosts', 'allowed-hosts-with-any-origin', 'has no effect when origin is "*" or true, which already allow every origin; remove one of them');
   }
   if (allowNullOrigin && credentials) {
     issues.add('allowNullOrigin', 'null-origin-with-credentials', 'the "null" origin is shared by every sandboxed iframe and file: page; it cannot be allowed together with credentials');
