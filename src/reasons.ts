@@ -29,8 +29,17 @@ export type OriginDenyReason =
 /** Why a preflight failed although its origin may be allowed. */
 export type PreflightDenyReason = 'method-not-allowed' | 'method-malformed' | 'header-not-allowed' | 'headers-malformed';
 
+/** Reasons only the WebSocket upgrade guard gives (about the handshake rather than the origin). */
+export type UpgradeOnlyReason =
+  | 'allowed-no-origin'
+  | 'host-missing'
+  | 'host-multiple'
+  | 'host-malformed'
+  | 'forwarded-malformed'
+  | 'path-not-matched';
+
 /** Every reason code this library emits. */
-export type ReasonCode = OriginAllowReason | OriginDenyReason | PreflightDenyReason;
+export type ReasonCode = OriginAllowReason | OriginDenyReason | PreflightDenyReason | UpgradeOnlyReason;
 
 /** The outcome of checking one `Origin` header value against a policy. */
 export type OriginVerdict =

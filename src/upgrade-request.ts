@@ -1,0 +1,215 @@
+/**
+ * Reads what the upgrade guard needs from an upgrade request, in one pass over `rawHeaders`:
+ * the one origin the client claims (`Origin`, or `Sec-WebSocket-Origin` from protocol-8 clients)
+ * and the request's own origin (scheme + `Host`, or the first trusted `X-Forwarded-Proto` /
+ * `X-Forwarded-Host` value). Pure: no I/O, no regex over header text, lengths capped first.
+ */
+import type { IncomingMessage } from 'node:http';
+import {
+  DEFAULT_PORTS,
+  parseSerializedOrigin,
+  serializeOrigin,
+  splitHostPort,
+  type OriginScheme,
+  type ParsedOrigin,
+} from './origin-syntax.js';
+
+/** Why the request's own origin could not be established; each is answered with 400. */
+export type RequestOriginProblem = 'host-missing' | 'host-multiple' | 'host-malformed' | 'forwarded-malformed';
+
+/**
+ * The origin a client claims. `multiple` covers two `Origin` lines, two `Sec-WebSocket-Origin`
+ * lines, or both headers with different values.
+ *
+ * @example
+ * ```ts
+ * readUpgradeRequest(req, false).claimed; // { kind: 'one', value: 'https://app.example.com', header: 'origin' }
+ * ```
+ */
+export type ClaimedOrigin =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'multiple' }
+  | { readonly kind: 'one'; readonly value: string; readonly header: 'origin' | 'sec-websocket-origin' };
+
+/**
+ * The request's own origin, as a browser on this server's page would serialize it.
+ *
+ * @example
+ * ```ts
+ * // Host: app.example.com:443 on a TLS socket
+ * readUpgradeRequest(req, false).target; // { ok: true, origin: 'https://app.example.com', parsed: {...} }
+ * ```
+ */
+export type RequestTarget =
+  | { readonly ok: true; readonly origin: string; readonly parsed: ParsedOrigin }
+  | { readonly ok: false; readonly reason: RequestOriginProblem };
+
+/**
+ * Facts about one upgrade request.
+ *
+ * @example
+ * ```ts
+ * const facts = readUpgradeRequest(req, policyTrustsProxy);
+ * if (!facts.target.ok) refuse(400);
+ * ```
+ */
+export interface UpgradeRequestFacts {
+  readonly claimed: ClaimedOrigin;
+  readonly target: RequestTarget;
+  /** True when `X-Forwarded-Host` or `X-Forwarded-Proto` is present, trusted or not (for hints). */
+  readonly forwarded: boolean;
+}
+
+/** A `Host` value is at most a 253-octet DNS name plus `:65535` (RFC 1035 §2.3.4); cap well above. */
+const MAX_HOST_LENGTH = 300;
+const NONE: ClaimedOrigin = Object.freeze({ kind: 'none' });
+const MULTIPLE: ClaimedOrigin = Object.freeze({ kind: 'multiple' });
+
+function problem(reason: RequestOriginProblem): RequestTarget {
+  return { ok: false, reason };
+}
+
+/** Port text of an authority: 1-5 digits, no leading zero, 1-65535. */
+function parsePort(text: string): number | undefined {
+  if (text.length === 0 || text.length > 5 || text.charCodeAt(0) === 48 /* 0 */) return undefined;
+  let port = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 48 || code > 57) return undefined;
+    port = port * 10 + (code - 48);
+  }
+  return port <= 65535 ? port : undefined;
+}
+
+/**
+ * Parses `host[:port]` (RFC 9110 §7.2 `Host = uri-host [ ":" port ]`) into the origin it names
+ * under `scheme`. Case-insensitive (RFC 3986 §3.2.2) but otherwise as strict as an `Origin`
+ * value: ASCII only, a canonical host, no userinfo, no empty port. The scheme's default port is
+ * dropped, so `Host: x.com:443` over https is the origin `https://x.com`.
+ *
+ * @example
+ * ```ts
+ * parseAuthority('App.Example.com:443', 'https'); // { scheme: 'https', host: 'app.example.com', port: 443 }
+ * parseAuthority('user@evil.com', 'https');       // undefined
+ * ```
+ */
+export function parseAuthority(text: string, scheme: OriginScheme): ParsedOrigin | undefined {
+  if (text.length === 0 || text.length > MAX_HOST_LENGTH) return undefined;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 127) return undefined;
+  const parts = splitHostPort(text.toLowerCase());
+  if (parts === undefined || parts.host.length === 0) return undefined;
+  let port = DEFAULT_PORTS[scheme];
+  if (parts.port !== undefined) {
+    const parsed = parsePort(parts.port);
+    if (parsed === undefined) return undefined;
+    port = parsed;
+  }
+  // The strict Origin parser decides what a canonical host is; both sides then compare as text.
+  return parseSerializedOrigin(serializeOrigin(scheme, parts.host, port));
+}
+
+/** First element of a comma-separated header value (`X-Forwarded-*: client, proxy1, proxy2`). */
+function firstValue(text: string): string {
+  const comma = text.indexOf(',');
+  return (comma < 0 ? text : text.slice(0, comma)).trim();
+}
+
+function forwardedScheme(text: string): OriginScheme | undefined {
+  switch (firstValue(text).toLowerCase()) {
+    case 'https':
+    case 'wss':
+      return 'https';
+    case 'http':
+    case 'ws':
+      return 'http';
+    default:
+      return undefined;
+  }
+}
+
+function isEncrypted(req: IncomingMessage): boolean {
+  const socket = req.socket as { encrypted?: unknown } | null | undefined;
+  return socket?.encrypted === true;
+}
+
+/**
+ * Reads the claimed origin and the request's own origin. With `trustProxy`, the first value of
+ * `X-Forwarded-Proto` and `X-Forwarded-Host` replaces the socket's scheme and `Host`; without it
+ * they are ignored (a client can send anything). `Host` itself must still be present exactly once
+ * and well-formed (RFC 9112 §3.2: a request with no Host, several, or an invalid one gets 400).
+ *
+ * @example
+ * ```ts
+ * const { claimed, target } = readUpgradeRequest(req, false);
+ * if (claimed.kind === 'one' && target.ok && claimed.value === target.origin) { ... } // same-origin
+ * ```
+ */
+export function readUpgradeRequest(req: IncomingMessage, trustProxy: boolean): UpgradeRequestFacts {
+  const raw = req.rawHeaders;
+  let hostCount = 0;
+  let host: string | undefined;
+  let originCount = 0;
+  let origin: string | undefined;
+  let legacyCount = 0;
+  let legacy: string | undefined;
+  let forwardedHost: string | undefined;
+  let forwardedProto: string | undefined;
+  // Node keeps only the first Host and joins repeated Origin lines with ", ": the raw lines are
+  // the only place where duplicates can be counted.
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const value = raw[i + 1] as string;
+    switch (name.length) {
+      case 4:
+        if (name.toLowerCase() === 'host') {
+          hostCount++;
+          host ??= value;
+        }
+        break;
+      case 6:
+        if (name.toLowerCase() === 'origin') {
+          originCount++;
+          origin ??= value;
+        }
+        break;
+      case 16:
+        if (name.toLowerCase() === 'x-forwarded-host') forwardedHost ??= value;
+        break;
+      case 17:
+        if (name.toLowerCase() === 'x-forwarded-proto') forwardedProto ??= value;
+        break;
+      case 20:
+        if (name.toLowerCase() === 'sec-websocket-origin') {
+          legacyCount++;
+          legacy ??= value;
+        }
+        break;
+    }
+  }
+
+  // RFC 6454 §7.3: a user agent never sends more than one Origin. Protocol-version-8 clients
+  // (draft-ietf-hybi-thewebsocketprotocol-10) send Sec-WebSocket-Origin instead; it counts only
+  // when Origin is absent, and two different values are refused rather than one being picked.
+  let claimed: ClaimedOrigin;
+  if (originCount > 1 || legacyCount > 1) claimed = MULTIPLE;
+  else if (origin !== undefined) claimed = legacy !== undefined && legacy !== origin ? MULTIPLE : { kind: 'one', value: origin, header: 'origin' };
+  else if (legacy !== undefined) claimed = { kind: 'one', value: legacy, header: 'sec-websocket-origin' };
+  else claimed = NONE;
+
+  const forwarded = forwardedHost !== undefined || forwardedProto !== undefined;
+  let target: RequestTarget;
+  if (host === undefined) target = problem('host-missing');
+  else if (hostCount > 1) target = problem('host-multiple');
+  else {
+    let scheme: OriginScheme | undefined = isEncrypted(req) ? 'https' : 'http';
+    if (trustProxy && forwardedProto !== undefined) scheme = forwardedScheme(forwardedProto);
+    const own = scheme === undefined ? undefined : parseAuthority(host, scheme);
+    if (scheme === undefined) target = problem('forwarded-malformed');
+    else if (own === undefined) target = problem('host-malformed');
+    else if (trustProxy && forwardedHost !== undefined) {
+      const via = parseAuthority(firstValue(forwardedHost), scheme);
+      target = via === undefined ? problem('forwarded-malformed') : { ok: true, origin: serializeOrigin(via.scheme, via.host, via.port), parsed: via };
+    } else target = { ok: true, origin: serializeOrigin(own.scheme, own.host, own.port), parsed: own };
+  }
+  return { claimed, target, forwarded };
+}
