@@ -6,14 +6,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CorsConfigError } from './errors.js';
 import type { Middleware, NextFunction } from './http-types.js';
-import { logMiddleware, logPreflight, warnOnce } from './log.js';
+import { logMiddleware, logPreflight, quoteForLog, warnOnce } from './log.js';
 import { findMiddlewareMountedBefore } from './mount-order.js';
 import type { CorsSafetyOptions } from './options.js';
 import { decideOrigin, logVerdict } from './origin-check.js';
 import { compiledPolicy, createCorsPolicy, type CompiledPolicy, type CorsPolicy } from './policy.js';
 import { answerPreflight, preflightVary } from './preflight.js';
 import type { OriginVerdict } from './reasons.js';
-import { REASON_HEADER, protectCorsHeaders } from './response-headers.js';
+import { REASON_HEADER, protectCorsHeaders, removeAccessControlHeaders } from './response-headers.js';
 import { appendVary } from './vary.js';
 
 /** The middleware returned by {@link corsSafety}, with the policy it enforces. */
@@ -27,35 +27,32 @@ function isPreflight(req: IncomingMessage): boolean {
   return req.method === 'OPTIONS' && req.headers.origin !== undefined && req.headers['access-control-request-method'] !== undefined;
 }
 
-function headerText(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(', ') : value;
-}
-
-/** Answers a preflight; returns true when `preflightContinue` hands it on to the application. */
+/**
+ * Answers a preflight, or with `preflightContinue` hands a successful one on to the
+ * application (returns true). A failed preflight is always answered here: it never reaches
+ * authentication, rate limiting or the application's own OPTIONS routes.
+ */
 function respondToPreflight(req: IncomingMessage, res: ServerResponse, policy: CompiledPolicy, verdict: OriginVerdict): boolean {
-  const method = headerText(req.headers['access-control-request-method']) ?? '';
-  const answer = answerPreflight(policy, verdict, method, headerText(req.headers['access-control-request-headers']));
+  // Node joins repeated request headers with ", ", so these are single strings; a repeated
+  // Access-Control-Request-Method is then not a token and fails as method-malformed.
+  const method = String(req.headers['access-control-request-method']);
+  const requested = req.headers['access-control-request-headers'];
+  const answer = answerPreflight(policy, verdict, method, requested === undefined ? undefined : String(requested));
   logPreflight('%s %s: %s', req.method, answer.ok ? 'granted' : 'refused', answer.reason ?? 'ok');
+  // The answer is ours alone: nothing an earlier middleware set is reflected or granted.
+  removeAccessControlHeaders(res);
   for (const [name, value] of answer.headers) res.setHeader(name, value);
   appendVary(res, preflightVary(policy));
   if (answer.reason !== undefined && policy.exposeReason) res.setHeader(REASON_HEADER, answer.reason);
-  // preflightContinue: the application answers; only the headers of the outcome are set.
-  if (policy.preflightContinue) return true;
+  if (answer.ok && policy.preflightContinue) return true;
   res.statusCode = answer.status;
   res.setHeader('Content-Length', '0');
   res.end();
   return false;
 }
 
-function misuseError(): CorsConfigError {
-  return new CorsConfigError([
-    {
-      path: '(usage)',
-      code: 'factory-not-called',
-      message: 'corsSafety was passed to app.use() without being called; write app.use(corsSafety()) or app.use(corsSafety(options))',
-    },
-  ]);
-}
+const FACTORY_NOT_CALLED =
+  'corsSafety was passed to app.use() without being called; write app.use(corsSafety()) or app.use(corsSafety(options))';
 
 /**
  * Creates the CORS middleware. Mount it first, before body parsers, authentication and rate
@@ -83,34 +80,29 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
   const [options, maybeRes, maybeNext] = args;
   if (args.length >= 3 && typeof maybeNext === 'function' && typeof maybeRes === 'object' && maybeRes !== null) {
     // app.use(corsSafety): Express called the factory as if it were the middleware.
-    const err = misuseError();
-    warnOnce('CORS_SAFETY_FACTORY_NOT_CALLED', err.issues[0]?.message ?? err.message);
-    (maybeNext as NextFunction)(err);
+    warnOnce('CORS_SAFETY_FACTORY_NOT_CALLED', `cors-safety: ${FACTORY_NOT_CALLED}`);
+    (maybeNext as NextFunction)(new CorsConfigError([{ path: '(usage)', code: 'factory-not-called', message: FACTORY_NOT_CALLED }]));
     return undefined;
   }
   const policy = createCorsPolicy(options as CorsSafetyOptions | CorsPolicy | undefined);
   const compiled = compiledPolicy(policy);
   let mountChecked = false;
 
-  /** Applies a settled verdict; returns true when the request goes on to the next handler. */
-  const applyVerdict = (req: IncomingMessage, res: ServerResponse, verdict: OriginVerdict): boolean => {
-    logVerdict(verdict, req.headers.origin, `${req.method ?? '?'} request`);
-    if (isPreflight(req)) return respondToPreflight(req, res, compiled, verdict);
-    protectCorsHeaders(res, compiled, verdict);
-    return true;
-  };
-
+  /** Applies a settled verdict, then passes the request on unless the preflight was answered. */
   const finish = (req: IncomingMessage, res: ServerResponse, next: NextFunction, verdict: OriginVerdict): void => {
-    let forward: boolean;
-    try {
-      forward = applyVerdict(req, res, verdict);
-    } catch (err) {
-      // Not expected; if it happens the request still gets an answer, without a CORS grant.
-      logMiddleware('unexpected error while applying CORS headers: %s', err instanceof Error ? err.message : String(err));
-      next(err);
+    logVerdict(verdict, req.headers.origin, `${req.method} request`);
+    // A response already sent (by middleware that answered and still called next()) has no
+    // head left to set: nothing to do.
+    if (res.headersSent) {
+      next();
       return;
     }
-    if (forward) next();
+    if (isPreflight(req)) {
+      if (respondToPreflight(req, res, compiled, verdict)) next();
+      return;
+    }
+    protectCorsHeaders(res, compiled, verdict);
+    next();
   };
 
   const middleware = function corsSafetyMiddleware(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
@@ -133,7 +125,7 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
     // unhandled rejection.
     verdict
       .then((settled) => finish(req, res, next, settled))
-      .catch((err: unknown) => logMiddleware('error thrown by next() after an async origin check: %s', err instanceof Error ? err.message : String(err)));
+      .catch((err: unknown) => logMiddleware('error thrown by next() after an async origin check: %s', quoteForLog(err, 200)));
   } as CorsSafetyMiddleware;
   Object.defineProperty(middleware, 'policy', { value: policy, enumerable: true });
   return middleware;

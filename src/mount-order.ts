@@ -6,42 +6,44 @@
 import type { IncomingMessage } from 'node:http';
 
 interface Layer {
-  readonly name?: unknown;
-  readonly handle?: unknown;
-  readonly route?: unknown;
+  readonly name: string;
+  readonly handle: unknown;
+  readonly route?: { readonly path?: unknown } | undefined;
 }
 
 /** Layers Express 4 mounts by itself (`query`, `expressInit`): harmless, never reported. */
 const EXPRESS_BUILTINS = new Set(['query', 'expressInit']);
 
 function routerStack(req: IncomingMessage): readonly Layer[] | undefined {
+  // Express sets req.app to the application (a function); Connect and node:http set nothing.
   const app = (req as IncomingMessage & { app?: unknown }).app;
-  if (typeof app !== 'function' && (typeof app !== 'object' || app === null)) return undefined;
+  if (typeof app !== 'function') return undefined;
   const holder = app as { _router?: { stack?: unknown }; router?: { stack?: unknown } };
-  // Express 4 keeps the router in app._router, Express 5 in app.router.
-  let stack: unknown;
-  try {
-    stack = holder._router?.stack ?? holder.router?.stack;
-  } catch {
-    return undefined;
-  }
+  // Express 4 keeps the router in app._router (its app.router getter throws), Express 5 in app.router.
+  const stack = '_router' in holder ? holder._router?.stack : holder.router?.stack;
   return Array.isArray(stack) ? (stack as Layer[]) : undefined;
 }
 
 /**
  * Names of the application-level middleware mounted before `middleware`, or an empty list
- * when there are none, when the app is not Express, or when `middleware` is mounted elsewhere.
+ * when there are none, when the app is not Express, or when `middleware` is mounted elsewhere
+ * (in a Router, a sub-app or a route).
+ *
+ * @example
+ * ```ts
+ * findMiddlewareMountedBefore(req, corsMiddleware); // ['authenticate', 'jsonParser']
+ * ```
  */
 export function findMiddlewareMountedBefore(req: IncomingMessage, middleware: unknown): string[] {
   const stack = routerStack(req);
   if (stack === undefined) return [];
   const index = stack.findIndex((layer) => layer.handle === middleware);
-  if (index <= 0) return [];
   const names: string[] = [];
-  for (const layer of stack.slice(0, index)) {
-    const name = typeof layer.name === 'string' && layer.name !== '' ? layer.name : '<anonymous>';
-    if (EXPRESS_BUILTINS.has(name)) continue;
-    names.push(layer.route !== undefined ? `a route (${name})` : name);
+  // index -1 (not mounted on the app itself) leaves the list empty.
+  for (const layer of stack.slice(0, Math.max(index, 0))) {
+    if (EXPRESS_BUILTINS.has(layer.name)) continue;
+    // Express names layers after their function, "<anonymous>" for anonymous ones.
+    names.push(layer.route === undefined ? layer.name : `the route ${String(layer.route.path)}`);
   }
   return names;
 }

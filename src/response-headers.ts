@@ -5,7 +5,6 @@
  * add one for a denied origin.
  */
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { logMiddleware } from './log.js';
 import type { CompiledPolicy } from './policy.js';
 import type { OriginVerdict } from './reasons.js';
 import { appendVary } from './vary.js';
@@ -37,48 +36,58 @@ function isAccessControl(name: string): boolean {
   return name.length > ACCESS_CONTROL_PREFIX.length && name.slice(0, ACCESS_CONTROL_PREFIX.length).toLowerCase() === ACCESS_CONTROL_PREFIX;
 }
 
-function removeAccessControlHeaders(res: ServerResponse): void {
+/** Removes every `Access-Control-*` header set so far. */
+export function removeAccessControlHeaders(res: ServerResponse): void {
   for (const name of res.getHeaderNames()) if (isAccessControl(name)) res.removeHeader(name);
 }
 
 /**
- * Sets the headers of a decision on an actual response: the grant for an allowed origin, or
- * no `Access-Control-*` header at all for any other. `Vary: Origin` is appended whenever the
- * answer depends on the origin (Fetch §3.2.4 "CORS protocol and HTTP caches").
+ * Sets the headers of a decision on an actual response. cors-safety owns every
+ * `Access-Control-*` header of the responses it guards: whatever a handler, an error's
+ * `headers` or a framework set is removed, then the grant of an allowed origin is set (exactly
+ * one `Access-Control-Allow-Origin` value, Fetch §3.2.3), and nothing for any other origin.
+ * `Vary: Origin` is appended whenever the answer depends on the origin (Fetch §3.2.4 "CORS
+ * protocol and HTTP caches"). Does nothing once the head is sent.
+ *
+ * @example
+ * ```ts
+ * applyCorsHeaders(res, compiled, verdict); // then res.end()
+ * ```
  */
 export function applyCorsHeaders(res: ServerResponse, policy: CompiledPolicy, verdict: OriginVerdict): void {
   if (res.headersSent) return;
+  removeAccessControlHeaders(res);
+  res.removeHeader(REASON_HEADER);
   if (policy.mode === 'public') {
     // A public resource: the same answer for everyone, so no Vary: Origin.
     res.setHeader(ALLOW_ORIGIN, '*');
-    res.removeHeader(ALLOW_CREDENTIALS);
     if (policy.exposedHeadersHeader !== undefined) res.setHeader(EXPOSE_HEADERS, policy.exposedHeadersHeader);
     return;
   }
   if (verdict.allowed) {
-    // Exactly one value: ours replaces whatever was set before (Fetch §3.2.3).
     res.setHeader(ALLOW_ORIGIN, verdict.origin);
     if (policy.credentials) res.setHeader(ALLOW_CREDENTIALS, 'true');
-    else res.removeHeader(ALLOW_CREDENTIALS);
     if (policy.exposedHeadersHeader !== undefined) res.setHeader(EXPOSE_HEADERS, policy.exposedHeadersHeader);
-    res.removeHeader(REASON_HEADER);
-  } else {
-    removeAccessControlHeaders(res);
-    if (policy.exposeReason && verdict.reason !== 'origin-missing') res.setHeader(REASON_HEADER, verdict.reason);
+  } else if (policy.exposeReason && verdict.reason !== 'origin-missing') {
+    res.setHeader(REASON_HEADER, verdict.reason);
   }
   if (policy.mode !== 'disabled') appendVary(res, ['Origin']);
 }
 
-/** Copies a writeHead() header argument without Access-Control-* entries; Vary is merged instead. */
+/**
+ * Copies a writeHead() header argument without `Access-Control-*` entries; `Vary` is merged
+ * into the response instead of replacing it. An odd-length flat array keeps its last item so
+ * Node refuses it exactly as it would without cors-safety.
+ */
 function sanitizeHeadArgument(res: ServerResponse, headers: OutgoingHttpHeaders | readonly unknown[]): OutgoingHttpHeaders | unknown[] {
   if (Array.isArray(headers)) {
     const kept: unknown[] = [];
-    for (let i = 0; i + 1 < headers.length; i += 2) {
-      const name = String(headers[i]);
-      const value: unknown = headers[i + 1];
-      if (isAccessControl(name)) continue;
-      if (name.toLowerCase() === 'vary') appendVary(res, [String(value)]);
-      else kept.push(headers[i], value);
+    for (let i = 0; i < headers.length; i += 2) {
+      const name: unknown = headers[i];
+      if (i + 1 === headers.length) kept.push(name);
+      else if (isAccessControl(String(name))) continue;
+      else if (String(name).toLowerCase() === 'vary') appendVary(res, [String(headers[i + 1])]);
+      else kept.push(name, headers[i + 1]);
     }
     return kept;
   }
@@ -86,7 +95,7 @@ function sanitizeHeadArgument(res: ServerResponse, headers: OutgoingHttpHeaders 
   for (const name of Object.keys(headers)) {
     if (isAccessControl(name)) continue;
     const value = (headers as OutgoingHttpHeaders)[name];
-    if (name.toLowerCase() === 'vary') appendVary(res, Array.isArray(value) ? value : [String(value)]);
+    if (name.toLowerCase() === 'vary' && value !== undefined) appendVary(res, Array.isArray(value) ? value : [String(value)]);
     else kept[name] = value;
   }
   return kept;
@@ -107,17 +116,15 @@ export function protectCorsHeaders(res: ServerResponse, policy: CompiledPolicy, 
   // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the response as `this`
   const originalWriteHead = res.writeHead;
   const corsSafetyWriteHead = function corsSafetyWriteHead(this: ServerResponse, ...args: unknown[]): ServerResponse {
-    const state = (this as GuardedResponse)[kState];
-    if (state !== undefined && !this.headersSent) {
-      try {
-        const at = typeof args[1] === 'string' ? 2 : 1;
-        const headers = args[at];
-        if (headers !== null && typeof headers === 'object') args[at] = sanitizeHeadArgument(this, headers as OutgoingHttpHeaders);
-        applyCorsHeaders(this, state.policy, state.verdict);
-      } catch (err) {
-        // Our part never breaks a response; Node validates the rest as usual below.
-        logMiddleware('could not re-apply CORS headers at writeHead: %s', err instanceof Error ? err.message : String(err));
-      }
+    // After the head is out Node throws ERR_HTTP_HEADERS_SENT below, exactly as without us.
+    if (!this.headersSent) {
+      // writeHead(status, headers) or writeHead(status, statusMessage, headers).
+      const at = typeof args[1] === 'string' ? 2 : 1;
+      const headers = args[at];
+      if (headers !== null && typeof headers === 'object') args[at] = sanitizeHeadArgument(this, headers as OutgoingHttpHeaders);
+      // Read at call time: corsErrorHandler() may have attached a newer decision since.
+      const state = (this as GuardedResponse)[kState] as ResponseCorsState;
+      applyCorsHeaders(this, state.policy, state.verdict);
     }
     return (originalWriteHead as (...a: unknown[]) => ServerResponse).apply(this, args);
   };

@@ -4,20 +4,32 @@
  */
 import type { ServerResponse } from 'node:http';
 
+/** The fields of a header value (a string, or a list of them); anything else has none. */
 function splitFields(value: unknown): string[] {
-  const text = Array.isArray(value) ? value.join(',') : typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+  const text = Array.isArray(value) ? value.join(',') : typeof value === 'string' ? value : '';
   return text
     .split(',')
     .map((field) => field.trim())
     .filter((field) => field !== '');
 }
 
-/** Returns the `Vary` value after appending `fields` to `current` (a header value or list). */
+/**
+ * Returns the `Vary` value after appending `fields` to `current` (a header value or list).
+ *
+ * @example
+ * ```ts
+ * mergeVary('Accept-Encoding', ['Origin']); // 'Accept-Encoding, Origin'
+ * mergeVary('*', ['Origin']); // '*'
+ * ```
+ */
 export function mergeVary(current: unknown, fields: readonly string[]): string {
   const existing = splitFields(current);
-  if (existing.includes('*')) return '*';
+  // Fields may themselves be lists ("Accept, Accept-Language" from a writeHead() header object).
+  const added = splitFields(fields);
+  // `*` varies on everything: it absorbs every other field, whichever side it comes from.
+  if (existing.includes('*') || added.includes('*')) return '*';
   const seen = new Set(existing.map((field) => field.toLowerCase()));
-  for (const field of fields) {
+  for (const field of added) {
     const lower = field.toLowerCase();
     if (!seen.has(lower)) {
       seen.add(lower);
@@ -27,7 +39,14 @@ export function mergeVary(current: unknown, fields: readonly string[]): string {
   return existing.join(', ');
 }
 
-/** Appends `fields` to the response's `Vary` header. */
+/**
+ * Appends `fields` to the response's `Vary` header.
+ *
+ * @example
+ * ```ts
+ * appendVary(res, ['Origin']);
+ * ```
+ */
 export function appendVary(res: ServerResponse, fields: readonly string[]): void {
   const merged = mergeVary(res.getHeader('vary'), fields);
   if (merged !== '') res.setHeader('Vary', merged);
