@@ -51,8 +51,8 @@ const DEFAULT_ALLOWED_HEADERS = [
   'content-type',
   'x-requested-with',
 ];
-/** Methods whose case the Fetch standard normalises (§2.2.1 "normalize a method"), plus PATCH. */
-const STANDARD_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH']);
+/** Methods whose case the Fetch standard normalises (§2.2.1 "normalize a method"). */
+const NORMALIZED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 const DEFAULT_MAX_AGE = 600;
 const DEFAULT_TIMEOUT_MS = 2000;
 
@@ -113,7 +113,7 @@ export interface CompiledPolicy {
   /** Precomputed `Access-Control-Allow-Headers` value sent when a requested header is refused. */
   readonly allowedHeadersHeader: string;
   readonly exposedHeadersHeader: string | undefined;
-  readonly maxAgeHeader: string | undefined;
+  readonly maxAgeHeader: string;
   readonly preflightContinue: boolean;
   readonly optionsSuccessStatus: number;
   readonly originCheckTimeout: number;
@@ -474,7 +474,9 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
 
   const issuesBeforeMethods = issues.count;
   const methodsRaw = readTokenList(effective, 'methods', DEFAULT_METHODS, issues, false) as string[];
-  const methods = methodsRaw.map((m) => (STANDARD_METHODS.has(m.toUpperCase()) ? m.toUpperCase() : m));
+  // Browsers upper-case these six before sending (Fetch §2.2.1), so "put" in the config can only
+  // mean PUT. Any other method, PATCH included, is compared exactly as written.
+  const methods = methodsRaw.map((m) => (NORMALIZED_METHODS.has(m.toUpperCase()) ? m.toUpperCase() : m));
   // Only when nothing else was said about methods: `methods: "*"` needs one message, not two.
   if (methods.length === 0 && issues.count === issuesBeforeMethods && effective.methods !== undefined) issues.add('methods', 'methods-empty', 'is empty; list at least one method, e.g. "GET"');
   const headersRaw = readTokenList(effective, 'allowedHeaders', DEFAULT_ALLOWED_HEADERS, issues, true);
@@ -529,7 +531,8 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     allowedHeaders: allowedHeaders === '*' ? undefined : new Set(allowedHeaders),
     allowedHeadersHeader: allowedHeaders === '*' ? '' : allowedHeaders.join(', '),
     exposedHeadersHeader: exposedRaw === '*' ? '*' : exposedRaw.length > 0 ? exposedRaw.join(', ') : undefined,
-    maxAgeHeader: maxAge > 0 ? String(maxAge) : undefined,
+    // 0 is sent as 0: it tells the browser not to cache the answer at all.
+    maxAgeHeader: String(maxAge),
     preflightContinue,
     optionsSuccessStatus,
     originCheckTimeout,

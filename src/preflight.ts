@@ -81,6 +81,6 @@ export function answerPreflight(
   const headers = [...granted, ['Access-Control-Allow-Methods', policy.methodsHeader] as [string, string]];
   // Only names that passed the token check and the allow-list are sent back.
   if (names.length > 0) headers.push(['Access-Control-Allow-Headers', names.join(', ')]);
-  if (policy.maxAgeHeader !== undefined) headers.push(['Access-Control-Max-Age', policy.maxAgeHeader]);
+  headers.push(['Access-Control-Max-Age', policy.maxAgeHeader]);
   return { ok: true, status: policy.optionsSuccessStatus, headers, reason: undefined };
 }

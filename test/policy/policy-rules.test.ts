@@ -442,7 +442,7 @@ describe('policies', () => {
       origin: ['https://a.com', 'https://*.b.com:8443', 'http://c.com:*', /^https:\/\/d\.com$/],
       allowedHosts: ['.e.com'],
       credentials: true,
-      methods: 'get, purge',
+      methods: 'get, purge, patch',
       allowedHeaders: ['X-Trace-Id'],
       exposedHeaders: 'X-Request-Id, ETag',
       maxAge: 0,
@@ -453,7 +453,8 @@ describe('policies', () => {
       env: {},
     });
     assert.deepEqual(policy.rules, ['https://a.com', 'https://*.b.com:8443', 'http://c.com:*', '/^https:\\/\\/d\\.com$/', 'allowedHosts: .e.com']);
-    assert.deepEqual(policy.methods, ['GET', 'purge']);
+    // Fetch §2.2.1 upper-cases GET in the browser, never PATCH: only the former is normalised.
+    assert.deepEqual(policy.methods, ['GET', 'purge', 'patch']);
     assert.deepEqual(policy.allowedHeaders, ['x-trace-id']);
     assert.deepEqual(policy.exposedHeaders, ['X-Request-Id', 'ETag']);
     assert.equal(policy.credentials, true);
@@ -464,11 +465,11 @@ describe('policies', () => {
     assert.equal(policy.exposeReason, false);
     assert.equal(policy.hasOriginFunction, false);
     const compiled = compiledPolicy(policy);
-    assert.equal(compiled.methodsHeader, 'GET, purge');
+    assert.equal(compiled.methodsHeader, 'GET, purge, patch');
     assert.equal(compiled.allowedHeadersHeader, 'x-trace-id');
     assert.deepEqual([...(compiled.allowedHeaders ?? [])], ['x-trace-id']);
     assert.equal(compiled.exposedHeadersHeader, 'X-Request-Id, ETag');
-    assert.equal(compiled.maxAgeHeader, undefined);
+    assert.equal(compiled.maxAgeHeader, '0');
   });
 
   test('defaults', () => {
