@@ -4,18 +4,28 @@
  * errors as JSON that never leaks internals.
  */
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
-import { IssueCollector } from './errors.js';
+import { CorsConfigError, type CorsConfigIssue } from './errors.js';
 import type { ErrorMiddleware, Middleware, NextFunction } from './http-types.js';
 import { logError, quoteForLog } from './log.js';
-import type { CorsSafetyOptions } from './options.js';
+import { editDistance, type CorsSafetyOptions } from './options.js';
 import { decideOrigin, logVerdict } from './origin-check.js';
 import { compiledPolicy, createCorsPolicy, type CorsPolicy } from './policy.js';
 import type { OriginVerdict } from './reasons.js';
 import { protectCorsHeaders, responseCorsState } from './response-headers.js';
 
-/** What the `log` option receives for every error the handler renders. */
+/**
+ * What the `log` option receives for every error the handler renders.
+ *
+ * @example
+ * ```ts
+ * corsErrorHandler(policy, { log: ({ error, status, method, path }) => logger.error({ err: error, status, method, path }) });
+ * ```
+ */
 export interface ErrorLogEntry {
-  /** The error as thrown or passed to `next(err)`: message, stack and all. Server side only. */
+  /**
+   * The error as thrown or passed to `next(err)`: message, stack and all. Server side only.
+   * It may carry request data: body-parser attaches the raw body to parse errors as `body`.
+   */
   readonly error: unknown;
   readonly status: number;
   readonly method: string;
@@ -23,12 +33,23 @@ export interface ErrorLogEntry {
   readonly path: string;
 }
 
-/** Options of {@link corsErrorHandler}. */
+/**
+ * Options of {@link corsErrorHandler}, its second argument. Unknown keys and invalid values
+ * throw `CorsConfigError` at construction.
+ *
+ * @example
+ * ```ts
+ * app.use(corsErrorHandler(policy, { format: 'problem+json', log: (entry) => logger.error(entry) }));
+ * ```
+ */
 export interface CorsErrorHandlerOptions {
   /** Body format: `'json'` (default) or `'problem+json'` (RFC 9457). */
   format?: 'json' | 'problem+json' | undefined;
-  /** Receives every rendered error; default: the `cors-safety:error` debug namespace. */
-  log?: ((entry: ErrorLogEntry) => void) | undefined;
+  /**
+   * Receives every rendered error; default: the `cors-safety:error` debug namespace (stack,
+   * status, method and path only). A throw or a rejected promise from it is caught and ignored.
+   */
+  log?: ((entry: ErrorLogEntry) => unknown) | undefined;
 }
 
 const ERROR_HANDLER_OPTIONS = ['format', 'log'];
@@ -42,14 +63,24 @@ interface HttpErrorLike {
   stack?: unknown;
 }
 
-function asErrorLike(err: unknown): HttpErrorLike {
-  return typeof err === 'object' && err !== null ? (err) : {};
+/**
+ * Reads one property of whatever was thrown. Anything can be thrown, including objects with
+ * throwing getters or Proxies whose traps throw: such a read counts as absent, so rendering
+ * the error never throws a second one.
+ */
+function readProperty(err: unknown, key: keyof HttpErrorLike): unknown {
+  if (typeof err !== 'object' || err === null) return undefined;
+  try {
+    return (err as HttpErrorLike)[key];
+  } catch {
+    return undefined;
+  }
 }
 
 /** finalhandler's rule: `err.status`, then `err.statusCode`, only as an integer 400-599. */
 export function errorStatus(err: unknown): number | undefined {
-  const e = asErrorLike(err);
-  for (const candidate of [e.status, e.statusCode]) {
+  for (const key of ['status', 'statusCode'] as const) {
+    const candidate = readProperty(err, key);
     if (typeof candidate === 'number' && Number.isInteger(candidate) && candidate >= 400 && candidate <= 599) return candidate;
   }
   return undefined;
@@ -65,11 +96,20 @@ function statusText(status: number): string {
  * the generic status text.
  */
 function publicMessage(err: unknown, status: number): string {
-  const e = asErrorLike(err);
-  if (status < 500 && e.expose === true && typeof e.message === 'string' && e.message !== '') {
-    return e.message.length > 300 ? `${e.message.slice(0, 300)}...` : e.message;
-  }
-  return statusText(status);
+  if (status >= 500 || readProperty(err, 'expose') !== true) return statusText(status);
+  const message = readProperty(err, 'message');
+  if (typeof message !== 'string' || message === '') return statusText(status);
+  return message.length > 300 ? `${message.slice(0, 300)}...` : message;
+}
+
+/** The server-side description of an error: its stack (which starts with the message), else its message. */
+function describeForLog(err: unknown): string {
+  const stack = readProperty(err, 'stack');
+  if (typeof stack === 'string' && stack !== '') return stack;
+  const message = readProperty(err, 'message');
+  if (typeof message === 'string' && message !== '') return message;
+  // Not an error: a string, a number, a plain object... quoted, so it cannot forge log lines.
+  return quoteForLog(err, 200);
 }
 
 function renderBody(format: 'json' | 'problem+json', status: number, message: string): { type: string; body: string } {
@@ -83,20 +123,38 @@ function renderBody(format: 'json' | 'problem+json', status: number, message: st
 }
 
 function requestPath(req: IncomingMessage): string {
-  const url = (req as IncomingMessage & { originalUrl?: unknown }).originalUrl ?? req.url ?? '';
-  const text = typeof url === 'string' ? url : '';
-  const query = text.indexOf('?');
-  return query < 0 ? text : text.slice(0, query);
+  // Express keeps the full URL in originalUrl (req.url loses the mount path inside routers);
+  // a server request always has req.url.
+  const original = (req as IncomingMessage & { originalUrl?: unknown }).originalUrl;
+  const url = typeof original === 'string' ? original : (req.url as string);
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
 }
 
-/** Copies `err.headers` except any `Access-Control-*` (CORS is ours) or framing header. */
+/** What `res.setHeader()` accepts without calling user code later (a toString() at writeHead). */
+function isHeaderValue(value: unknown): value is string | number | readonly string[] {
+  return typeof value === 'string' || typeof value === 'number' || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
+}
+
+/**
+ * Copies `err.headers` (Retry-After, WWW-Authenticate...) except any `Access-Control-*` (CORS
+ * is the policy's) or framing header. Invalid names or values are skipped, never thrown.
+ */
 function setErrorHeaders(res: ServerResponse, headers: unknown): void {
-  if (typeof headers !== 'object' || headers === null) return;
-  for (const [name, value] of Object.entries(headers as Record<string, unknown>)) {
+  let entries: [string, unknown][];
+  try {
+    if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return;
+    entries = Object.entries(headers as Record<string, unknown>);
+  } catch {
+    logError('ignored err.headers: its entries cannot be read');
+    return;
+  }
+  for (const [name, value] of entries) {
     const lower = name.toLowerCase();
     if (lower.startsWith('access-control-') || lower === 'content-length' || lower === 'content-type' || lower === 'transfer-encoding') continue;
     try {
-      res.setHeader(name, value as string | number | readonly string[]);
+      if (!isHeaderValue(value)) throw new TypeError('not a string, number or list of strings');
+      res.setHeader(name, value);
     } catch {
       logError('ignored invalid err.headers entry %s', quoteForLog(name, 40));
     }
@@ -109,10 +167,8 @@ function afterRequestBody(req: IncomingMessage, done: () => void): void {
     done();
     return;
   }
-  let called = false;
+  // The first of end, close or error runs `done`; the listeners go with it.
   const once = (): void => {
-    if (called) return;
-    called = true;
     req.off('end', once);
     req.off('close', once);
     req.off('error', once);
@@ -134,7 +190,12 @@ function afterRequestBody(req: IncomingMessage, done: () => void): void {
  * - answers with `err.status`/`err.statusCode` when it is an integer 400-599, else 500;
  * - renders `{"error":{"status":404,"message":"Not Found"}}` (or RFC 9457 problem+json); 4xx
  *   messages only with `expose: true`, 5xx always the generic status text; HEAD gets no body;
- * - logs the full error server-side; delegates to `next(err)` if headers were already sent.
+ * - logs the full error server-side; delegates to `next(err)` if headers were already sent;
+ * - answers only once the request body is drained, so a client still uploading reads the
+ *   answer (a 413 from a body parser) instead of a reset.
+ *
+ * Express 4 does not route a rejected promise from an async handler to error handlers: wrap
+ * async handlers there (`.catch(next)`); Express 5 routes them.
  *
  * @example
  * ```ts
@@ -147,9 +208,24 @@ function afterRequestBody(req: IncomingMessage, done: () => void): void {
  * ```
  */
 export function corsErrorHandler(policyOrOptions?: CorsSafetyOptions | CorsPolicy, handlerOptions?: CorsErrorHandlerOptions): ErrorMiddleware {
-  const policy = createCorsPolicy(policyOrOptions);
+  const { policy, format, log } = readOptions(policyOrOptions, handlerOptions);
   const compiled = compiledPolicy(policy);
-  const { format, log } = validateHandlerOptions(handlerOptions);
+
+  const writeLog = (entry: ErrorLogEntry): void => {
+    try {
+      if (log === undefined) {
+        if (logError.enabled) logError('%d %s %s: %s', entry.status, entry.method, entry.path, describeForLog(entry.error));
+        return;
+      }
+      const result: unknown = log(entry);
+      // An async logger's rejection must not become an unhandled rejection (it ends the process).
+      if (typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function') {
+        Promise.resolve(result).catch(() => logError('the log option threw while logging a %d', entry.status));
+      }
+    } catch {
+      logError('the log option threw while logging a %d', entry.status);
+    }
+  };
 
   const render = (err: unknown, req: IncomingMessage, res: ServerResponse, next: NextFunction, verdict: OriginVerdict): void => {
     if (res.headersSent) {
@@ -158,20 +234,21 @@ export function corsErrorHandler(policyOrOptions?: CorsSafetyOptions | CorsPolic
     }
     const validStatus = errorStatus(err);
     const status = validStatus ?? 500;
-    const entry: ErrorLogEntry = { error: err, status, method: req.method ?? '', path: requestPath(req) };
-    try {
-      if (log !== undefined) log(entry);
-      else logError('%d %s %s: %O', status, entry.method, entry.path, err);
-    } catch {
-      logError('the log option threw while logging a %d', status);
-    }
+    writeLog({ error: err, status, method: req.method as string, path: requestPath(req) });
     const { type, body } = renderBody(format, status, publicMessage(err, status));
     afterRequestBody(req, () => {
-      if (res.headersSent || res.destroyed) return;
+      if (res.destroyed) return;
+      // Someone else started the response meanwhile: only the next handler can end it now.
+      if (res.headersSent) {
+        next(err);
+        return;
+      }
       // Headers the failed response had started to set no longer describe this body.
       for (const name of ['content-encoding', 'content-language', 'content-range', 'content-disposition', 'etag', 'last-modified']) res.removeHeader(name);
       res.statusCode = status;
-      if (validStatus !== undefined) setErrorHeaders(res, asErrorLike(err).headers);
+      // A status text set for the failed response would contradict the new status (HTTP/2 has none).
+      if (req.httpVersionMajor < 2) res.statusMessage = statusText(status);
+      if (validStatus !== undefined) setErrorHeaders(res, readProperty(err, 'headers'));
       res.setHeader('Content-Type', type);
       res.setHeader('Content-Length', Buffer.byteLength(body));
       res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -190,31 +267,64 @@ export function corsErrorHandler(policyOrOptions?: CorsSafetyOptions | CorsPolic
     const state = responseCorsState(res);
     const decided = state !== undefined && state.policy === compiled ? state.verdict : decideOrigin(compiled, req.headers.origin, req);
     if (!(decided instanceof Promise)) {
-      if (state === undefined) logVerdict(decided, req.headers.origin, 'error handler');
+      if (state?.policy !== compiled) logVerdict(decided, req.headers.origin, 'error handler');
       render(err, req, res, next, decided);
       return;
     }
+    // decideOrigin() never rejects; the catch keeps a throwing `next` from becoming an
+    // unhandled rejection.
     decided
       .then((verdict) => {
         logVerdict(verdict, req.headers.origin, 'error handler');
         render(err, req, res, next, verdict);
       })
-      .catch((renderErr: unknown) => next(renderErr));
+      .catch((thrown: unknown) => logError('error thrown after an async origin check: %s', describeForLog(thrown)));
   };
 }
 
-function validateHandlerOptions(options: CorsErrorHandlerOptions | undefined): { format: 'json' | 'problem+json'; log: CorsErrorHandlerOptions['log'] } {
-  const issues = new IssueCollector();
-  const given = (options ?? {}) as Record<string, unknown>;
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Builds the policy and validates the handler's own options; throws one CorsConfigError that
+ * lists the problems of both.
+ */
+function readOptions(
+  policyOrOptions: CorsSafetyOptions | CorsPolicy | undefined,
+  options: CorsErrorHandlerOptions | undefined,
+): { policy: CorsPolicy; format: 'json' | 'problem+json'; log: CorsErrorHandlerOptions['log'] } {
+  const issues: CorsConfigIssue[] = [];
+  const add = (path: string, code: string, message: string): void => {
+    issues.push({ path, code, message });
+  };
+  let policy: CorsPolicy | undefined;
+  try {
+    policy = createCorsPolicy(policyOrOptions);
+  } catch (err) {
+    if (!(err instanceof CorsConfigError)) throw err;
+    for (const issue of err.issues) {
+      // corsErrorHandler({ format }) instead of corsErrorHandler(policy, { format }).
+      const misplaced = issue.code === 'unknown-option' && ERROR_HANDLER_OPTIONS.includes(issue.path);
+      issues.push(misplaced ? { ...issue, message: `is an option of corsErrorHandler() itself; pass it as the second argument: corsErrorHandler(policy, { ${issue.path} })` } : issue);
+    }
+  }
+  let given: Record<string, unknown> = {};
+  if (isPlainObject(options)) given = options;
+  else if (options !== undefined) add('errorHandler', 'options-type', 'the second argument must be a plain object such as { format: "problem+json" }');
   for (const key of Object.keys(given)) {
-    if (!ERROR_HANDLER_OPTIONS.includes(key)) issues.add(`errorHandler.${key}`, 'unknown-option', `is not an option of corsErrorHandler(); use ${ERROR_HANDLER_OPTIONS.join(' or ')}`);
+    if (ERROR_HANDLER_OPTIONS.includes(key)) continue;
+    const close = ERROR_HANDLER_OPTIONS.find((name) => editDistance(key, name) <= 2);
+    add(`errorHandler.${key}`, 'unknown-option', close === undefined ? `is not an option of corsErrorHandler(); use ${ERROR_HANDLER_OPTIONS.join(' or ')}` : `is not an option of corsErrorHandler(); did you mean "${close}"?`);
   }
   const format = given.format ?? 'json';
-  if (format !== 'json' && format !== 'problem+json') issues.add('errorHandler.format', 'format-invalid', 'must be "json" or "problem+json"');
+  if (format !== 'json' && format !== 'problem+json') add('errorHandler.format', 'format-invalid', 'must be "json" or "problem+json"');
   const log = given.log;
-  if (log !== undefined && typeof log !== 'function') issues.add('errorHandler.log', 'log-not-function', 'must be a function (entry) => void, e.g. (e) => logger.error(e)');
-  issues.throwIfAny();
-  return { format: format as 'json' | 'problem+json', log: log as CorsErrorHandlerOptions['log'] };
+  if (log !== undefined && typeof log !== 'function') add('errorHandler.log', 'log-not-function', 'must be a function (entry) => void, e.g. (e) => logger.error(e)');
+  if (issues.length > 0 || policy === undefined) throw new CorsConfigError(issues);
+  return { policy, format: format as 'json' | 'problem+json', log: log as CorsErrorHandlerOptions['log'] };
 }
 
 /**

@@ -418,7 +418,7 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
   // A request is checked first: test doubles for `req` are often plain objects.
   if (options !== undefined && (!isPlainObject(options) || looksLikeRequest(options))) {
     const hint = looksLikeRequest(options)
-      ? 'it looks like a request: was the factory passed to app.use() without being called? Write app.use(corsSafety())'
+      ? 'it looks like a request: was a factory passed to app.use() without being called? Write app.use(corsSafety()) and app.use(corsErrorHandler(policy))'
       : `got ${describe(options)}`;
     issues.add('(options)', 'options-type', `options must be a plain object; ${hint}`);
     issues.throwIfAny();
