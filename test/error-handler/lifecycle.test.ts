@@ -268,7 +268,7 @@ for (const flavor of FLAVORS) {
           a.get('/fail', () => {
             throw Object.assign(new Error('nope'), { status: 404, expose: true });
           });
-          // eslint-disable-next-line @typescript-eslint/no-misused-promises -- an async logger that rejects is the case under test
+           
           a.use(corsErrorHandler(policy, { log }));
           await withServer(a, async (url) => {
             const res = await get(`${url}/fail`, { headers: { origin: ALLOWED } });
