@@ -268,7 +268,6 @@ for (const flavor of FLAVORS) {
           a.get('/fail', () => {
             throw Object.assign(new Error('nope'), { status: 404, expose: true });
           });
-           
           a.use(corsErrorHandler(policy, { log }));
           await withServer(a, async (url) => {
             const res = await get(`${url}/fail`, { headers: { origin: ALLOWED } });
