@@ -31,7 +31,6 @@ const result = spawnSync(
     '--reporter=text-summary',
     '--reporter=text',
     '--include=src/**',
-    '--exclude=src/cli/**',
     process.execPath,
     '--import',
     'tsx',
