@@ -4,12 +4,13 @@
  * errors as JSON that never leaks internals.
  */
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
-import { CorsConfigError, type CorsConfigIssue } from './errors.js';
+import { IssueCollector } from './errors.js';
 import type { ErrorMiddleware, Middleware, NextFunction } from './http-types.js';
 import { logError, quoteForLog } from './log.js';
-import { editDistance, type CorsSafetyOptions } from './options.js';
+import { closestName, isPlainObject } from './option-values.js';
+import type { CorsSafetyOptions } from './options.js';
 import { decideOrigin, logVerdict } from './origin-check.js';
-import { compiledPolicy, createCorsPolicy, type CorsPolicy } from './policy.js';
+import { collectPolicy, compiledPolicy, type CorsPolicy } from './policy.js';
 import type { OriginVerdict } from './reasons.js';
 import { protectCorsHeaders, responseCorsState } from './response-headers.js';
 
@@ -282,12 +283,6 @@ export function corsErrorHandler(policyOrOptions?: CorsSafetyOptions | CorsPolic
   };
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
-
 /**
  * Builds the policy and validates the handler's own options; throws one CorsConfigError that
  * lists the problems of both.
@@ -296,35 +291,27 @@ function readOptions(
   policyOrOptions: CorsSafetyOptions | CorsPolicy | undefined,
   options: CorsErrorHandlerOptions | undefined,
 ): { policy: CorsPolicy; format: 'json' | 'problem+json'; log: CorsErrorHandlerOptions['log'] } {
-  const issues: CorsConfigIssue[] = [];
-  const add = (path: string, code: string, message: string): void => {
-    issues.push({ path, code, message });
-  };
-  let policy: CorsPolicy | undefined;
-  try {
-    policy = createCorsPolicy(policyOrOptions);
-  } catch (err) {
-    if (!(err instanceof CorsConfigError)) throw err;
-    for (const issue of err.issues) {
-      // corsErrorHandler({ format }) instead of corsErrorHandler(policy, { format }).
-      const misplaced = issue.code === 'unknown-option' && ERROR_HANDLER_OPTIONS.includes(issue.path);
-      issues.push(misplaced ? { ...issue, message: `is an option of corsErrorHandler() itself; pass it as the second argument: corsErrorHandler(policy, { ${issue.path} })` } : issue);
-    }
-  }
+  const issues = new IssueCollector();
+  // corsErrorHandler({ format }) instead of corsErrorHandler(policy, { format }).
+  const policy = collectPolicy(policyOrOptions, issues, {
+    names: ERROR_HANDLER_OPTIONS,
+    code: 'unknown-option',
+    message: (key) => `is an option of corsErrorHandler() itself; pass it as the second argument: corsErrorHandler(policy, { ${key} })`,
+  });
   let given: Record<string, unknown> = {};
   if (isPlainObject(options)) given = options;
-  else if (options !== undefined) add('errorHandler', 'options-type', 'the second argument must be a plain object such as { format: "problem+json" }');
+  else if (options !== undefined) issues.add('errorHandler', 'options-type', 'the second argument must be a plain object such as { format: "problem+json" }');
   for (const key of Object.keys(given)) {
     if (ERROR_HANDLER_OPTIONS.includes(key)) continue;
-    const close = ERROR_HANDLER_OPTIONS.find((name) => editDistance(key, name) <= 2);
-    add(`errorHandler.${key}`, 'unknown-option', close === undefined ? `is not an option of corsErrorHandler(); use ${ERROR_HANDLER_OPTIONS.join(' or ')}` : `is not an option of corsErrorHandler(); did you mean "${close}"?`);
+    const close = closestName(key, ERROR_HANDLER_OPTIONS);
+    issues.add(`errorHandler.${key}`, 'unknown-option', close === undefined ? `is not an option of corsErrorHandler(); use ${ERROR_HANDLER_OPTIONS.join(' or ')}` : `is not an option of corsErrorHandler(); did you mean "${close}"?`);
   }
   const format = given.format ?? 'json';
-  if (format !== 'json' && format !== 'problem+json') add('errorHandler.format', 'format-invalid', 'must be "json" or "problem+json"');
+  if (format !== 'json' && format !== 'problem+json') issues.add('errorHandler.format', 'format-invalid', 'must be "json" or "problem+json"');
   const log = given.log;
-  if (log !== undefined && typeof log !== 'function') add('errorHandler.log', 'log-not-function', 'must be a function (entry) => void, e.g. (e) => logger.error(e)');
-  if (issues.length > 0 || policy === undefined) throw new CorsConfigError(issues);
-  return { policy, format: format as 'json' | 'problem+json', log: log as CorsErrorHandlerOptions['log'] };
+  if (log !== undefined && typeof log !== 'function') issues.add('errorHandler.log', 'log-not-function', 'must be a function (entry) => void, e.g. (e) => logger.error(e)');
+  issues.throwIfAny();
+  return { policy: policy as CorsPolicy, format: format as 'json' | 'problem+json', log: log as CorsErrorHandlerOptions['log'] };
 }
 
 /**

@@ -42,3 +42,13 @@ export function warnOnce(code: string, message: string): void {
   warned.add(code);
   process.emitWarning(message, { type: 'CorsSafetyWarning', code });
 }
+
+/** One line describing a thrown value for a log, without ever throwing itself. */
+export function describeError(err: unknown): string {
+  try {
+    if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 200);
+  } catch {
+    // A throwing name/message getter: fall through to the generic description.
+  }
+  return `non-error value ${quoteForLog(err, 60)}`;
+}

@@ -3,6 +3,7 @@
  * the `cors` package where one exists, so migrating is a one-line change.
  */
 import type { IncomingMessage } from 'node:http';
+import { closestName } from './option-values.js';
 
 /**
  * Decides an origin dynamically. Return `true` to allow. May be async; a throw, a rejection,
@@ -116,41 +117,9 @@ export const OPTION_ALIASES: Readonly<Record<string, string>> = Object.freeze({
   maxAgeSeconds: 'maxAge',
 });
 
-/** Edit distance between two short strings (case-insensitive), for did-you-mean hints. */
-export function editDistance(a: string, b: string): number {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  // One row of the Levenshtein table at a time; `left` ends each row as that row's distance.
-  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
-  let distance = y.length;
-  for (let i = 1; i <= x.length; i++) {
-    const current = [i];
-    let diagonal = i - 1;
-    let left = i;
-    for (const [j, up] of previous.slice(1).entries()) {
-      const cost = x[i - 1] === y[j] ? 0 : 1;
-      left = Math.min(up + 1, left + 1, diagonal + cost);
-      diagonal = up;
-      current.push(left);
-    }
-    previous = current;
-    distance = left;
-  }
-  return distance;
-}
-
 /** The closest known option name to `key`, if any is close enough to be a likely typo. */
 export function suggestOptionName(key: string): string | undefined {
   // Own keys only: "toString" or "constructor" must not find Object.prototype's members.
   if (Object.hasOwn(OPTION_ALIASES, key)) return OPTION_ALIASES[key];
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const name of OPTION_NAMES) {
-    const distance = editDistance(key, name);
-    if (distance < bestDistance) {
-      best = name;
-      bestDistance = distance;
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(key.length / 4)) ? best : undefined;
+  return closestName(key, OPTION_NAMES);
 }

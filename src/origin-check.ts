@@ -3,7 +3,7 @@
  * policy has an origin function that answers asynchronously. Never throws, never hangs.
  */
 import type { IncomingMessage } from 'node:http';
-import { logOrigin, quoteForLog } from './log.js';
+import { describeError, logOrigin, quoteForLog } from './log.js';
 import { MAX_ORIGIN_LENGTH, parseSerializedOrigin, type ParsedOrigin } from './origin-syntax.js';
 import type { CompiledPolicy } from './policy.js';
 import { DENIED, type OriginDenyReason, type OriginVerdict } from './reasons.js';
@@ -17,15 +17,6 @@ function allow(reason: Extract<OriginVerdict, { allowed: true }>['reason'], orig
 
 function deny(reason: OriginDenyReason, origin: string, detail?: string): OriginVerdict {
   return detail === undefined ? { allowed: false, reason, origin } : { allowed: false, reason, origin, detail };
-}
-
-function describeError(err: unknown): string {
-  try {
-    if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 200);
-  } catch {
-    // A throwing name/message getter: fall through to the generic description.
-  }
-  return `non-error value ${quoteForLog(err, 60)}`;
 }
 
 /**

@@ -3,7 +3,7 @@
  * an immutable policy shared by the middleware, the error handler, the upgrade guard and the
  * origin validator.
  */
-import { IssueCollector } from './errors.js';
+import { CorsConfigError, IssueCollector } from './errors.js';
 import { HostRules } from './host-rules.js';
 import { isToken, splitConfigList } from './http-tokens.js';
 import { logPolicy, warnOnce } from './log.js';
@@ -24,6 +24,7 @@ import {
   splitHostPort,
   type OriginScheme,
 } from './origin-syntax.js';
+import { describeValue, isPlainObject, looksLikeRequest } from './option-values.js';
 import { isPublicSuffix } from './public-suffix.js';
 import { regexpProblem } from './regexp-rules.js';
 
@@ -134,16 +135,6 @@ export function compiledPolicy(policy: CorsPolicy): CompiledPolicy {
   return compiled;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
-
-function looksLikeRequest(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && 'headers' in value && 'method' in value && 'socket' in value;
-}
-
 /** Mutable state while one options object is compiled. */
 class PolicyBuilder {
   mode: PolicyMode = 'allow-list';
@@ -196,7 +187,7 @@ class PolicyBuilder {
 
   addAllowedHost(entry: unknown, path: string): void {
     if (typeof entry !== 'string') {
-      this.issues.add(path, 'allowed-host-type', `must be a string such as "example.com", got ${describe(entry)}`);
+      this.issues.add(path, 'allowed-host-type', `must be a string such as "example.com", got ${describeValue(entry)}`);
       return;
     }
     const fail = (code: string, message: string): void => this.issues.add(path, code, message);
@@ -277,30 +268,19 @@ class PolicyBuilder {
       list.forEach((entry, i) => {
         if (typeof entry === 'string') this.addOriginEntry(entry, `${path}[${i}]`);
         else if (entry instanceof RegExp) this.addRegExp(entry, `${path}[${i}]`);
-        else this.issues.add(`${path}[${i}]`, 'origin-type', `must be a string or a RegExp, got ${describe(entry)}`);
+        else this.issues.add(`${path}[${i}]`, 'origin-type', `must be a string or a RegExp, got ${describeValue(entry)}`);
       });
     } else {
-      this.issues.add(path, 'origin-type', `must be a string, RegExp, array, function, true, "*" or false, got ${describe(origin)}`);
+      this.issues.add(path, 'origin-type', `must be a string, RegExp, array, function, true, "*" or false, got ${describeValue(origin)}`);
     }
   }
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (value instanceof RegExp) return String(value);
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value);
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'function') return 'a function';
-  if (value === undefined) return 'undefined';
-  return `${typeof value} ${(value as number | boolean | bigint | symbol).toString()}`;
 }
 
 function readBoolean(options: Record<string, unknown>, key: string, fallback: boolean, issues: IssueCollector): boolean {
   const value = options[key];
   if (value === undefined) return fallback;
   if (typeof value === 'boolean') return value;
-  issues.add(key, 'not-boolean', `must be true or false, got ${describe(value)}`);
+  issues.add(key, 'not-boolean', `must be true or false, got ${describeValue(value)}`);
   return fallback;
 }
 
@@ -316,7 +296,7 @@ function readInteger(
   const value = options[key];
   if (value === undefined) return fallback;
   if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
-  issues.add(key, 'out-of-range', `must be an integer from ${min} to ${max} (${hint}), got ${describe(value)}`);
+  issues.add(key, 'out-of-range', `must be an integer from ${min} to ${max} (${hint}), got ${describeValue(value)}`);
   return fallback;
 }
 
@@ -331,7 +311,7 @@ function readTokenList(
   const value = options[key];
   if (value === undefined) return fallback.slice();
   if (typeof value !== 'string' && !Array.isArray(value)) {
-    issues.add(key, 'list-type', `must be a comma-separated string or an array of strings, got ${describe(value)}`);
+    issues.add(key, 'list-type', `must be a comma-separated string or an array of strings, got ${describeValue(value)}`);
     return fallback.slice();
   }
   const items: unknown[] = typeof value === 'string' ? splitConfigList(value) : (value as unknown[]);
@@ -339,7 +319,7 @@ function readTokenList(
   items.forEach((item, i) => {
     const path = typeof value === 'string' ? key : `${key}[${i}]`;
     if (typeof item !== 'string') {
-      issues.add(path, 'list-item-type', `must be a string, got ${describe(item)}`);
+      issues.add(path, 'list-item-type', `must be a string, got ${describeValue(item)}`);
       return;
     }
     const trimmed = item.trim();
@@ -419,7 +399,7 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
   if (options !== undefined && (!isPlainObject(options) || looksLikeRequest(options))) {
     const hint = looksLikeRequest(options)
       ? 'it looks like a request: was a factory passed to app.use() without being called? Write app.use(corsSafety()) and app.use(corsErrorHandler(policy))'
-      : `got ${describe(options)}`;
+      : `got ${describeValue(options)}`;
     issues.add('(options)', 'options-type', `options must be a plain object; ${hint}`);
     issues.throwIfAny();
   }
@@ -460,7 +440,7 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     else if (Array.isArray(hosts)) {
       if (hosts.length === 0) issues.add(path, 'allowed-hosts-empty', 'is an empty list; list the hosts this server answers to, or leave the option out');
       (hosts as unknown[]).forEach((entry, i) => builder.addAllowedHost(entry, `${path}[${i}]`));
-    } else issues.add(path, 'allowed-hosts-type', `must be a string or an array of strings, got ${describe(hosts)}`);
+    } else issues.add(path, 'allowed-hosts-type', `must be a string or an array of strings, got ${describeValue(hosts)}`);
   }
 
   const credentials = readBoolean(effective, 'credentials', false, issues);
@@ -557,4 +537,34 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
   compiledPolicies.set(policy, Object.freeze(compiled));
   logPolicy('policy compiled from %s: mode=%s, %d rules, credentials=%s', source, builder.mode, builder.rules.length, credentials);
   return policy;
+}
+
+/** Keys that belong to another factory's own options, and how to say so. */
+export interface MisplacedOptions {
+  readonly names: readonly string[];
+  readonly code: string;
+  readonly message: (key: string) => string;
+}
+
+/**
+ * Builds a policy like {@link createCorsPolicy}, but adds its configuration issues to `issues`
+ * instead of throwing, so a factory with options of its own (the error handler, the upgrade
+ * guard) can report every problem in one `CorsConfigError`. Keys listed in `misplaced` are taken
+ * out of the policy options and reported as belonging to that factory.
+ */
+export function collectPolicy(policyOrOptions: unknown, issues: IssueCollector, misplaced?: MisplacedOptions): CorsPolicy | undefined {
+  if (isCorsPolicy(policyOrOptions)) return policyOrOptions;
+  let given = policyOrOptions;
+  if (misplaced !== undefined && isPlainObject(given)) {
+    const wrong = Object.keys(given).filter((key) => misplaced.names.includes(key));
+    for (const key of wrong) issues.add(key, misplaced.code, misplaced.message(key));
+    if (wrong.length > 0) given = Object.fromEntries(Object.entries(given).filter(([key]) => !wrong.includes(key)));
+  }
+  try {
+    return createCorsPolicy(given as CorsSafetyOptions | undefined);
+  } catch (err) {
+    if (!(err instanceof CorsConfigError)) throw err;
+    for (const issue of err.issues) issues.add(issue.path, issue.code, issue.message);
+    return undefined;
+  }
 }

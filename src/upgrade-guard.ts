@@ -9,12 +9,13 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CorsConfigError, IssueCollector } from './errors.js';
-import { logUpgrade, quoteForLog, warnOnce } from './log.js';
-import { OPTION_NAMES, editDistance, type CorsSafetyOptions } from './options.js';
+import { IssueCollector } from './errors.js';
+import { describeError, logUpgrade, quoteForLog, warnOnce } from './log.js';
+import { closestName, describeValue, isPlainObject, looksLikeRequest } from './option-values.js';
+import { OPTION_NAMES, type CorsSafetyOptions } from './options.js';
 import { decideOrigin } from './origin-check.js';
 import { isLoopbackHost, parseSerializedOrigin } from './origin-syntax.js';
-import { compiledPolicy, createCorsPolicy, isCorsPolicy, type CompiledPolicy, type CorsPolicy } from './policy.js';
+import { collectPolicy, compiledPolicy, type CompiledPolicy, type CorsPolicy } from './policy.js';
 import type { OriginAllowReason, OriginDenyReason, OriginVerdict } from './reasons.js';
 import { destroyOnError, reasonPhrase, refuseUpgrade, socketGone, type UpgradeRefusalStatus } from './upgrade-refusal.js';
 import { readUpgradeRequest, type RequestOriginProblem, type UpgradeRequestFacts } from './upgrade-request.js';
@@ -185,90 +186,30 @@ const HANDLE_UPGRADE_EXAMPLE = '(req, socket, head) => wss.handleUpgrade(req, so
 
 type Factory = 'upgradeGuard' | 'createVerifyClient';
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
-
-function looksLikeRequest(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && 'headers' in value && 'method' in value && 'socket' in value;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value);
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${value}`;
-  return typeof value;
-}
-
-function describeError(err: unknown): string {
-  try {
-    if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 200);
-  } catch {
-    // A throwing name/message getter: fall through to the generic description.
-  }
-  return `non-error value ${quoteForLog(err, 60)}`;
-}
-
-/** The closest of `names` to `key`, when close enough to be a typo. */
-function closest(key: string, names: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const name of names) {
-    const distance = editDistance(key, name);
-    if (distance < bestDistance) {
-      best = name;
-      bestDistance = distance;
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(key.length / 4)) ? best : undefined;
-}
-
 function optionsExample(factory: Factory, key: string): string {
   return factory === 'upgradeGuard' ? `upgradeGuard(policy, onAllowed, { ${key}: ... })` : `createVerifyClient(policy, { ${key}: ... })`;
 }
 
-/**
- * Builds the policy, collecting its issues with the guard's own so that one error lists every
- * problem. Guard options written into the policy options are reported with where they belong.
- */
+/** Builds the policy, reporting guard options written into the policy options where they belong. */
 function resolvePolicy(policyOrOptions: unknown, factory: Factory, issues: IssueCollector): CorsPolicy | undefined {
-  if (isCorsPolicy(policyOrOptions)) return policyOrOptions;
-  let given = policyOrOptions;
-  if (isPlainObject(given)) {
-    const own = factory === 'upgradeGuard' ? GUARD_OPTION_NAMES : VERIFY_CLIENT_OPTION_NAMES;
-    const misplaced = Object.keys(given).filter((key) => (own as readonly string[]).includes(key));
-    if (misplaced.length > 0) {
-      for (const key of misplaced) {
-        issues.add(key, 'guard-option-in-policy', `is a ${factory}() option, not a policy option; pass it separately: ${optionsExample(factory, key)}`);
-      }
-      given = Object.fromEntries(Object.entries(given).filter(([key]) => !misplaced.includes(key)));
-    }
-  }
-  try {
-    return createCorsPolicy(given as CorsSafetyOptions | undefined);
-  } catch (err) {
-    if (!(err instanceof CorsConfigError)) throw err;
-    for (const issue of err.issues) issues.add(issue.path, issue.code, issue.message);
-    return undefined;
-  }
+  return collectPolicy(policyOrOptions, issues, {
+    names: factory === 'upgradeGuard' ? GUARD_OPTION_NAMES : VERIFY_CLIENT_OPTION_NAMES,
+    code: 'guard-option-in-policy',
+    message: (key) => `is a ${factory}() option, not a policy option; pass it separately: ${optionsExample(factory, key)}`,
+  });
 }
 
 function readPaths(value: unknown, issues: IssueCollector): ReadonlySet<string> | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value)) {
-    issues.add('paths', 'paths-type', `must be an array of paths such as ["/ws"], got ${describe(value)}`);
+    issues.add('paths', 'paths-type', `must be an array of paths such as ["/ws"], got ${describeValue(value)}`);
     return undefined;
   }
   if (value.length === 0) issues.add('paths', 'paths-empty', 'is an empty list, which accepts no upgrade; list paths such as ["/ws"], or leave the option out to accept every path');
   const paths = new Set<string>();
   (value as unknown[]).forEach((entry, i) => {
     const path = `paths[${i}]`;
-    if (typeof entry !== 'string') return issues.add(path, 'path-type', `must be a string such as "/ws", got ${describe(entry)}`);
+    if (typeof entry !== 'string') return issues.add(path, 'path-type', `must be a string such as "/ws", got ${describeValue(entry)}`);
     const shown = JSON.stringify(entry);
     if (!entry.startsWith('/')) return issues.add(path, 'path-not-absolute', `${shown} must start with "/"; write "/${entry}"`);
     if (entry.length > MAX_PATH_LENGTH) return issues.add(path, 'path-too-long', `is longer than ${MAX_PATH_LENGTH} characters`);
@@ -288,7 +229,7 @@ function readGuardOptions(options: unknown, factory: Factory, issues: IssueColle
   const defaults: GuardConfig = { requireOrigin: false, trustProxy: false, paths: undefined, unmatchedPath: 'not-found', onReject: undefined, writeTimeout: DEFAULT_WRITE_TIMEOUT_MS };
   if (options === undefined) return defaults;
   if (!isPlainObject(options)) {
-    issues.add('(options)', 'options-type', `${factory}() options must be a plain object, got ${describe(options)}`);
+    issues.add('(options)', 'options-type', `${factory}() options must be a plain object, got ${describeValue(options)}`);
     return defaults;
   }
   const known = factory === 'upgradeGuard' ? GUARD_OPTION_NAMES : VERIFY_CLIENT_OPTION_NAMES;
@@ -300,14 +241,14 @@ function readGuardOptions(options: unknown, factory: Factory, issues: IssueColle
     } else if ((OPTION_NAMES as readonly string[]).includes(key)) {
       issues.add(key, 'policy-option-in-guard-options', `is a policy option; pass it in the first argument, e.g. ${factory}({ ${key}: ... }), or to createCorsPolicy()`);
     } else {
-      const suggestion = closest(key, known);
+      const suggestion = closestName(key, known);
       issues.add(key, 'unknown-option', suggestion === undefined ? `is not an option of ${factory}(); remove it (known: ${known.join(', ')})` : `is not an option; did you mean "${suggestion}"?`);
     }
   }
   const readBoolean = (key: 'requireOrigin' | 'trustProxy'): boolean => {
     const value = options[key];
     if (value === undefined || typeof value === 'boolean') return value === true;
-    issues.add(key, 'not-boolean', `must be true or false, got ${describe(value)}`);
+    issues.add(key, 'not-boolean', `must be true or false, got ${describeValue(value)}`);
     return false;
   };
   const requireOrigin = readBoolean('requireOrigin');
@@ -315,7 +256,7 @@ function readGuardOptions(options: unknown, factory: Factory, issues: IssueColle
   let onReject: GuardConfig['onReject'];
   if (options.onReject !== undefined) {
     if (typeof options.onReject === 'function') onReject = options.onReject as GuardConfig['onReject'];
-    else issues.add('onReject', 'not-function', `must be a function ({ reason, origin, req }) => void, got ${describe(options.onReject)}`);
+    else issues.add('onReject', 'not-function', `must be a function ({ reason, origin, req }) => void, got ${describeValue(options.onReject)}`);
   }
   if (factory === 'createVerifyClient') return { ...defaults, requireOrigin, trustProxy, onReject };
 
@@ -323,14 +264,14 @@ function readGuardOptions(options: unknown, factory: Factory, issues: IssueColle
   const timeout = options.writeTimeout;
   if (timeout !== undefined) {
     if (typeof timeout === 'number' && Number.isInteger(timeout) && timeout >= 1 && timeout <= 60000) writeTimeout = timeout;
-    else issues.add('writeTimeout', 'out-of-range', `must be an integer from 1 to 60000 (milliseconds), got ${describe(timeout)}`);
+    else issues.add('writeTimeout', 'out-of-range', `must be an integer from 1 to 60000 (milliseconds), got ${describeValue(timeout)}`);
   }
   const paths = readPaths(options.paths, issues);
   let unmatchedPath: GuardConfig['unmatchedPath'] = 'not-found';
   const unmatched = options.unmatchedPath;
   if (unmatched !== undefined) {
     if (unmatched === 'not-found' || unmatched === 'destroy' || typeof unmatched === 'function') unmatchedPath = unmatched as GuardConfig['unmatchedPath'];
-    else issues.add('unmatchedPath', 'unmatched-path-type', `must be "not-found", "destroy" or an upgrade listener (req, socket, head) => void, got ${describe(unmatched)}`);
+    else issues.add('unmatchedPath', 'unmatched-path-type', `must be "not-found", "destroy" or an upgrade listener (req, socket, head) => void, got ${describeValue(unmatched)}`);
     if (options.paths === undefined) issues.add('unmatchedPath', 'unmatched-path-without-paths', 'has no effect without paths; list the accepted paths in paths, or remove unmatchedPath');
   }
   return { requireOrigin, trustProxy, paths, unmatchedPath, onReject, writeTimeout };
@@ -343,7 +284,7 @@ function onAllowedProblem(value: unknown): string {
     return `got a WebSocketServer; ${fix}`;
   }
   if (isPlainObject(value)) return `got an object (options go third: upgradeGuard(policy, onAllowed, options)); ${fix}`;
-  return `must be a function, got ${value === undefined ? 'undefined' : describe(value)}; ${fix}`;
+  return `must be a function, got ${value === undefined ? 'undefined' : describeValue(value)}; ${fix}`;
 }
 
 /** A policy that lets every origin through also lets every site open sockets with the user's cookies. */
