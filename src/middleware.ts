@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CorsConfigError } from './errors.js';
 import type { Middleware, NextFunction } from './http-types.js';
-import { logMiddleware, logPreflight, quoteForLog, warnOnce } from './log.js';
+import { logMiddleware, logOrigin, logPreflight, quoteForLog, warnOnce } from './log.js';
 import { findMiddlewareMountedBefore } from './mount-order.js';
 import type { CorsSafetyOptions } from './options.js';
 import { decideOrigin, logVerdict } from './origin-check.js';
@@ -90,7 +90,7 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
 
   /** Applies a settled verdict, then passes the request on unless the preflight was answered. */
   const finish = (req: IncomingMessage, res: ServerResponse, next: NextFunction, verdict: OriginVerdict): void => {
-    logVerdict(verdict, req.headers.origin, `${req.method} request`);
+    if (logOrigin.enabled) logVerdict(verdict, req.headers.origin, `${req.method} request`);
     // A response already sent (by middleware that answered and still called next()) has no
     // head left to set: nothing to do.
     if (res.headersSent) {

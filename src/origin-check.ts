@@ -137,7 +137,8 @@ export function decideOrigin(
   else return value.length === 0 ? DENIED.missing : DENIED.multiple;
   // Length first: nothing below runs on an over-long value (hashing included).
   if (origin.length > MAX_ORIGIN_LENGTH) return DENIED.tooLong;
-  if (policy.exact.has(origin)) return allow('allowed-exact', origin, origin);
+  const exact = policy.exact.get(origin);
+  if (exact !== undefined) return exact;
   if (origin === 'null') return policy.allowNullOrigin && policy.mode !== 'disabled' ? allow('allowed-null', origin, 'allowNullOrigin') : DENIED.null;
   // Fetch §3.2.5: a browser sends one serialized origin; a list means two Origin headers.
   if (origin.includes(',')) return DENIED.multiple;

@@ -99,14 +99,19 @@ function isCanonicalIpv4(labels: readonly string[]): boolean {
 
 function isCanonicalDomain(host: string): boolean {
   if (host.length === 0 || host.length > 254) return false;
-  for (let i = 0; i < host.length; i++) if (!isDomainChar(host.charCodeAt(i))) return false;
-  const labels = host.split('.');
-  for (const [i, label] of labels.entries()) {
-    // Only the last label may be empty: that is a trailing dot, which browsers keep.
-    if (label.length === 0 && (i !== labels.length - 1 || i === 0)) return false;
-    if (label.length > 63) return false;
+  // One pass: allowed characters, labels of 1-63 characters. Only the last label may be empty:
+  // that is a trailing dot, which browsers keep.
+  let labelLength = 0;
+  for (let i = 0; i < host.length; i++) {
+    const code = host.charCodeAt(i);
+    if (code === CODE_DOT) {
+      if (labelLength === 0) return false;
+      labelLength = 0;
+    } else if (!isDomainChar(code) || ++labelLength > 63) {
+      return false;
+    }
   }
-  if (endsInNumber(host)) return isCanonicalIpv4(labels);
+  if (endsInNumber(host)) return isCanonicalIpv4(host.split('.'));
   // An "xn--" label is punycode: only the URL parser (UTS #46) can tell whether it is valid, so
   // ask it, but only for these rare hosts. A browser never sends an invalid one.
   if (host.includes('xn--')) return urlKeepsHost(host);

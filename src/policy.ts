@@ -26,6 +26,7 @@ import {
 } from './origin-syntax.js';
 import { describeValue, isPlainObject, looksLikeRequest } from './option-values.js';
 import { isPublicSuffix } from './public-suffix.js';
+import type { OriginVerdict } from './reasons.js';
 import { regexpProblem } from './regexp-rules.js';
 
 /**
@@ -99,7 +100,8 @@ export interface CorsPolicy {
 /** The compiled form behind a {@link CorsPolicy}; internal to this package. */
 export interface CompiledPolicy {
   readonly mode: PolicyMode;
-  readonly exact: ReadonlySet<string>;
+  /** Exact origins, each with its (frozen, shared) verdict: an allowed request allocates nothing. */
+  readonly exact: ReadonlyMap<string, OriginVerdict>;
   readonly originRules: HostRules;
   readonly regexps: readonly { readonly re: RegExp; readonly rule: string }[];
   readonly hostRules: HostRules;
@@ -499,7 +501,7 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
 
   const compiled: CompiledPolicy = {
     mode: builder.mode,
-    exact: builder.exact,
+    exact: new Map([...builder.exact].map((origin) => [origin, Object.freeze({ allowed: true, reason: 'allowed-exact', origin, rule: origin }) as OriginVerdict])),
     originRules: builder.originRules,
     regexps: Object.freeze(builder.regexps.map((r) => Object.freeze(r))),
     hostRules: builder.hostRules,

@@ -16,11 +16,13 @@ const ACCESS_CONTROL_PREFIX = 'access-control-';
 const ALLOW_ORIGIN = 'Access-Control-Allow-Origin';
 const ALLOW_CREDENTIALS = 'Access-Control-Allow-Credentials';
 const EXPOSE_HEADERS = 'Access-Control-Expose-Headers';
+const ORIGIN_FIELD: readonly string[] = Object.freeze(['Origin']);
 
-/** The CORS decision attached to one response. */
+/** The CORS decision attached to one response, and the `writeHead` that guarding replaced. */
 export interface ResponseCorsState {
   policy: CompiledPolicy;
   verdict: OriginVerdict;
+  readonly writeHead: (...args: unknown[]) => ServerResponse;
 }
 
 const kState = Symbol('cors-safety.response-state');
@@ -38,7 +40,13 @@ function isAccessControl(name: string): boolean {
 
 /** Removes every `Access-Control-*` header set so far. */
 export function removeAccessControlHeaders(res: ServerResponse): void {
-  for (const name of res.getHeaderNames()) if (isAccessControl(name)) res.removeHeader(name);
+  // getHeaderNames() returns lower-case names.
+  for (const name of res.getHeaderNames()) if (name.startsWith(ACCESS_CONTROL_PREFIX)) res.removeHeader(name);
+}
+
+/** Sets a header only when it does not already hold exactly this value (setHeader validates every time). */
+function ensureHeader(res: ServerResponse, name: string, value: string): void {
+  if (res.getHeader(name) !== value) res.setHeader(name, value);
 }
 
 /**
@@ -47,7 +55,8 @@ export function removeAccessControlHeaders(res: ServerResponse): void {
  * `headers` or a framework set is removed, then the grant of an allowed origin is set (exactly
  * one `Access-Control-Allow-Origin` value, Fetch §3.2.3), and nothing for any other origin.
  * `Vary: Origin` is appended whenever the answer depends on the origin (Fetch §3.2.4 "CORS
- * protocol and HTTP caches"). Does nothing once the head is sent.
+ * protocol and HTTP caches"). Does nothing once the head is sent. Runs twice per response (when
+ * the decision is made and when the head is written), so headers already right are left alone.
  *
  * @example
  * ```ts
@@ -56,22 +65,27 @@ export function removeAccessControlHeaders(res: ServerResponse): void {
  */
 export function applyCorsHeaders(res: ServerResponse, policy: CompiledPolicy, verdict: OriginVerdict): void {
   if (res.headersSent) return;
-  removeAccessControlHeaders(res);
-  res.removeHeader(REASON_HEADER);
-  if (policy.mode === 'public') {
-    // A public resource: the same answer for everyone, so no Vary: Origin.
-    res.setHeader(ALLOW_ORIGIN, '*');
-    if (policy.exposedHeadersHeader !== undefined) res.setHeader(EXPOSE_HEADERS, policy.exposedHeadersHeader);
-    return;
+  const publicMode = policy.mode === 'public';
+  const granted = publicMode || verdict.allowed;
+  const allowOrigin = publicMode ? '*' : verdict.allowed ? verdict.origin : undefined;
+  const credentials = granted && !publicMode && policy.credentials;
+  const expose = granted ? policy.exposedHeadersHeader : undefined;
+  // One pass over the names: drop every Access-Control-* header that is not part of the grant.
+  for (const name of res.getHeaderNames()) {
+    if (!name.startsWith(ACCESS_CONTROL_PREFIX)) continue;
+    const kept =
+      (name === 'access-control-allow-origin' && allowOrigin !== undefined) ||
+      (name === 'access-control-allow-credentials' && credentials) ||
+      (name === 'access-control-expose-headers' && expose !== undefined);
+    if (!kept) res.removeHeader(name);
   }
-  if (verdict.allowed) {
-    res.setHeader(ALLOW_ORIGIN, verdict.origin);
-    if (policy.credentials) res.setHeader(ALLOW_CREDENTIALS, 'true');
-    if (policy.exposedHeadersHeader !== undefined) res.setHeader(EXPOSE_HEADERS, policy.exposedHeadersHeader);
-  } else if (policy.exposeReason && verdict.reason !== 'origin-missing') {
-    res.setHeader(REASON_HEADER, verdict.reason);
-  }
-  if (policy.mode !== 'disabled') appendVary(res, ['Origin']);
+  if (allowOrigin !== undefined) ensureHeader(res, ALLOW_ORIGIN, allowOrigin);
+  if (credentials) ensureHeader(res, ALLOW_CREDENTIALS, 'true');
+  if (expose !== undefined) ensureHeader(res, EXPOSE_HEADERS, expose);
+  if (!granted && policy.exposeReason && verdict.reason !== 'origin-missing') ensureHeader(res, REASON_HEADER, verdict.reason);
+  else if (res.hasHeader(REASON_HEADER)) res.removeHeader(REASON_HEADER);
+  // A public resource is the same for everyone, and a disabled policy answers nobody: no Vary.
+  if (!publicMode && policy.mode !== 'disabled') appendVary(res, ORIGIN_FIELD);
 }
 
 /**
@@ -102,31 +116,40 @@ function sanitizeHeadArgument(res: ServerResponse, headers: OutgoingHttpHeaders 
 }
 
 /**
- * Attaches a decision to the response, applies it now, and wraps `res.writeHead` (once per
+ * The `writeHead` installed on guarded responses: re-applies the response's current decision,
+ * then calls the `writeHead` it replaced. One shared function, so guarding a response allocates
+ * no closure.
+ */
+function corsSafetyWriteHead(this: GuardedResponse, ...args: unknown[]): ServerResponse {
+  // After the head is out Node throws ERR_HTTP_HEADERS_SENT below, exactly as without us.
+  const state = this[kState] as ResponseCorsState;
+  if (!this.headersSent) {
+    // writeHead(status, headers) or writeHead(status, statusMessage, headers).
+    const at = typeof args[1] === 'string' ? 2 : 1;
+    const headers = args[at];
+    if (headers !== null && typeof headers === 'object') args[at] = sanitizeHeadArgument(this, headers as OutgoingHttpHeaders);
+    // Read at call time: corsErrorHandler() may have attached a newer decision since.
+    applyCorsHeaders(this, state.policy, state.verdict);
+  }
+  return state.writeHead.apply(this, args);
+}
+
+/**
+ * Attaches a decision to the response, applies it now, and replaces `res.writeHead` (once per
  * response) so the latest decision is applied again when the head goes out. Node's implicit
  * header writing (`res.end()` without `writeHead`) also calls `writeHead`, so every path is
  * covered.
  */
 export function protectCorsHeaders(res: ServerResponse, policy: CompiledPolicy, verdict: OriginVerdict): void {
   const guarded = res as GuardedResponse;
-  const alreadyWrapped = guarded[kState] !== undefined;
-  guarded[kState] = { policy, verdict };
+  const state = guarded[kState];
+  if (state !== undefined) {
+    state.policy = policy;
+    state.verdict = verdict;
+  } else {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the response as `this`
+    guarded[kState] = { policy, verdict, writeHead: res.writeHead as (...args: unknown[]) => ServerResponse };
+    res.writeHead = corsSafetyWriteHead;
+  }
   applyCorsHeaders(res, policy, verdict);
-  if (alreadyWrapped) return;
-  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the response as `this`
-  const originalWriteHead = res.writeHead;
-  const corsSafetyWriteHead = function corsSafetyWriteHead(this: ServerResponse, ...args: unknown[]): ServerResponse {
-    // After the head is out Node throws ERR_HTTP_HEADERS_SENT below, exactly as without us.
-    if (!this.headersSent) {
-      // writeHead(status, headers) or writeHead(status, statusMessage, headers).
-      const at = typeof args[1] === 'string' ? 2 : 1;
-      const headers = args[at];
-      if (headers !== null && typeof headers === 'object') args[at] = sanitizeHeadArgument(this, headers as OutgoingHttpHeaders);
-      // Read at call time: corsErrorHandler() may have attached a newer decision since.
-      const state = (this as GuardedResponse)[kState] as ResponseCorsState;
-      applyCorsHeaders(this, state.policy, state.verdict);
-    }
-    return (originalWriteHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-  };
-  res.writeHead = corsSafetyWriteHead;
 }

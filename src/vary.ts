@@ -39,6 +39,9 @@ export function mergeVary(current: unknown, fields: readonly string[]): string {
   return existing.join(', ');
 }
 
+/** What each list of fields merges to on a response without `Vary`, keyed by the list itself. */
+const mergedAlone = new WeakMap<readonly string[], string>();
+
 /**
  * Appends `fields` to the response's `Vary` header.
  *
@@ -48,6 +51,15 @@ export function mergeVary(current: unknown, fields: readonly string[]): string {
  * ```
  */
 export function appendVary(res: ServerResponse, fields: readonly string[]): void {
-  const merged = mergeVary(res.getHeader('vary'), fields);
-  if (merged !== '') res.setHeader('Vary', merged);
+  const current = res.getHeader('vary');
+  // Callers pass constant lists, and every response gets Origin appended twice (when the
+  // decision is made and when the head is written): remember what each list alone merges to, so
+  // the common cases (no Vary yet, or exactly ours already) cost one lookup.
+  let alone = mergedAlone.get(fields);
+  if (alone === undefined) {
+    alone = mergeVary(undefined, fields);
+    mergedAlone.set(fields, alone);
+  }
+  const merged = current === undefined || current === alone ? alone : mergeVary(current, fields);
+  if (merged !== '' && merged !== current) res.setHeader('Vary', merged);
 }
