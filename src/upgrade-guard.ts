@@ -17,8 +17,8 @@ import { decideOrigin } from './origin-check.js';
 import { isLoopbackHost, parseSerializedOrigin } from './origin-syntax.js';
 import { collectPolicy, compiledPolicy, type CompiledPolicy, type CorsPolicy } from './policy.js';
 import type { OriginAllowReason, OriginDenyReason, OriginVerdict } from './reasons.js';
-import { destroyOnError, reasonPhrase, refuseUpgrade, socketGone, type UpgradeRefusalStatus } from './upgrade-refusal.js';
-import { readUpgradeRequest, type RequestOriginProblem, type UpgradeRequestFacts } from './upgrade-request.js';
+import { attachErrorListener, reasonPhrase, refuseUpgrade, socketGone, type UpgradeRefusalStatus } from './upgrade-refusal.js';
+import { readUpgradeRequest, type ClaimedOrigin, type RequestOriginProblem, type UpgradeRequestFacts } from './upgrade-request.js';
 
 /**
  * A `node:http` / `node:https` server `upgrade` listener.
@@ -165,15 +165,15 @@ interface GuardConfig {
   readonly writeTimeout: number;
 }
 
-/** One handshake's outcome. `shown` is what the log line names as the origin (quoted if raw). */
+/** One handshake's outcome. `claimed` is what the client sent, for log lines only. */
 type UpgradeDecision =
-  | { readonly allowed: true; readonly reason: UpgradeAllowReason; readonly origin: string | undefined; readonly rule: string; readonly shown: string }
+  | { readonly allowed: true; readonly reason: UpgradeAllowReason; readonly origin: string | undefined; readonly rule: string; readonly claimed: ClaimedOrigin }
   | {
       readonly allowed: false;
       readonly status: 400 | 403;
       readonly reason: UpgradeDenyReason;
       readonly origin: string | undefined;
-      readonly shown: string;
+      readonly claimed: ClaimedOrigin;
       readonly detail?: string | undefined;
       readonly hint?: string | undefined;
     };
@@ -317,8 +317,9 @@ function refusalHint(origin: string | undefined, facts: UpgradeRequestFacts, tru
   return undefined;
 }
 
-function fromVerdict(verdict: OriginVerdict, value: string, facts: UpgradeRequestFacts, trustProxy: boolean, shown: string): UpgradeDecision {
-  if (verdict.allowed) return { allowed: true, reason: verdict.reason, origin: verdict.origin, rule: verdict.rule, shown: verdict.origin };
+function fromVerdict(verdict: OriginVerdict, value: string, facts: UpgradeRequestFacts, trustProxy: boolean): UpgradeDecision {
+  const claimed = facts.claimed;
+  if (verdict.allowed) return { allowed: true, reason: verdict.reason, origin: verdict.origin, rule: verdict.rule, claimed };
   // Shared denials (cors-disabled) carry no origin; report the value only once it parses strictly.
   const origin = verdict.origin ?? (parseSerializedOrigin(value) === undefined ? undefined : value);
   return {
@@ -326,7 +327,7 @@ function fromVerdict(verdict: OriginVerdict, value: string, facts: UpgradeReques
     status: 403,
     reason: verdict.reason,
     origin,
-    shown: origin ?? shown,
+    claimed,
     detail: verdict.detail,
     hint: refusalHint(origin, facts, trustProxy),
   };
@@ -340,25 +341,24 @@ function fromVerdict(verdict: OriginVerdict, value: string, facts: UpgradeReques
 function decideUpgrade(compiled: CompiledPolicy, config: GuardConfig, req: IncomingMessage): UpgradeDecision | Promise<UpgradeDecision> {
   const facts = readUpgradeRequest(req, config.trustProxy);
   const { claimed, target } = facts;
-  const shown = claimed.kind === 'one' ? quoteForLog(claimed.value) : claimed.kind === 'none' ? '(no Origin)' : '(several origins)';
   // RFC 9112 §3.2 (and RFC 6455 §4.2.1 item 2): no Host, several Host lines or an invalid one: 400.
-  if (!target.ok) return { allowed: false, status: 400, reason: target.reason, origin: undefined, shown };
-  if (claimed.kind === 'multiple') return { allowed: false, status: 403, reason: 'origin-multiple', origin: undefined, shown };
+  if (!target.ok) return { allowed: false, status: 400, reason: target.reason, origin: undefined, claimed };
+  if (claimed.kind === 'multiple') return { allowed: false, status: 403, reason: 'origin-multiple', origin: undefined, claimed };
   if (claimed.kind === 'none') {
     return config.requireOrigin
-      ? { allowed: false, status: 403, reason: 'origin-missing', origin: undefined, shown }
-      : { allowed: true, reason: 'allowed-no-origin', origin: undefined, rule: 'requireOrigin: false', shown };
+      ? { allowed: false, status: 403, reason: 'origin-missing', origin: undefined, claimed }
+      : { allowed: true, reason: 'allowed-no-origin', origin: undefined, rule: 'requireOrigin: false', claimed };
   }
   const value = claimed.value;
   // RFC 6454 §5: same scheme, host and port. The request's own host must also be one this server
   // answers to (allowedHosts), or a rebound DNS name would make any page "same-origin".
   if (value === target.origin) {
     const rule = compiled.hostRules.match(target.parsed);
-    if (rule !== undefined) return { allowed: true, reason: 'allowed-same-origin', origin: value, rule, shown: value };
+    if (rule !== undefined) return { allowed: true, reason: 'allowed-same-origin', origin: value, rule, claimed };
   }
   const verdict = decideOrigin(compiled, value, req);
-  if (verdict instanceof Promise) return verdict.then((settled) => fromVerdict(settled, value, facts, config.trustProxy, shown));
-  return fromVerdict(verdict, value, facts, config.trustProxy, shown);
+  if (verdict instanceof Promise) return verdict.then((settled) => fromVerdict(settled, value, facts, config.trustProxy));
+  return fromVerdict(verdict, value, facts, config.trustProxy);
 }
 
 /** Calls the metrics hook; nothing it does can reach the request. */
@@ -387,17 +387,26 @@ function pathOf(req: IncomingMessage): string {
   return query < 0 ? url : url.slice(0, query);
 }
 
+/** The origin a log line names: the validated one, else what the client sent, quoted. */
+function shownOrigin(decision: UpgradeDecision): string {
+  if (decision.origin !== undefined) return decision.origin;
+  const claimed = decision.claimed;
+  return claimed.kind === 'one' ? quoteForLog(claimed.value) : claimed.kind === 'none' ? '(no Origin)' : '(several origins)';
+}
+
 function logAllowed(where: string, path: string, decision: Extract<UpgradeDecision, { allowed: true }>): void {
-  logUpgrade('%s: allowed %s %s (%s, rule %s)', where, quoteForLog(path), decision.shown, decision.reason, decision.rule);
+  if (!logUpgrade.enabled) return;
+  logUpgrade('%s: allowed %s %s (%s, rule %s)', where, quoteForLog(path), shownOrigin(decision), decision.reason, decision.rule);
 }
 
 function logRefused(where: string, path: string, decision: Extract<UpgradeDecision, { allowed: false }>): void {
+  if (!logUpgrade.enabled) return;
   logUpgrade(
     '%s: refused %d %s %s (%s)%s%s',
     where,
     decision.status,
     quoteForLog(path),
-    decision.shown,
+    shownOrigin(decision),
     decision.reason,
     decision.detail === undefined ? '' : `: ${decision.detail}`,
     decision.hint === undefined ? '' : `; hint: ${decision.hint}`,
@@ -479,7 +488,7 @@ export function upgradeGuard(policyOrOptions: CorsPolicy | CorsSafetyOptions, on
   const settle = (req: IncomingMessage, socket: Duplex, head: Buffer, path: string, decision: UpgradeDecision): void => {
     if (socketGone(socket)) {
       // The client left while the origin was checked: nothing may be written, nothing upgraded.
-      logUpgrade('guard: client closed %s %s before the decision (%s): socket destroyed', quoteForLog(path), decision.shown, decision.reason);
+      logUpgrade('guard: client closed %s %s before the decision (%s): socket destroyed', quoteForLog(path), shownOrigin(decision), decision.reason);
       socket.destroy();
       if (!decision.allowed) report(onReject, decision.reason, decision.origin, req, undefined);
       return;
@@ -501,7 +510,7 @@ export function upgradeGuard(policyOrOptions: CorsPolicy | CorsSafetyOptions, on
 
   const guard = function corsSafetyUpgradeGuard(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     // First, before anything that can wait: an 'error' with no listener would crash the process.
-    if (!socket.listeners('error').includes(destroyOnError)) socket.on('error', destroyOnError);
+    attachErrorListener(socket);
     warnIfBypassed(req, guard, checked);
     const path = pathOf(req);
     if (paths !== undefined && !paths.has(path)) {
@@ -564,7 +573,7 @@ export function createVerifyClient(policyOrOptions: CorsPolicy | CorsSafetyOptio
     const path = pathOf(req);
     const answer = (decision: UpgradeDecision): void => {
       if (socketGone(socket)) {
-        logUpgrade('verifyClient: client closed %s %s before the decision (%s): socket destroyed', quoteForLog(path), decision.shown, decision.reason);
+        logUpgrade('verifyClient: client closed %s %s before the decision (%s): socket destroyed', quoteForLog(path), shownOrigin(decision), decision.reason);
         socket.destroy();
         if (!decision.allowed) report(onReject, decision.reason, decision.origin, req, undefined);
         return;

@@ -57,6 +57,20 @@ export function destroyOnError(this: Duplex, err: Error): void {
   this.destroy();
 }
 
+const kErrorListener = Symbol('cors-safety.error-listener');
+
+/**
+ * Attaches {@link destroyOnError} once per socket (a socket handed from one guard to another
+ * through `unmatchedPath` keeps a single listener). Call it before any async work: an `error`
+ * with no listener would crash the process.
+ */
+export function attachErrorListener(socket: Duplex): void {
+  const marked = socket as Duplex & { [kErrorListener]?: true };
+  if (marked[kErrorListener] === true) return;
+  marked[kErrorListener] = true;
+  socket.on('error', destroyOnError);
+}
+
 /**
  * True when the client can no longer receive an answer or complete a handshake: the socket was
  * destroyed, or either direction is closed (a client that sent FIN has given up on the request).

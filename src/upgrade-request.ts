@@ -108,6 +108,28 @@ export function parseAuthority(text: string, scheme: OriginScheme): ParsedOrigin
   return parseSerializedOrigin(serializeOrigin(scheme, parts.host, port));
 }
 
+/** An origin named by a `Host` (or `X-Forwarded-Host`) value, serialized and parsed. */
+type AuthorityTarget = Extract<RequestTarget, { ok: true }>;
+
+/**
+ * Recent `Host` values and what they name. A server answers to few hosts, so nearly every
+ * handshake is a hit; the bound keeps a client sending random hosts from growing it.
+ */
+const authorityCache = new Map<string, AuthorityTarget | null>();
+const AUTHORITY_CACHE_SIZE = 256;
+
+/** {@link parseAuthority} with its serialized origin, remembered for recent values. */
+function authorityTarget(text: string, scheme: OriginScheme): AuthorityTarget | undefined {
+  const key = scheme === 'https' ? `s${text}` : `p${text}`;
+  const cached = authorityCache.get(key);
+  if (cached !== undefined) return cached ?? undefined;
+  const parsed = parseAuthority(text, scheme);
+  const target = parsed === undefined ? null : Object.freeze({ ok: true as const, origin: serializeOrigin(parsed.scheme, parsed.host, parsed.port), parsed });
+  if (authorityCache.size >= AUTHORITY_CACHE_SIZE) authorityCache.clear();
+  authorityCache.set(key, target);
+  return target ?? undefined;
+}
+
 /** First element of a comma-separated header value (`X-Forwarded-*: client, proxy1, proxy2`). */
 function firstValue(text: string): string {
   const comma = text.indexOf(',');
@@ -203,13 +225,13 @@ export function readUpgradeRequest(req: IncomingMessage, trustProxy: boolean): U
   else {
     let scheme: OriginScheme | undefined = isEncrypted(req) ? 'https' : 'http';
     if (trustProxy && forwardedProto !== undefined) scheme = forwardedScheme(forwardedProto);
-    const own = scheme === undefined ? undefined : parseAuthority(host, scheme);
+    const own = scheme === undefined ? undefined : authorityTarget(host, scheme);
     if (scheme === undefined) target = problem('forwarded-malformed');
     else if (own === undefined) target = problem('host-malformed');
     else if (trustProxy && forwardedHost !== undefined) {
-      const via = parseAuthority(firstValue(forwardedHost), scheme);
-      target = via === undefined ? problem('forwarded-malformed') : { ok: true, origin: serializeOrigin(via.scheme, via.host, via.port), parsed: via };
-    } else target = { ok: true, origin: serializeOrigin(own.scheme, own.host, own.port), parsed: own };
+      const via = authorityTarget(firstValue(forwardedHost), scheme);
+      target = via ?? problem('forwarded-malformed');
+    } else target = own;
   }
   return { claimed, target, forwarded };
 }

@@ -108,7 +108,7 @@ if (support.required) {
   });
 }
 
-void describe('in headless Chromium', { timeout: 60_000 }, () => {
+describe('in headless Chromium', { timeout: 60_000 }, () => {
   let browser: Browser;
   let pages: { allowed: Running; foreign: Running; close(): Promise<void> };
   let apis: Apis;

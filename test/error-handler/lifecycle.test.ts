@@ -365,7 +365,7 @@ for (const flavor of FLAVORS) {
   });
 }
 
-void describe('corsErrorHandler() construction', () => {
+describe('corsErrorHandler() construction', () => {
   function issuesOf(fn: () => unknown): { path: string; code: string; message: string }[] {
     try {
       fn();
@@ -435,7 +435,7 @@ void describe('corsErrorHandler() construction', () => {
   });
 });
 
-void describe('plain node:http use', () => {
+describe('plain node:http use', () => {
   void it('a next() that throws after an async origin check is logged, not an unhandled rejection', T, async () => {
     const rejections: unknown[] = [];
     const onRejection = (reason: unknown) => rejections.push(reason);

@@ -434,7 +434,7 @@ for (const flavor of FLAVORS) {
   });
 }
 
-void describe('values Express never routes (null, undefined): plain node:http', () => {
+describe('values Express never routes (null, undefined): plain node:http', () => {
   for (const value of [null, undefined, false, '']) {
     void it(`${String(JSON.stringify(value))} is a 500 with the generic body`, T, async () => {
       const handler = corsErrorHandler(policy);
@@ -451,7 +451,7 @@ void describe('values Express never routes (null, undefined): plain node:http', 
   }
 });
 
-void describe('HEAD, seen from inside the response', () => {
+describe('HEAD, seen from inside the response', () => {
   void it('the handler passes no body to res.end() (Node would drop it on the wire anyway)', T, async () => {
     const handler = corsErrorHandler(policy);
     const ended: unknown[][] = [];

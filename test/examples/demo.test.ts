@@ -47,7 +47,7 @@ function connect(url: string, origin: string): Promise<'open' | number> {
   });
 }
 
-void describe('examples/demo/server.mjs (npm start)', { timeout: 60_000 }, () => {
+describe('examples/demo/server.mjs (npm start)', { timeout: 60_000 }, () => {
   let demo: Program;
   let pageOrigin: string;
   let api: string;

@@ -69,7 +69,7 @@ function nextMessage(socket: WebSocket): Promise<string> {
   });
 }
 
-void describe('examples/express-error-handler.mjs', () => {
+describe('examples/express-error-handler.mjs', () => {
   const program = useProgram('examples/express-error-handler.mjs');
 
   void it('an allowed origin reads the 401 of the auth check, with credentials', async () => {
@@ -124,7 +124,7 @@ void describe('examples/express-error-handler.mjs', () => {
   itStopsOnSigterm(program);
 });
 
-void describe('examples/express-ws-chat.mjs', () => {
+describe('examples/express-ws-chat.mjs', () => {
   const program = useProgram('examples/express-ws-chat.mjs');
   const sockets: WebSocket[] = [];
   after(() => sockets.forEach((socket) => socket.terminate()));
@@ -212,7 +212,7 @@ function plainRouteSuite(file: string, credentials: boolean): void {
 plainRouteSuite('examples/node-http.mjs', false);
 plainRouteSuite('examples/connect.mjs', true);
 
-void describe('examples/env-config.mjs', () => {
+describe('examples/env-config.mjs', () => {
   const program = useProgram('examples/env-config.mjs', {
     CORS_ALLOWED_ORIGINS: 'https://app.example.com, http://localhost:5173',
     CORS_CREDENTIALS: 'true',
@@ -250,7 +250,7 @@ void describe('examples/env-config.mjs', () => {
   itStopsOnSigterm(program);
 });
 
-void describe('examples/multi-tenant.mjs', () => {
+describe('examples/multi-tenant.mjs', () => {
   const program = useProgram('examples/multi-tenant.mjs');
   const call = (host: string, origin: string, method = 'GET', headers: Record<string, string> = {}) =>
     request(`${program.get().url}/api/whoami`, { method, headers: { Host: host, Origin: origin, ...headers } });
@@ -281,7 +281,7 @@ void describe('examples/multi-tenant.mjs', () => {
   itStopsOnSigterm(program);
 });
 
-void describe('examples/nginx.conf', () => {
+describe('examples/nginx.conf', () => {
   const text = readFileSync(`${ROOT}examples/nginx.conf`, 'utf8');
   // Directives only: comments explain what NOT to write and must not count.
   const directives = text

@@ -37,7 +37,7 @@ async function serve(t: TestContext, setup: (server: ReturnType<typeof createSer
   return `ws://127.0.0.1:${(server.address() as { port: number }).port}`;
 }
 
-void describe('upgradeGuard: bypass warning', () => {
+describe('upgradeGuard: bypass warning', () => {
   void test('no warning when the guard is the only upgrade listener, or wrapped in one', async (t) => {
     const warnings = collectWarnings(t);
     const wss = new WebSocketServer({ noServer: true });

@@ -11,7 +11,7 @@ import { TLS_CERT } from '../helpers/upgrade-tls.js';
 /** Cross-origin access off: only same-origin pages of the listed hosts may connect. */
 const sameOriginOnly = createCorsPolicy({ origin: false, allowedHosts: ['app.example.com', 'localhost:*'], env: {} });
 
-void describe('upgradeGuard: Host', () => {
+describe('upgradeGuard: Host', () => {
   void test('a missing, repeated or malformed Host gets 400 and nothing else happens', async (t) => {
     const h = await startGuard(t, sameOriginOnly);
     const origin = 'Origin: https://app.example.com';
@@ -52,7 +52,7 @@ void describe('upgradeGuard: Host', () => {
   });
 });
 
-void describe('upgradeGuard: same-origin', () => {
+describe('upgradeGuard: same-origin', () => {
   void test('a same-origin page of a listed host is allowed even with cross-origin access off', async (t) => {
     const h = await startGuard(t, sameOriginOnly);
     const host = `localhost:${h.port}`;
@@ -112,7 +112,7 @@ void describe('upgradeGuard: same-origin', () => {
   });
 });
 
-void describe('upgradeGuard: behind a reverse proxy', () => {
+describe('upgradeGuard: behind a reverse proxy', () => {
   const viaProxy = (port: number, forwardedHost: string, forwardedProto: string): string[] => [
     `Host: 127.0.0.1:${port}`,
     `X-Forwarded-Host: ${forwardedHost}`,

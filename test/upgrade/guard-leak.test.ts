@@ -52,7 +52,7 @@ function refusedHandshake(port: number, i: number): Promise<{ status: string; so
   });
 }
 
-void test(`${TOTAL} refused handshakes in a row leave no open socket behind`, { timeout: 60_000 }, async (t) => {
+test(`${TOTAL} refused handshakes in a row leave no open socket behind`, { timeout: 60_000 }, async (t) => {
   const policy = createCorsPolicy({ origin: 'https://app.example.com', env: {} });
   const h = await startGuard(t, policy, { paths: ['/ws'] });
   let opened = 0;

@@ -91,7 +91,7 @@ async function spiedServer(t: TestContext, originFn: (origin: string) => Promise
   return { port, allowed, connections, rejects, writes, closed, openSockets: () => sockets.size };
 }
 
-void describe('upgradeGuard: clients that leave during an async origin check', () => {
+describe('upgradeGuard: clients that leave during an async origin check', () => {
   void test('ws client terminated mid-check: never upgraded, socket closed before the check ends', async (t) => {
     const origin = slowOrigin(1000, true);
     const s = await spiedServer(t, origin.fn);
@@ -167,7 +167,7 @@ function stalledSocket(): Duplex {
   return new Duplex({ read() {}, write() {} });
 }
 
-void describe('refuseUpgrade()', () => {
+describe('refuseUpgrade()', () => {
   void test('destroys the socket when the response cannot be written within the timeout', async () => {
     const socket = stalledSocket();
     socket.on('error', destroyOnError);
@@ -221,7 +221,7 @@ void describe('refuseUpgrade()', () => {
   });
 });
 
-void describe('upgradeGuard: the application handler', () => {
+describe('upgradeGuard: the application handler', () => {
   void test('onAllowed that throws: the socket is destroyed and the error reaches the caller', async (t) => {
     const guard = upgradeGuard(createCorsPolicy({ origin: 'https://app.example.com', env: {} }), () => {
       throw new Error('handler bug');
@@ -251,7 +251,7 @@ void describe('upgradeGuard: the application handler', () => {
   });
 });
 
-void describe('upgradeGuard: the application handler after an async check', () => {
+describe('upgradeGuard: the application handler after an async check', () => {
   void test('onAllowed that throws after an async origin check: socket destroyed, error uncaught as from any listener', async () => {
     // In a child process: the error must surface as an uncaught exception, which would end this runner.
     const guardUrl = new URL('../../src/upgrade-guard.ts', import.meta.url).href;

@@ -27,7 +27,7 @@ function issuesOf(fn: () => unknown): { keys: string[]; messages: Map<string, st
   assert.fail('expected a CorsConfigError');
 }
 
-void describe('upgradeGuard: construction', () => {
+describe('upgradeGuard: construction', () => {
   void test('returns a named listener; a policy and plain options both work', () => {
     const guard = upgradeGuard(policy, noop);
     assert.equal(guard.name, 'corsSafetyUpgradeGuard');
@@ -118,7 +118,7 @@ void describe('upgradeGuard: construction', () => {
   });
 });
 
-void describe('createVerifyClient: construction', () => {
+describe('createVerifyClient: construction', () => {
   void test('accepts the decision options only, and says where the others went', () => {
     const { keys, messages } = issuesOf(() => createVerifyClient(policy, { paths: ['/ws'], writeTimeout: 10, requireOrigin: 1 } as never));
     assert.deepEqual(keys, ['paths unknown-option', 'writeTimeout unknown-option', 'requireOrigin not-boolean']);

@@ -9,7 +9,7 @@ import { captureUpgradeLog, headerMap, rawUpgrade, startGuard, wsOutcome } from 
 
 const policy = createCorsPolicy({ origin: ['https://app.example.com', 'http://localhost:*'], env: {} });
 
-void describe('upgradeGuard: origins', () => {
+describe('upgradeGuard: origins', () => {
   void test('an allowed origin reaches the connection event; onReject is not called', async (t) => {
     const h = await startGuard(t, policy);
     assert.deepEqual(await wsOutcome(h.url, { origin: 'https://app.example.com' }), { kind: 'open' });

@@ -14,7 +14,7 @@ import { rawUpgrade, startGuard, wsOutcome } from '../helpers/upgrade-harness.js
 const policy = createCorsPolicy({ origin: 'https://app.example.com', env: {} });
 const allowed = { origin: 'https://app.example.com' };
 
-void describe('upgradeGuard: paths', () => {
+describe('upgradeGuard: paths', () => {
   void test('a listed path is accepted with or without a query; the origin is still checked there', async (t) => {
     const h = await startGuard(t, policy, { paths: ['/chat', '/live'] });
     assert.deepEqual(await wsOutcome(`${h.url}/chat`, allowed), { kind: 'open' });

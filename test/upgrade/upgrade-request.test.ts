@@ -12,7 +12,7 @@ function request(lines: readonly [string, string][], encrypted = false): Incomin
   return { rawHeaders: lines.flat(), socket: { encrypted } } as unknown as IncomingMessage;
 }
 
-void describe('parseAuthority', () => {
+describe('parseAuthority', () => {
   const cases: [string, 'http' | 'https', string | undefined][] = [
     ['app.example.com', 'https', 'https://app.example.com:443'],
     ['App.Example.COM:443', 'https', 'https://app.example.com:443'],
@@ -49,7 +49,7 @@ void describe('parseAuthority', () => {
   }
 });
 
-void describe('readUpgradeRequest', () => {
+describe('readUpgradeRequest', () => {
   void test('the claimed origin: Origin, else Sec-WebSocket-Origin, and conflicts are "multiple"', () => {
     const claimed = (lines: [string, string][]): unknown => readUpgradeRequest(request([['Host', 'x.example'], ...lines]), false).claimed;
     assert.deepEqual(claimed([]), { kind: 'none' });
@@ -90,4 +90,18 @@ void describe('readUpgradeRequest', () => {
     assert.equal(readUpgradeRequest(request([['Host', 'a.example'], ['X-Forwarded-Proto', 'https']]), false).forwarded, true);
     assert.equal(readUpgradeRequest(request([['Host', 'a.example']]), false).forwarded, false);
   });
+});
+
+test('remembered Host values give the same answers after the bounded cache is emptied', () => {
+  const hostOf = (value: string, encrypted = false) => readUpgradeRequest(request([['Host', value]], encrypted)).target;
+  const before = hostOf('app.example.com:8443', true);
+  const malformedBefore = hostOf('user@app.example.com');
+  // Far more distinct hosts than the cache holds: it is emptied at least once on the way.
+  for (let i = 0; i < 1000; i++) assert.equal(hostOf(`h${i}.example.com`).ok, true);
+  assert.deepEqual(hostOf('app.example.com:8443', true), before);
+  assert.deepEqual(before, { ok: true, origin: 'https://app.example.com:8443', parsed: { scheme: 'https', host: 'app.example.com', port: 8443 } });
+  assert.deepEqual(hostOf('user@app.example.com'), malformedBefore);
+  assert.deepEqual(malformedBefore, { ok: false, reason: 'host-malformed' });
+  // The same Host over the other scheme is another origin, not a cache hit.
+  assert.equal((hostOf('app.example.com:8443') as { origin: string }).origin, 'http://app.example.com:8443');
 });

@@ -32,7 +32,7 @@ const wirings: Record<string, Wiring> = {
   'WebSocketServer({ port, verifyClient: createVerifyClient(policy) })': (t, policy) => startWs(t, 'port', { verifyClient: createVerifyClient(policy) }),
 };
 
-void describe('documented wirings', () => {
+describe('documented wirings', () => {
   for (const [name, start] of Object.entries(wirings)) {
     for (const [kind, policy] of [['sync policy', syncPolicy], ['async origin function', asyncPolicy]] as const) {
       void test(`${name}, ${kind}: refused never connects, allowed does`, async (t) => {
@@ -64,7 +64,7 @@ async function verifyClientServer(t: TestContext, policy: typeof syncPolicy | Co
   return { ...h, rejects };
 }
 
-void describe('createVerifyClient()', () => {
+describe('createVerifyClient()', () => {
   void test('is the two-parameter (async) form ws expects, with its own name', () => {
     const verifyClient = createVerifyClient(syncPolicy);
     assert.equal(verifyClient.length, 2);
@@ -141,7 +141,7 @@ void describe('createVerifyClient()', () => {
   });
 });
 
-void describe('unsafe wiring (documented): ws { server } plus the guard', () => {
+describe('unsafe wiring (documented): ws { server } plus the guard', () => {
   void test("ws's own upgrade listener completes handshakes the guard is still checking", async (t) => {
     const server = createServer();
     const connections: IncomingMessage[] = [];
