@@ -11,7 +11,7 @@ import { findMiddlewareMountedBefore } from './mount-order.js';
 import type { CorsSafetyOptions } from './options.js';
 import { decideOrigin, logVerdict } from './origin-check.js';
 import { compiledPolicy, createCorsPolicy, type CompiledPolicy, type CorsPolicy } from './policy.js';
-import { answerPreflight, preflightVary } from './preflight.js';
+import { answerPreflight, preflightVary, preflightVaryText } from './preflight.js';
 import type { OriginVerdict } from './reasons.js';
 import { REASON_HEADER, protectCorsHeaders, removeAccessControlHeaders } from './response-headers.js';
 import { appendVary } from './vary.js';
@@ -39,12 +39,25 @@ function respondToPreflight(req: IncomingMessage, res: ServerResponse, policy: C
   const requested = req.headers['access-control-request-headers'];
   const answer = answerPreflight(policy, verdict, method, requested === undefined ? undefined : String(requested));
   logPreflight('%s %s: %s', req.method, answer.ok ? 'granted' : 'refused', answer.reason ?? 'ok');
+  const reason = answer.reason !== undefined && policy.exposeReason ? answer.reason : undefined;
+  const answeredHere = !(answer.ok && policy.preflightContinue);
+  if (answeredHere && res.getHeaderNames().length === 0) {
+    // Nothing set before us (plain node:http): the whole head in one writeHead() call, which
+    // spares Node a setHeader() round per header.
+    const head: string[] = [];
+    for (const [name, value] of answer.headers) head.push(name, value);
+    head.push('Vary', preflightVaryText(policy), 'Content-Length', '0');
+    if (reason !== undefined) head.push(REASON_HEADER, reason);
+    res.writeHead(answer.status, head);
+    res.end();
+    return false;
+  }
   // The answer is ours alone: nothing an earlier middleware set is reflected or granted.
   removeAccessControlHeaders(res);
   for (const [name, value] of answer.headers) res.setHeader(name, value);
   appendVary(res, preflightVary(policy));
-  if (answer.reason !== undefined && policy.exposeReason) res.setHeader(REASON_HEADER, answer.reason);
-  if (answer.ok && policy.preflightContinue) return true;
+  if (reason !== undefined) res.setHeader(REASON_HEADER, reason);
+  if (!answeredHere) return true;
   res.statusCode = answer.status;
   res.setHeader('Content-Length', '0');
   res.end();

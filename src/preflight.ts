@@ -27,10 +27,17 @@ export const DENIED_PREFLIGHT_STATUS = 403;
 
 const VARY_PREFLIGHT = Object.freeze(['Origin', 'Access-Control-Request-Method', 'Access-Control-Request-Headers']);
 const VARY_PREFLIGHT_PUBLIC = Object.freeze(['Access-Control-Request-Method', 'Access-Control-Request-Headers']);
+const VARY_PREFLIGHT_TEXT = VARY_PREFLIGHT.join(', ');
+const VARY_PREFLIGHT_PUBLIC_TEXT = VARY_PREFLIGHT_PUBLIC.join(', ');
 
 /** The `Vary` fields of every preflight answer under this policy. */
 export function preflightVary(policy: CompiledPolicy): readonly string[] {
   return policy.mode === 'public' ? VARY_PREFLIGHT_PUBLIC : VARY_PREFLIGHT;
+}
+
+/** The same fields as one header value. */
+export function preflightVaryText(policy: CompiledPolicy): string {
+  return policy.mode === 'public' ? VARY_PREFLIGHT_PUBLIC_TEXT : VARY_PREFLIGHT_TEXT;
 }
 
 /**

@@ -93,7 +93,7 @@ describe('readUpgradeRequest', () => {
 });
 
 test('remembered Host values give the same answers after the bounded cache is emptied', () => {
-  const hostOf = (value: string, encrypted = false) => readUpgradeRequest(request([['Host', value]], encrypted)).target;
+  const hostOf = (value: string, encrypted = false) => readUpgradeRequest(request([['Host', value]], encrypted), false).target;
   const before = hostOf('app.example.com:8443', true);
   const malformedBefore = hostOf('user@app.example.com');
   // Far more distinct hosts than the cache holds: it is emptied at least once on the way.
