@@ -61,7 +61,7 @@ export interface DecisionResult {
 
 type Value = string | number | readonly string[];
 
-/** The parts of ServerResponse both middlewares use, backed by a Map, counting setHeader calls. */
+/** The parts of ServerResponse both middlewares use, backed by a Map, counting headers set (setHeader or writeHead). */
 class FakeResponse {
   statusCode = 200;
   headersSent = false;
@@ -88,8 +88,14 @@ class FakeResponse {
   getHeaders(): Record<string, Value> {
     return Object.fromEntries(this.#headers);
   }
-  writeHead(status: number): this {
+  /** Like Node: headers passed here (an object or a flat [name, value, ...] list) join the others. */
+  writeHead(status: number, headers?: Record<string, Value> | readonly string[]): this {
     this.statusCode = status;
+    if (Array.isArray(headers)) {
+      for (let i = 0; i + 1 < headers.length; i += 2) this.setHeader(headers[i] as string, headers[i + 1] as string);
+    } else if (headers !== undefined) {
+      for (const [name, value] of Object.entries(headers as Record<string, Value>)) this.setHeader(name, value);
+    }
     this.headersSent = true;
     return this;
   }

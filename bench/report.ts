@@ -211,7 +211,7 @@ export const DECISION_TABLE_HEADER = [
   'cors calls/s',
   'corsSafety() ÷ cors (calls/s)',
   'decideOrigin() alone calls/s',
-  'setHeader calls (corsSafety() / cors)',
+  'headers set (corsSafety() / cors)',
 ];
 
 function decisionSeries(decision: DecisionResult, list: number, caseName: CaseName, subject: DecisionSubject): Map<number, number> {
@@ -350,7 +350,7 @@ export function formatReport(report: BenchReport): string {
     out.push('## Per-request CORS work (micro-benchmark)', '');
     out.push(
       'Calls per second in one process, no sockets: one call is one request through the middleware with a fake request and a fresh fake response ' +
-        '(a Map behind `setHeader`/`getHeader`, counting `setHeader` calls), followed by the head being written as `res.end()` would. ' +
+        '(a Map behind `setHeader`/`getHeader`, counting the headers set through `setHeader` or `writeHead`), followed by the head being written as `res.end()` would. ' +
         "For corsSafety() that is the origin decision, the CORS headers and their re-application at `writeHead`; for cors it is its per-request option merge, " +
         'the scan of its origin array and its headers. `decideOrigin()` alone is the policy decision without any header work. ' +
         `${s.durationMs} ms per measurement, ${s.rounds} round${s.rounds === 1 ? '' : 's'}, subjects interleaved; median [min–max].`,

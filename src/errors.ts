@@ -3,6 +3,11 @@
  *
  * `path` names the option (`origin[2]`, `allowedHosts[0]`, `methods`), `code` is a stable
  * machine-readable code, and `message` says what is wrong and how to fix it.
+ *
+ * @example
+ * ```ts
+ * const issue: CorsConfigIssue = { path: 'origin[0]', code: 'origin-path', message: '"https://a.com/x" has a path; write "https://a.com"' };
+ * ```
  */
 export interface CorsConfigIssue {
   readonly path: string;

@@ -16,7 +16,16 @@ import type { OriginVerdict } from './reasons.js';
 import { REASON_HEADER, protectCorsHeaders, removeAccessControlHeaders } from './response-headers.js';
 import { appendVary } from './vary.js';
 
-/** The middleware returned by {@link corsSafety}, with the policy it enforces. */
+/**
+ * The middleware returned by {@link corsSafety}, with the policy it enforces.
+ *
+ * @example
+ * ```ts
+ * const cors: CorsSafetyMiddleware = corsSafety({ origin: 'https://app.example.com' });
+ * app.use(cors);
+ * app.use(corsErrorHandler(cors.policy));
+ * ```
+ */
 export interface CorsSafetyMiddleware extends Middleware {
   /** The compiled policy, to share with `corsErrorHandler()` and `upgradeGuard()`. */
   readonly policy: CorsPolicy;

@@ -12,16 +12,37 @@ import { closestName } from './option-values.js';
  * Functions declared with two parameters may also use the `cors` package's callback form,
  * `(origin, callback) => callback(null, true)`: the second argument is then both the request
  * and a callable callback.
+ *
+ * @example
+ * ```ts
+ * const fromDatabase: OriginFunction = async (origin) => tenants.has(new URL(origin).hostname);
+ * corsSafety({ origin: fromDatabase, originCheckTimeout: 500 });
+ * ```
  */
 export type OriginFunction = (origin: string, req: IncomingMessage) => boolean | Promise<boolean>;
 
-/** The `cors` package's callback form of an origin function. */
+/**
+ * The `cors` package's callback form of an origin function.
+ *
+ * @example
+ * ```ts
+ * const legacy: CorsCallbackOriginFunction = (origin, callback) => callback(null, allowList.includes(origin));
+ * corsSafety({ origin: legacy });
+ * ```
+ */
 export type CorsCallbackOriginFunction = (
   origin: string,
   callback: (err: Error | null, allow?: boolean | string | RegExp | ReadonlyArray<string | RegExp>) => void,
 ) => void;
 
-/** What `origin` accepts. */
+/**
+ * What `origin` accepts.
+ *
+ * @example
+ * ```ts
+ * const origin: OriginOption = ['https://app.example.com', 'https://*.preview.example.com', /^https:\/\/pr-\d+\.example\.dev$/];
+ * ```
+ */
 export type OriginOption =
   | boolean
   | string
@@ -34,6 +55,17 @@ export type OriginOption =
  * Options for {@link createCorsPolicy}, {@link corsSafety}, {@link corsErrorHandler} and
  * {@link upgradeGuard}. All are optional; with no `origin` and no `allowedHosts` the policy is
  * read from the environment (see the README, "Defaults").
+ *
+ * @example
+ * ```ts
+ * const options: CorsSafetyOptions = {
+ *   origin: ['https://app.example.com'],
+ *   allowedHosts: ['.example.com'],
+ *   credentials: true,
+ *   exposedHeaders: ['X-Request-Id'],
+ * };
+ * app.use(corsSafety(options));
+ * ```
  */
 export interface CorsSafetyOptions {
   /**

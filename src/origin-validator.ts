@@ -8,7 +8,15 @@ import type { CorsSafetyOptions } from './options.js';
 import { compiledPolicy, createCorsPolicy, type CorsPolicy } from './policy.js';
 import type { OriginVerdict } from './reasons.js';
 
-/** Checks `Origin` header values against one policy. */
+/**
+ * Checks `Origin` header values against one policy.
+ *
+ * @example
+ * ```ts
+ * const validator: OriginValidator = createOriginValidator(policy);
+ * const { allowed, reason } = await validator.check(req.headers.origin, req);
+ * ```
+ */
 export interface OriginValidator {
   /** The policy this validator enforces. */
   readonly policy: CorsPolicy;

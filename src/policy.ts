@@ -58,7 +58,14 @@ const NORMALIZED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 
 const DEFAULT_MAX_AGE = 600;
 const DEFAULT_TIMEOUT_MS = 2000;
 
-/** How the policy answers origins, decided at construction. */
+/**
+ * How the policy answers origins, decided at construction.
+ *
+ * @example
+ * ```ts
+ * if (policy.mode === 'public') console.log('Access-Control-Allow-Origin: * for everyone');
+ * ```
+ */
 export type PolicyMode =
   /** Only origins matching the rules are allowed. */
   | 'allow-list'
@@ -69,13 +76,26 @@ export type PolicyMode =
   /** No cross-origin access (`origin: false`, or production with no configuration). */
   | 'disabled';
 
-/** Where the policy's origin rules came from. */
+/**
+ * Where the policy's origin rules came from.
+ *
+ * @example
+ * ```ts
+ * if (policy.source === 'development-default') console.warn('CORS: loopback origins only; set CORS_ALLOWED_ORIGINS');
+ * ```
+ */
 export type PolicySource = 'options' | 'environment' | 'development-default' | 'production-default';
 
 /**
  * An immutable, compiled CORS policy. Create it once with {@link createCorsPolicy} and pass it to
  * `corsSafety()`, `corsErrorHandler()`, `upgradeGuard()` and `createOriginValidator()` so all of
  * them enforce the same rules. The fields are a read-only summary for diagnostics.
+ *
+ * @example
+ * ```ts
+ * const policy: CorsPolicy = createCorsPolicy({ origin: 'https://app.example.com' });
+ * console.log(policy.rules); // ['https://app.example.com']
+ * ```
  */
 export interface CorsPolicy {
   readonly mode: PolicyMode;
@@ -125,7 +145,14 @@ export interface CompiledPolicy {
 
 const compiledPolicies = new WeakMap<CorsPolicy, CompiledPolicy>();
 
-/** True when `value` is a policy made by {@link createCorsPolicy}. */
+/**
+ * True when `value` is a policy made by {@link createCorsPolicy}.
+ *
+ * @example
+ * ```ts
+ * const policy = isCorsPolicy(input) ? input : createCorsPolicy(input);
+ * ```
+ */
 export function isCorsPolicy(value: unknown): value is CorsPolicy {
   return typeof value === 'object' && value !== null && compiledPolicies.has(value as CorsPolicy);
 }

@@ -3,7 +3,14 @@
  * all use the same strings, so they can be searched for and documented.
  */
 
-/** Why an origin was allowed. */
+/**
+ * Why an origin was allowed.
+ *
+ * @example
+ * ```ts
+ * if (verdict.allowed && verdict.reason === 'allowed-host') console.log('allowed by', verdict.rule);
+ * ```
+ */
 export type OriginAllowReason =
   | 'allowed-exact'
   | 'allowed-pattern'
@@ -14,7 +21,14 @@ export type OriginAllowReason =
   | 'allowed-any'
   | 'allowed-null';
 
-/** Why an origin was denied. */
+/**
+ * Why an origin was denied.
+ *
+ * @example
+ * ```ts
+ * if (!verdict.allowed && verdict.reason === 'origin-check-timeout') metrics.increment('cors.origin_lookup_timeout');
+ * ```
+ */
 export type OriginDenyReason =
   | 'origin-missing'
   | 'origin-multiple'
@@ -26,10 +40,24 @@ export type OriginDenyReason =
   | 'origin-check-timeout'
   | 'cors-disabled';
 
-/** Why a preflight failed although its origin may be allowed. */
+/**
+ * Why a preflight failed although its origin may be allowed.
+ *
+ * @example
+ * ```ts
+ * // Cors-Safety-Reason: method-not-allowed on a refused preflight (outside production)
+ * ```
+ */
 export type PreflightDenyReason = 'method-not-allowed' | 'method-malformed' | 'header-not-allowed' | 'headers-malformed';
 
-/** Reasons only the WebSocket upgrade guard gives (about the handshake rather than the origin). */
+/**
+ * Reasons only the WebSocket upgrade guard gives (about the handshake rather than the origin).
+ *
+ * @example
+ * ```ts
+ * upgradeGuard(policy, onAllowed, { onReject: ({ reason }) => { if (reason === 'host-missing') console.warn('handshake without Host'); } });
+ * ```
+ */
 export type UpgradeOnlyReason =
   | 'allowed-no-origin'
   | 'host-missing'
@@ -38,10 +66,25 @@ export type UpgradeOnlyReason =
   | 'forwarded-malformed'
   | 'path-not-matched';
 
-/** Every reason code this library emits. */
+/**
+ * Every reason code this library emits.
+ *
+ * @example
+ * ```ts
+ * const counts = new Map<ReasonCode, number>();
+ * ```
+ */
 export type ReasonCode = OriginAllowReason | OriginDenyReason | PreflightDenyReason | UpgradeOnlyReason;
 
-/** The outcome of checking one `Origin` header value against a policy. */
+/**
+ * The outcome of checking one `Origin` header value against a policy.
+ *
+ * @example
+ * ```ts
+ * const verdict: OriginVerdict = await createOriginValidator(policy).check('https://app.example.com');
+ * if (verdict.allowed) console.log(verdict.reason, verdict.rule);
+ * ```
+ */
 export type OriginVerdict =
   | {
       readonly allowed: true;

@@ -9,7 +9,15 @@ import type { CompiledPolicy } from './policy.js';
 import type { OriginVerdict } from './reasons.js';
 import { appendVary } from './vary.js';
 
-/** Response header naming the reason code of a denial (outside production by default). */
+/**
+ * Response header naming the reason code of a denial (outside production by default).
+ *
+ * @example
+ * ```ts
+ * const res = await fetch(url, { headers: { Origin: 'https://evil.example' } });
+ * res.headers.get(REASON_HEADER); // 'origin-not-allowed' (outside production)
+ * ```
+ */
 export const REASON_HEADER = 'Cors-Safety-Reason';
 
 const ACCESS_CONTROL_PREFIX = 'access-control-';

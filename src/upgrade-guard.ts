@@ -17,7 +17,7 @@ import { decideOrigin } from './origin-check.js';
 import { isLoopbackHost, parseSerializedOrigin } from './origin-syntax.js';
 import { collectPolicy, compiledPolicy, type CompiledPolicy, type CorsPolicy } from './policy.js';
 import type { OriginAllowReason, OriginDenyReason, OriginVerdict } from './reasons.js';
-import { attachErrorListener, reasonPhrase, refuseUpgrade, socketGone, type UpgradeRefusalStatus } from './upgrade-refusal.js';
+import { attachErrorListener, reasonPhrase, refuseUpgrade, releaseErrorListener, socketGone, type UpgradeRefusalStatus } from './upgrade-refusal.js';
 import { readUpgradeRequest, type ClaimedOrigin, type RequestOriginProblem, type UpgradeRequestFacts } from './upgrade-request.js';
 
 /**
@@ -501,6 +501,7 @@ export function upgradeGuard(policyOrOptions: CorsPolicy | CorsSafetyOptions, on
         socket.destroy();
         throw err;
       }
+      releaseErrorListener(socket);
       return;
     }
     logRefused('guard', path, decision);

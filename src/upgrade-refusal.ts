@@ -6,7 +6,14 @@
 import type { Duplex } from 'node:stream';
 import { logUpgrade } from './log.js';
 
-/** Statuses the upgrade guard answers with. */
+/**
+ * Statuses the upgrade guard answers with.
+ *
+ * @example
+ * ```ts
+ * upgradeGuard(policy, onAllowed, { onReject: ({ status }) => refusals.inc({ status: String(status ?? 'closed') }) });
+ * ```
+ */
 export type UpgradeRefusalStatus = 400 | 403 | 404;
 
 const REASON_PHRASES: Readonly<Record<UpgradeRefusalStatus, string>> = Object.freeze({
@@ -57,18 +64,22 @@ export function destroyOnError(this: Duplex, err: Error): void {
   this.destroy();
 }
 
-const kErrorListener = Symbol('cors-safety.error-listener');
-
 /**
  * Attaches {@link destroyOnError} once per socket (a socket handed from one guard to another
  * through `unmatchedPath` keeps a single listener). Call it before any async work: an `error`
- * with no listener would crash the process.
+ * with no listener would crash the process. Counting this one listener copies nothing and adds
+ * no property to the socket.
  */
 export function attachErrorListener(socket: Duplex): void {
-  const marked = socket as Duplex & { [kErrorListener]?: true };
-  if (marked[kErrorListener] === true) return;
-  marked[kErrorListener] = true;
-  socket.on('error', destroyOnError);
+  if (socket.listenerCount('error', destroyOnError) === 0) socket.on('error', destroyOnError);
+}
+
+/**
+ * Removes {@link destroyOnError} once something else listens for `error` (ws does as soon as
+ * it takes the socket over), so the socket's owner handles its errors alone.
+ */
+export function releaseErrorListener(socket: Duplex): void {
+  if (socket.listenerCount('error') > socket.listenerCount('error', destroyOnError)) socket.removeListener('error', destroyOnError);
 }
 
 /**

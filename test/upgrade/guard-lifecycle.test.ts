@@ -284,3 +284,22 @@ describe('upgradeGuard: the application handler after an async check', () => {
     assert.deepEqual(JSON.parse(stdout.trim()), { message: 'async handler bug', destroyed: true });
   });
 });
+
+test('the guard keeps its error listener until the socket has a new owner that listens for errors', () => {
+  const guard = upgradeGuard(createCorsPolicy({ origin: 'https://app.example.com', env: {} }), (req, socket) => {
+    if (req.url === '/owned') socket.on('error', () => undefined);
+  });
+  const handshake = (url: string): Duplex => {
+    const socket = new Duplex({ read() {}, write(_chunk, _encoding, done) { done(); } });
+    const req = { url, method: 'GET', headers: {}, rawHeaders: ['Host', 'api.example.com', 'Origin', 'https://app.example.com'], socket: {} };
+    guard(req as unknown as IncomingMessage, socket, Buffer.alloc(0));
+    return socket;
+  };
+  const owned = handshake('/owned');
+  assert.equal(owned.listenerCount('error'), 1, 'only the new owner listens');
+  assert.equal(owned.listeners('error').includes(destroyOnError), false);
+  const bare = handshake('/bare');
+  assert.deepEqual(bare.listeners('error'), [destroyOnError], 'nobody else listens: the guard keeps its listener');
+  bare.emit('error', new Error('reset'));
+  assert.equal(bare.destroyed, true);
+});
