@@ -381,6 +381,28 @@ function rethrowLater(err: unknown): void {
   });
 }
 
+/**
+ * Runs `apply` with the decision: at once when it is synchronous, else when the origin check
+ * settles. A client that sends FIN while its origin is being checked has given up, so its
+ * socket is freed at once; `apply` then finds it gone.
+ */
+function whenDecided(decision: UpgradeDecision | Promise<UpgradeDecision>, socket: Duplex, apply: (decision: UpgradeDecision) => void): void {
+  if (!(decision instanceof Promise)) {
+    apply(decision);
+    return;
+  }
+  const onEnd = (): void => {
+    socket.destroy();
+  };
+  socket.once('end', onEnd);
+  decision
+    .then((settled) => {
+      socket.removeListener('end', onEnd);
+      apply(settled);
+    })
+    .catch(rethrowLater);
+}
+
 function pathOf(req: IncomingMessage): string {
   const url = req.url ?? '';
   const query = url.indexOf('?');
@@ -526,22 +548,7 @@ export function upgradeGuard(policyOrOptions: CorsPolicy | CorsSafetyOptions, on
       report(onReject, 'path-not-matched', undefined, req, written ? 404 : undefined);
       return;
     }
-    const decision = decideUpgrade(compiled, config, req);
-    if (!(decision instanceof Promise)) {
-      settle(req, socket, head, path, decision);
-      return;
-    }
-    // A client that sends FIN while its origin is checked has given up: free the socket now.
-    const onEnd = (): void => {
-      socket.destroy();
-    };
-    socket.once('end', onEnd);
-    decision
-      .then((settled) => {
-        socket.removeListener('end', onEnd);
-        settle(req, socket, head, path, settled);
-      })
-      .catch(rethrowLater);
+    whenDecided(decideUpgrade(compiled, config, req), socket, (decision) => settle(req, socket, head, path, decision));
   };
   return guard;
 }
@@ -588,20 +595,6 @@ export function createVerifyClient(policyOrOptions: CorsPolicy | CorsSafetyOptio
       callback(false, decision.status, reasonPhrase(decision.status));
       report(onReject, decision.reason, decision.origin, req, decision.status);
     };
-    const decision = decideUpgrade(compiled, config, req);
-    if (!(decision instanceof Promise)) {
-      answer(decision);
-      return;
-    }
-    const onEnd = (): void => {
-      socket.destroy();
-    };
-    socket.once('end', onEnd);
-    decision
-      .then((settled) => {
-        socket.removeListener('end', onEnd);
-        answer(settled);
-      })
-      .catch(rethrowLater);
+    whenDecided(decideUpgrade(compiled, config, req), socket, answer);
   };
 }

@@ -7,36 +7,14 @@
  *   readable because corsErrorHandler() adds the CORS headers itself.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { WebSocketServer } from 'ws';
 import { corsErrorHandler, corsSafety, createCorsPolicy, notFound, upgradeGuard, type CorsPolicy } from '../../src/index.js';
 
 /** A running server on 127.0.0.1. */
-export interface Running {
-  readonly port: number;
-  /** `http://127.0.0.1:<port>` */
-  readonly url: string;
-  close(): Promise<void>;
-}
+import { listen, type Running } from '../helpers/listen.js';
 
-/** Starts `server` on 127.0.0.1:0; `close()` also drops keep-alive connections. */
-export async function listen(server: http.Server): Promise<Running> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    port,
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+export { listen, type Running };
 
 /**
  * Script of the test page. WebSocket has no Node typings at this @types/node version, so the

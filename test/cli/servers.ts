@@ -5,7 +5,6 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import cors from 'cors';
 import express from 'express';
 import { WebSocketServer } from 'ws';
@@ -13,30 +12,9 @@ import { WebSocketServer } from 'ws';
 /** The page origin the scenarios are written for. */
 export const PAGE_ORIGIN = 'http://127.0.0.1:5173';
 
-export interface Running {
-  /** Base URL, e.g. `http://127.0.0.1:40123`. */
-  readonly url: string;
-  readonly port: number;
-  close(): Promise<void>;
-}
+import { listen, type Running } from '../helpers/listen.js';
 
-/** Starts `server` on 127.0.0.1:0. `close()` also drops open keep-alive connections. */
-export async function listen(server: http.Server | https.Server): Promise<Running> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `${server instanceof https.Server ? 'https' : 'http'}://127.0.0.1:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+export { listen, type Running };
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 

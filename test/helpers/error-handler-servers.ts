@@ -5,7 +5,6 @@
  */
 import http, { type IncomingHttpHeaders } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { format } from 'node:util';
 import createDebug from 'debug';
 import express, { type Express } from 'express';
@@ -36,27 +35,13 @@ export const FLAVORS: readonly Flavor[] = [
   { name: 'Express 5', major: 5, create: () => express(), json: (options) => express.json(options) },
 ];
 
-export interface Running {
-  readonly url: string;
-  close(): Promise<void>;
-}
+import { listen as listenOnLoopback, type Running } from './listen.js';
+
+export type { Running };
 
 /** Serves `handler` on 127.0.0.1:0; `close()` also drops keep-alive connections. */
-export async function listen(handler: http.RequestListener): Promise<Running> {
-  const server = http.createServer(handler);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+export function listen(handler: http.RequestListener): Promise<Running> {
+  return listenOnLoopback(http.createServer(handler));
 }
 
 /** Starts `app`, runs `body` against its URL and always closes the server. */

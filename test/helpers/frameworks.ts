@@ -5,7 +5,6 @@
  * real loopback sockets.
  */
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import bodyParser from 'body-parser';
 import connect from 'connect';
 import express from 'express';
@@ -21,12 +20,6 @@ const express4 = express4Untyped as { (): any; json(options: object): Middleware
 const connectFinalHandler = finalhandlerUntyped as (req: IncomingMessage, res: ServerResponse, options: { env: string }) => NextFunction;
 
 /** A running server. */
-export interface Running {
-  /** Base URL, e.g. `http://127.0.0.1:40123`. */
-  readonly url: string;
-  close(): Promise<void>;
-}
-
 /** What the behaviour suite needs to know about a stack. */
 export interface Stack {
   readonly name: string;
@@ -46,22 +39,9 @@ type Handler = (req: IncomingMessage, res: ServerResponse, next: NextFunction) =
 /** An origin the suites never allow; error paths try to grant it. */
 export const FOREIGN_ORIGIN = 'https://evil.example';
 
-/** Starts `server` on 127.0.0.1:0; `close()` also drops keep-alive connections. */
-export async function listen(server: http.Server): Promise<Running> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+import { listen, type Running } from './listen.js';
+
+export { listen, type Running };
 
 function httpError(status: number, message: string, headers?: OutgoingHttpHeaders): Error {
   return Object.assign(new Error(message), { status, expose: status < 500 }, headers === undefined ? {} : { headers });
