@@ -115,18 +115,19 @@ type AuthorityTarget = Extract<RequestTarget, { ok: true }>;
  * Recent `Host` values and what they name. A server answers to few hosts, so nearly every
  * handshake is a hit; the bound keeps a client sending random hosts from growing it.
  */
-const authorityCache = new Map<string, AuthorityTarget | null>();
+const authorityCache: Readonly<Record<OriginScheme, Map<string, AuthorityTarget | null>>> = { http: new Map(), https: new Map() };
 const AUTHORITY_CACHE_SIZE = 256;
 
 /** {@link parseAuthority} with its serialized origin, remembered for recent values. */
 function authorityTarget(text: string, scheme: OriginScheme): AuthorityTarget | undefined {
-  const key = scheme === 'https' ? `s${text}` : `p${text}`;
-  const cached = authorityCache.get(key);
+  // One map per scheme, keyed by the header text itself: no key string is built per request.
+  const cache = authorityCache[scheme];
+  const cached = cache.get(text);
   if (cached !== undefined) return cached ?? undefined;
   const parsed = parseAuthority(text, scheme);
   const target = parsed === undefined ? null : Object.freeze({ ok: true as const, origin: serializeOrigin(parsed.scheme, parsed.host, parsed.port), parsed });
-  if (authorityCache.size >= AUTHORITY_CACHE_SIZE) authorityCache.clear();
-  authorityCache.set(key, target);
+  if (cache.size >= AUTHORITY_CACHE_SIZE) cache.clear();
+  cache.set(text, target);
   return target ?? undefined;
 }
 
