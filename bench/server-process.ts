@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ListSpec } from './fixtures.js';
 
-export type ServerVariant = 'bare' | 'cors-safety' | 'cors' | 'ws' | 'ws-guard';
+export type ServerVariant = 'bare' | 'cors-safety' | 'cors' | 'ws' | 'ws-policy' | 'ws-guard';
 
 /** What a server child sends back for `{ type: 'stats' }`. */
 export interface ServerStats {

@@ -7,8 +7,8 @@
  *
  * Variants: `bare` (the ceiling: a tiny 200 body, and a hand-written static 204 for OPTIONS),
  * `cors-safety` (corsSafety() then the same handler), `cors` (the `cors` package with the
- * equivalent options, then the same handler), `ws` (ws handshakes, no guard) and `ws-guard`
- * (the same behind upgradeGuard()).
+ * equivalent options, then the same handler), `ws` (ws handshakes, no guard), `ws-policy` (the
+ * same, holding the compiled policy unused) and `ws-guard` (the same behind upgradeGuard()).
  *
  * The library comes from the compiled directory named by CORS_SAFETY_BENCH_LIB (set by
  * bench/run.ts, see bench/library.ts), or from src/ through tsx when it is not set.
@@ -26,9 +26,12 @@ import { BODY, MAX_AGE, METHODS, corsPackageOptions, corsSafetyOptions, type Lis
 import { LIBRARY_ENV, loadLibrary, type Library } from './library.js';
 import type { ServerStats, ServerVariant } from './server-process.js';
 
-const SERVER_VARIANTS: readonly ServerVariant[] = ['bare', 'cors-safety', 'cors', 'ws', 'ws-guard'];
+const SERVER_VARIANTS: readonly ServerVariant[] = ['bare', 'cors-safety', 'cors', 'ws', 'ws-policy', 'ws-guard'];
 
 type Next = (err?: unknown) => void;
+
+/** Keeps ws-policy's policy reachable for the life of the process. */
+const policyHeld: unknown[] = [];
 type Middleware = (req: http.IncomingMessage, res: http.ServerResponse, next: Next) => void;
 
 /** The application handler behind every variant: a tiny plain-text body. */
@@ -82,13 +85,21 @@ function createBenchServer(variant: ServerVariant, spec: ListSpec, lib: Library)
     case 'cors':
       return http.createServer(withMiddleware(cors(corsPackageOptions(spec)) as Middleware));
     case 'ws':
+    case 'ws-policy':
     case 'ws-guard': {
       const server = http.createServer((_req, res) => tiny(res));
       const wss = new WebSocketServer({ noServer: true });
       const complete = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
         wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
       };
-      server.on('upgrade', variant === 'ws' ? complete : upgradeGuard(corsSafetyOptions(spec), complete));
+      if (variant === 'ws') {
+        server.on('upgrade', complete);
+      } else {
+        // ws-policy holds the same compiled policy without using it: what an application that
+        // already shares the policy with corsSafety() pays before adding the guard.
+        const policy = lib.index.createCorsPolicy(corsSafetyOptions(spec));
+        server.on('upgrade', variant === 'ws-policy' ? (policyHeld.push(policy), complete) : upgradeGuard(policy, complete));
+      }
       return server;
     }
   }

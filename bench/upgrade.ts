@@ -14,8 +14,8 @@ import { DENIED_ORIGIN, allowedOrigin, listLabel, withoutLog, type ListSpec } fr
 import { machineBusyMicros, otherCpuPercent, undisturbed } from './machine.js';
 import { startServer, type ServerProcess } from './server-process.js';
 
-export type UpgradeRun = 'handshake-bare' | 'handshake-guard' | 'refusal-guard';
-export const UPGRADE_RUNS: readonly UpgradeRun[] = ['handshake-bare', 'handshake-guard', 'refusal-guard'];
+export type UpgradeRun = 'handshake-bare' | 'handshake-policy' | 'handshake-guard' | 'refusal-guard';
+export const UPGRADE_RUNS: readonly UpgradeRun[] = ['handshake-bare', 'handshake-policy', 'handshake-guard', 'refusal-guard'];
 
 export interface UpgradeSettings {
   readonly spec: ListSpec;
@@ -149,10 +149,11 @@ function wsClient(port: number, origin: string): Promise<'open' | number> {
   });
 }
 
-async function verify(bare: ServerProcess, guarded: ServerProcess, spec: ListSpec): Promise<void> {
+async function verify(bare: ServerProcess, holding: ServerProcess, guarded: ServerProcess, spec: ListSpec): Promise<void> {
   const allowed = allowedOrigin(spec);
   const checks: [string, Promise<'open' | number>, 'open' | number][] = [
     ['ws server, allowed origin', wsClient(bare.port, allowed), 'open'],
+    ['ws server holding the policy, allowed origin', wsClient(holding.port, allowed), 'open'],
     ['guarded ws server, allowed origin', wsClient(guarded.port, allowed), 'open'],
     ['guarded ws server, denied origin', wsClient(guarded.port, DENIED_ORIGIN), 403],
   ];
@@ -162,6 +163,7 @@ async function verify(bare: ServerProcess, guarded: ServerProcess, spec: ListSpe
   }
   const raw: [string, Promise<Outcome>, Outcome][] = [
     ['raw client, ws server', attempt(bare.port, handshakeRequest(bare.port, allowed), 'upgrade'), 'upgraded'],
+    ['raw client, ws server holding the policy', attempt(holding.port, handshakeRequest(holding.port, allowed), 'upgrade'), 'upgraded'],
     ['raw client, guarded server', attempt(guarded.port, handshakeRequest(guarded.port, allowed), 'upgrade'), 'upgraded'],
     ['raw client, refusal', attempt(guarded.port, handshakeRequest(guarded.port, DENIED_ORIGIN), 'refusal'), 'refused'],
   ];
@@ -187,12 +189,13 @@ async function openConnections(server: ServerProcess): Promise<number> {
 export async function runUpgradeBench(settings: UpgradeSettings): Promise<UpgradeResult> {
   const { spec } = settings;
   settings.log(`upgrade: ${listLabel(spec)} origins: starting servers`);
-  const [bare, guarded] = await Promise.all([startServer('ws', spec), startServer('ws-guard', spec)]);
+  const [bare, holding, guarded] = await Promise.all([startServer('ws', spec), startServer('ws-policy', spec), startServer('ws-guard', spec)]);
   const samples: UpgradeSample[] = [];
   try {
-    await verify(bare, guarded, spec);
+    await verify(bare, holding, guarded, spec);
     const plan: Record<UpgradeRun, { server: ServerProcess; request: Buffer; expect: 'upgrade' | 'refusal' }> = {
       'handshake-bare': { server: bare, request: handshakeRequest(bare.port, allowedOrigin(spec)), expect: 'upgrade' },
+      'handshake-policy': { server: holding, request: handshakeRequest(holding.port, allowedOrigin(spec)), expect: 'upgrade' },
       'handshake-guard': { server: guarded, request: handshakeRequest(guarded.port, allowedOrigin(spec)), expect: 'upgrade' },
       'refusal-guard': { server: guarded, request: handshakeRequest(guarded.port, DENIED_ORIGIN), expect: 'refusal' },
     };
@@ -240,7 +243,7 @@ export async function runUpgradeBench(settings: UpgradeSettings): Promise<Upgrad
       }
     }
   } finally {
-    await Promise.all([bare.close(), guarded.close()]);
+    await Promise.all([bare.close(), holding.close(), guarded.close()]);
   }
   return { settings: withoutLog(settings), samples };
 }
