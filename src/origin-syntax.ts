@@ -54,9 +54,13 @@ function isDomainChar(code: number): boolean {
   );
 }
 
-/** Parses a decimal port with no sign, no leading zero and no more than five digits. */
-function parsePortDigits(text: string): number | undefined {
-  if (text.length === 0 || text.length > 5 || text.charCodeAt(0) === CODE_0) return undefined;
+/**
+ * Parses 1-5 decimal digits as a port up to 65535, with no sign. A leading zero is refused unless
+ * `leadingZero` allows it (configuration is lenient: "08080" is port 8080; a serialized origin
+ * or a Host header never has one).
+ */
+export function parsePortDigits(text: string, leadingZero = false): number | undefined {
+  if (text.length === 0 || text.length > 5 || (!leadingZero && text.charCodeAt(0) === CODE_0)) return undefined;
   let port = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
@@ -269,15 +273,8 @@ export function splitHostPort(authority: string): { host: string; port: string |
 export function parseConfigPort(text: string | undefined, scheme: OriginScheme, allowAny: boolean): PortChoice | undefined {
   if (text === undefined) return DEFAULT_PORTS[scheme];
   if (text === '*') return allowAny ? '*' : undefined;
-  // Config is lenient about leading zeros ("08080" is still port 8080), strict about range.
-  if (text.length === 0 || text.length > 5) return undefined;
-  let port = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (!isDigit(code)) return undefined;
-    port = port * 10 + (code - CODE_0);
-  }
-  return port >= 1 && port <= 65535 ? port : undefined;
+  const port = parsePortDigits(text, true);
+  return port !== undefined && port >= 1 ? port : undefined;
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import {
   DEFAULT_PORTS,
+  parsePortDigits,
   parseSerializedOrigin,
   serializeOrigin,
   splitHostPort,
@@ -69,18 +70,6 @@ function problem(reason: RequestOriginProblem): RequestTarget {
   return { ok: false, reason };
 }
 
-/** Port text of an authority: 1-5 digits, no leading zero, 1-65535. */
-function parsePort(text: string): number | undefined {
-  if (text.length === 0 || text.length > 5 || text.charCodeAt(0) === 48 /* 0 */) return undefined;
-  let port = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 48 || code > 57) return undefined;
-    port = port * 10 + (code - 48);
-  }
-  return port <= 65535 ? port : undefined;
-}
-
 /**
  * Parses `host[:port]` (RFC 9110 §7.2 `Host = uri-host [ ":" port ]`) into the origin it names
  * under `scheme`. Case-insensitive (RFC 3986 §3.2.2) but otherwise as strict as an `Origin`
@@ -100,7 +89,7 @@ export function parseAuthority(text: string, scheme: OriginScheme): ParsedOrigin
   if (parts === undefined || parts.host.length === 0) return undefined;
   let port = DEFAULT_PORTS[scheme];
   if (parts.port !== undefined) {
-    const parsed = parsePort(parts.port);
+    const parsed = parsePortDigits(parts.port);
     if (parsed === undefined) return undefined;
     port = parsed;
   }
