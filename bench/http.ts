@@ -18,7 +18,7 @@ import {
   type ListSpec,
   withoutLog,
 } from './fixtures.js';
-import { machineBusyMicros, otherCpuPercent, undisturbed } from './machine.js';
+import { machineBusyMicros, otherCpuPercent, undisturbed, type RunCpu } from './machine.js';
 import { startServer, type ServerProcess } from './server-process.js';
 
 export interface HttpSettings {
@@ -35,7 +35,7 @@ export interface HttpSettings {
 }
 
 /** One measured run. */
-export interface HttpSample {
+export interface HttpSample extends RunCpu {
   readonly list: number;
   readonly caseName: CaseName;
   readonly variant: HttpVariant;
@@ -45,14 +45,6 @@ export interface HttpSample {
   /** Server process CPU time (user + system) per completed request, microseconds. */
   readonly cpuMicrosPerRequest: number;
   readonly latencyP99Ms: number;
-  /** Share of one core the server and the load generator used during the run, percent. */
-  readonly serverCpuPercent: number;
-  readonly clientCpuPercent: number;
-  /** CPU used by anything else on the machine during the run, percent of one core (see machine.ts). */
-  readonly otherCpuPercent: number;
-  /** Times the run was repeated because other processes were busy; still disturbed after the last retry. */
-  readonly retries: number;
-  readonly disturbed: boolean;
 }
 
 export interface HttpResult {

@@ -47,6 +47,13 @@ export interface Attempts {
   readonly disturbed: boolean;
 }
 
+/** The CPU picture of one measured run, shared by the HTTP and upgrade benchmarks. */
+export interface RunCpu extends Checked, Attempts {
+  /** Share of one core the server and the load generator used during the run, percent. */
+  readonly serverCpuPercent: number;
+  readonly clientCpuPercent: number;
+}
+
 /**
  * Runs `measure` until other processes stay under {@link DISTURBED_PERCENT} of a core during it,
  * at most `maxRetries` more times, waiting for a quiet moment before each retry. The last

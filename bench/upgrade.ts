@@ -11,7 +11,7 @@
 import net from 'node:net';
 import { WebSocket } from 'ws';
 import { DENIED_ORIGIN, allowedOrigin, listLabel, withoutLog, type ListSpec } from './fixtures.js';
-import { machineBusyMicros, otherCpuPercent, undisturbed } from './machine.js';
+import { machineBusyMicros, otherCpuPercent, undisturbed, type RunCpu } from './machine.js';
 import { startServer, type ServerProcess } from './server-process.js';
 
 export type UpgradeRun = 'handshake-bare' | 'handshake-policy' | 'handshake-guard' | 'refusal-guard';
@@ -29,7 +29,7 @@ export interface UpgradeSettings {
   readonly log: (line: string) => void;
 }
 
-export interface UpgradeSample {
+export interface UpgradeSample extends RunCpu {
   readonly run: UpgradeRun;
   readonly round: number;
   /** Completed handshakes (101) or refusals (403 + server close) per second. */
@@ -39,13 +39,6 @@ export interface UpgradeSample {
   readonly failures: number;
   /** `server.getConnections()` once the burst is over and every client socket has closed. */
   readonly openAfter: number;
-  /** Share of one core the server and the load generator used during the burst, percent. */
-  readonly serverCpuPercent: number;
-  readonly clientCpuPercent: number;
-  /** CPU used by anything else on the machine during the burst, percent of one core (see machine.ts). */
-  readonly otherCpuPercent: number;
-  readonly retries: number;
-  readonly disturbed: boolean;
 }
 
 export interface UpgradeResult {
