@@ -29,11 +29,6 @@ export class HostRules {
   /** Key: `scheme://suffix`; matches hosts with at least one more label in front. */
   readonly #subdomains = new Map<string, PortTable>();
 
-  /** True when no rule was added. */
-  get empty(): boolean {
-    return this.#hosts.size === 0 && this.#subdomains.size === 0;
-  }
-
   /** Allows `host` itself on `port`; `rule` is the configuration text reported on a match. */
   addHost(scheme: OriginScheme, host: string, port: PortChoice, rule: string): void {
     addPort(this.#hosts, `${scheme}://${host}`, port, rule);
