@@ -175,7 +175,8 @@ type UpgradeDecision =
       readonly origin: string | undefined;
       readonly claimed: ClaimedOrigin;
       readonly detail?: string | undefined;
-      readonly hint?: string | undefined;
+      /** The request's facts, for a proxy hint worked out only when the refusal is logged. */
+      readonly facts?: UpgradeRequestFacts | undefined;
     };
 
 const GUARD_OPTION_NAMES: readonly (keyof UpgradeGuardOptions)[] = ['requireOrigin', 'trustProxy', 'paths', 'unmatchedPath', 'onReject', 'writeTimeout'];
@@ -317,7 +318,7 @@ function refusalHint(origin: string | undefined, facts: UpgradeRequestFacts, tru
   return undefined;
 }
 
-function fromVerdict(verdict: OriginVerdict, value: string, facts: UpgradeRequestFacts, trustProxy: boolean): UpgradeDecision {
+function fromVerdict(verdict: OriginVerdict, value: string, facts: UpgradeRequestFacts): UpgradeDecision {
   const claimed = facts.claimed;
   if (verdict.allowed) return { allowed: true, reason: verdict.reason, origin: verdict.origin, rule: verdict.rule, claimed };
   // Shared denials (cors-disabled) carry no origin; report the value only once it parses strictly.
@@ -329,7 +330,7 @@ function fromVerdict(verdict: OriginVerdict, value: string, facts: UpgradeReques
     origin,
     claimed,
     detail: verdict.detail,
-    hint: refusalHint(origin, facts, trustProxy),
+    facts,
   };
 }
 
@@ -357,8 +358,8 @@ function decideUpgrade(compiled: CompiledPolicy, config: GuardConfig, req: Incom
     if (rule !== undefined) return { allowed: true, reason: 'allowed-same-origin', origin: value, rule, claimed };
   }
   const verdict = decideOrigin(compiled, value, req);
-  if (verdict instanceof Promise) return verdict.then((settled) => fromVerdict(settled, value, facts, config.trustProxy));
-  return fromVerdict(verdict, value, facts, config.trustProxy);
+  if (verdict instanceof Promise) return verdict.then((settled) => fromVerdict(settled, value, facts));
+  return fromVerdict(verdict, value, facts);
 }
 
 /** Calls the metrics hook; nothing it does can reach the request. */
@@ -421,8 +422,9 @@ function logAllowed(where: string, path: string, decision: Extract<UpgradeDecisi
   logUpgrade('%s: allowed %s %s (%s, rule %s)', where, quoteForLog(path), shownOrigin(decision), decision.reason, decision.rule);
 }
 
-function logRefused(where: string, path: string, decision: Extract<UpgradeDecision, { allowed: false }>): void {
+function logRefused(where: string, path: string, decision: Extract<UpgradeDecision, { allowed: false }>, trustProxy: boolean): void {
   if (!logUpgrade.enabled) return;
+  const hint = decision.facts === undefined ? undefined : refusalHint(decision.origin, decision.facts, trustProxy);
   logUpgrade(
     '%s: refused %d %s %s (%s)%s%s',
     where,
@@ -431,7 +433,7 @@ function logRefused(where: string, path: string, decision: Extract<UpgradeDecisi
     shownOrigin(decision),
     decision.reason,
     decision.detail === undefined ? '' : `: ${decision.detail}`,
-    decision.hint === undefined ? '' : `; hint: ${decision.hint}`,
+    hint === undefined ? '' : `; hint: ${hint}`,
   );
 }
 
@@ -526,7 +528,7 @@ export function upgradeGuard(policyOrOptions: CorsPolicy | CorsSafetyOptions, on
       releaseErrorListener(socket);
       return;
     }
-    logRefused('guard', path, decision);
+    logRefused('guard', path, decision, config.trustProxy);
     const written = refuseUpgrade(socket, decision.status, writeTimeout);
     report(onReject, decision.reason, decision.origin, req, written ? decision.status : undefined);
   };
@@ -591,7 +593,7 @@ export function createVerifyClient(policyOrOptions: CorsPolicy | CorsSafetyOptio
         callback(true);
         return;
       }
-      logRefused('verifyClient', path, decision);
+      logRefused('verifyClient', path, decision, config.trustProxy);
       callback(false, decision.status, reasonPhrase(decision.status));
       report(onReject, decision.reason, decision.origin, req, decision.status);
     };
