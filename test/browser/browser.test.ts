@@ -23,7 +23,7 @@ const skip = support.missing !== undefined && !support.required ? `skipped: ${su
 
 /** `it`, skipped (and counted as skipped by the runner) when Chromium is missing and not required. */
 function browserIt(name: string, fn: () => Promise<void> | void): void {
-  void it(name, { skip }, fn);
+  it(name, { skip }, fn);
 }
 
 /** `before` for a group that needs the browser: not run when the tests are skipped. */
@@ -103,7 +103,7 @@ function assertNetworkError(outcome: FetchOutcome): void {
 }
 
 if (support.required) {
-  void it('Chromium is available (CORS_SAFETY_REQUIRE_BROWSER=1)', () => {
+  it('Chromium is available (CORS_SAFETY_REQUIRE_BROWSER=1)', () => {
     if (support.missing !== undefined) assert.fail(requiredBrowserMessage(support));
   });
 }
@@ -151,7 +151,7 @@ describe('in headless Chromium', { timeout: 60_000 }, () => {
     await pages?.close();
   });
 
-  void describe('an allowed page reads every status with credentials and Authorization', () => {
+  describe('an allowed page reads every status with credentials and Authorization', () => {
     let tab: CollectingPage;
     browserBefore(async () => {
       tab = await openPage(browser, allowedUrl);
@@ -245,7 +245,7 @@ describe('in headless Chromium', { timeout: 60_000 }, () => {
     });
   });
 
-  void describe('a preflight for a method or header the policy does not allow fails, and Chromium names the cause', () => {
+  describe('a preflight for a method or header the policy does not allow fails, and Chromium names the cause', () => {
     let tab: CollectingPage;
     browserBefore(async () => {
       tab = await openPage(browser, allowedUrl);
@@ -280,7 +280,7 @@ describe('in headless Chromium', { timeout: 60_000 }, () => {
     });
   });
 
-  void describe('a denied origin gets only the network error', () => {
+  describe('a denied origin gets only the network error', () => {
     for (const which of ['another port (127.0.0.1:<foreignPort>)', 'the same port by IP (127.0.0.1:<pagePort>), since localhost and 127.0.0.1 are distinct origins']) {
       browserIt(`credentialed POST from ${which}: fetch rejects, preflight refused with 403 and no grant`, async () => {
         const port = which.startsWith('another') ? pages.foreign.port : pages.allowed.port;
@@ -319,7 +319,7 @@ describe('in headless Chromium', { timeout: 60_000 }, () => {
     });
   });
 
-  void describe('WebSocket through upgradeGuard()', () => {
+  describe('WebSocket through upgradeGuard()', () => {
     browserIt('from the allowed page: opens and exchanges a message', async () => {
       const tab = await openPage(browser, allowedUrl);
       try {

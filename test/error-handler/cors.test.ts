@@ -23,7 +23,7 @@ function httpError(status: number, message: string, extra: Record<string, unknow
 }
 
 for (const flavor of FLAVORS) {
-  void describe(`${flavor.name}: a body parser mounted before corsSafety()`, () => {
+  describe(`${flavor.name}: a body parser mounted before corsSafety()`, () => {
     function app() {
       const policy = policyOf();
       const a = flavor.create();
@@ -39,7 +39,7 @@ for (const flavor of FLAVORS) {
     const post = (url: string, origin: string, body: string) =>
       get(`${url}/api/items`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body });
 
-    void it('answers malformed JSON with a readable 400 for an allowed origin', T, () =>
+    it('answers malformed JSON with a readable 400 for an allowed origin', T, () =>
       withServer(app(), async (url) => {
         const res = await post(url, ALLOWED, '{"name": ');
         assert.equal(res.status, 400);
@@ -54,7 +54,7 @@ for (const flavor of FLAVORS) {
       }),
     );
 
-    void it('answers malformed JSON with a 400 that grants nothing to a denied origin', T, () =>
+    it('answers malformed JSON with a 400 that grants nothing to a denied origin', T, () =>
       withServer(app(), async (url) => {
         const res = await post(url, DENIED, '{"name": ');
         assert.equal(res.status, 400);
@@ -64,7 +64,7 @@ for (const flavor of FLAVORS) {
       }),
     );
 
-    void it('answers an over-limit body with a readable 413 for an allowed origin and a bare one for a denied origin', T, () =>
+    it('answers an over-limit body with a readable 413 for an allowed origin and a bare one for a denied origin', T, () =>
       withServer(app(), async (url) => {
         const big = JSON.stringify({ data: 'x'.repeat(4096) });
         const allowed = await post(url, ALLOWED, big);
@@ -78,7 +78,7 @@ for (const flavor of FLAVORS) {
       }),
     );
 
-    void it('still serves the route itself with CORS', T, () =>
+    it('still serves the route itself with CORS', T, () =>
       withServer(app(), async (url) => {
         const res = await post(url, ALLOWED, '{"name":"a"}');
         assert.equal(res.status, 200);
@@ -88,7 +88,7 @@ for (const flavor of FLAVORS) {
     );
   });
 
-  void describe(`${flavor.name}: err.headers cannot set Access-Control-*`, () => {
+  describe(`${flavor.name}: err.headers cannot set Access-Control-*`, () => {
     const hostileHeaders = {
       'Access-Control-Allow-Origin': '*',
       'access-control-allow-credentials': 'true',
@@ -111,7 +111,7 @@ for (const flavor of FLAVORS) {
 
     for (const withCorsSafety of [true, false]) {
       const label = withCorsSafety ? 'with corsSafety()' : 'without corsSafety()';
-      void it(`allowed origin gets exactly the policy's grant, other err.headers kept (${label})`, T, () =>
+      it(`allowed origin gets exactly the policy's grant, other err.headers kept (${label})`, T, () =>
         withServer(app({}, withCorsSafety), async (url) => {
           const res = await get(`${url}/private`, { headers: { origin: ALLOWED } });
           assert.equal(res.status, 401);
@@ -122,7 +122,7 @@ for (const flavor of FLAVORS) {
         }),
       );
 
-      void it(`denied origin gets no Access-Control-* and no credentials (${label})`, T, () =>
+      it(`denied origin gets no Access-Control-* and no credentials (${label})`, T, () =>
         withServer(app({ credentials: true }, withCorsSafety), async (url) => {
           const res = await get(`${url}/private`, { headers: { origin: DENIED } });
           assert.equal(res.status, 401);
@@ -133,7 +133,7 @@ for (const flavor of FLAVORS) {
       );
     }
 
-    void it('credentials policy: allowed origin gets credentials from the policy, not from err.headers', T, () =>
+    it('credentials policy: allowed origin gets credentials from the policy, not from err.headers', T, () =>
       withServer(app({ credentials: true, exposedHeaders: ['X-Request-Id'] }, false), async (url) => {
         const res = await get(`${url}/private`, { headers: { origin: ALLOWED } });
         assert.equal(res.headers.get('access-control-allow-origin'), ALLOWED);
@@ -143,7 +143,7 @@ for (const flavor of FLAVORS) {
       }),
     );
 
-    void it('no Origin header: no Access-Control-*, Vary: Origin', T, () =>
+    it('no Origin header: no Access-Control-*, Vary: Origin', T, () =>
       withServer(app({ credentials: true }, false), async (url) => {
         const res = await get(`${url}/private`);
         assert.equal(res.status, 401);
@@ -152,7 +152,7 @@ for (const flavor of FLAVORS) {
       }),
     );
 
-    void it('a public policy answers `*` without credentials even when err.headers asks for them', T, () =>
+    it('a public policy answers `*` without credentials even when err.headers asks for them', T, () =>
       withServer(app({ origin: '*' }, false), async (url) => {
         const res = await get(`${url}/private`, { headers: { origin: DENIED } });
         assert.equal(res.headers.get('access-control-allow-origin'), '*');
@@ -162,7 +162,7 @@ for (const flavor of FLAVORS) {
     );
   });
 
-  void describe(`${flavor.name}: where the decision comes from`, () => {
+  describe(`${flavor.name}: where the decision comes from`, () => {
     /** A policy whose origin function counts its calls. */
     function countingPolicy() {
       const counter = { calls: 0 };
@@ -179,7 +179,7 @@ for (const flavor of FLAVORS) {
       throw httpError(409, 'Conflict');
     };
 
-    void it("reuses corsSafety()'s decision when both share a policy", T, async () => {
+    it("reuses corsSafety()'s decision when both share a policy", T, async () => {
       const { policy, counter } = countingPolicy();
       const a = flavor.create();
       a.use(corsSafety(policy));
@@ -193,7 +193,7 @@ for (const flavor of FLAVORS) {
       });
     });
 
-    void it('decides again when corsSafety() used a different policy, and the handler policy wins', T, async () => {
+    it('decides again when corsSafety() used a different policy, and the handler policy wins', T, async () => {
       const { policy, counter } = countingPolicy();
       const a = flavor.create();
       // corsSafety() allows the "denied" origin; the error handler's policy does not.
@@ -208,7 +208,7 @@ for (const flavor of FLAVORS) {
       });
     });
 
-    void it('decides from the request when the error came before corsSafety()', T, async () => {
+    it('decides from the request when the error came before corsSafety()', T, async () => {
       const { policy, counter } = countingPolicy();
       const a = flavor.create();
       a.use((_req, _res, next) => next(httpError(429, 'Too Many Requests', { headers: { 'Retry-After': '30' } })));
@@ -223,7 +223,7 @@ for (const flavor of FLAVORS) {
       });
     });
 
-    void it('works alone, from options instead of a policy', T, async () => {
+    it('works alone, from options instead of a policy', T, async () => {
       const a = flavor.create();
       a.get('/boom', boom);
       a.use(corsErrorHandler({ origin: ALLOWED, env: {} }));
@@ -238,7 +238,7 @@ for (const flavor of FLAVORS) {
       });
     });
 
-    void it('awaits an async origin function (alone and behind corsSafety())', T, async () => {
+    it('awaits an async origin function (alone and behind corsSafety())', T, async () => {
       const origin = async (value: string) => {
         await delay(20);
         return value === ALLOWED;
@@ -261,7 +261,7 @@ for (const flavor of FLAVORS) {
       }
     });
 
-    void it('a rejecting or silent origin function: no CORS headers, still a proper error response', T, async () => {
+    it('a rejecting or silent origin function: no CORS headers, still a proper error response', T, async () => {
       const cases: [string, CorsSafetyOptions][] = [
         ['rejects', { origin: () => Promise.reject(new Error('directory down')) }],
         ['throws', { origin: () => { throw new Error('directory down'); } }],

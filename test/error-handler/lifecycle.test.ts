@@ -40,8 +40,8 @@ function recorder(into: Delegated) {
 }
 
 for (const flavor of FLAVORS) {
-  void describe(`${flavor.name}: headers already sent`, () => {
-    void it('delegates to next(err) and touches nothing', T, async () => {
+  describe(`${flavor.name}: headers already sent`, () => {
+    it('delegates to next(err) and touches nothing', T, async () => {
       const failure = new Error('failed mid-stream');
       const delegated: Delegated = {};
       const logged: ErrorLogEntry[] = [];
@@ -68,7 +68,7 @@ for (const flavor of FLAVORS) {
       });
     });
 
-    void it('delegates when the head went out while an async origin check was pending', T, async () => {
+    it('delegates when the head went out while an async origin check was pending', T, async () => {
       const failure = new Error('late');
       const delegated: Delegated = {};
       const asyncPolicy = createCorsPolicy({ env: {}, origin: async (origin: string) => { await delay(30); return origin === ALLOWED; } });
@@ -92,7 +92,7 @@ for (const flavor of FLAVORS) {
     });
   });
 
-  void describe(`${flavor.name}: the request body is drained before answering`, () => {
+  describe(`${flavor.name}: the request body is drained before answering`, () => {
     function limited() {
       const a = flavor.create();
       a.use(flavor.json({ limit: '1kb' }));
@@ -105,7 +105,7 @@ for (const flavor of FLAVORS) {
     }
     const expected = '{"error":{"status":413,"message":"request entity too large"}}';
 
-    void it('1 MiB against a 1kb limit, with Content-Length: the client reads the 413 JSON', T, () =>
+    it('1 MiB against a 1kb limit, with Content-Length: the client reads the 413 JSON', T, () =>
       withServer(limited(), async (url) => {
         const body = JSON.stringify({ data: 'x'.repeat(MIB) });
         const res = await get(`${url}/upload`, { method: 'POST', headers: { origin: ALLOWED, 'content-type': 'application/json' }, body });
@@ -118,7 +118,7 @@ for (const flavor of FLAVORS) {
       }),
     );
 
-    void it('1 MiB against a 1kb limit, chunked and slow: the client reads the 413 JSON, not a reset', T, () =>
+    it('1 MiB against a 1kb limit, chunked and slow: the client reads the 413 JSON, not a reset', T, () =>
       withServer(limited(), async (url) => {
         const chunk = Buffer.alloc(64 * 1024, 'x');
         const chunks = [Buffer.from('{"data":"'), ...Array.from({ length: 16 }, () => chunk), Buffer.from('"}')];
@@ -136,7 +136,7 @@ for (const flavor of FLAVORS) {
       }),
     );
 
-    void it('waits for the rest of the body, then answers', T, async () => {
+    it('waits for the rest of the body, then answers', T, async () => {
       const a = flavor.create();
       // Fails without reading the body at all.
       a.post('/reject', (_req, _res, next) => next(Object.assign(new Error('Forbidden'), { status: 403, expose: true })));
@@ -162,7 +162,7 @@ for (const flavor of FLAVORS) {
       });
     });
 
-    void it('delegates when the head went out while the body was still arriving', T, async () => {
+    it('delegates when the head went out while the body was still arriving', T, async () => {
       const failure = Object.assign(new Error('Forbidden'), { status: 403, expose: true });
       const delegated: Delegated = {};
       const a = flavor.create();
@@ -194,7 +194,7 @@ for (const flavor of FLAVORS) {
       });
     });
 
-    void it('a client that gives up mid-body gets nothing and the server carries on', T, async () => {
+    it('a client that gives up mid-body gets nothing and the server carries on', T, async () => {
       const logged: ErrorLogEntry[] = [];
       const a = flavor.create();
       a.post('/reject', (_req, _res, next) => next(Object.assign(new Error('Forbidden'), { status: 403 })));
@@ -222,8 +222,8 @@ for (const flavor of FLAVORS) {
     });
   });
 
-  void describe(`${flavor.name}: logging`, () => {
-    void it('the log option receives { error, status, method, path } without the query string', T, async () => {
+  describe(`${flavor.name}: logging`, () => {
+    it('the log option receives { error, status, method, path } without the query string', T, async () => {
       const logged: ErrorLogEntry[] = [];
       const failure = Object.assign(new Error('Widget 9 is locked'), { status: 423, expose: true });
       const a = flavor.create();
@@ -251,7 +251,7 @@ for (const flavor of FLAVORS) {
       assert.deepEqual({ ...logged[2], error: null }, { error: null, status: 404, method: 'PATCH', path: '/nowhere' });
     });
 
-    void it('a throwing or rejecting log option does not break the response', T, async () => {
+    it('a throwing or rejecting log option does not break the response', T, async () => {
       const rejections: unknown[] = [];
       const onRejection = (reason: unknown) => rejections.push(reason);
       process.on('unhandledRejection', onRejection);
@@ -285,7 +285,7 @@ for (const flavor of FLAVORS) {
       }
     });
 
-    void it('by default the full error goes to the cors-safety:error debug namespace, and nothing else', T, async () => {
+    it('by default the full error goes to the cors-safety:error debug namespace, and nothing else', T, async () => {
       const debug = captureDebug();
       try {
         const a = flavor.create();
@@ -323,7 +323,7 @@ for (const flavor of FLAVORS) {
       }
     });
 
-    void it('invalid err.headers entries are reported in the debug log by name', T, async () => {
+    it('invalid err.headers entries are reported in the debug log by name', T, async () => {
       const debug = captureDebug();
       try {
         const a = flavor.create();
@@ -343,8 +343,8 @@ for (const flavor of FLAVORS) {
     });
   });
 
-  void describe(`${flavor.name}: notFound()`, () => {
-    void it('is a three-parameter middleware that hands a 404 to the error handler', T, async () => {
+  describe(`${flavor.name}: notFound()`, () => {
+    it('is a three-parameter middleware that hands a 404 to the error handler', T, async () => {
       const mw = notFound();
       assert.equal(mw.length, 3);
       assert.equal(mw.name, 'notFoundMiddleware');
@@ -376,7 +376,7 @@ describe('corsErrorHandler() construction', () => {
     assert.fail('expected a CorsConfigError');
   }
 
-  void it('returns a named four-parameter Express error handler', () => {
+  it('returns a named four-parameter Express error handler', () => {
     const handler = corsErrorHandler(policy);
     assert.equal(handler.length, 4);
     assert.equal(handler.name, 'corsErrorHandlerMiddleware');
@@ -384,7 +384,7 @@ describe('corsErrorHandler() construction', () => {
     assert.equal(typeof corsErrorHandler(policy, { format: 'problem+json', log: undefined }), 'function');
   });
 
-  void it('lists every invalid option at once', () => {
+  it('lists every invalid option at once', () => {
     const issues = issuesOf(() => corsErrorHandler(policy, { format: 'xml', log: 1, colour: true } as never));
     assert.deepEqual(
       issues.map(({ path, code }) => ({ path, code })),
@@ -397,27 +397,27 @@ describe('corsErrorHandler() construction', () => {
     for (const issue of issues) assert.ok(issue.message.length > 10, issue.message);
   });
 
-  void it('suggests the close spelling of a mistyped option', () => {
+  it('suggests the close spelling of a mistyped option', () => {
     const [issue] = issuesOf(() => corsErrorHandler(policy, { formt: 'json' } as never));
     assert.equal(issue?.code, 'unknown-option');
     assert.match(issue?.message ?? '', /did you mean "format"/);
   });
 
-  void it('rejects options that are not a plain object', () => {
+  it('rejects options that are not a plain object', () => {
     for (const options of ['json', 5, ['format'], () => undefined]) {
       const issues = issuesOf(() => corsErrorHandler(policy, options as never));
       assert.deepEqual(issues.map((issue) => issue.code), ['options-type'], String(options));
     }
   });
 
-  void it('reports invalid policy options and invalid handler options together', () => {
+  it('reports invalid policy options and invalid handler options together', () => {
     const issues = issuesOf(() => corsErrorHandler({ origin: 'https://app.example.com/path', env: {} }, { format: 'yaml' } as never));
     const paths = issues.map((issue) => issue.path);
     assert.ok(paths.includes('origin'), paths.join());
     assert.ok(paths.includes('errorHandler.format'), paths.join());
   });
 
-  void it('lets an exception that is not a configuration problem through unchanged', () => {
+  it('lets an exception that is not a configuration problem through unchanged', () => {
     const thrown = new Error('options getter');
     const options = Object.defineProperty({}, 'origin', {
       enumerable: true,
@@ -428,7 +428,7 @@ describe('corsErrorHandler() construction', () => {
     assert.throws(() => corsErrorHandler(options), (err) => err === thrown);
   });
 
-  void it('explains handler options given in place of the policy', () => {
+  it('explains handler options given in place of the policy', () => {
     const issues = issuesOf(() => corsErrorHandler({ format: 'problem+json', env: {} } as never));
     assert.deepEqual(issues.map((issue) => issue.path), ['format']);
     assert.match(issues[0]?.message ?? '', /second argument/);
@@ -436,7 +436,7 @@ describe('corsErrorHandler() construction', () => {
 });
 
 describe('plain node:http use', () => {
-  void it('a next() that throws after an async origin check is logged, not an unhandled rejection', T, async () => {
+  it('a next() that throws after an async origin check is logged, not an unhandled rejection', T, async () => {
     const rejections: unknown[] = [];
     const onRejection = (reason: unknown) => rejections.push(reason);
     process.on('unhandledRejection', onRejection);

@@ -33,7 +33,7 @@ function assertErrorHeaders(res: Response, body: string, type = 'application/jso
 }
 
 for (const flavor of FLAVORS) {
-  void describe(`${flavor.name}: status`, () => {
+  describe(`${flavor.name}: status`, () => {
     const fallbacks: [string, Record<string, unknown>][] = [
       ['status 200', { status: 200 }],
       ['status 302', { status: 302 }],
@@ -48,7 +48,7 @@ for (const flavor of FLAVORS) {
       ['no status', {}],
     ];
     for (const [label, fields] of fallbacks) {
-      void it(`${label} falls back to 500, err.headers dropped`, T, () =>
+      it(`${label} falls back to 500, err.headers dropped`, T, () =>
         withServer(
           failing(flavor, () => Object.assign(new Error('secret detail'), fields, { expose: true, headers: { 'Retry-After': '9', 'X-From-Error': 'yes' } })),
           async (url) => {
@@ -76,7 +76,7 @@ for (const flavor of FLAVORS) {
       ['status 503', { status: 503 }, 503, 'Service Unavailable'],
     ];
     for (const [label, fields, status, text] of valid) {
-      void it(`${label} -> ${status}, err.headers kept`, T, () =>
+      it(`${label} -> ${status}, err.headers kept`, T, () =>
         withServer(
           failing(flavor, () => Object.assign(new Error('not for clients'), fields, { headers: { 'Retry-After': '9' } })),
           async (url) => {
@@ -89,7 +89,7 @@ for (const flavor of FLAVORS) {
       );
     }
 
-    void it('the status line text matches the new status, not one the failed response had set', T, async () => {
+    it('the status line text matches the new status, not one the failed response had set', T, async () => {
       const a = flavor.create();
       a.get('/fail', (_req, res) => {
         res.statusCode = 201;
@@ -105,8 +105,8 @@ for (const flavor of FLAVORS) {
     });
   });
 
-  void describe(`${flavor.name}: body`, () => {
-    void it('JSON by default, exactly {"error":{"status","message"}}, with framing and safety headers', T, () =>
+  describe(`${flavor.name}: body`, () => {
+    it('JSON by default, exactly {"error":{"status","message"}}, with framing and safety headers', T, () =>
       withServer(failing(flavor, () => Object.assign(new Error('Item 7 does not exist'), { status: 404, expose: true })), async (url) => {
         const res = await get(`${url}/fail`);
         const text = await res.text();
@@ -115,7 +115,7 @@ for (const flavor of FLAVORS) {
       }),
     );
 
-    void it('notFound() turns unmatched routes into the same JSON 404, CORS included', T, () =>
+    it('notFound() turns unmatched routes into the same JSON 404, CORS included', T, () =>
       withServer(failing(flavor, () => new Error('unused')), async (url) => {
         const res = await get(`${url}/no/such/route?x=1`, { method: 'DELETE', headers: { origin: ALLOWED } });
         assert.equal(res.status, 404);
@@ -126,7 +126,7 @@ for (const flavor of FLAVORS) {
       }),
     );
 
-    void it('problem+json: type, title, status, and detail only for a shown 4xx message', T, () => {
+    it('problem+json: type, title, status, and detail only for a shown 4xx message', T, () => {
       const a = flavor.create();
       a.get('/shown', () => {
         throw Object.assign(new Error('Quota exceeded for key 12'), { status: 429, expose: true });
@@ -157,7 +157,7 @@ for (const flavor of FLAVORS) {
       });
     });
 
-    void it('Content-Length counts bytes of a non-ASCII message; long messages are cut at 300 characters', T, () => {
+    it('Content-Length counts bytes of a non-ASCII message; long messages are cut at 300 characters', T, () => {
       const a = flavor.create();
       a.get('/unicode', () => {
         throw Object.assign(new Error('Ünïcødé naïve ✓ 🚫'), { status: 422, expose: true });
@@ -176,7 +176,7 @@ for (const flavor of FLAVORS) {
       });
     });
 
-    void it('HEAD gets the headers of the GET answer and no body', T, () =>
+    it('HEAD gets the headers of the GET answer and no body', T, () =>
       withServer(failing(flavor, () => Object.assign(new Error('Gone for good'), { status: 410, expose: true })), async (url) => {
         const getText = await (await get(`${url}/fail`)).text();
         for (const path of ['/fail', '/unmatched']) {
@@ -191,7 +191,7 @@ for (const flavor of FLAVORS) {
       }),
     );
 
-    void it('drops content headers the failed response had set, keeps the application cookies', T, async () => {
+    it('drops content headers the failed response had set, keeps the application cookies', T, async () => {
       const a = flavor.create();
       a.get('/fail', (_req, res) => {
         res.setHeader('Content-Type', 'text/html');
@@ -214,7 +214,7 @@ for (const flavor of FLAVORS) {
     });
   });
 
-  void describe(`${flavor.name}: what may be shown`, () => {
+  describe(`${flavor.name}: what may be shown`, () => {
     const secret = 'password=hunter2 at /srv/app/db.js:42';
     const cases: [string, () => unknown, number, string][] = [
       ['expose: true on a 500 still shows the generic text', () => Object.assign(new Error(secret), { status: 500, expose: true }), 500, 'Internal Server Error'],
@@ -228,7 +228,7 @@ for (const flavor of FLAVORS) {
       ['a plain object with a valid status is rendered like an error', () => ({ status: 409, expose: true, message: 'Version mismatch' }), 409, 'Version mismatch'],
     ];
     for (const [label, make, status, message] of cases) {
-      void it(label, T, () =>
+      it(label, T, () =>
         withServer(failing(flavor, make), async (url) => {
           const res = await get(`${url}/fail`);
           assert.equal(res.status, status);
@@ -238,7 +238,7 @@ for (const flavor of FLAVORS) {
     }
 
     for (const nodeEnv of [undefined, 'development', 'test']) {
-      void it(`a 5xx body never carries the message, stack, paths or request body (NODE_ENV ${nodeEnv ?? 'unset'})`, T, async () => {
+      it(`a 5xx body never carries the message, stack, paths or request body (NODE_ENV ${nodeEnv ?? 'unset'})`, T, async () => {
         const saved = process.env.NODE_ENV;
         if (nodeEnv === undefined) delete process.env.NODE_ENV;
         else process.env.NODE_ENV = nodeEnv;
@@ -265,7 +265,7 @@ for (const flavor of FLAVORS) {
     }
 
     if (flavor.major === 5) {
-      void it('Express 5 routes async rejections to the handler', T, async () => {
+      it('Express 5 routes async rejections to the handler', T, async () => {
         const a = flavor.create();
         a.get('/fail', async () => {
           await Promise.resolve();
@@ -282,10 +282,10 @@ for (const flavor of FLAVORS) {
     }
   });
 
-  void describe(`${flavor.name}: err.headers`, () => {
+  describe(`${flavor.name}: err.headers`, () => {
     const withHeaders = (headers: unknown) => () => Object.assign(new Error('x'), { status: 503, headers });
 
-    void it('an invalid value or name is ignored without throwing; valid entries are kept', T, () =>
+    it('an invalid value or name is ignored without throwing; valid entries are kept', T, () =>
       withServer(
         failing(flavor, withHeaders({ 'X-Bad': 'a\nb', 'Bad Name': 'v', 'X-Undefined': undefined, 'Retry-After': '120', 'X-List': ['a', 'b'] })),
         async (url) => {
@@ -301,7 +301,7 @@ for (const flavor of FLAVORS) {
       ),
     );
 
-    void it('values that are not strings, numbers or lists of strings are ignored', T, () =>
+    it('values that are not strings, numbers or lists of strings are ignored', T, () =>
       withServer(
         failing(
           flavor,
@@ -323,7 +323,7 @@ for (const flavor of FLAVORS) {
       ),
     );
 
-    void it('Content-Type, Content-Length and Transfer-Encoding in err.headers do not override the body framing', T, () =>
+    it('Content-Type, Content-Length and Transfer-Encoding in err.headers do not override the body framing', T, () =>
       withServer(
         failing(flavor, withHeaders({ 'Content-Type': 'text/html', 'content-length': '1', 'Transfer-Encoding': 'chunked', 'X-Content-Type-Options': 'off', 'Cache-Control': 'public, max-age=600' })),
         async (url) => {
@@ -336,14 +336,14 @@ for (const flavor of FLAVORS) {
       ),
     );
 
-    void it('Vary from err.headers keeps Origin appended', T, () =>
+    it('Vary from err.headers keeps Origin appended', T, () =>
       withServer(failing(flavor, withHeaders({ Vary: 'Accept-Encoding' })), async (url) => {
         const res = await get(`${url}/fail`, { headers: { origin: ALLOWED } });
         assert.equal(res.headers.get('vary'), 'Accept-Encoding, Origin');
       }),
     );
 
-    void it('non-object err.headers are ignored', T, async () => {
+    it('non-object err.headers are ignored', T, async () => {
       for (const headers of ['Retry-After: 5', 42, null, ['Retry-After', '5']]) {
         await withServer(failing(flavor, withHeaders(headers)), async (url) => {
           const res = await get(`${url}/fail`);
@@ -356,7 +356,7 @@ for (const flavor of FLAVORS) {
     });
   });
 
-  void describe(`${flavor.name}: hostile thrown values`, () => {
+  describe(`${flavor.name}: hostile thrown values`, () => {
     const throwingGetter = (key: string) => () =>
       Object.defineProperty(Object.assign(new Error('x'), { status: 404, expose: true }), key, {
         get() {
@@ -408,7 +408,7 @@ for (const flavor of FLAVORS) {
     ];
     for (const [label, make, status, message] of cases) {
       for (const log of [undefined, (entry: unknown) => void String(entry)]) {
-        void it(`${label} (${log === undefined ? 'default log' : 'log option'}): the handler does not throw`, T, async () => {
+        it(`${label} (${log === undefined ? 'default log' : 'log option'}): the handler does not throw`, T, async () => {
           const a = flavor.create();
           a.get('/fail', () => {
             throw make();
@@ -436,7 +436,7 @@ for (const flavor of FLAVORS) {
 
 describe('values Express never routes (null, undefined): plain node:http', () => {
   for (const value of [null, undefined, false, '']) {
-    void it(`${String(JSON.stringify(value))} is a 500 with the generic body`, T, async () => {
+    it(`${String(JSON.stringify(value))} is a 500 with the generic body`, T, async () => {
       const handler = corsErrorHandler(policy);
       const running = await listen((req, res) => handler(value, req, res, () => assert.fail('next must not be called')));
       try {
@@ -452,7 +452,7 @@ describe('values Express never routes (null, undefined): plain node:http', () =>
 });
 
 describe('HEAD, seen from inside the response', () => {
-  void it('the handler passes no body to res.end() (Node would drop it on the wire anyway)', T, async () => {
+  it('the handler passes no body to res.end() (Node would drop it on the wire anyway)', T, async () => {
     const handler = corsErrorHandler(policy);
     const ended: unknown[][] = [];
     const running = await listen((req, res) => {

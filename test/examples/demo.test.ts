@@ -65,12 +65,12 @@ describe('examples/demo/server.mjs (npm start)', { timeout: 60_000 }, () => {
     killAll();
   });
 
-  void it('prints the three URLs, with free ports when asked for port 0', () => {
+  it('prints the three URLs, with free ports when asked for port 0', () => {
     for (const url of [pageOrigin, api, foreignOrigin]) assert.doesNotMatch(url, /:(0|4000|4001|4002)$/);
     assert.match(demo.output(), new RegExp(`allows only ${pageOrigin}`));
   });
 
-  void it('serves the page and its config on the page origin', async () => {
+  it('serves the page and its config on the page origin', async () => {
     const page = await request(`http://127.0.0.1:${new URL(pageOrigin).port}/`);
     assert.equal(page.status, 200);
     assert.match(page.body, /cors-safety demo/);
@@ -78,7 +78,7 @@ describe('examples/demo/server.mjs (npm start)', { timeout: 60_000 }, () => {
     assert.deepEqual(config, { api, ws: `${api.replace('http:', 'ws:')}/ws`, pageOrigin, foreignOrigin });
   });
 
-  void it('API: the page origin reads errors with the grant; the foreign origin gets a 403 preflight and nothing', async () => {
+  it('API: the page origin reads errors with the grant; the foreign origin gets a 403 preflight and nothing', async () => {
     const unauthorized = await request(`${api}/api/private`, { method: 'POST', headers: { Origin: pageOrigin, 'Content-Type': 'application/json' }, body: '{}' });
     assert.equal(unauthorized.status, 401);
     assertGranted(unauthorized, pageOrigin, true);
@@ -96,14 +96,14 @@ describe('examples/demo/server.mjs (npm start)', { timeout: 60_000 }, () => {
     assertNotGranted(preflight);
   });
 
-  void it('WebSocket: open for the page origin, 403 for the foreign origin with the reason printed', async () => {
+  it('WebSocket: open for the page origin, 403 for the foreign origin with the reason printed', async () => {
     const ws = `${api.replace('http:', 'ws:')}/ws`;
     assert.equal(await connect(ws, pageOrigin), 'open');
     assert.equal(await connect(ws, foreignOrigin), 403);
     await demo.waitForOutput(new RegExp(`handshake from ${foreignOrigin.replace(/\./g, '\\.')} refused: origin-not-allowed`), 5000);
   });
 
-  void describe('in headless Chromium', () => {
+  describe('in headless Chromium', () => {
     let browser: Browser | undefined;
     before(async () => {
       if (browserSkip !== false) return;
@@ -112,7 +112,7 @@ describe('examples/demo/server.mjs (npm start)', { timeout: 60_000 }, () => {
     });
     after(() => browser?.close());
 
-    void it('every row of the table shows the expected result', { skip: browserSkip }, async () => {
+    it('every row of the table shows the expected result', { skip: browserSkip }, async () => {
       assert.ok(browser !== undefined);
       const tab = await openPage(browser, `${pageOrigin}/`);
       try {
@@ -144,7 +144,7 @@ describe('examples/demo/server.mjs (npm start)', { timeout: 60_000 }, () => {
     });
   });
 
-  void it('stops cleanly on SIGTERM (as on Ctrl-C)', async () => {
+  it('stops cleanly on SIGTERM (as on Ctrl-C)', async () => {
     assert.deepEqual(await demo.stop(), { code: 0, signal: null });
     assert.match(demo.output(), /demo stopped/);
   });

@@ -40,7 +40,7 @@ function useProgram(file: string, env: Record<string, string> = {}): { get: () =
 
 /** The last test of each group: SIGTERM ends the program with exit code 0. */
 function itStopsOnSigterm(program: { get: () => Program }): void {
-  void it('exits with code 0 on SIGTERM', async () => {
+  it('exits with code 0 on SIGTERM', async () => {
     assert.deepEqual(await program.get().stop(), { code: 0, signal: null });
   });
 }
@@ -72,7 +72,7 @@ function nextMessage(socket: WebSocket): Promise<string> {
 describe('examples/express-error-handler.mjs', () => {
   const program = useProgram('examples/express-error-handler.mjs');
 
-  void it('an allowed origin reads the 401 of the auth check, with credentials', async () => {
+  it('an allowed origin reads the 401 of the auth check, with credentials', async () => {
     const res = await request(`${program.get().url}/api/me`, { headers: { Origin: ALLOWED } });
     assert.equal(res.status, 401);
     assertGranted(res, ALLOWED, true);
@@ -82,7 +82,7 @@ describe('examples/express-error-handler.mjs', () => {
     assertGranted(ok, ALLOWED, true);
   });
 
-  void it('a 500 keeps the grant and hides the error message', async () => {
+  it('a 500 keeps the grant and hides the error message', async () => {
     const res = await request(`${program.get().url}/api/boom`, { headers: { Origin: ALLOWED } });
     assert.equal(res.status, 500);
     assertGranted(res, ALLOWED, true);
@@ -92,7 +92,7 @@ describe('examples/express-error-handler.mjs', () => {
     await program.get().waitForOutput(/500 GET \/api\/boom: Error: connection to postgres:\/\/admin:hunter2@db failed/, 5000);
   });
 
-  void it('400 from express.json() and 404 from notFound() keep the grant', async () => {
+  it('400 from express.json() and 404 from notFound() keep the grant', async () => {
     const bad = await request(`${program.get().url}/api/items`, { method: 'POST', headers: { Origin: ALLOWED, 'Content-Type': 'application/json' }, body: '{"a":' });
     assert.equal(bad.status, 400);
     assertGranted(bad, ALLOWED, true);
@@ -104,7 +104,7 @@ describe('examples/express-error-handler.mjs', () => {
     assertGranted(missing, ALLOWED, true);
   });
 
-  void it('a preflight for Authorization is granted to the allowed origin and refused (403, no grant) to another', async () => {
+  it('a preflight for Authorization is granted to the allowed origin and refused (403, no grant) to another', async () => {
     const headers = { 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' };
     const granted = await request(`${program.get().url}/api/me`, { method: 'OPTIONS', headers: { Origin: ALLOWED, ...headers } });
     assert.equal(granted.status, 204);
@@ -115,7 +115,7 @@ describe('examples/express-error-handler.mjs', () => {
     assertNotGranted(refused);
   });
 
-  void it('a denied origin gets no grant, on errors either', async () => {
+  it('a denied origin gets no grant, on errors either', async () => {
     const res = await request(`${program.get().url}/api/boom`, { headers: { Origin: DENIED } });
     assert.equal(res.status, 500);
     assertNotGranted(res);
@@ -129,14 +129,14 @@ describe('examples/express-ws-chat.mjs', () => {
   const sockets: WebSocket[] = [];
   after(() => sockets.forEach((socket) => socket.terminate()));
 
-  void it('HTTP: the allowed origin is granted, another is not', async () => {
+  it('HTTP: the allowed origin is granted, another is not', async () => {
     const ok = await request(`${program.get().url}/api/online`, { headers: { Origin: ALLOWED } });
     assert.equal(ok.status, 200);
     assertGranted(ok, ALLOWED, true);
     assertNotGranted(await request(`${program.get().url}/api/online`, { headers: { Origin: DENIED } }));
   });
 
-  void it('two clients from the allowed origin chat: a message is broadcast to both', async () => {
+  it('two clients from the allowed origin chat: a message is broadcast to both', async () => {
     const url = `ws://127.0.0.1:${program.get().port}/chat`;
     const first = await connect(url, ALLOWED);
     const second = await connect(url, ALLOWED);
@@ -147,13 +147,13 @@ describe('examples/express-ws-chat.mjs', () => {
     assert.deepEqual(await received, ['hello, chat', 'hello, chat']);
   });
 
-  void it('a denied origin gets 403 and the program logs the reason', async () => {
+  it('a denied origin gets 403 and the program logs the reason', async () => {
     const outcome = await connect(`ws://127.0.0.1:${program.get().port}/chat`, DENIED);
     assert.deepEqual(outcome, { status: 403 });
     await program.get().waitForOutput(/refused WebSocket from https:\/\/evil\.example: origin-not-allowed/, 5000);
   });
 
-  void it('another path gets 404, even from the allowed origin', async () => {
+  it('another path gets 404, even from the allowed origin', async () => {
     assert.deepEqual(await connect(`ws://127.0.0.1:${program.get().port}/other`, ALLOWED), { status: 404 });
   });
 
@@ -162,10 +162,10 @@ describe('examples/express-ws-chat.mjs', () => {
 
 /** node:http and Connect share the routes /api/hello and /api/boom. */
 function plainRouteSuite(file: string, credentials: boolean): void {
-  void describe(file, () => {
+  describe(file, () => {
     const program = useProgram(file);
 
-    void it('allowed origin: 200, a 500 without internals and a 404, all with the grant', async () => {
+    it('allowed origin: 200, a 500 without internals and a 404, all with the grant', async () => {
       const hello = await request(`${program.get().url}/api/hello`, { headers: { Origin: ALLOWED } });
       assert.equal(hello.status, 200);
       assertGranted(hello, ALLOWED, credentials);
@@ -180,7 +180,7 @@ function plainRouteSuite(file: string, credentials: boolean): void {
       assert.deepEqual(json(missing.body), { error: { status: 404, message: 'Not Found' } });
     });
 
-    void it('preflight: answered by corsSafety() for the allowed origin, 403 for another', async () => {
+    it('preflight: answered by corsSafety() for the allowed origin, 403 for another', async () => {
       const headers = { 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' };
       const ok = await request(`${program.get().url}/api/hello`, { method: 'OPTIONS', headers: { Origin: ALLOWED, ...headers } });
       assert.equal(ok.status, 204);
@@ -190,14 +190,14 @@ function plainRouteSuite(file: string, credentials: boolean): void {
       assertNotGranted(refused);
     });
 
-    void it('a denied origin gets no grant', async () => {
+    it('a denied origin gets no grant', async () => {
       const res = await request(`${program.get().url}/api/hello`, { headers: { Origin: DENIED } });
       assert.equal(res.status, 200);
       assertNotGranted(res);
     });
 
     if (file.includes('connect')) {
-      void it('the https://*.example.com pattern: any https subdomain, not http', async () => {
+      it('the https://*.example.com pattern: any https subdomain, not http', async () => {
         const sub = await request(`${program.get().url}/api/hello`, { headers: { Origin: 'https://team.example.com' } });
         assertGranted(sub, 'https://team.example.com', credentials);
         assertNotGranted(await request(`${program.get().url}/api/hello`, { headers: { Origin: 'http://team.example.com' } }));
@@ -218,7 +218,7 @@ describe('examples/env-config.mjs', () => {
     CORS_CREDENTIALS: 'true',
   });
 
-  void it('reads CORS_ALLOWED_ORIGINS and CORS_CREDENTIALS', async () => {
+  it('reads CORS_ALLOWED_ORIGINS and CORS_CREDENTIALS', async () => {
     assert.match(program.get().output(), /CORS policy from environment: https:\/\/app\.example\.com, http:\/\/localhost:5173; credentials true/);
     for (const origin of ['https://app.example.com', ALLOWED]) {
       const res = await request(`${program.get().url}/api/hello`, { headers: { Origin: origin } });
@@ -226,16 +226,16 @@ describe('examples/env-config.mjs', () => {
     }
   });
 
-  void it('only the listed origins: another loopback port (allowed by the no-config default) is denied', async () => {
+  it('only the listed origins: another loopback port (allowed by the no-config default) is denied', async () => {
     assertNotGranted(await request(`${program.get().url}/api/hello`, { headers: { Origin: 'http://localhost:3001' } }));
     assertNotGranted(await request(`${program.get().url}/nowhere`, { headers: { Origin: DENIED } }));
   });
 
-  void it('an invalid variable stops the program at startup, naming the variable', async () => {
+  it('an invalid variable stops the program at startup, naming the variable', async () => {
     await assert.rejects(startProgram('examples/env-config.mjs', { CORS_ALLOWED_ORIGINS: 'https://app.example.com', CORS_CREDENTIALS: 'maybe' }), /CORS_CREDENTIALS/);
   });
 
-  void it('with nothing set (development), loopback origins are allowed', async () => {
+  it('with nothing set (development), loopback origins are allowed', async () => {
     const dev = await startProgram('examples/env-config.mjs');
     try {
       assert.match(dev.output(), /CORS policy from development-default/);
@@ -255,7 +255,7 @@ describe('examples/multi-tenant.mjs', () => {
   const call = (host: string, origin: string, method = 'GET', headers: Record<string, string> = {}) =>
     request(`${program.get().url}/api/whoami`, { method, headers: { Host: host, Origin: origin, ...headers } });
 
-  void it("a tenant's own origins are granted, with credentials, preflight included", async () => {
+  it("a tenant's own origins are granted, with credentials, preflight included", async () => {
     for (const origin of ['https://acme.example.com', 'https://portal.acme.test']) {
       const res = await call('acme.localhost', origin);
       assert.equal(res.status, 200);
@@ -267,7 +267,7 @@ describe('examples/multi-tenant.mjs', () => {
     assertGranted(preflight, 'https://acme.example.com', true);
   });
 
-  void it("another tenant's origin, a suspended tenant and an unknown tenant get nothing", async () => {
+  it("another tenant's origin, a suspended tenant and an unknown tenant get nothing", async () => {
     assertNotGranted(await call('acme.localhost', 'https://globex.example.com'));
     assertGranted(await call('globex.localhost', 'https://globex.example.com'), 'https://globex.example.com', true);
     assertNotGranted(await call('initech.localhost', 'https://initech.example.com'));
@@ -290,7 +290,7 @@ describe('examples/nginx.conf', () => {
     .filter((line) => line !== '');
   const config = directives.join('\n');
 
-  void it('adds no CORS header: the app owns CORS, and two Access-Control-Allow-Origin values break it', () => {
+  it('adds no CORS header: the app owns CORS, and two Access-Control-Allow-Origin values break it', () => {
     assert.doesNotMatch(config, /add_header\s+["']?Access-Control-/i);
     assert.doesNotMatch(config, /more_set_headers[^;]*Access-Control-/i);
     // No blanket answer to preflights either: they must reach the app.
@@ -298,7 +298,7 @@ describe('examples/nginx.conf', () => {
     assert.doesNotMatch(config, /proxy_hide_header\s+Access-Control-/i);
   });
 
-  void it('forwards Host, X-Forwarded-Proto/Host, and Upgrade/Connection for WebSockets over HTTP/1.1', () => {
+  it('forwards Host, X-Forwarded-Proto/Host, and Upgrade/Connection for WebSockets over HTTP/1.1', () => {
     assert.match(config, /proxy_set_header\s+Host\s+\$host;/);
     assert.match(config, /proxy_set_header\s+X-Forwarded-Proto\s+\$scheme;/);
     assert.match(config, /proxy_set_header\s+X-Forwarded-Host\s+\$host;/);
@@ -309,12 +309,12 @@ describe('examples/nginx.conf', () => {
     assert.match(config, /proxy_pass\s+http:\/\/\S+;/);
   });
 
-  void it('explains itself: the app owns CORS, and when trustProxy is safe', () => {
+  it('explains itself: the app owns CORS, and when trustProxy is safe', () => {
     assert.match(text, /The app owns CORS/);
     assert.match(text, /trustProxy: true/);
   });
 
-  void it('is balanced: every { has its }', () => {
+  it('is balanced: every { has its }', () => {
     assert.equal((config.match(/\{/g) ?? []).length, (config.match(/\}/g) ?? []).length);
   });
 });

@@ -38,7 +38,7 @@ async function serve(t: TestContext, setup: (server: ReturnType<typeof createSer
 }
 
 describe('upgradeGuard: bypass warning', () => {
-  void test('no warning when the guard is the only upgrade listener, or wrapped in one', async (t) => {
+  test('no warning when the guard is the only upgrade listener, or wrapped in one', async (t) => {
     const warnings = collectWarnings(t);
     const wss = new WebSocketServer({ noServer: true });
     t.after(() => wss.close());
@@ -57,7 +57,7 @@ describe('upgradeGuard: bypass warning', () => {
     assert.deepEqual(warnings, []);
   });
 
-  void test("ws's own { server } listener next to the guard: warned once, naming it", async (t) => {
+  test("ws's own { server } listener next to the guard: warned once, naming it", async (t) => {
     const warnings = collectWarnings(t);
     const lines = captureUpgradeLog(t);
     const connections: string[] = [];

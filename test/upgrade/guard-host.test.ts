@@ -12,7 +12,7 @@ import { TLS_CERT } from '../helpers/upgrade-tls.js';
 const sameOriginOnly = createCorsPolicy({ origin: false, allowedHosts: ['app.example.com', 'localhost:*'], env: {} });
 
 describe('upgradeGuard: Host', () => {
-  void test('a missing, repeated or malformed Host gets 400 and nothing else happens', async (t) => {
+  test('a missing, repeated or malformed Host gets 400 and nothing else happens', async (t) => {
     const h = await startGuard(t, sameOriginOnly);
     const origin = 'Origin: https://app.example.com';
     const cases: [string[], string][] = [
@@ -42,7 +42,7 @@ describe('upgradeGuard: Host', () => {
     await h.waitForNoOpenSockets();
   });
 
-  void test('Host is case-insensitive and may carry the default port', async (t) => {
+  test('Host is case-insensitive and may carry the default port', async (t) => {
     const h = await startGuard(t, sameOriginOnly);
     for (const host of ['localhost', 'LOCALHOST', 'localhost:80']) {
       const answer = await rawUpgrade(h.port, [`Host: ${host}`, 'Origin: http://localhost']);
@@ -53,7 +53,7 @@ describe('upgradeGuard: Host', () => {
 });
 
 describe('upgradeGuard: same-origin', () => {
-  void test('a same-origin page of a listed host is allowed even with cross-origin access off', async (t) => {
+  test('a same-origin page of a listed host is allowed even with cross-origin access off', async (t) => {
     const h = await startGuard(t, sameOriginOnly);
     const host = `localhost:${h.port}`;
     assert.deepEqual(await wsOutcome(h.url, { origin: `http://${host}`, headers: { Host: host } }), { kind: 'open' });
@@ -65,7 +65,7 @@ describe('upgradeGuard: same-origin', () => {
     assert.equal(h.connections.length, 1);
   });
 
-  void test('127.0.0.1 is not localhost: an unlisted host is never same-origin (no DNS-rebinding pass)', async (t) => {
+  test('127.0.0.1 is not localhost: an unlisted host is never same-origin (no DNS-rebinding pass)', async (t) => {
     const lines = captureUpgradeLog(t);
     const h = await startGuard(t, sameOriginOnly);
     const own = `127.0.0.1:${h.port}`;
@@ -77,7 +77,7 @@ describe('upgradeGuard: same-origin', () => {
     assert.match(lines.join('\n'), /hint: the Origin is this server's own origin, but 127\.0\.0\.1:\d+ is not in allowedHosts/);
   });
 
-  void test('default ports: Host app.example.com:443 over TLS is the same origin as https://app.example.com', async (t) => {
+  test('default ports: Host app.example.com:443 over TLS is the same origin as https://app.example.com', async (t) => {
     const h = await startGuard(t, sameOriginOnly, {}, { tls: true });
     const client = { ca: TLS_CERT, origin: 'https://app.example.com' };
     assert.deepEqual(await wsOutcome(h.url, { ...client, headers: { Host: 'app.example.com:443' } }), { kind: 'open' });
@@ -92,14 +92,14 @@ describe('upgradeGuard: same-origin', () => {
     assert.equal(h.connections.length, 2);
   });
 
-  void test('over plain http, a non-loopback host is not same-origin: allowedHosts admits https only', async (t) => {
+  test('over plain http, a non-loopback host is not same-origin: allowedHosts admits https only', async (t) => {
     const h = await startGuard(t, sameOriginOnly);
     const answer = await rawUpgrade(h.port, ['Host: app.example.com', 'Origin: http://app.example.com']);
     assert.equal(answer.status, 403);
     assert.equal(h.connections.length, 0);
   });
 
-  void test('with an allow-list policy, allowedHosts origins are allowed as such, same-origin ones by name', async (t) => {
+  test('with an allow-list policy, allowedHosts origins are allowed as such, same-origin ones by name', async (t) => {
     const h = await startGuard(t, { origin: 'https://other.example', allowedHosts: 'app.example.com', env: {} }, {}, { tls: true });
     const outcome = await wsOutcome(h.url, { ca: TLS_CERT, origin: 'https://app.example.com', headers: { Host: 'app.example.com' } });
     assert.deepEqual(outcome, { kind: 'open' });
@@ -120,7 +120,7 @@ describe('upgradeGuard: behind a reverse proxy', () => {
     'Origin: https://app.example.com',
   ];
 
-  void test('X-Forwarded-* are ignored without trustProxy, and the refusal logs a hint', async (t) => {
+  test('X-Forwarded-* are ignored without trustProxy, and the refusal logs a hint', async (t) => {
     const lines = captureUpgradeLog(t);
     const h = await startGuard(t, sameOriginOnly);
     const answer = await rawUpgrade(h.port, viaProxy(h.port, 'app.example.com', 'https'));
@@ -129,7 +129,7 @@ describe('upgradeGuard: behind a reverse proxy', () => {
     assert.match(lines.join('\n'), /refused 403 "\/" https:\/\/app\.example\.com \(cors-disabled\); hint: .*X-Forwarded-Host.*trustProxy: true/);
   });
 
-  void test('with trustProxy, the first X-Forwarded-Proto and X-Forwarded-Host values make the request origin', async (t) => {
+  test('with trustProxy, the first X-Forwarded-Proto and X-Forwarded-Host values make the request origin', async (t) => {
     const h = await startGuard(t, sameOriginOnly, { trustProxy: true });
     assert.equal((await rawUpgrade(h.port, viaProxy(h.port, 'app.example.com', 'https'))).status, 101);
     assert.equal((await rawUpgrade(h.port, viaProxy(h.port, 'app.example.com:443', 'wss'))).status, 101);
@@ -144,7 +144,7 @@ describe('upgradeGuard: behind a reverse proxy', () => {
     assert.equal(h.connections.length, 4);
   });
 
-  void test('with trustProxy, malformed forwarded values get 400', async (t) => {
+  test('with trustProxy, malformed forwarded values get 400', async (t) => {
     const h = await startGuard(t, sameOriginOnly, { trustProxy: true });
     assert.equal((await rawUpgrade(h.port, viaProxy(h.port, 'app.example.com', 'gopher'))).status, 400);
     assert.equal((await rawUpgrade(h.port, viaProxy(h.port, 'app example.com', 'https'))).status, 400);
@@ -156,7 +156,7 @@ describe('upgradeGuard: behind a reverse proxy', () => {
     assert.equal(h.connections.length, 0);
   });
 
-  void test('a TLS-terminating proxy without X-Forwarded-Proto: refused, with a hint naming the fix', async (t) => {
+  test('a TLS-terminating proxy without X-Forwarded-Proto: refused, with a hint naming the fix', async (t) => {
     const lines = captureUpgradeLog(t);
     const untrusted = await startGuard(t, sameOriginOnly);
     assert.equal((await rawUpgrade(untrusted.port, ['Host: app.example.com', 'Origin: https://app.example.com'])).status, 403);

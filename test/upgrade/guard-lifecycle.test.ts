@@ -92,7 +92,7 @@ async function spiedServer(t: TestContext, originFn: (origin: string) => Promise
 }
 
 describe('upgradeGuard: clients that leave during an async origin check', () => {
-  void test('ws client terminated mid-check: never upgraded, socket closed before the check ends', async (t) => {
+  test('ws client terminated mid-check: never upgraded, socket closed before the check ends', async (t) => {
     const origin = slowOrigin(1000, true);
     const s = await spiedServer(t, origin.fn);
     const ws = new WebSocket(`ws://127.0.0.1:${s.port}`, { origin: 'https://app.example.com' });
@@ -110,7 +110,7 @@ describe('upgradeGuard: clients that leave during an async origin check', () => 
     assert.deepEqual(s.writes, []);
   });
 
-  void test('raw client that half-closes (FIN) mid-check: refused origin, nothing written', async (t) => {
+  test('raw client that half-closes (FIN) mid-check: refused origin, nothing written', async (t) => {
     const lines = captureUpgradeLog(t);
     const origin = slowOrigin(600, false);
     const s = await spiedServer(t, origin.fn);
@@ -134,7 +134,7 @@ describe('upgradeGuard: clients that leave during an async origin check', () => 
     assert.match(lines.join('\n'), /client closed "\/" https:\/\/evil\.example before the decision \(origin-not-allowed\)/);
   });
 
-  void test('raw client that resets mid-check: allowed origin is never handed to onAllowed', async (t) => {
+  test('raw client that resets mid-check: allowed origin is never handed to onAllowed', async (t) => {
     const origin = slowOrigin(150, true);
     const s = await spiedServer(t, origin.fn);
     const client = connect(s.port, '127.0.0.1');
@@ -151,7 +151,7 @@ describe('upgradeGuard: clients that leave during an async origin check', () => 
     assert.deepEqual(s.writes, []);
   });
 
-  void test('control: a client that stays gets its answer after the async check', async (t) => {
+  test('control: a client that stays gets its answer after the async check', async (t) => {
     const s = await spiedServer(t, slowOrigin(50, true).fn);
     const ws = new WebSocket(`ws://127.0.0.1:${s.port}`, { origin: 'https://app.example.com' });
     await once(ws, 'open');
@@ -168,7 +168,7 @@ function stalledSocket(): Duplex {
 }
 
 describe('refuseUpgrade()', () => {
-  void test('destroys the socket when the response cannot be written within the timeout', async () => {
+  test('destroys the socket when the response cannot be written within the timeout', async () => {
     const socket = stalledSocket();
     socket.on('error', destroyOnError);
     // The guard's timer is unref'd (a real socket keeps the process alive); this stub does not.
@@ -182,7 +182,7 @@ describe('refuseUpgrade()', () => {
     assert.equal(socket.destroyed, true);
   });
 
-  void test('writes the full response and destroys the socket once it is flushed', async () => {
+  test('writes the full response and destroys the socket once it is flushed', async () => {
     const chunks: string[] = [];
     const socket = new Duplex({
       read() {},
@@ -196,7 +196,7 @@ describe('refuseUpgrade()', () => {
     assert.equal(chunks.join(''), 'HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\nNot Found');
   });
 
-  void test('writes nothing to a socket that is already closed in either direction', async () => {
+  test('writes nothing to a socket that is already closed in either direction', async () => {
     const destroyed = stalledSocket();
     destroyed.destroy();
     assert.equal(refuseUpgrade(destroyed, 403, 5000), false);
@@ -213,7 +213,7 @@ describe('refuseUpgrade()', () => {
     assert.deepEqual(written, []);
   });
 
-  void test('destroyOnError destroys the socket it is attached to', () => {
+  test('destroyOnError destroys the socket it is attached to', () => {
     const socket = stalledSocket();
     socket.on('error', destroyOnError);
     socket.emit('error', Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
@@ -222,7 +222,7 @@ describe('refuseUpgrade()', () => {
 });
 
 describe('upgradeGuard: the application handler', () => {
-  void test('onAllowed that throws: the socket is destroyed and the error reaches the caller', async (t) => {
+  test('onAllowed that throws: the socket is destroyed and the error reaches the caller', async (t) => {
     const guard = upgradeGuard(createCorsPolicy({ origin: 'https://app.example.com', env: {} }), () => {
       throw new Error('handler bug');
     });
@@ -252,7 +252,7 @@ describe('upgradeGuard: the application handler', () => {
 });
 
 describe('upgradeGuard: the application handler after an async check', () => {
-  void test('onAllowed that throws after an async origin check: socket destroyed, error uncaught as from any listener', async () => {
+  test('onAllowed that throws after an async origin check: socket destroyed, error uncaught as from any listener', async () => {
     // In a child process: the error must surface as an uncaught exception, which would end this runner.
     const guardUrl = new URL('../../src/upgrade-guard.ts', import.meta.url).href;
     const script = `

@@ -28,13 +28,13 @@ function issuesOf(fn: () => unknown): { keys: string[]; messages: Map<string, st
 }
 
 describe('upgradeGuard: construction', () => {
-  void test('returns a named listener; a policy and plain options both work', () => {
+  test('returns a named listener; a policy and plain options both work', () => {
     const guard = upgradeGuard(policy, noop);
     assert.equal(guard.name, 'corsSafetyUpgradeGuard');
     assert.equal(typeof upgradeGuard({ origin: 'https://app.example.com', env: {} }, noop, { paths: ['/ws'], requireOrigin: true }), 'function');
   });
 
-  void test('lists every problem at once: policy, onAllowed and guard options', () => {
+  test('lists every problem at once: policy, onAllowed and guard options', () => {
     const { keys, messages } = issuesOf(() =>
       upgradeGuard(
         { origin: 'https://app.example.com/path', trustProxy: true, env: {} } as never,
@@ -63,14 +63,14 @@ describe('upgradeGuard: construction', () => {
     assert.match(messages.get('onAllowed') ?? '', /must be a function, got "nope"; pass a function such as \(req, socket, head\) => wss\.handleUpgrade/);
   });
 
-  void test('onAllowed problems name the fix', () => {
+  test('onAllowed problems name the fix', () => {
     const wss = new WebSocketServer({ noServer: true });
     assert.match(issuesOf(() => upgradeGuard(policy, wss as never)).messages.get('onAllowed') ?? '', /got a WebSocketServer; pass a function/);
     assert.match(issuesOf(() => upgradeGuard(policy, { paths: ['/ws'] } as never)).messages.get('onAllowed') ?? '', /options go third/);
     assert.match(issuesOf(() => upgradeGuard(policy, undefined as never)).messages.get('onAllowed') ?? '', /got undefined/);
   });
 
-  void test('other option mistakes', () => {
+  test('other option mistakes', () => {
     assert.deepEqual(issuesOf(() => upgradeGuard(policy, noop, [] as never)).keys, ['(options) options-type']);
     assert.deepEqual(issuesOf(() => upgradeGuard(policy, noop, { paths: [] })).keys, ['paths paths-empty']);
     assert.deepEqual(issuesOf(() => upgradeGuard(policy, noop, { paths: '/ws' as never })).keys, ['paths paths-type']);
@@ -81,7 +81,7 @@ describe('upgradeGuard: construction', () => {
     assert.deepEqual(issuesOf(() => upgradeGuard(policy, noop, { writeTimeout: 1.5 })).keys, ['writeTimeout out-of-range']);
   });
 
-  void test("server.on('upgrade', upgradeGuard) without calling it: the socket is destroyed and the error says how to fix it", () => {
+  test("server.on('upgrade', upgradeGuard) without calling it: the socket is destroyed and the error says how to fix it", () => {
     const socket = new PassThrough();
     const req = { headers: {}, method: 'GET', socket };
     const { keys, messages } = issuesOf(() => (upgradeGuard as unknown as UpgradeListener)(req as never, socket, Buffer.alloc(0)));
@@ -90,7 +90,7 @@ describe('upgradeGuard: construction', () => {
     assert.equal(socket.destroyed, true);
   });
 
-  void test('errors other than configuration errors are not swallowed', () => {
+  test('errors other than configuration errors are not swallowed', () => {
     const hostile = {
       get origin(): never {
         throw new RangeError('boom');
@@ -99,7 +99,7 @@ describe('upgradeGuard: construction', () => {
     assert.throws(() => upgradeGuard(hostile, noop), RangeError);
   });
 
-  void test('a policy that allows any origin warns once: browsers send cookies with WebSocket handshakes', async () => {
+  test('a policy that allows any origin warns once: browsers send cookies with WebSocket handshakes', async () => {
     const warnings: Error[] = [];
     const onWarning = (warning: Error): void => {
       warnings.push(warning);
@@ -119,14 +119,14 @@ describe('upgradeGuard: construction', () => {
 });
 
 describe('createVerifyClient: construction', () => {
-  void test('accepts the decision options only, and says where the others went', () => {
+  test('accepts the decision options only, and says where the others went', () => {
     const { keys, messages } = issuesOf(() => createVerifyClient(policy, { paths: ['/ws'], writeTimeout: 10, requireOrigin: 1 } as never));
     assert.deepEqual(keys, ['paths unknown-option', 'writeTimeout unknown-option', 'requireOrigin not-boolean']);
     assert.match(messages.get('paths') ?? '', /WebSocketServer's own path option/);
     assert.match(messages.get('writeTimeout') ?? '', /ws writes the refusal itself/);
   });
 
-  void test('guard options inside the policy options are pointed to the second argument', () => {
+  test('guard options inside the policy options are pointed to the second argument', () => {
     const { keys, messages } = issuesOf(() => createVerifyClient({ origin: 'https://app.example.com', requireOrigin: true, env: {} } as never));
     assert.deepEqual(keys, ['requireOrigin guard-option-in-policy']);
     assert.match(messages.get('requireOrigin') ?? '', /createVerifyClient\(policy, \{ requireOrigin: \.\.\. \}\)/);

@@ -10,7 +10,7 @@ import { captureUpgradeLog, headerMap, rawUpgrade, startGuard, wsOutcome } from 
 const policy = createCorsPolicy({ origin: ['https://app.example.com', 'http://localhost:*'], env: {} });
 
 describe('upgradeGuard: origins', () => {
-  void test('an allowed origin reaches the connection event; onReject is not called', async (t) => {
+  test('an allowed origin reaches the connection event; onReject is not called', async (t) => {
     const h = await startGuard(t, policy);
     assert.deepEqual(await wsOutcome(h.url, { origin: 'https://app.example.com' }), { kind: 'open' });
     assert.equal(h.connections.length, 1);
@@ -18,7 +18,7 @@ describe('upgradeGuard: origins', () => {
     assert.equal(h.rejects.length, 0);
   });
 
-  void test('a refused origin gets a complete 403 that echoes nothing, and never reaches connection', async (t) => {
+  test('a refused origin gets a complete 403 that echoes nothing, and never reaches connection', async (t) => {
     const h = await startGuard(t, policy);
     const outcome = await wsOutcome(h.url, { origin: 'https://evil.example' });
     assert.equal(outcome.kind, 'refused');
@@ -36,7 +36,7 @@ describe('upgradeGuard: origins', () => {
     assert.equal(h.rejects[0]?.req.url, '/');
   });
 
-  void test('the raw 403 is exactly one HTTP/1.1 response, then the server closes the socket', async (t) => {
+  test('the raw 403 is exactly one HTTP/1.1 response, then the server closes the socket', async (t) => {
     const h = await startGuard(t, policy);
     const answer = await rawUpgrade(h.port, [`Host: 127.0.0.1:${h.port}`, 'Origin: https://evil.example']);
     assert.equal(answer.head, 'HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 9');
@@ -46,7 +46,7 @@ describe('upgradeGuard: origins', () => {
     await h.waitForNoOpenSockets();
   });
 
-  void test('no Origin (a non-browser client) is allowed by default, refused with requireOrigin', async (t) => {
+  test('no Origin (a non-browser client) is allowed by default, refused with requireOrigin', async (t) => {
     const open = await startGuard(t, policy);
     assert.deepEqual(await wsOutcome(open.url), { kind: 'open' });
     assert.equal(open.connections.length, 1);
@@ -62,7 +62,7 @@ describe('upgradeGuard: origins', () => {
     assert.equal(strict.connections.length, 1);
   });
 
-  void test('the opaque origin "null" is refused unless the policy allows it', async (t) => {
+  test('the opaque origin "null" is refused unless the policy allows it', async (t) => {
     const h = await startGuard(t, policy);
     const outcome = await wsOutcome(h.url, { origin: 'null' });
     assert.equal(outcome.kind === 'refused' && outcome.status, 403);
@@ -74,7 +74,7 @@ describe('upgradeGuard: origins', () => {
     assert.equal(allowsNull.connections.length, 1);
   });
 
-  void test('malformed origins are refused and onReject never sees their raw text', async (t) => {
+  test('malformed origins are refused and onReject never sees their raw text', async (t) => {
     const h = await startGuard(t, policy);
     const malformed = ['https://APP.example.com', 'https://app.example.com/', 'https://app.example.com:443', 'app.example.com', '', 'https://app.example.com.evil.example:99999'];
     for (const origin of malformed) {
@@ -86,7 +86,7 @@ describe('upgradeGuard: origins', () => {
     assert.ok(h.rejects.every((r) => r.origin === undefined));
   });
 
-  void test('two Origin lines are refused even when both are allowed, as is a comma-joined value', async (t) => {
+  test('two Origin lines are refused even when both are allowed, as is a comma-joined value', async (t) => {
     const h = await startGuard(t, policy);
     const twice = await rawUpgrade(h.port, [`Host: 127.0.0.1:${h.port}`, 'Origin: https://app.example.com', 'Origin: https://app.example.com']);
     assert.equal(twice.status, 403);
@@ -99,7 +99,7 @@ describe('upgradeGuard: origins', () => {
     assert.equal(single.status, 101);
   });
 
-  void test('a scheme downgrade is refused: http://app to a policy that lists https://app', async (t) => {
+  test('a scheme downgrade is refused: http://app to a policy that lists https://app', async (t) => {
     const h = await startGuard(t, policy);
     const outcome = await wsOutcome(h.url, { origin: 'http://app.example.com' });
     assert.equal(outcome.kind === 'refused' && outcome.status, 403);
@@ -107,7 +107,7 @@ describe('upgradeGuard: origins', () => {
     assert.equal(h.connections.length, 0);
   });
 
-  void test('protocol-8 clients: Sec-WebSocket-Origin is checked like Origin', async (t) => {
+  test('protocol-8 clients: Sec-WebSocket-Origin is checked like Origin', async (t) => {
     const h = await startGuard(t, policy);
     // The ws client sends Sec-WebSocket-Origin instead of Origin for protocolVersion 8.
     assert.deepEqual(await wsOutcome(h.url, { protocolVersion: 8, origin: 'https://app.example.com' }), { kind: 'open' });
@@ -119,7 +119,7 @@ describe('upgradeGuard: origins', () => {
     assert.deepEqual(h.rejects.map((r) => [r.reason, r.origin]), [['origin-not-allowed', 'https://evil.example']]);
   });
 
-  void test('Origin and a different Sec-WebSocket-Origin are refused; the same value in both is accepted', async (t) => {
+  test('Origin and a different Sec-WebSocket-Origin are refused; the same value in both is accepted', async (t) => {
     const h = await startGuard(t, policy);
     const host = `Host: 127.0.0.1:${h.port}`;
     const conflict = await rawUpgrade(h.port, [host, 'Origin: https://app.example.com', 'Sec-WebSocket-Origin: https://evil.example']);
@@ -133,7 +133,7 @@ describe('upgradeGuard: origins', () => {
     assert.equal(same.status, 101);
   });
 
-  void test('localhost and 127.0.0.1 are different origins, as configured', async (t) => {
+  test('localhost and 127.0.0.1 are different origins, as configured', async (t) => {
     const h = await startGuard(t, policy); // lists http://localhost:* only
     assert.deepEqual(await wsOutcome(h.url, { origin: 'http://localhost:5173' }), { kind: 'open' });
     const ip = await wsOutcome(h.url, { origin: 'http://127.0.0.1:5173' });
@@ -146,7 +146,7 @@ describe('upgradeGuard: origins', () => {
     assert.equal(v6.kind === 'refused' && v6.status, 403);
   });
 
-  void test('an async origin function decides too', async (t) => {
+  test('an async origin function decides too', async (t) => {
     const h = await startGuard(t, {
       origin: async (origin: string) => {
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -161,7 +161,7 @@ describe('upgradeGuard: origins', () => {
     assert.deepEqual(h.rejects.map((r) => r.reason), ['origin-not-allowed']);
   });
 
-  void test('an origin function that never answers is refused after originCheckTimeout', async (t) => {
+  test('an origin function that never answers is refused after originCheckTimeout', async (t) => {
     const h = await startGuard(t, { origin: () => new Promise<boolean>(() => {}), originCheckTimeout: 50, env: {} });
     const started = Date.now();
     const refused = await wsOutcome(h.url, { origin: 'https://slow.example' });
@@ -171,7 +171,7 @@ describe('upgradeGuard: origins', () => {
     assert.equal(h.connections.length, 0);
   });
 
-  void test('every decision is logged under cors-safety:upgrade with its reason code', async (t) => {
+  test('every decision is logged under cors-safety:upgrade with its reason code', async (t) => {
     const lines = captureUpgradeLog(t);
     const h = await startGuard(t, policy);
     await wsOutcome(h.url, { origin: 'https://app.example.com' });
@@ -185,7 +185,7 @@ describe('upgradeGuard: origins', () => {
     assert.match(log, /guard: allowed "\/" \(no Origin\) \(allowed-no-origin, rule requireOrigin: false\)/);
   });
 
-  void test('onReject that throws or rejects changes nothing for the client or the server', async (t) => {
+  test('onReject that throws or rejects changes nothing for the client or the server', async (t) => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => {
       unhandled.push(reason);
@@ -213,7 +213,7 @@ describe('upgradeGuard: origins', () => {
     assert.match(lines.join('\n'), /onReject rejected: Error: metrics still down/);
   });
 
-  void test('response headers of a refusal parse as one complete message', async (t) => {
+  test('response headers of a refusal parse as one complete message', async (t) => {
     const h = await startGuard(t, policy);
     const answer = await rawUpgrade(h.port, [`Host: 127.0.0.1:${h.port}`, 'Origin: https://evil.example']);
     const headers = headerMap(answer.head);

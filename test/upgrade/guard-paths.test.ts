@@ -15,7 +15,7 @@ const policy = createCorsPolicy({ origin: 'https://app.example.com', env: {} });
 const allowed = { origin: 'https://app.example.com' };
 
 describe('upgradeGuard: paths', () => {
-  void test('a listed path is accepted with or without a query; the origin is still checked there', async (t) => {
+  test('a listed path is accepted with or without a query; the origin is still checked there', async (t) => {
     const h = await startGuard(t, policy, { paths: ['/chat', '/live'] });
     assert.deepEqual(await wsOutcome(`${h.url}/chat`, allowed), { kind: 'open' });
     assert.deepEqual(await wsOutcome(`${h.url}/live?room=1`, allowed), { kind: 'open' });
@@ -24,7 +24,7 @@ describe('upgradeGuard: paths', () => {
     assert.deepEqual(h.connections.map((req) => req.url), ['/chat', '/live?room=1']);
   });
 
-  void test('by default an unlisted path gets 404 and is closed, whatever its origin', async (t) => {
+  test('by default an unlisted path gets 404 and is closed, whatever its origin', async (t) => {
     const h = await startGuard(t, policy, { paths: ['/chat'] });
     for (const path of ['/', '/chat/', '/Chat', '/other?x=/chat', '//chat']) {
       const outcome = await wsOutcome(`${h.url}${path}`, allowed);
@@ -36,7 +36,7 @@ describe('upgradeGuard: paths', () => {
     await h.waitForNoOpenSockets();
   });
 
-  void test("unmatchedPath: 'destroy' closes the socket without an answer", async (t) => {
+  test("unmatchedPath: 'destroy' closes the socket without an answer", async (t) => {
     const h = await startGuard(t, policy, { paths: ['/chat'], unmatchedPath: 'destroy' });
     const answer = await rawUpgrade(h.port, ['Host: 127.0.0.1', 'Origin: https://app.example.com'], { path: '/other' });
     assert.equal(answer.status, undefined);
@@ -46,7 +46,7 @@ describe('upgradeGuard: paths', () => {
     await h.waitForNoOpenSockets();
   });
 
-  void test('unmatchedPath as a listener composes guards with different policies on one server', async (t) => {
+  test('unmatchedPath as a listener composes guards with different policies on one server', async (t) => {
     const chat = new WebSocketServer({ noServer: true });
     const admin = new WebSocketServer({ noServer: true });
     const seen: string[] = [];

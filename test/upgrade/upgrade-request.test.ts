@@ -42,7 +42,7 @@ describe('parseAuthority', () => {
     [`${'a'.repeat(301)}`, 'https', undefined],
   ];
   for (const [text, scheme, expected] of cases) {
-    void test(`${JSON.stringify(text)} over ${scheme}`, () => {
+    test(`${JSON.stringify(text)} over ${scheme}`, () => {
       const parsed = parseAuthority(text, scheme);
       assert.equal(parsed === undefined ? undefined : `${parsed.scheme}://${parsed.host}:${parsed.port}`, expected);
     });
@@ -50,7 +50,7 @@ describe('parseAuthority', () => {
 });
 
 describe('readUpgradeRequest', () => {
-  void test('the claimed origin: Origin, else Sec-WebSocket-Origin, and conflicts are "multiple"', () => {
+  test('the claimed origin: Origin, else Sec-WebSocket-Origin, and conflicts are "multiple"', () => {
     const claimed = (lines: [string, string][]): unknown => readUpgradeRequest(request([['Host', 'x.example'], ...lines]), false).claimed;
     assert.deepEqual(claimed([]), { kind: 'none' });
     assert.deepEqual(claimed([['Origin', 'https://a.example']]), { kind: 'one', value: 'https://a.example', header: 'origin' });
@@ -64,7 +64,7 @@ describe('readUpgradeRequest', () => {
     assert.deepEqual(claimed([['Origen', 'https://a.example'], ['X-WebSocket-Origin-X', 'https://b.example']]), { kind: 'none' });
   });
 
-  void test('the request origin: socket scheme + Host, or trusted first forwarded values', () => {
+  test('the request origin: socket scheme + Host, or trusted first forwarded values', () => {
     const target = (lines: [string, string][], trust: boolean, encrypted = false): unknown => {
       const t = readUpgradeRequest(request(lines, encrypted), trust).target;
       return t.ok ? t.origin : t.reason;
@@ -86,7 +86,7 @@ describe('readUpgradeRequest', () => {
     assert.equal(target([['Host', 'h.example'], ['X-Forwarded-Host', 'one.example'], ['X-Forwarded-Host', 'two.example']], true), 'http://one.example');
   });
 
-  void test('forwarded headers are noticed (for hints) even when not trusted', () => {
+  test('forwarded headers are noticed (for hints) even when not trusted', () => {
     assert.equal(readUpgradeRequest(request([['Host', 'a.example'], ['X-Forwarded-Proto', 'https']]), false).forwarded, true);
     assert.equal(readUpgradeRequest(request([['Host', 'a.example']]), false).forwarded, false);
   });

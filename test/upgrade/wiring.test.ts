@@ -35,7 +35,7 @@ const wirings: Record<string, Wiring> = {
 describe('documented wirings', () => {
   for (const [name, start] of Object.entries(wirings)) {
     for (const [kind, policy] of [['sync policy', syncPolicy], ['async origin function', asyncPolicy]] as const) {
-      void test(`${name}, ${kind}: refused never connects, allowed does`, async (t) => {
+      test(`${name}, ${kind}: refused never connects, allowed does`, async (t) => {
         const h = await start(t, policy);
         const refused = await wsOutcome(h.url, { origin: 'https://evil.example' });
         assert.equal(refused.kind === 'refused' && refused.status, 403);
@@ -65,13 +65,13 @@ async function verifyClientServer(t: TestContext, policy: typeof syncPolicy | Co
 }
 
 describe('createVerifyClient()', () => {
-  void test('is the two-parameter (async) form ws expects, with its own name', () => {
+  test('is the two-parameter (async) form ws expects, with its own name', () => {
     const verifyClient = createVerifyClient(syncPolicy);
     assert.equal(verifyClient.length, 2);
     assert.equal(verifyClient.name, 'corsSafetyVerifyClient');
   });
 
-  void test('no Origin passes by default and is refused with requireOrigin; onReject sees the reason', async (t) => {
+  test('no Origin passes by default and is refused with requireOrigin; onReject sees the reason', async (t) => {
     const open = await verifyClientServer(t, syncPolicy);
     assert.deepEqual(await wsOutcome(open.url), { kind: 'open' });
     const strict = await verifyClientServer(t, syncPolicy, { requireOrigin: true });
@@ -82,7 +82,7 @@ describe('createVerifyClient()', () => {
     assert.equal(strict.connections.length, 0);
   });
 
-  void test('Host problems get 400; same-origin and trustProxy work as in the guard', async (t) => {
+  test('Host problems get 400; same-origin and trustProxy work as in the guard', async (t) => {
     const h = await verifyClientServer(t, { origin: false, allowedHosts: 'app.example.com', env: {} }, { trustProxy: true });
     assert.equal((await rawUpgrade(h.port, ['Origin: https://app.example.com'])).status, 400);
     assert.equal((await rawUpgrade(h.port, ['Host: a', 'Host: b'])).status, 400);
@@ -93,7 +93,7 @@ describe('createVerifyClient()', () => {
     assert.equal(h.connections.length, 1);
   });
 
-  void test('a client that leaves during the async check is not upgraded and gets nothing', async (t) => {
+  test('a client that leaves during the async check is not upgraded and gets nothing', async (t) => {
     let started = false;
     let settled = false;
     const h = await verifyClientServer(t, {
@@ -142,7 +142,7 @@ describe('createVerifyClient()', () => {
 });
 
 describe('unsafe wiring (documented): ws { server } plus the guard', () => {
-  void test("ws's own upgrade listener completes handshakes the guard is still checking", async (t) => {
+  test("ws's own upgrade listener completes handshakes the guard is still checking", async (t) => {
     const server = createServer();
     const connections: IncomingMessage[] = [];
     server.on('upgrade', upgradeGuard(asyncPolicy, () => {}));
