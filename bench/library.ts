@@ -13,9 +13,9 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import type * as IndexModule from '../src/index.js';
-import type * as OriginCheckModule from '../src/origin-check.js';
-import type * as PolicyModule from '../src/policy.js';
-import type * as UpgradeGuardModule from '../src/upgrade-guard.js';
+import type * as OriginCheckModule from '../src/policy/origin-check.js';
+import type * as PolicyModule from '../src/policy/policy.js';
+import type * as UpgradeGuardModule from '../src/websocket/upgrade-guard.js';
 
 /** Environment variable naming the compiled library directory for server children. */
 export const LIBRARY_ENV = 'CORS_SAFETY_BENCH_LIB';
@@ -80,9 +80,9 @@ export async function loadLibrary(dir: string | undefined): Promise<Library> {
     (await import(dir === undefined ? `../src/${name}` : pathToFileURL(join(dir, name)).href)) as T;
   return {
     index: await load<typeof IndexModule>('index.js'),
-    originCheck: await load<typeof OriginCheckModule>('origin-check.js'),
-    policy: await load<typeof PolicyModule>('policy.js'),
-    upgradeGuard: await load<typeof UpgradeGuardModule>('upgrade-guard.js'),
+    originCheck: await load<typeof OriginCheckModule>('policy/origin-check.js'),
+    policy: await load<typeof PolicyModule>('policy/policy.js'),
+    upgradeGuard: await load<typeof UpgradeGuardModule>('websocket/upgrade-guard.js'),
     source: dir === undefined ? 'src/ through tsx' : 'src/ compiled to plain JavaScript by TypeScript, as `npm run build` emits it (not run through tsx)',
   };
 }

@@ -1,7 +1,7 @@
 /**
  * One app, four stacks: Express 5, Express 4 (the `express4` npm alias), Connect and plain
  * node:http. Each adapter mounts `corsSafety(options)` first and then the same routes, so one
- * behaviour suite (test/middleware/behaviour.test.ts) runs unchanged against all of them over
+ * behaviour suite (test/http/behaviour.test.ts) runs unchanged against all of them over
  * real loopback sockets.
  */
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';

@@ -12,10 +12,10 @@ import type { TestContext } from 'node:test';
 import { format } from 'node:util';
 import createDebug from 'debug';
 import { WebSocket, WebSocketServer, type ClientOptions, type ServerOptions } from 'ws';
-import { logUpgrade } from '../../src/log.js';
-import type { CorsSafetyOptions } from '../../src/options.js';
-import type { CorsPolicy } from '../../src/policy.js';
-import { upgradeGuard, type UpgradeGuardOptions, type UpgradeRejectInfo } from '../../src/upgrade-guard.js';
+import { logUpgrade } from '../../src/policy/log.js';
+import type { CorsSafetyOptions } from '../../src/policy/options.js';
+import type { CorsPolicy } from '../../src/policy/policy.js';
+import { upgradeGuard, type UpgradeGuardOptions, type UpgradeRejectInfo } from '../../src/websocket/upgrade-guard.js';
 import { TLS_CERT, TLS_KEY } from './upgrade-tls.js';
 
 /** A valid Sec-WebSocket-Key (RFC 6455 §1.3 example). */

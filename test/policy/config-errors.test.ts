@@ -4,9 +4,9 @@ import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import { CorsConfigError, createCorsPolicy, type CorsConfigIssue, type CorsSafetyOptions } from '../../src/index.js';
-import { IssueCollector } from '../../src/errors.js';
-import { OPTION_NAMES, suggestOptionName } from '../../src/options.js';
-import { editDistance } from '../../src/option-values.js';
+import { IssueCollector } from '../../src/policy/errors.js';
+import { OPTION_NAMES, suggestOptionName } from '../../src/policy/options.js';
+import { editDistance } from '../../src/policy/option-values.js';
 
 /** Builds a policy that must fail and returns its issues. */
 function issuesOf(options: unknown): readonly CorsConfigIssue[] {

@@ -1,7 +1,7 @@
 // HTTP token helpers used by the policy (method and header lists) and by preflights.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MAX_HEADER_LIST_ITEMS, MAX_HEADER_LIST_LENGTH, isToken, parseHeaderNameList, splitConfigList } from '../../src/http-tokens.js';
+import { MAX_HEADER_LIST_ITEMS, MAX_HEADER_LIST_LENGTH, isToken, parseHeaderNameList, splitConfigList } from '../../src/policy/http-tokens.js';
 
 describe('isToken (RFC 9110 §5.6.2)', () => {
   test('tokens', () => {

@@ -16,8 +16,8 @@ import {
   splitHostPort,
   type ConfigOrigin,
   type ParsedOrigin,
-} from '../../src/origin-syntax.js';
-import { isPublicSuffix } from '../../src/public-suffix.js';
+} from '../../src/policy/origin-syntax.js';
+import { isPublicSuffix } from '../../src/policy/public-suffix.js';
 
 const label63 = 'a'.repeat(63);
 const host253 = `${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}.${'e'.repeat(61)}`;

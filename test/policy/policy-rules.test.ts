@@ -11,11 +11,11 @@ import {
   type CorsSafetyOptions,
   type OriginVerdict,
 } from '../../src/index.js';
-import { HostRules } from '../../src/host-rules.js';
-import { logOrigin, quoteForLog, warnOnce } from '../../src/log.js';
-import { decideOrigin, logVerdict } from '../../src/origin-check.js';
-import { compiledPolicy } from '../../src/policy.js';
-import { DENIED } from '../../src/reasons.js';
+import { HostRules } from '../../src/policy/host-rules.js';
+import { logOrigin, quoteForLog, warnOnce } from '../../src/policy/log.js';
+import { decideOrigin, logVerdict } from '../../src/policy/origin-check.js';
+import { compiledPolicy } from '../../src/policy/policy.js';
+import { DENIED } from '../../src/policy/reasons.js';
 
 /** No origin function: every check must answer synchronously. */
 function checkSync(options: CorsSafetyOptions, origin: string | readonly string[] | undefined): OriginVerdict {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { createCorsPolicy, createOriginValidator, type CorsSafetyOptions, type OriginVerdict } from '../../src/index.js';
-import { parseSerializedOrigin } from '../../src/origin-syntax.js';
+import { parseSerializedOrigin } from '../../src/policy/origin-syntax.js';
 
 type Scheme = 'http' | 'https';
 type Port = number | '*' | undefined;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { describe, test } from 'node:test';
-import { parseAuthority, readUpgradeRequest } from '../../src/upgrade-request.js';
+import { parseAuthority, readUpgradeRequest } from '../../src/websocket/upgrade-request.js';
 
 /** A request as the guard sees it: raw header lines and a socket that may be TLS. */
 function request(lines: readonly [string, string][], encrypted = false): IncomingMessage {

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, test } from 'node:test';
 import { WebSocketServer } from 'ws';
-import { CorsConfigError } from '../../src/errors.js';
-import { createCorsPolicy } from '../../src/policy.js';
-import { createVerifyClient, upgradeGuard, type UpgradeListener } from '../../src/upgrade-guard.js';
+import { CorsConfigError } from '../../src/policy/errors.js';
+import { createCorsPolicy } from '../../src/policy/policy.js';
+import { createVerifyClient, upgradeGuard, type UpgradeListener } from '../../src/websocket/upgrade-guard.js';
 
 const policy = createCorsPolicy({ origin: 'https://app.example.com', env: {} });
 const noop: UpgradeListener = () => {};

@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MAX_HEADER_LIST_ITEMS } from '../../src/http-tokens.js';
-import { compiledPolicy, createCorsPolicy } from '../../src/policy.js';
-import { DENIED_PREFLIGHT_STATUS, answerPreflight, preflightVary, type PreflightAnswer } from '../../src/preflight.js';
-import type { OriginVerdict } from '../../src/reasons.js';
+import { MAX_HEADER_LIST_ITEMS } from '../../src/policy/http-tokens.js';
+import { compiledPolicy, createCorsPolicy } from '../../src/policy/policy.js';
+import { DENIED_PREFLIGHT_STATUS, answerPreflight, preflightVary, type PreflightAnswer } from '../../src/http/preflight.js';
+import type { OriginVerdict } from '../../src/policy/reasons.js';
 import { REASON_HEADER, type CorsSafetyOptions } from '../../src/index.js';
 import { HANDLER_RAN, stacks, type Running } from '../helpers/frameworks.js';
 import { accessControlNames, call, headerLineCount, list, preflight, rawCall } from '../helpers/middleware-http.js';

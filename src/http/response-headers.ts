@@ -5,8 +5,8 @@
  * add one for a denied origin.
  */
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { CompiledPolicy } from './policy.js';
-import type { OriginVerdict } from './reasons.js';
+import type { CompiledPolicy } from '../policy/policy.js';
+import type { OriginVerdict } from '../policy/reasons.js';
 import { appendVary } from './vary.js';
 
 /**

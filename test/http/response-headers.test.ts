@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { describe, it } from 'node:test';
-import { findMiddlewareMountedBefore } from '../../src/mount-order.js';
-import { compiledPolicy, createCorsPolicy } from '../../src/policy.js';
-import type { OriginVerdict } from '../../src/reasons.js';
-import { applyCorsHeaders, protectCorsHeaders, REASON_HEADER, responseCorsState } from '../../src/response-headers.js';
-import { appendVary, mergeVary } from '../../src/vary.js';
+import { findMiddlewareMountedBefore } from '../../src/http/mount-order.js';
+import { compiledPolicy, createCorsPolicy } from '../../src/policy/policy.js';
+import type { OriginVerdict } from '../../src/policy/reasons.js';
+import { applyCorsHeaders, protectCorsHeaders, REASON_HEADER, responseCorsState } from '../../src/http/response-headers.js';
+import { appendVary, mergeVary } from '../../src/http/vary.js';
 
 const ORIGIN = 'https://app.example.com';
 const policy = compiledPolicy(createCorsPolicy({ origin: ORIGIN, credentials: true, env: {} }));

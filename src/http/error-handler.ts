@@ -4,14 +4,14 @@
  * errors as JSON that never leaks internals.
  */
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
-import { IssueCollector } from './errors.js';
+import { IssueCollector } from '../policy/errors.js';
 import type { ErrorMiddleware, Middleware, NextFunction } from './http-types.js';
-import { logError, quoteForLog } from './log.js';
-import { closestName, isPlainObject } from './option-values.js';
-import type { CorsSafetyOptions } from './options.js';
-import { decideOrigin, logVerdict } from './origin-check.js';
-import { collectPolicy, compiledPolicy, type CorsPolicy } from './policy.js';
-import type { OriginVerdict } from './reasons.js';
+import { logError, quoteForLog } from '../policy/log.js';
+import { closestName, isPlainObject } from '../policy/option-values.js';
+import type { CorsSafetyOptions } from '../policy/options.js';
+import { decideOrigin, logVerdict } from '../policy/origin-check.js';
+import { collectPolicy, compiledPolicy, type CorsPolicy } from '../policy/policy.js';
+import type { OriginVerdict } from '../policy/reasons.js';
 import { protectCorsHeaders, responseCorsState } from './response-headers.js';
 
 /**

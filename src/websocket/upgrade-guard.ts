@@ -9,14 +9,14 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { IssueCollector } from './errors.js';
-import { describeError, logUpgrade, quoteForLog, warnOnce } from './log.js';
-import { closestName, describeValue, isPlainObject, looksLikeRequest } from './option-values.js';
-import { OPTION_NAMES, type CorsSafetyOptions } from './options.js';
-import { decideOrigin } from './origin-check.js';
-import { isLoopbackHost, parseSerializedOrigin } from './origin-syntax.js';
-import { collectPolicy, compiledPolicy, type CompiledPolicy, type CorsPolicy } from './policy.js';
-import type { OriginAllowReason, OriginDenyReason, OriginVerdict } from './reasons.js';
+import { IssueCollector } from '../policy/errors.js';
+import { describeError, logUpgrade, quoteForLog, warnOnce } from '../policy/log.js';
+import { closestName, describeValue, isPlainObject, looksLikeRequest } from '../policy/option-values.js';
+import { OPTION_NAMES, type CorsSafetyOptions } from '../policy/options.js';
+import { decideOrigin } from '../policy/origin-check.js';
+import { isLoopbackHost, parseSerializedOrigin } from '../policy/origin-syntax.js';
+import { collectPolicy, compiledPolicy, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
+import type { OriginAllowReason, OriginDenyReason, OriginVerdict } from '../policy/reasons.js';
 import { attachErrorListener, reasonPhrase, refuseUpgrade, releaseErrorListener, socketGone, type UpgradeRefusalStatus } from './upgrade-refusal.js';
 import { readUpgradeRequest, type ClaimedOrigin, type RequestOriginProblem, type UpgradeRequestFacts } from './upgrade-request.js';
 

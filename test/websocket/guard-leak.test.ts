@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
-import { createCorsPolicy } from '../../src/policy.js';
+import { createCorsPolicy } from '../../src/policy/policy.js';
 import { KEY, startGuard, waitFor } from '../helpers/upgrade-harness.js';
 
 const TOTAL = 10_000;

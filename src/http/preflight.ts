@@ -2,9 +2,9 @@
  * The preflight answer as a pure function: `(policy, origin verdict, requested method and
  * headers) -> status + headers + reason`. The middleware only writes what this returns.
  */
-import { isToken, parseHeaderNameList } from './http-tokens.js';
-import type { CompiledPolicy } from './policy.js';
-import type { OriginVerdict, ReasonCode } from './reasons.js';
+import { isToken, parseHeaderNameList } from '../policy/http-tokens.js';
+import type { CompiledPolicy } from '../policy/policy.js';
+import type { OriginVerdict, ReasonCode } from '../policy/reasons.js';
 
 /** Header name/value pairs in the order they are set. */
 export type HeaderPairs = readonly (readonly [string, string])[];

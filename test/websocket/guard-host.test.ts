@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createCorsPolicy } from '../../src/policy.js';
+import { createCorsPolicy } from '../../src/policy/policy.js';
 import { captureUpgradeLog, rawUpgrade, startGuard, wsOutcome } from '../helpers/upgrade-harness.js';
 import { TLS_CERT } from '../helpers/upgrade-tls.js';
 

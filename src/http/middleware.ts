@@ -4,15 +4,15 @@
  * responses included.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CorsConfigError } from './errors.js';
+import { CorsConfigError } from '../policy/errors.js';
 import type { Middleware, NextFunction } from './http-types.js';
-import { logMiddleware, logOrigin, logPreflight, quoteForLog, warnOnce } from './log.js';
+import { logMiddleware, logOrigin, logPreflight, quoteForLog, warnOnce } from '../policy/log.js';
 import { findMiddlewareMountedBefore } from './mount-order.js';
-import type { CorsSafetyOptions } from './options.js';
-import { decideOrigin, logVerdict } from './origin-check.js';
-import { compiledPolicy, createCorsPolicy, type CompiledPolicy, type CorsPolicy } from './policy.js';
+import type { CorsSafetyOptions } from '../policy/options.js';
+import { decideOrigin, logVerdict } from '../policy/origin-check.js';
+import { compiledPolicy, createCorsPolicy, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
 import { answerPreflight, preflightVary, preflightVaryText } from './preflight.js';
-import type { OriginVerdict } from './reasons.js';
+import type { OriginVerdict } from '../policy/reasons.js';
 import { REASON_HEADER, protectCorsHeaders, removeAccessControlHeaders } from './response-headers.js';
 import { appendVary } from './vary.js';
 

@@ -7,8 +7,8 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
 import { describe, test } from 'node:test';
 import { WebSocketServer } from 'ws';
-import { createCorsPolicy } from '../../src/policy.js';
-import { upgradeGuard } from '../../src/upgrade-guard.js';
+import { createCorsPolicy } from '../../src/policy/policy.js';
+import { upgradeGuard } from '../../src/websocket/upgrade-guard.js';
 import { rawUpgrade, startGuard, wsOutcome } from '../helpers/upgrade-harness.js';
 
 const policy = createCorsPolicy({ origin: 'https://app.example.com', env: {} });

@@ -9,8 +9,8 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { describe, test, type TestContext } from 'node:test';
 import { WebSocketServer } from 'ws';
-import { createCorsPolicy } from '../../src/policy.js';
-import { upgradeGuard } from '../../src/upgrade-guard.js';
+import { createCorsPolicy } from '../../src/policy/policy.js';
+import { upgradeGuard } from '../../src/websocket/upgrade-guard.js';
 import { captureUpgradeLog, wsOutcome } from '../helpers/upgrade-harness.js';
 
 const policy = createCorsPolicy({ origin: 'https://app.example.com', env: {} });

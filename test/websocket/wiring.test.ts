@@ -9,9 +9,9 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { describe, test, type TestContext } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { CorsSafetyOptions } from '../../src/options.js';
-import { createCorsPolicy } from '../../src/policy.js';
-import { createVerifyClient, upgradeGuard, type UpgradeRejectInfo, type VerifyClientOptions } from '../../src/upgrade-guard.js';
+import type { CorsSafetyOptions } from '../../src/policy/options.js';
+import { createCorsPolicy } from '../../src/policy/policy.js';
+import { createVerifyClient, upgradeGuard, type UpgradeRejectInfo, type VerifyClientOptions } from '../../src/websocket/upgrade-guard.js';
 import { KEY, delay, rawUpgrade, startGuard, startWs, waitFor, wsOutcome, type Harness } from '../helpers/upgrade-harness.js';
 
 const syncPolicy = createCorsPolicy({ origin: 'https://app.example.com', env: {} });

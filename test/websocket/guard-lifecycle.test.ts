@@ -10,9 +10,9 @@ import { connect } from 'node:net';
 import { Duplex } from 'node:stream';
 import { describe, test, type TestContext } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
-import { createCorsPolicy } from '../../src/policy.js';
-import { destroyOnError, refuseUpgrade, socketGone } from '../../src/upgrade-refusal.js';
-import { upgradeGuard, type UpgradeRejectInfo } from '../../src/upgrade-guard.js';
+import { createCorsPolicy } from '../../src/policy/policy.js';
+import { destroyOnError, refuseUpgrade, socketGone } from '../../src/websocket/upgrade-refusal.js';
+import { upgradeGuard, type UpgradeRejectInfo } from '../../src/websocket/upgrade-guard.js';
 import { KEY, captureUpgradeLog, delay, waitFor } from '../helpers/upgrade-harness.js';
 
 /** An origin function that answers `answer` after `ms`, and records when it was called and answered. */
@@ -254,7 +254,7 @@ describe('upgradeGuard: the application handler', () => {
 describe('upgradeGuard: the application handler after an async check', () => {
   test('onAllowed that throws after an async origin check: socket destroyed, error uncaught as from any listener', async () => {
     // In a child process: the error must surface as an uncaught exception, which would end this runner.
-    const guardUrl = new URL('../../src/upgrade-guard.ts', import.meta.url).href;
+    const guardUrl = new URL('../../src/websocket/upgrade-guard.ts', import.meta.url).href;
     const script = `
       import { createServer } from 'node:http';
       import { connect } from 'node:net';

@@ -15,7 +15,7 @@ import express from 'express';
 // @ts-expect-error -- `express4` is an npm alias of Express 4 and has no type declarations.
 import express4Untyped from 'express4';
 import { CorsConfigError, corsSafety, createCorsPolicy, REASON_HEADER, type CorsSafetyOptions, type NextFunction } from '../../src/index.js';
-import { findMiddlewareMountedBefore } from '../../src/mount-order.js';
+import { findMiddlewareMountedBefore } from '../../src/http/mount-order.js';
 import { listen } from '../helpers/frameworks.js';
 import { accessControlNames, call, preflight } from '../helpers/middleware-http.js';
 

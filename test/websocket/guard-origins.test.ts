@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createCorsPolicy } from '../../src/policy.js';
+import { createCorsPolicy } from '../../src/policy/policy.js';
 import { captureUpgradeLog, headerMap, rawUpgrade, startGuard, wsOutcome } from '../helpers/upgrade-harness.js';
 
 const policy = createCorsPolicy({ origin: ['https://app.example.com', 'http://localhost:*'], env: {} });

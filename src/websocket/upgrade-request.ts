@@ -13,7 +13,7 @@ import {
   splitHostPort,
   type OriginScheme,
   type ParsedOrigin,
-} from './origin-syntax.js';
+} from '../policy/origin-syntax.js';
 
 /** Why the request's own origin could not be established; each is answered with 400. */
 export type RequestOriginProblem = 'host-missing' | 'host-multiple' | 'host-malformed' | 'forwarded-malformed';
