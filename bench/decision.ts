@@ -56,7 +56,12 @@ export interface DecisionResult {
   readonly settings: Omit<DecisionSettings, 'log' | 'lib'>;
   readonly samples: readonly DecisionSample[];
   /** setHeader calls per request, by list, case and middleware (a fairness check: both do comparable work). */
-  readonly setHeaderCalls: readonly { list: number; caseName: CaseName; subject: 'cors-safety' | 'cors'; calls: number }[];
+  readonly setHeaderCalls: readonly {
+    list: number;
+    caseName: CaseName;
+    subject: 'cors-safety' | 'cors';
+    calls: number;
+  }[];
 }
 
 type Value = string | number | readonly string[];
@@ -109,7 +114,12 @@ type Next = (err?: unknown) => void;
 type Handler = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
 
 function fakeRequest(request: CaseRequest): IncomingMessage {
-  return { method: request.method, url: '/', headers: { ...request.headers }, socket: {} } as unknown as IncomingMessage;
+  return {
+    method: request.method,
+    url: '/',
+    headers: { ...request.headers },
+    socket: {},
+  } as unknown as IncomingMessage;
 }
 
 /**
@@ -143,7 +153,10 @@ function time(call: () => unknown, durationMs: number): { callsPerSecond: number
   const busyAfter = machineBusyMicros();
   if (sink < 0) throw new Error('unreachable');
   const seconds = Number(elapsed) / 1e9;
-  return { callsPerSecond: calls / seconds, otherCpuPercent: otherCpuPercent(busyBefore, busyAfter, cpu.user + cpu.system, seconds) };
+  return {
+    callsPerSecond: calls / seconds,
+    otherCpuPercent: otherCpuPercent(busyBefore, busyAfter, cpu.user + cpu.system, seconds),
+  };
 }
 
 interface Subjects {
@@ -162,10 +175,14 @@ function prepare(lib: Library, spec: ListSpec, caseName: CaseName): Subjects {
   const theirs = cors(corsPackageOptions(spec)) as unknown as Handler;
   const compiled = compiledPolicy(createCorsPolicy(corsSafetyOptions(spec)));
   const counts = { 'cors-safety': 0, cors: 0 };
-  for (const [variant, middleware] of [['cors-safety', ours], ['cors', theirs]] as [HttpVariant & ('cors-safety' | 'cors'), Handler][]) {
+  for (const [variant, middleware] of [
+    ['cors-safety', ours],
+    ['cors', theirs],
+  ] as [HttpVariant & ('cors-safety' | 'cors'), Handler][]) {
     const res = oneRequest(middleware, req);
     const problem = responseProblem(variant, caseName, spec, { status: res.statusCode, headers: res.getHeaders() });
-    if (problem !== undefined) throw new Error(`decision benchmark: ${variant} (${listLabel(spec)}), case ${caseName}: ${problem}; aborting`);
+    if (problem !== undefined)
+      throw new Error(`decision benchmark: ${variant} (${listLabel(spec)}), case ${caseName}: ${problem}; aborting`);
     counts[variant] = res.setHeaderCalls;
   }
   const origin = request.headers.origin;
@@ -193,13 +210,29 @@ export async function runDecisionBench(settings: DecisionSettings): Promise<Deci
       for (let round = 0; round < settings.rounds; round++) {
         for (const subject of DECISION_SUBJECTS) {
           const label = `decision: ${listLabel(spec)} | ${caseName} | ${subject} | round ${round + 1}`;
-          const measured = await undisturbed(() => time(subjects.call[subject], settings.durationMs), label, settings.log, settings.maxRetries);
+          const measured = await undisturbed(
+            () => time(subjects.call[subject], settings.durationMs),
+            label,
+            settings.log,
+            settings.maxRetries,
+          );
           samples.push({ list, caseName, subject, round, ...measured });
         }
       }
-      const last = samples.slice(-DECISION_SUBJECTS.length).map((s) => `${s.subject} ${Math.round(s.callsPerSecond)}/s`);
+      const last = samples
+        .slice(-DECISION_SUBJECTS.length)
+        .map((s) => `${s.subject} ${Math.round(s.callsPerSecond)}/s`);
       settings.log(`decision: ${listLabel(spec)} | ${caseName}: ${last.join(', ')}`);
     }
   }
-  return { settings: { lists: settings.lists, rounds: settings.rounds, durationMs: settings.durationMs, maxRetries: settings.maxRetries }, samples, setHeaderCalls };
+  return {
+    settings: {
+      lists: settings.lists,
+      rounds: settings.rounds,
+      durationMs: settings.durationMs,
+      maxRetries: settings.maxRetries,
+    },
+    samples,
+    setHeaderCalls,
+  };
 }

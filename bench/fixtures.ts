@@ -62,7 +62,14 @@ export const DENIED_ORIGIN = 'https://evil.example.net';
 
 /** The defaults of `corsSafety()`, written out for `cors` so both send the same lists. */
 export const METHODS = 'GET,HEAD,PUT,PATCH,POST,DELETE';
-export const ALLOWED_HEADERS = ['accept', 'accept-language', 'authorization', 'content-language', 'content-type', 'x-requested-with'];
+export const ALLOWED_HEADERS = [
+  'accept',
+  'accept-language',
+  'authorization',
+  'content-language',
+  'content-type',
+  'x-requested-with',
+];
 export const MAX_AGE = 600;
 
 /** `corsSafety()` options for a list size. `exposeReason: false` as in production (cors has no such header). */
@@ -159,20 +166,27 @@ function listHas(value: string | number | readonly string[] | undefined, item: s
  * Why a response is not what `variant` must answer to `name`, or `undefined` when it is.
  * `bare` is the ceiling: no CORS work for GET, and a hand-written static 204 for OPTIONS.
  */
-export function responseProblem(variant: HttpVariant, name: CaseName, spec: ListSpec, res: ResponseView): string | undefined {
+export function responseProblem(
+  variant: HttpVariant,
+  name: CaseName,
+  spec: ListSpec,
+  res: ResponseView,
+): string | undefined {
   const acao = text(res.headers['access-control-allow-origin']);
   const origin = allowedOrigin(spec);
   if (name === 'preflight') {
     if (res.status !== 204) return `preflight answered ${res.status}, expected 204`;
     if (acao !== origin) return `preflight Access-Control-Allow-Origin is ${String(acao)}, expected ${origin}`;
     if (!listHas(res.headers['access-control-allow-methods'], 'PUT')) return 'preflight does not allow PUT';
-    if (!listHas(res.headers['access-control-allow-headers'], 'content-type')) return 'preflight does not allow content-type';
+    if (!listHas(res.headers['access-control-allow-headers'], 'content-type'))
+      return 'preflight does not allow content-type';
     return undefined;
   }
   if (res.status !== 200) return `${name} GET answered ${res.status}, expected 200`;
   if (variant === 'bare') return acao === undefined ? undefined : 'bare server sent Access-Control-Allow-Origin';
   if (!listHas(res.headers.vary, 'Origin')) return `${name} GET has no Vary: Origin`;
-  if (name === 'allowed' && acao !== origin) return `allowed GET Access-Control-Allow-Origin is ${String(acao)}, expected ${origin}`;
+  if (name === 'allowed' && acao !== origin)
+    return `allowed GET Access-Control-Allow-Origin is ${String(acao)}, expected ${origin}`;
   if (name === 'denied' && acao !== undefined) return `denied GET was granted Access-Control-Allow-Origin: ${acao}`;
   return undefined;
 }

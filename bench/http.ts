@@ -59,7 +59,12 @@ interface LoadResult {
 }
 
 /** Fires `request` at the server for `seconds` with a fixed number of connections, pipelining 1. */
-export async function load(port: number, request: CaseRequest, seconds: number, connections: number): Promise<LoadResult> {
+export async function load(
+  port: number,
+  request: CaseRequest,
+  seconds: number,
+  connections: number,
+): Promise<LoadResult> {
   const options: autocannon.Options & { sampleInt: number } = {
     url: `http://127.0.0.1:${port}/`,
     connections,
@@ -81,14 +86,20 @@ export async function load(port: number, request: CaseRequest, seconds: number, 
 }
 
 /** Sends one request of a case and returns status, headers and body. */
-export function probe(port: number, request: CaseRequest): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+export function probe(
+  port: number,
+  request: CaseRequest,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/', method: request.method, headers: request.headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, path: '/', method: request.method, headers: request.headers, agent: false },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.setTimeout(5000, () => req.destroy(new Error('no answer within 5 s')));
     req.on('error', reject);
     req.end();
@@ -100,15 +111,22 @@ export async function verifyServer(server: ServerProcess, variant: HttpVariant, 
   for (const caseName of CASES) {
     const answer = await probe(server.port, caseRequest(caseName, spec));
     let problem = responseProblem(variant, caseName, spec, { status: answer.status, headers: answer.headers });
-    if (problem === undefined && caseName !== 'preflight' && answer.body !== BODY) problem = `body is ${JSON.stringify(answer.body)}, expected ${JSON.stringify(BODY)}`;
+    if (problem === undefined && caseName !== 'preflight' && answer.body !== BODY)
+      problem = `body is ${JSON.stringify(answer.body)}, expected ${JSON.stringify(BODY)}`;
     if (problem !== undefined) {
-      throw new Error(`misconfigured benchmark server ${variant} (${listLabel(spec)}), case ${caseName}: ${problem}; aborting`);
+      throw new Error(
+        `misconfigured benchmark server ${variant} (${listLabel(spec)}), case ${caseName}: ${problem}; aborting`,
+      );
     }
   }
 }
 
 /** One measured run: load plus the server's CPU time over it. */
-async function measure(server: ServerProcess, request: CaseRequest, settings: HttpSettings): Promise<Omit<HttpSample, 'list' | 'caseName' | 'variant' | 'round' | 'retries' | 'disturbed'>> {
+async function measure(
+  server: ServerProcess,
+  request: CaseRequest,
+  settings: HttpSettings,
+): Promise<Omit<HttpSample, 'list' | 'caseName' | 'variant' | 'round' | 'retries' | 'disturbed'>> {
   const before = await server.stats();
   const busyBefore = machineBusyMicros();
   const clientBefore = process.cpuUsage();
@@ -130,7 +148,8 @@ async function measure(server: ServerProcess, request: CaseRequest, settings: Ht
 
 async function warmUp(server: ServerProcess, spec: ListSpec, settings: HttpSettings): Promise<void> {
   if (settings.warmupSec <= 0) return;
-  for (const caseName of CASES) await load(server.port, caseRequest(caseName, spec), settings.warmupSec, settings.connections);
+  for (const caseName of CASES)
+    await load(server.port, caseRequest(caseName, spec), settings.warmupSec, settings.connections);
 }
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -160,9 +179,16 @@ export async function runHttpBench(settings: HttpSettings): Promise<HttpResult> 
             const request = caseRequest(caseName, spec);
             for (const variant of HTTP_VARIANTS) {
               const label = `http: ${listLabel(spec)} | ${caseName} | ${variant} | round ${round + 1}`;
-              const run = await undisturbed(() => measure(servers[variant], request, settings), label, settings.log, settings.maxRetries);
+              const run = await undisturbed(
+                () => measure(servers[variant], request, settings),
+                label,
+                settings.log,
+                settings.maxRetries,
+              );
               samples.push({ list, caseName, variant, round, ...run });
-              settings.log(`${label}: ${Math.round(run.rps)} req/s, ${run.cpuMicrosPerRequest.toFixed(1)} us CPU/req, CPU server ${Math.round(run.serverCpuPercent)}% client ${Math.round(run.clientCpuPercent)}% other ${Math.round(run.otherCpuPercent)}%${run.disturbed ? ' (DISTURBED)' : ''}`);
+              settings.log(
+                `${label}: ${Math.round(run.rps)} req/s, ${run.cpuMicrosPerRequest.toFixed(1)} us CPU/req, CPU server ${Math.round(run.serverCpuPercent)}% client ${Math.round(run.clientCpuPercent)}% other ${Math.round(run.otherCpuPercent)}%${run.disturbed ? ' (DISTURBED)' : ''}`,
+              );
               await pause(100);
             }
           }

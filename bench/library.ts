@@ -49,7 +49,10 @@ function sourceFiles(dir: string): string[] {
 export function compileLibrary(): { readonly dir: string; remove(): void } {
   const configPath = join(ROOT, 'tsconfig.build.json');
   const config = ts.readConfigFile(configPath, (path) => ts.sys.readFile(path));
-  if (config.error !== undefined) throw new Error(`bench: cannot read tsconfig.build.json: ${ts.flattenDiagnosticMessageText(config.error.messageText, '\n')}`);
+  if (config.error !== undefined)
+    throw new Error(
+      `bench: cannot read tsconfig.build.json: ${ts.flattenDiagnosticMessageText(config.error.messageText, '\n')}`,
+    );
   const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, ROOT, undefined, configPath);
   const compilerOptions: ts.CompilerOptions = {
     ...parsed.options,
@@ -63,7 +66,11 @@ export function compileLibrary(): { readonly dir: string; remove(): void } {
   const dir = join(ROOT, 'node_modules', '.cache', 'cors-safety-bench', String(process.pid));
   rmSync(dir, { recursive: true, force: true });
   for (const file of sourceFiles(SRC)) {
-    const output = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions, fileName: file, reportDiagnostics: false });
+    const output = ts.transpileModule(readFileSync(file, 'utf8'), {
+      compilerOptions,
+      fileName: file,
+      reportDiagnostics: false,
+    });
     const target = join(dir, relative(SRC, file)).replace(/\.ts$/, '.js');
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, output.outputText);
@@ -83,6 +90,9 @@ export async function loadLibrary(dir: string | undefined): Promise<Library> {
     originCheck: await load<typeof OriginCheckModule>('policy/origin-check.js'),
     policy: await load<typeof PolicyModule>('policy/policy.js'),
     upgradeGuard: await load<typeof UpgradeGuardModule>('websocket/upgrade-guard.js'),
-    source: dir === undefined ? 'src/ through tsx' : 'src/ compiled to plain JavaScript by TypeScript, as `npm run build` emits it (not run through tsx)',
+    source:
+      dir === undefined
+        ? 'src/ through tsx'
+        : 'src/ compiled to plain JavaScript by TypeScript, as `npm run build` emits it (not run through tsx)',
   };
 }

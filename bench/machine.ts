@@ -26,7 +26,12 @@ export function machineBusyMicros(): number | undefined {
  * {@link machineBusyMicros} readings. Includes kernel work for our own loopback traffic that is
  * not charged to either process, so a clean run shows a small positive figure. `NaN` off Linux.
  */
-export function otherCpuPercent(busyBefore: number | undefined, busyAfter: number | undefined, ownMicros: number, seconds: number): number {
+export function otherCpuPercent(
+  busyBefore: number | undefined,
+  busyAfter: number | undefined,
+  ownMicros: number,
+  seconds: number,
+): number {
   if (busyBefore === undefined || busyAfter === undefined || seconds <= 0) return Number.NaN;
   return Math.max(0, (busyAfter - busyBefore - ownMicros) / (seconds * 1e4));
 }
@@ -72,7 +77,9 @@ export async function undisturbed<T extends Checked>(
     const disturbed = result.otherCpuPercent > DISTURBED_PERCENT;
     if (!disturbed || retries >= maxRetries) return { ...result, retries, disturbed };
     retries++;
-    log(`${label}: other processes used ${Math.round(result.otherCpuPercent)}% of a core during the run; measuring again (${retries}/${maxRetries})`);
+    log(
+      `${label}: other processes used ${Math.round(result.otherCpuPercent)}% of a core during the run; measuring again (${retries}/${maxRetries})`,
+    );
     await waitForQuiet(QUIET_WAIT_MS);
   }
 }

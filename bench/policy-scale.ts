@@ -63,13 +63,18 @@ for (const exactCount of EXACT_COUNTS) {
     const unexpected = verdict instanceof Promise || verdict.allowed !== scenario.allowed;
     decisionsPerSecond(validator, scenario.origin, WARMUP_CHECKS);
     const rates: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) rates.push(decisionsPerSecond(validator, scenario.origin, CHECKS_PER_ROUND));
+    for (let round = 0; round < ROUNDS; round++)
+      rates.push(decisionsPerSecond(validator, scenario.origin, CHECKS_PER_ROUND));
     cells.push(unexpected ? `${format(median(rates))} (unexpected verdict!)` : format(median(rates)));
   }
-  rows.push(`| ${exactCount.toLocaleString('en-US')} | ${PATTERN_COUNT.toLocaleString('en-US')} | ${buildMs.toFixed(1)} ms | ${cells.join(' | ')} |`);
+  rows.push(
+    `| ${exactCount.toLocaleString('en-US')} | ${PATTERN_COUNT.toLocaleString('en-US')} | ${buildMs.toFixed(1)} ms | ${cells.join(' | ')} |`,
+  );
 }
 
-console.log(`Origin decisions per second (median of ${ROUNDS} rounds of ${CHECKS_PER_ROUND.toLocaleString('en-US')} checks, Node ${process.version})\n`);
+console.log(
+  `Origin decisions per second (median of ${ROUNDS} rounds of ${CHECKS_PER_ROUND.toLocaleString('en-US')} checks, Node ${process.version})\n`,
+);
 console.log(`| exact origins | wildcard patterns | build | ${SCENARIOS.map((s) => s.name).join(' | ')} |`);
 console.log(`|---:|---:|---:|${SCENARIOS.map(() => '---:').join('|')}|`);
 for (const row of rows) console.log(row);

@@ -10,7 +10,16 @@
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CASES, DENIED_ORIGIN, HTTP_VARIANTS, allowedOrigin, caseRequest, type CaseName, type HttpVariant, type ListSpec } from './fixtures.js';
+import {
+  CASES,
+  DENIED_ORIGIN,
+  HTTP_VARIANTS,
+  allowedOrigin,
+  caseRequest,
+  type CaseName,
+  type HttpVariant,
+  type ListSpec,
+} from './fixtures.js';
 import { load, verifyServer } from './http.js';
 import { LIBRARY_ENV, compileLibrary } from './library.js';
 import { startServer, type ServerProcess } from './server-process.js';
@@ -90,7 +99,9 @@ async function main(): Promise<void> {
   });
   const [variant, caseName] = positionals;
   const isHttp = HTTP_VARIANTS.includes(variant as HttpVariant) && CASES.includes(caseName as CaseName);
-  const isWs = (variant === 'ws' || variant === 'ws-guard') && (caseName === 'handshake' || (caseName === 'refusal' && variant === 'ws-guard'));
+  const isWs =
+    (variant === 'ws' || variant === 'ws-guard') &&
+    (caseName === 'handshake' || (caseName === 'refusal' && variant === 'ws-guard'));
   if (variant === undefined || caseName === undefined || !(isHttp || isWs)) {
     throw new Error(
       `usage: bench/profile.ts <${HTTP_VARIANTS.join('|')}> <${CASES.join('|')}> | <ws|ws-guard> <handshake|refusal> [--exact n] [--patterns n] [--seconds s]`,
@@ -103,20 +114,33 @@ async function main(): Promise<void> {
   const build = compileLibrary();
   process.env[LIBRARY_ENV] = build.dir;
   try {
-    const server: ServerProcess = await startServer(variant as ServerProcess['variant'], spec, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+    const server: ServerProcess = await startServer(variant as ServerProcess['variant'], spec, [
+      '--cpu-prof',
+      `--cpu-prof-dir=${dir}`,
+    ]);
     try {
       const seconds = Number(values.seconds);
       if (isHttp) {
         await verifyServer(server, variant as HttpVariant, spec);
         const result = await load(server.port, caseRequest(caseName as CaseName, spec), seconds, 50);
         requests = result.requests;
-        process.stdout.write(`${variant} ${caseName}: ${Math.round(result.requests / result.seconds)} req/s under the profiler\n`);
+        process.stdout.write(
+          `${variant} ${caseName}: ${Math.round(result.requests / result.seconds)} req/s under the profiler\n`,
+        );
       } else {
         const origin = caseName === 'refusal' ? DENIED_ORIGIN : allowedOrigin(spec);
-        const result = await burst(server.port, handshakeRequest(server.port, origin), caseName === 'refusal' ? 'refusal' : 'upgrade', seconds, 50);
+        const result = await burst(
+          server.port,
+          handshakeRequest(server.port, origin),
+          caseName === 'refusal' ? 'refusal' : 'upgrade',
+          seconds,
+          50,
+        );
         if (result.failures > 0) throw new Error(`${result.failures} handshakes failed under the profiler`);
         requests = result.ok;
-        process.stdout.write(`${variant} ${caseName}: ${Math.round(result.ok / result.seconds)}/s under the profiler\n`);
+        process.stdout.write(
+          `${variant} ${caseName}: ${Math.round(result.ok / result.seconds)}/s under the profiler\n`,
+        );
       }
     } finally {
       await server.close();
@@ -137,17 +161,23 @@ async function main(): Promise<void> {
   const microsPerSample = (profile.endTime - profile.startTime) / Math.max(1, samples);
   const perRequest = (n: number): string => ((n * microsPerSample) / Math.max(1, requests)).toFixed(2).padStart(6);
   const pct = (n: number): string => `${((n / samples) * 100).toFixed(1).padStart(5)}%`;
-  process.stdout.write(`\nprofile: ${file} (${samples} samples, ${requests} requests; µs are sampled time per request, startup included in the process total)\n`);
+  process.stdout.write(
+    `\nprofile: ${file} (${samples} samples, ${requests} requests; µs are sampled time per request, startup included in the process total)\n`,
+  );
   process.stdout.write('\nTop functions by self time:\n   self  total   self%  function\n');
   for (const [key, row] of [...functions].sort((a, b) => b[1].self - a[1].self).slice(0, top)) {
     process.stdout.write(`${perRequest(row.self)} ${perRequest(row.total)}  ${pct(row.self)}  ${key}\n`);
   }
   process.stdout.write('\ncors-safety functions by inclusive time (µs per request):\n  total   self  function\n');
-  for (const [key, row] of [...functions].filter(([key]) => key.includes(' src/')).sort((a, b) => b[1].total - a[1].total).slice(0, top)) {
+  for (const [key, row] of [...functions]
+    .filter(([key]) => key.includes(' src/'))
+    .sort((a, b) => b[1].total - a[1].total)
+    .slice(0, top)) {
     process.stdout.write(`${perRequest(row.total)} ${perRequest(row.self)}  ${key}\n`);
   }
   process.stdout.write('\nSelf time by file (µs per request):\n');
-  for (const [name, count] of [...files].sort((a, b) => b[1] - a[1]).slice(0, 15)) process.stdout.write(`${perRequest(count)}  ${pct(count)}  ${name}\n`);
+  for (const [name, count] of [...files].sort((a, b) => b[1] - a[1]).slice(0, 15))
+    process.stdout.write(`${perRequest(count)}  ${pct(count)}  ${name}\n`);
 }
 
 main().catch((err: unknown) => {

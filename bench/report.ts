@@ -2,7 +2,17 @@
  * Turns benchmark results into the markdown written to bench/RESULTS.md: machine, settings,
  * the issue #7 targets as PASS/MISS lines with their numbers, and one table per benchmark.
  */
-import { CASES, CASE_LABELS, EQUIVALENCE_NOTE, HTTP_VARIANTS, VARIANT_LABELS, listLabel, type CaseName, type HttpVariant, type ListSpec } from './fixtures.js';
+import {
+  CASES,
+  CASE_LABELS,
+  EQUIVALENCE_NOTE,
+  HTTP_VARIANTS,
+  VARIANT_LABELS,
+  listLabel,
+  type CaseName,
+  type HttpVariant,
+  type ListSpec,
+} from './fixtures.js';
 import type { DecisionResult, DecisionSubject } from './decision.js';
 import type { HttpResult } from './http.js';
 import {
@@ -51,13 +61,26 @@ export interface TargetLine {
 
 // ---- HTTP helpers ----
 
-function httpSeries(http: HttpResult, list: number, caseName: CaseName, variant: HttpVariant, pick: 'rps' | 'cpuMicrosPerRequest'): Map<number, number> {
+function httpSeries(
+  http: HttpResult,
+  list: number,
+  caseName: CaseName,
+  variant: HttpVariant,
+  pick: 'rps' | 'cpuMicrosPerRequest',
+): Map<number, number> {
   const out = new Map<number, number>();
-  for (const s of http.samples) if (s.list === list && s.caseName === caseName && s.variant === variant) out.set(s.round, s[pick]);
+  for (const s of http.samples)
+    if (s.list === list && s.caseName === caseName && s.variant === variant) out.set(s.round, s[pick]);
   return out;
 }
 
-function httpSummary(http: HttpResult, list: number, caseName: CaseName, variant: HttpVariant, pick: 'rps' | 'cpuMicrosPerRequest'): Summary {
+function httpSummary(
+  http: HttpResult,
+  list: number,
+  caseName: CaseName,
+  variant: HttpVariant,
+  pick: 'rps' | 'cpuMicrosPerRequest',
+): Summary {
   return summarize([...httpSeries(http, list, caseName, variant, pick).values()]);
 }
 
@@ -70,7 +93,12 @@ function mark(cell: string, disturbed: boolean): string {
   return disturbed ? `${cell} †` : cell;
 }
 
-function httpRatio(http: HttpResult, list: number, num: [CaseName, HttpVariant], den: [CaseName, HttpVariant]): Summary {
+function httpRatio(
+  http: HttpResult,
+  list: number,
+  num: [CaseName, HttpVariant],
+  den: [CaseName, HttpVariant],
+): Summary {
   return pairedRatio(httpSeries(http, list, num[0], num[1], 'rps'), httpSeries(http, list, den[0], den[1], 'rps'));
 }
 
@@ -92,7 +120,11 @@ function signedMicros(value: number): string {
 
 // ---- upgrade helpers ----
 
-function upgradeSeries(upgrade: UpgradeResult, run: UpgradeRun, pick: 'perSecond' | 'cpuMicrosPerAttempt'): Map<number, number> {
+function upgradeSeries(
+  upgrade: UpgradeResult,
+  run: UpgradeRun,
+  pick: 'perSecond' | 'cpuMicrosPerAttempt',
+): Map<number, number> {
   const out = new Map<number, number>();
   for (const s of upgrade.samples) if (s.run === run) out.set(s.round, s[pick]);
   return out;
@@ -106,7 +138,11 @@ export function computeTargets(report: BenchReport): TargetLine[] {
   const last = report.lists.length - 1;
   const lastLabel = listLabel(report.lists[last] ?? { exact: 0, patterns: 0 });
   const firstLabel = listLabel(report.lists[0] ?? { exact: 0, patterns: 0 });
-  const notRun = (target: string, part: string): TargetLine => ({ status: 'NOT RUN', target, detail: `the ${part} benchmark was not run (--only)` });
+  const notRun = (target: string, part: string): TargetLine => ({
+    status: 'NOT RUN',
+    target,
+    detail: `the ${part} benchmark was not run (--only)`,
+  });
 
   const t1 = `Allowed-origin GET through corsSafety() ≥ 97% of bare node:http at ${lastLabel} origins`;
   const t2 = `…and that figure does not fall as the list grows from ${firstLabel} to ${lastLabel}`;
@@ -129,8 +165,12 @@ export function computeTargets(report: BenchReport): TargetLine[] {
         `${firstLabel}: ${formatPercentSpread(small)}, ${lastLabel}: ${formatPercentSpread(big)}; counted as not falling when the larger list's median is within or above the smaller list's spread. ` +
         `Server CPU over bare: ${signedMicros(cpuOverhead(http, 0, 'allowed', 'cors-safety'))} → ${signedMicros(cpuOverhead(http, last, 'allowed', 'cors-safety'))} per request${caveat}`,
     });
-    const vsGet = report.lists.map((_, list) => httpRatio(http, list, ['preflight', 'cors-safety'], ['allowed', 'bare']));
-    const vsHand = report.lists.map((_, list) => httpRatio(http, list, ['preflight', 'cors-safety'], ['preflight', 'bare']));
+    const vsGet = report.lists.map((_, list) =>
+      httpRatio(http, list, ['preflight', 'cors-safety'], ['allowed', 'bare']),
+    );
+    const vsHand = report.lists.map((_, list) =>
+      httpRatio(http, list, ['preflight', 'cors-safety'], ['preflight', 'bare']),
+    );
     const worst = Math.min(...vsGet.map((s) => s.median));
     lines.push({
       status: worst >= 1 ? 'PASS' : 'MISS',
@@ -146,9 +186,18 @@ export function computeTargets(report: BenchReport): TargetLine[] {
   if (upgrade === undefined) {
     lines.push(notRun(t4, 'upgrade'), notRun(t5, 'upgrade'));
   } else {
-    const ratio = pairedRatio(upgradeSeries(upgrade, 'handshake-guard', 'perSecond'), upgradeSeries(upgrade, 'handshake-bare', 'perSecond'));
-    const held = pairedRatio(upgradeSeries(upgrade, 'handshake-policy', 'perSecond'), upgradeSeries(upgrade, 'handshake-bare', 'perSecond'));
-    const own = pairedRatio(upgradeSeries(upgrade, 'handshake-guard', 'perSecond'), upgradeSeries(upgrade, 'handshake-policy', 'perSecond'));
+    const ratio = pairedRatio(
+      upgradeSeries(upgrade, 'handshake-guard', 'perSecond'),
+      upgradeSeries(upgrade, 'handshake-bare', 'perSecond'),
+    );
+    const held = pairedRatio(
+      upgradeSeries(upgrade, 'handshake-policy', 'perSecond'),
+      upgradeSeries(upgrade, 'handshake-bare', 'perSecond'),
+    );
+    const own = pairedRatio(
+      upgradeSeries(upgrade, 'handshake-guard', 'perSecond'),
+      upgradeSeries(upgrade, 'handshake-policy', 'perSecond'),
+    );
     const cost = 1 - ratio.median;
     lines.push({
       status: cost < 0.03 ? 'PASS' : 'MISS',
@@ -193,8 +242,15 @@ function httpTable(http: HttpResult, lists: readonly ListSpec[]): string {
   const rows: string[][] = [];
   for (const [list, spec] of lists.entries()) {
     for (const caseName of CASES) {
-      const rps = HTTP_VARIANTS.map((variant) => mark(formatCountSpread(httpSummary(http, list, caseName, variant, 'rps')), httpDisturbed(http, list, caseName, variant)));
-      const cpu = HTTP_VARIANTS.map((variant) => formatMicros(httpSummary(http, list, caseName, variant, 'cpuMicrosPerRequest').median)).join(' / ');
+      const rps = HTTP_VARIANTS.map((variant) =>
+        mark(
+          formatCountSpread(httpSummary(http, list, caseName, variant, 'rps')),
+          httpDisturbed(http, list, caseName, variant),
+        ),
+      );
+      const cpu = HTTP_VARIANTS.map((variant) =>
+        formatMicros(httpSummary(http, list, caseName, variant, 'cpuMicrosPerRequest').median),
+      ).join(' / ');
       rows.push([
         listLabel(spec),
         CASE_LABELS[caseName],
@@ -218,9 +274,15 @@ export const DECISION_TABLE_HEADER = [
   'headers set (corsSafety() / cors)',
 ];
 
-function decisionSeries(decision: DecisionResult, list: number, caseName: CaseName, subject: DecisionSubject): Map<number, number> {
+function decisionSeries(
+  decision: DecisionResult,
+  list: number,
+  caseName: CaseName,
+  subject: DecisionSubject,
+): Map<number, number> {
   const out = new Map<number, number>();
-  for (const s of decision.samples) if (s.list === list && s.caseName === caseName && s.subject === subject) out.set(s.round, s.callsPerSecond);
+  for (const s of decision.samples)
+    if (s.list === list && s.caseName === caseName && s.subject === subject) out.set(s.round, s.callsPerSecond);
   return out;
 }
 
@@ -228,12 +290,19 @@ function decisionTable(decision: DecisionResult, lists: readonly ListSpec[]): st
   const rows: string[][] = [];
   for (const [list, spec] of lists.entries()) {
     for (const caseName of CASES) {
-      const summary = (subject: DecisionSubject): Summary => summarize([...decisionSeries(decision, list, caseName, subject).values()]);
+      const summary = (subject: DecisionSubject): Summary =>
+        summarize([...decisionSeries(decision, list, caseName, subject).values()]);
       const calls = (subject: 'cors-safety' | 'cors'): number =>
-        decision.setHeaderCalls.find((c) => c.list === list && c.caseName === caseName && c.subject === subject)?.calls ?? Number.NaN;
-      const ratio = pairedRatio(decisionSeries(decision, list, caseName, 'cors-safety'), decisionSeries(decision, list, caseName, 'cors'));
+        decision.setHeaderCalls.find((c) => c.list === list && c.caseName === caseName && c.subject === subject)
+          ?.calls ?? Number.NaN;
+      const ratio = pairedRatio(
+        decisionSeries(decision, list, caseName, 'cors-safety'),
+        decisionSeries(decision, list, caseName, 'cors'),
+      );
       const disturbed = (subject: DecisionSubject): boolean =>
-        decision.samples.some((x) => x.list === list && x.caseName === caseName && x.subject === subject && x.disturbed);
+        decision.samples.some(
+          (x) => x.list === list && x.caseName === caseName && x.subject === subject && x.disturbed,
+        );
       rows.push([
         listLabel(spec),
         CASE_LABELS[caseName],
@@ -252,10 +321,20 @@ export const UPGRADE_TABLE_HEADER = ['Measure', 'Median [min–max]'];
 
 function upgradeTable(upgrade: UpgradeResult): string {
   const per = (run: UpgradeRun): string =>
-    mark(formatCountSpread(summarize([...upgradeSeries(upgrade, run, 'perSecond').values()])), upgrade.samples.some((x) => x.run === run && x.disturbed));
-  const cpu = (run: UpgradeRun): string => formatMicros(summarize([...upgradeSeries(upgrade, run, 'cpuMicrosPerAttempt').values()]).median);
-  const ratio = pairedRatio(upgradeSeries(upgrade, 'handshake-guard', 'perSecond'), upgradeSeries(upgrade, 'handshake-bare', 'perSecond'));
-  const own = pairedRatio(upgradeSeries(upgrade, 'handshake-guard', 'perSecond'), upgradeSeries(upgrade, 'handshake-policy', 'perSecond'));
+    mark(
+      formatCountSpread(summarize([...upgradeSeries(upgrade, run, 'perSecond').values()])),
+      upgrade.samples.some((x) => x.run === run && x.disturbed),
+    );
+  const cpu = (run: UpgradeRun): string =>
+    formatMicros(summarize([...upgradeSeries(upgrade, run, 'cpuMicrosPerAttempt').values()]).median);
+  const ratio = pairedRatio(
+    upgradeSeries(upgrade, 'handshake-guard', 'perSecond'),
+    upgradeSeries(upgrade, 'handshake-bare', 'perSecond'),
+  );
+  const own = pairedRatio(
+    upgradeSeries(upgrade, 'handshake-guard', 'perSecond'),
+    upgradeSeries(upgrade, 'handshake-policy', 'perSecond'),
+  );
   const refusals = upgrade.samples.filter((s) => s.run === 'refusal-guard');
   const failures = upgrade.samples.reduce((sum, s) => sum + s.failures, 0);
   return table(UPGRADE_TABLE_HEADER, [
@@ -263,25 +342,40 @@ function upgradeTable(upgrade: UpgradeResult): string {
     ['Handshakes/s, ws without guard, holding the same compiled policy', per('handshake-policy')],
     ['Handshakes/s, ws behind upgradeGuard()', per('handshake-guard')],
     ['Guarded / unguarded handshakes', formatPercentSpread(ratio)],
-    ['Guarded / unguarded holding the policy (the guard\'s own work)', formatPercentSpread(own)],
+    ["Guarded / unguarded holding the policy (the guard's own work)", formatPercentSpread(own)],
     ['Refusals/s (403, socket closed by the server)', per('refusal-guard')],
-    ['Server CPU µs per handshake (no guard / holding the policy / guard) and per refusal', `${cpu('handshake-bare')} / ${cpu('handshake-policy')} / ${cpu('handshake-guard')} and ${cpu('refusal-guard')}`],
-    ['Sockets open on the server after a refusal burst (max)', String(Math.max(0, ...refusals.map((s) => s.openAfter)))],
+    [
+      'Server CPU µs per handshake (no guard / holding the policy / guard) and per refusal',
+      `${cpu('handshake-bare')} / ${cpu('handshake-policy')} / ${cpu('handshake-guard')} and ${cpu('refusal-guard')}`,
+    ],
+    [
+      'Sockets open on the server after a refusal burst (max)',
+      String(Math.max(0, ...refusals.map((s) => s.openAfter))),
+    ],
     ['Failed attempts (all runs)', String(failures)],
   ]);
 }
 
 /** How many runs were repeated because of other work on the machine, and how many stayed disturbed. */
-function disturbanceNote(samples: readonly { retries: number; disturbed: boolean; otherCpuPercent: number }[], maxRetries: number): string {
+function disturbanceNote(
+  samples: readonly { retries: number; disturbed: boolean; otherCpuPercent: number }[],
+  maxRetries: number,
+): string {
   const retried = samples.reduce((sum, x) => sum + x.retries, 0);
   const disturbed = samples.filter((x) => x.disturbed).length;
   const other = samples.map((x) => x.otherCpuPercent).filter((x) => Number.isFinite(x));
-  const measured = other.length === 0 ? 'Other CPU on the machine could not be measured (no /proc/stat).' : `Other processes used ${cpuRange(other)} of a core during the kept runs.`;
-  if (maxRetries === 0) return `${measured} Disturbed runs are not measured again in this run; ${disturbed} would have been.`;
+  const measured =
+    other.length === 0
+      ? 'Other CPU on the machine could not be measured (no /proc/stat).'
+      : `Other processes used ${cpuRange(other)} of a core during the kept runs.`;
+  if (maxRetries === 0)
+    return `${measured} Disturbed runs are not measured again in this run; ${disturbed} would have been.`;
   return (
     `${measured} A run during which other processes used more than ${DISTURBED_PERCENT}% of a core was measured again (up to ${maxRetries} times): ` +
     `${retried} repeat${retried === 1 ? '' : 's'} in this section; ` +
-    (disturbed === 0 ? 'no kept run was disturbed.' : `**${disturbed} run${disturbed === 1 ? ' was' : 's were'} still disturbed and kept; figures including them are marked †.**`)
+    (disturbed === 0
+      ? 'no kept run was disturbed.'
+      : `**${disturbed} run${disturbed === 1 ? ' was' : 's were'} still disturbed and kept; figures including them are marked †.**`)
   );
 }
 
@@ -300,8 +394,15 @@ export function formatReport(report: BenchReport): string {
   const { machine, http, decision, upgrade } = report;
   const out: string[] = [];
   out.push('# cors-safety benchmarks', '');
-  out.push(`Generated by \`${report.command}\` on ${report.date.toISOString()} in ${Math.round(report.seconds)} s.`, '');
-  if (report.quick) out.push('**Quick run** (`--quick`): durations far too short for real figures; this only checks that the harness works.', '');
+  out.push(
+    `Generated by \`${report.command}\` on ${report.date.toISOString()} in ${Math.round(report.seconds)} s.`,
+    '',
+  );
+  if (report.quick)
+    out.push(
+      '**Quick run** (`--quick`): durations far too short for real figures; this only checks that the harness works.',
+      '',
+    );
   out.push(
     table(
       ['Machine', ''],
@@ -309,7 +410,10 @@ export function formatReport(report: BenchReport): string {
         ['CPU', `${machine.cpu}, ${machine.cores} cores`],
         ['Node', `${machine.node} (${machine.platform})`],
         ['cors-safety code', report.library],
-        ['Load average (1 min) before / after', `${machine.loadBefore[0]?.toFixed(2) ?? 'n/a'} / ${machine.loadAfter[0]?.toFixed(2) ?? 'n/a'}`],
+        [
+          'Load average (1 min) before / after',
+          `${machine.loadBefore[0]?.toFixed(2) ?? 'n/a'} / ${machine.loadAfter[0]?.toFixed(2) ?? 'n/a'}`,
+        ],
       ],
     ),
     '',
@@ -318,13 +422,14 @@ export function formatReport(report: BenchReport): string {
     '> **Noise.** The load generator and the server run on the same machine over loopback, one process each on a 2-core box, ' +
       'so run-to-run noise is several percent. Every figure is the median of interleaved rounds with the spread [min–max]; ' +
       'ratios are taken per round against bare node:http measured in the same round, then the median. ' +
-      'Server CPU µs per request (the server child\'s user + system time divided by completed requests) is the steadier measure of cost. ' +
+      "Server CPU µs per request (the server child's user + system time divided by completed requests) is the steadier measure of cost. " +
       `Runs during which other processes on the machine used more than ${DISTURBED_PERCENT}% of a core (from /proc/stat) are measured again.`,
     '',
   );
 
   out.push('## Targets (issue #7)', '');
-  if (report.quick) out.push('Quick run: these lines only show that every target is computed; the figures mean nothing.', '');
+  if (report.quick)
+    out.push('Quick run: these lines only show that every target is computed; the figures mean nothing.', '');
   for (const line of computeTargets(report)) out.push(`- **${line.status}** ${line.target}: ${line.detail}`);
   out.push('');
 
@@ -358,12 +463,17 @@ export function formatReport(report: BenchReport): string {
     out.push(
       'Calls per second in one process, no sockets: one call is one request through the middleware with a fake request and a fresh fake response ' +
         '(a Map behind `setHeader`/`getHeader`, counting the headers set through `setHeader` or `writeHead`), followed by the head being written as `res.end()` would. ' +
-        "For corsSafety() that is the origin decision, the CORS headers and their re-application at `writeHead`; for cors it is its per-request option merge, " +
+        'For corsSafety() that is the origin decision, the CORS headers and their re-application at `writeHead`; for cors it is its per-request option merge, ' +
         'the scan of its origin array and its headers. `decideOrigin()` alone is the policy decision without any header work. ' +
         `${s.durationMs} ms per measurement, ${s.rounds} round${s.rounds === 1 ? '' : 's'}, subjects interleaved; median [min–max].`,
       '',
     );
-    out.push(decisionTable(decision, report.lists), '', disturbanceNote(decision.samples, decision.settings.maxRetries), '');
+    out.push(
+      decisionTable(decision, report.lists),
+      '',
+      disturbanceNote(decision.samples, decision.settings.maxRetries),
+      '',
+    );
   }
 
   if (upgrade !== undefined) {
@@ -384,6 +494,9 @@ export function formatReport(report: BenchReport): string {
       '',
     );
   }
-  out.push(`Regenerate with \`npm run bench\` (about 5 minutes; \`--only http|decision|upgrade\`, \`--quick\`, \`--out <file>\`).`, '');
+  out.push(
+    `Regenerate with \`npm run bench\` (about 5 minutes; \`--only http|decision|upgrade\`, \`--quick\`, \`--out <file>\`).`,
+    '',
+  );
   return out.join('\n');
 }

@@ -52,14 +52,19 @@ function readPlan(argv: readonly string[]): Plan {
     strict: true,
   });
   const quick = values.quick === true;
-  const only = (values.only ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
-  for (const part of only) if (!PARTS.includes(part as Part)) fail(`--only takes ${PARTS.join(', ')}; got ${JSON.stringify(part)}`);
+  const only = (values.only ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+  for (const part of only)
+    if (!PARTS.includes(part as Part)) fail(`--only takes ${PARTS.join(', ')}; got ${JSON.stringify(part)}`);
   // Many short interleaved runs: the host's speed drifts over seconds (CPU time per request of
   // the same code varies up to 2x on this VM), so pairs close in time give steadier ratios.
   const rounds = values.rounds === undefined ? (quick ? 1 : 7) : Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 50) fail('--rounds takes an integer from 1 to 50');
   const durationSec = values.duration === undefined ? (quick ? 0.3 : 1) : Number(values.duration);
-  if (!Number.isFinite(durationSec) || durationSec < 0.1 || durationSec > 60) fail('--duration takes seconds from 0.1 to 60');
+  if (!Number.isFinite(durationSec) || durationSec < 0.1 || durationSec > 60)
+    fail('--duration takes seconds from 0.1 to 60');
   return {
     quick,
     parts: new Set(only.length === 0 ? PARTS : (only as Part[])),
@@ -72,7 +77,8 @@ function readPlan(argv: readonly string[]): Plan {
 /** `abc1234`, plus a note when src/ differs from that commit; `unknown` outside a git checkout. */
 function sourceRevision(): string {
   try {
-    const git = (...args: string[]): string => execFileSync('git', args, { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' }).trim();
+    const git = (...args: string[]): string =>
+      execFileSync('git', args, { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' }).trim();
     const head = git('rev-parse', '--short', 'HEAD');
     return git('status', '--porcelain', '--', 'src') === '' ? head : `${head} with uncommitted changes in src/`;
   } catch {
@@ -88,7 +94,9 @@ async function main(): Promise<void> {
   const started = performance.now();
   const loadBefore = os.loadavg();
   if (loadBefore[0] !== undefined && loadBefore[0] > 1.5 && !plan.quick) {
-    log(`bench: warning: 1-minute load average is ${loadBefore[0].toFixed(2)}; other work on this machine will distort the figures`);
+    log(
+      `bench: warning: 1-minute load average is ${loadBefore[0].toFixed(2)}; other work on this machine will distort the figures`,
+    );
   }
 
   // Servers and the micro-benchmark run the compiled library, as users would (bench/library.ts).
@@ -137,7 +145,12 @@ async function runParts(plan: Plan, log: (line: string) => void, started: number
   const cpus = os.cpus();
   const report: BenchReport = {
     date: new Date(),
-    command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2).map((a) => (a === plan.out ? relative(process.cwd(), a) : a))] : [])].join(' '),
+    command: [
+      'npm run bench',
+      ...(process.argv.length > 2
+        ? ['--', ...process.argv.slice(2).map((a) => (a === plan.out ? relative(process.cwd(), a) : a))]
+        : []),
+    ].join(' '),
     quick: plan.quick,
     library: `${lib.source}; revision ${sourceRevision()}`,
     seconds: (performance.now() - started) / 1000,

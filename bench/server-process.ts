@@ -68,19 +68,29 @@ function waitForPort(child: ChildProcess, label: string): Promise<number> {
  * Spawns `node [nodeArgs] --import tsx bench/servers.ts <variant> <exact> <patterns>`.
  * `nodeArgs` is for profiling, e.g. `['--cpu-prof', '--cpu-prof-dir=/tmp/prof']`.
  */
-export async function startServer(variant: ServerVariant, spec: ListSpec, nodeArgs: readonly string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', SERVERS, variant, String(spec.exact), String(spec.patterns)], {
-    cwd: ROOT,
-    env: serverEnv(),
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  });
+export async function startServer(
+  variant: ServerVariant,
+  spec: ListSpec,
+  nodeArgs: readonly string[] = [],
+): Promise<ServerProcess> {
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', SERVERS, variant, String(spec.exact), String(spec.patterns)],
+    {
+      cwd: ROOT,
+      env: serverEnv(),
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    },
+  );
   const label = `${variant} ${spec.exact}+${spec.patterns}`;
   const port = await waitForPort(child, label);
   let exited = false;
-  const exitedPromise = new Promise<void>((resolve) => child.once('exit', () => {
-    exited = true;
-    resolve();
-  }));
+  const exitedPromise = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
   return {
     variant,
     spec,

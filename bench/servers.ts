@@ -98,7 +98,10 @@ function createBenchServer(variant: ServerVariant, spec: ListSpec, lib: Library)
         // ws-policy holds the same compiled policy without using it: what an application that
         // already shares the policy with corsSafety() pays before adding the guard.
         const policy = lib.index.createCorsPolicy(corsSafetyOptions(spec));
-        server.on('upgrade', variant === 'ws-policy' ? (policyHeld.push(policy), complete) : upgradeGuard(policy, complete));
+        server.on(
+          'upgrade',
+          variant === 'ws-policy' ? (policyHeld.push(policy), complete) : upgradeGuard(policy, complete),
+        );
       }
       return server;
     }
@@ -109,8 +112,16 @@ function parseArgs(argv: readonly string[]): { variant: ServerVariant; spec: Lis
   const [variant, exactText, patternsText = '0'] = argv;
   const exact = Number(exactText);
   const patterns = Number(patternsText);
-  if (!SERVER_VARIANTS.includes(variant as ServerVariant) || !Number.isInteger(exact) || exact < 1 || !Number.isInteger(patterns) || patterns < 0) {
-    throw new Error(`usage: node --import tsx bench/servers.ts <${SERVER_VARIANTS.join('|')}> <exact origins >= 1> [wildcard patterns]`);
+  if (
+    !SERVER_VARIANTS.includes(variant as ServerVariant) ||
+    !Number.isInteger(exact) ||
+    exact < 1 ||
+    !Number.isInteger(patterns) ||
+    patterns < 0
+  ) {
+    throw new Error(
+      `usage: node --import tsx bench/servers.ts <${SERVER_VARIANTS.join('|')}> <exact origins >= 1> [wildcard patterns]`,
+    );
   }
   return { variant: variant as ServerVariant, spec: { exact, patterns } };
 }
@@ -118,7 +129,10 @@ function parseArgs(argv: readonly string[]): { variant: ServerVariant; spec: Lis
 async function main(): Promise<void> {
   const { variant, spec } = parseArgs(process.argv.slice(2));
   const libraryDir = process.env[LIBRARY_ENV];
-  if (libraryDir === undefined) process.stderr.write(`bench server: ${LIBRARY_ENV} is not set: running src/ through tsx, which adds per-request overhead\n`);
+  if (libraryDir === undefined)
+    process.stderr.write(
+      `bench server: ${LIBRARY_ENV} is not set: running src/ through tsx, which adds per-request overhead\n`,
+    );
   const server = createBenchServer(variant, spec, await loadLibrary(libraryDir));
   // The load generator opens its connections at once; keep-alive must outlast a run.
   server.keepAliveTimeout = 60_000;
@@ -139,7 +153,11 @@ async function main(): Promise<void> {
       if ((message as { type?: unknown } | null)?.type !== 'stats') return;
       server.getConnections((err, connections) => {
         const cpu = process.cpuUsage();
-        const stats: ServerStats = { type: 'stats', cpuMicros: cpu.user + cpu.system, connections: err ? -1 : connections };
+        const stats: ServerStats = {
+          type: 'stats',
+          cpuMicros: cpu.user + cpu.system,
+          connections: err ? -1 : connections,
+        };
         process.send?.(stats);
       });
     });

@@ -15,7 +15,12 @@ import { machineBusyMicros, otherCpuPercent, undisturbed, type RunCpu } from './
 import { startServer, type ServerProcess } from './server-process.js';
 
 export type UpgradeRun = 'handshake-bare' | 'handshake-policy' | 'handshake-guard' | 'refusal-guard';
-export const UPGRADE_RUNS: readonly UpgradeRun[] = ['handshake-bare', 'handshake-policy', 'handshake-guard', 'refusal-guard'];
+export const UPGRADE_RUNS: readonly UpgradeRun[] = [
+  'handshake-bare',
+  'handshake-policy',
+  'handshake-guard',
+  'refusal-guard',
+];
 
 export interface UpgradeSettings {
   readonly spec: ListSpec;
@@ -86,7 +91,10 @@ function attempt(port: number, request: Buffer, expect: 'upgrade' | 'refusal'): 
       const lines = head.slice(0, end).split('\r\n');
       const status = Number(lines[0]?.split(' ')[1]);
       if (expect === 'upgrade') {
-        const accept = lines.find((line) => line.toLowerCase().startsWith('sec-websocket-accept:'))?.slice(21).trim();
+        const accept = lines
+          .find((line) => line.toLowerCase().startsWith('sec-websocket-accept:'))
+          ?.slice(21)
+          .trim();
         outcome = status === 101 && accept === ACCEPT ? 'upgraded' : 'failed';
         socket.end();
       } else if (status !== 403) {
@@ -96,7 +104,8 @@ function attempt(port: number, request: Buffer, expect: 'upgrade' | 'refusal'): 
       // A 403: wait for the server to close the socket.
     });
     socket.on('end', () => {
-      if (outcome === undefined) outcome = expect === 'refusal' && head.startsWith('HTTP/1.1 403 ') ? 'refused' : 'failed';
+      if (outcome === undefined)
+        outcome = expect === 'refusal' && head.startsWith('HTTP/1.1 403 ') ? 'refused' : 'failed';
     });
     socket.on('error', () => {
       outcome ??= 'failed';
@@ -109,7 +118,13 @@ function attempt(port: number, request: Buffer, expect: 'upgrade' | 'refusal'): 
 }
 
 /** `concurrency` loops of attempts for `seconds`; returns successes per second and failures. */
-export async function burst(port: number, request: Buffer, expect: 'upgrade' | 'refusal', seconds: number, concurrency: number): Promise<{ ok: number; failures: number; seconds: number }> {
+export async function burst(
+  port: number,
+  request: Buffer,
+  expect: 'upgrade' | 'refusal',
+  seconds: number,
+  concurrency: number,
+): Promise<{ ok: number; failures: number; seconds: number }> {
   const start = performance.now();
   const deadline = start + seconds * 1000;
   let ok = 0;
@@ -142,7 +157,12 @@ function wsClient(port: number, origin: string): Promise<'open' | number> {
   });
 }
 
-async function verify(bare: ServerProcess, holding: ServerProcess, guarded: ServerProcess, spec: ListSpec): Promise<void> {
+async function verify(
+  bare: ServerProcess,
+  holding: ServerProcess,
+  guarded: ServerProcess,
+  spec: ListSpec,
+): Promise<void> {
   const allowed = allowedOrigin(spec);
   const checks: [string, Promise<'open' | number>, 'open' | number][] = [
     ['ws server, allowed origin', wsClient(bare.port, allowed), 'open'],
@@ -152,17 +172,27 @@ async function verify(bare: ServerProcess, holding: ServerProcess, guarded: Serv
   ];
   for (const [what, result, expected] of checks) {
     const got = await result;
-    if (got !== expected) throw new Error(`misconfigured upgrade benchmark: ${what} answered ${got}, expected ${expected}; aborting`);
+    if (got !== expected)
+      throw new Error(`misconfigured upgrade benchmark: ${what} answered ${got}, expected ${expected}; aborting`);
   }
   const raw: [string, Promise<Outcome>, Outcome][] = [
     ['raw client, ws server', attempt(bare.port, handshakeRequest(bare.port, allowed), 'upgrade'), 'upgraded'],
-    ['raw client, ws server holding the policy', attempt(holding.port, handshakeRequest(holding.port, allowed), 'upgrade'), 'upgraded'],
-    ['raw client, guarded server', attempt(guarded.port, handshakeRequest(guarded.port, allowed), 'upgrade'), 'upgraded'],
+    [
+      'raw client, ws server holding the policy',
+      attempt(holding.port, handshakeRequest(holding.port, allowed), 'upgrade'),
+      'upgraded',
+    ],
+    [
+      'raw client, guarded server',
+      attempt(guarded.port, handshakeRequest(guarded.port, allowed), 'upgrade'),
+      'upgraded',
+    ],
     ['raw client, refusal', attempt(guarded.port, handshakeRequest(guarded.port, DENIED_ORIGIN), 'refusal'), 'refused'],
   ];
   for (const [what, result, expected] of raw) {
     const got = await result;
-    if (got !== expected) throw new Error(`misconfigured upgrade benchmark: ${what} ended ${got}, expected ${expected}; aborting`);
+    if (got !== expected)
+      throw new Error(`misconfigured upgrade benchmark: ${what} ended ${got}, expected ${expected}; aborting`);
   }
 }
 
@@ -182,18 +212,37 @@ async function openConnections(server: ServerProcess): Promise<number> {
 export async function runUpgradeBench(settings: UpgradeSettings): Promise<UpgradeResult> {
   const { spec } = settings;
   settings.log(`upgrade: ${listLabel(spec)} origins: starting servers`);
-  const [bare, holding, guarded] = await Promise.all([startServer('ws', spec), startServer('ws-policy', spec), startServer('ws-guard', spec)]);
+  const [bare, holding, guarded] = await Promise.all([
+    startServer('ws', spec),
+    startServer('ws-policy', spec),
+    startServer('ws-guard', spec),
+  ]);
   const samples: UpgradeSample[] = [];
   try {
     await verify(bare, holding, guarded, spec);
     const plan: Record<UpgradeRun, { server: ServerProcess; request: Buffer; expect: 'upgrade' | 'refusal' }> = {
       'handshake-bare': { server: bare, request: handshakeRequest(bare.port, allowedOrigin(spec)), expect: 'upgrade' },
-      'handshake-policy': { server: holding, request: handshakeRequest(holding.port, allowedOrigin(spec)), expect: 'upgrade' },
-      'handshake-guard': { server: guarded, request: handshakeRequest(guarded.port, allowedOrigin(spec)), expect: 'upgrade' },
+      'handshake-policy': {
+        server: holding,
+        request: handshakeRequest(holding.port, allowedOrigin(spec)),
+        expect: 'upgrade',
+      },
+      'handshake-guard': {
+        server: guarded,
+        request: handshakeRequest(guarded.port, allowedOrigin(spec)),
+        expect: 'upgrade',
+      },
       'refusal-guard': { server: guarded, request: handshakeRequest(guarded.port, DENIED_ORIGIN), expect: 'refusal' },
     };
     if (settings.warmupSec > 0) {
-      for (const run of UPGRADE_RUNS) await burst(plan[run].server.port, plan[run].request, plan[run].expect, settings.warmupSec, settings.concurrency);
+      for (const run of UPGRADE_RUNS)
+        await burst(
+          plan[run].server.port,
+          plan[run].request,
+          plan[run].expect,
+          settings.warmupSec,
+          settings.concurrency,
+        );
     }
     for (let round = 0; round < settings.rounds; round++) {
       for (const run of UPGRADE_RUNS) {

@@ -16,7 +16,9 @@ import { corsErrorHandler, corsSafety, notFound } from 'cors-safety';
 
 const cors = corsSafety(); // no options: read from the environment
 const { policy } = cors;
-console.log(`CORS policy from ${policy.source}: ${policy.rules.join(', ') || '(no cross-origin access)'}; credentials ${policy.credentials}`);
+console.log(
+  `CORS policy from ${policy.source}: ${policy.rules.join(', ') || '(no cross-origin access)'}; credentials ${policy.credentials}`,
+);
 
 const app = express();
 app.use(cors);

@@ -47,7 +47,8 @@ server.on(
     (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req)),
     {
       paths: ['/chat'], // any other path: 404
-      onReject: ({ reason, origin }) => console.warn(`refused WebSocket from ${origin ?? '(no valid origin)'}: ${reason}`),
+      onReject: ({ reason, origin }) =>
+        console.warn(`refused WebSocket from ${origin ?? '(no valid origin)'}: ${reason}`),
     },
   ),
 );

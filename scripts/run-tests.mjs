@@ -19,7 +19,9 @@ function findTests(dir) {
 }
 
 const filter = process.argv.slice(2);
-const files = findTests(join(root, 'test')).filter((file) => filter.length === 0 || filter.some((f) => file.includes(f)));
+const files = findTests(join(root, 'test')).filter(
+  (file) => filter.length === 0 || filter.some((f) => file.includes(f)),
+);
 if (files.length === 0) {
   console.error('run-tests: no test files matched');
   process.exit(1);

@@ -4,9 +4,23 @@
  */
 export { CorsConfigError, type CorsConfigIssue } from './policy/errors.js';
 export type { CorsSafetyOptions, OriginOption, OriginFunction, CorsCallbackOriginFunction } from './policy/options.js';
-export { createCorsPolicy, isCorsPolicy, LOOPBACK_ORIGINS, type CorsPolicy, type PolicyMode, type PolicySource } from './policy/policy.js';
+export {
+  createCorsPolicy,
+  isCorsPolicy,
+  LOOPBACK_ORIGINS,
+  type CorsPolicy,
+  type PolicyMode,
+  type PolicySource,
+} from './policy/policy.js';
 export { createOriginValidator, type OriginValidator } from './policy/origin-validator.js';
-export type { OriginVerdict, ReasonCode, OriginAllowReason, OriginDenyReason, PreflightDenyReason, UpgradeOnlyReason } from './policy/reasons.js';
+export type {
+  OriginVerdict,
+  ReasonCode,
+  OriginAllowReason,
+  OriginDenyReason,
+  PreflightDenyReason,
+  UpgradeOnlyReason,
+} from './policy/reasons.js';
 export { corsSafety, type CorsSafetyMiddleware } from './http/middleware.js';
 export { corsErrorHandler, notFound, type CorsErrorHandlerOptions, type ErrorLogEntry } from './http/error-handler.js';
 export { REASON_HEADER } from './http/response-headers.js';

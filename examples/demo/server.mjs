@@ -128,7 +128,10 @@ function httpError(status, message) {
  * @param {import('cors-safety').ErrorLogEntry} entry
  */
 function logError({ error, status }) {
-  if (status >= 500) console.log(`api: the ${status}'s real error, server side only: ${error instanceof Error ? error.message : String(error)}`);
+  if (status >= 500)
+    console.log(
+      `api: the ${status}'s real error, server side only: ${error instanceof Error ? error.message : String(error)}`,
+    );
 }
 
 /** @type {{ reason: string, origin: string | null, at: string }[]} */
@@ -142,13 +145,19 @@ app.post('/api/echo', (req, res) => {
 });
 app.post('/api/private', (_req, res) => {
   // An auth check that answers by itself, as most do.
-  res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: { status: 401, message: 'token expired' } });
+  res
+    .status(401)
+    .set('WWW-Authenticate', 'Bearer')
+    .json({ error: { status: 401, message: 'token expired' } });
 });
 app.post('/api/admin', (_req, _res, next) => {
   next(httpError(403, 'admins only'));
 });
 app.post('/api/limited', (_req, res) => {
-  res.status(429).set('Retry-After', '30').json({ error: { status: 429, message: 'too many requests' } });
+  res
+    .status(429)
+    .set('Retry-After', '30')
+    .json({ error: { status: 429, message: 'too many requests' } });
 });
 app.post('/api/crash', () => {
   throw new Error(`could not connect to ${SECRET}`);
@@ -174,7 +183,9 @@ apiServer.on('request', (req, res) => {
   // One line per request: who asked, what they got, and whether the CORS grant was on it.
   res.on('finish', () => {
     const granted = res.hasHeader('access-control-allow-origin') ? 'granted' : 'no CORS grant';
-    console.log(`api: ${req.method} ${req.url} from ${req.headers.origin ?? '(no Origin)'} -> ${res.statusCode}, ${granted}`);
+    console.log(
+      `api: ${req.method} ${req.url} from ${req.headers.origin ?? '(no Origin)'} -> ${res.statusCode}, ${granted}`,
+    );
   });
   (req.url?.startsWith('/early/') ? earlyApp : app)(req, res);
 });

@@ -22,7 +22,12 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 export type Command =
   | { readonly kind: 'help'; readonly text: string }
   | { readonly kind: 'version' }
-  | { readonly kind: 'doctor'; readonly options: DoctorOptions; readonly json: boolean; readonly notes: readonly string[] }
+  | {
+      readonly kind: 'doctor';
+      readonly options: DoctorOptions;
+      readonly json: boolean;
+      readonly notes: readonly string[];
+    }
   | { readonly kind: 'explain'; readonly origin: string; readonly config: string | undefined; readonly json: boolean };
 
 export const MAIN_USAGE = `Usage: cors-safety <command> [options]
@@ -92,7 +97,9 @@ export function parsePageOrigin(input: string): { origin: string; note: string |
   try {
     url = new URL(input);
   } catch {
-    throw new UsageError(`--origin "${input}" is not an origin; write it like https://app.example.com or http://localhost:5173`);
+    throw new UsageError(
+      `--origin "${input}" is not an origin; write it like https://app.example.com or http://localhost:5173`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`--origin "${input}" must be an http or https origin (or null)`);
@@ -141,7 +148,9 @@ function parseDoctor(args: readonly string[]): Command {
   );
   if (values.help === true) return { kind: 'help', text: DOCTOR_USAGE };
   if (positionals.length !== 1) {
-    throw new UsageError(positionals.length === 0 ? 'doctor needs a URL' : `doctor takes one URL, got ${positionals.length}`);
+    throw new UsageError(
+      positionals.length === 0 ? 'doctor needs a URL' : `doctor takes one URL, got ${positionals.length}`,
+    );
   }
   const rawUrl = positionals[0] ?? '';
   if (!rawUrl.includes('://')) {
@@ -216,7 +225,8 @@ function parseExplain(args: readonly string[]): Command {
     }),
   );
   if (values.help === true) return { kind: 'help', text: EXPLAIN_USAGE };
-  if (positionals.length > 0) throw new UsageError(`explain takes no positional arguments, got "${positionals.join(' ')}"`);
+  if (positionals.length > 0)
+    throw new UsageError(`explain takes no positional arguments, got "${positionals.join(' ')}"`);
   const origin = requireString(values.origin, '--origin');
   const config = values.config === undefined ? undefined : requireString(values.config, '--config');
   return { kind: 'explain', origin, config, json: values.json === true };

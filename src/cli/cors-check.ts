@@ -117,7 +117,7 @@ export function corsCheck(response: ResponseSnapshot, ctx: CorsRequestContext, s
           `The response carries ${lines.length} Access-Control-Allow-Origin headers (${lines.map((l) => JSON.stringify(l)).join(', ')}). ` +
           `The browser reads them as one value, "${lines.join(', ')}", which never matches an origin. ` +
           'Two layers add the header, typically a reverse proxy or gateway (nginx add_header, a CDN rule) and the application.',
-        fix: 'Let exactly one layer handle CORS: remove the proxy\'s CORS headers, or the application\'s CORS middleware.',
+        fix: "Let exactly one layer handle CORS: remove the proxy's CORS headers, or the application's CORS middleware.",
       },
     ];
   }
@@ -129,7 +129,7 @@ export function corsCheck(response: ResponseSnapshot, ctx: CorsRequestContext, s
         severity: 'error',
         step,
         cause: `Access-Control-Allow-Origin holds a list ("${value}"); the header allows exactly one origin.`,
-        fix: 'Keep the list on the server: compare the request\'s Origin with it and echo only that origin, with Vary: Origin.',
+        fix: "Keep the list on the server: compare the request's Origin with it and echo only that origin, with Vary: Origin.",
       },
     ];
   }

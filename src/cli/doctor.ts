@@ -35,12 +35,14 @@ export type Verdict = 'allowed' | 'blocked' | 'probe-failed';
 export interface Step {
   readonly name: StepName;
   readonly request: { readonly method: string; readonly url: string; readonly headers: RawHeaders };
-  readonly response?: {
-    readonly status: number;
-    readonly statusText: string;
-    /** The CORS-relevant response headers, duplicates kept. */
-    readonly headers: RawHeaders;
-  } | undefined;
+  readonly response?:
+    | {
+        readonly status: number;
+        readonly statusText: string;
+        /** The CORS-relevant response headers, duplicates kept. */
+        readonly headers: RawHeaders;
+      }
+    | undefined;
   /** Why the step was not sent (e.g. the preflight failed, so a browser stops). */
   readonly skipped?: string | undefined;
   /** The probe error, when the step could not be completed. */
@@ -107,7 +109,11 @@ async function recordFailure<T>(
     return await send();
   } catch (err) {
     if (err instanceof ProbeError) {
-      steps.push({ name, request: { method, url: url.href, headers: shownRequestHeaders(sent, author) }, error: err.message });
+      steps.push({
+        name,
+        request: { method, url: url.href, headers: shownRequestHeaders(sent, author) },
+        error: err.message,
+      });
     }
     throw err;
   }
@@ -151,7 +157,8 @@ async function doctorWebSocket(opts: DoctorOptions, transport: Transport): Promi
   };
   try {
     await handshake('websocket', opts.origin);
-    if (!hasError(findings) && opts.origin !== FOREIGN_ORIGIN) await handshake('websocket-foreign-origin', FOREIGN_ORIGIN);
+    if (!hasError(findings) && opts.origin !== FOREIGN_ORIGIN)
+      await handshake('websocket-foreign-origin', FOREIGN_ORIGIN);
   } catch (err) {
     return probeFailed(base, steps, findings, err);
   }

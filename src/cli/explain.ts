@@ -48,7 +48,9 @@ export type ExplainResult =
 const ENV_NAMES = ['CORS_ALLOWED_ORIGINS', 'CORS_ALLOWED_HOSTS', 'CORS_CREDENTIALS'] as const;
 
 function describeEnvironment(env: Readonly<Record<string, string | undefined>>): string {
-  const parts = ENV_NAMES.map((name) => (env[name] === undefined ? `${name} unset` : `${name}=${JSON.stringify(env[name])}`));
+  const parts = ENV_NAMES.map((name) =>
+    env[name] === undefined ? `${name} unset` : `${name}=${JSON.stringify(env[name])}`,
+  );
   return `environment (${parts.join(', ')})`;
 }
 
@@ -81,13 +83,17 @@ export async function loadConfigFile(file: string, cwd: string = process.cwd()):
     text = await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    throw new ConfigLoadError(`cannot read config file ${file}: ${code === 'ENOENT' ? 'no such file' : String(code ?? err)}`);
+    throw new ConfigLoadError(
+      `cannot read config file ${file}: ${code === 'ENOENT' ? 'no such file' : String(code ?? err)}`,
+    );
   }
   if (ext === '.json') {
     try {
       return JSON.parse(text) as unknown;
     } catch (err) {
-      throw new ConfigLoadError(`config file ${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+      throw new ConfigLoadError(
+        `config file ${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
   let mod: { default?: unknown };
@@ -97,7 +103,9 @@ export async function loadConfigFile(file: string, cwd: string = process.cwd()):
     throw new ConfigLoadError(`cannot load config file ${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (mod.default === undefined) {
-    throw new ConfigLoadError(`config file ${file} has no default export; write: export default { origin: ['https://app.example.com'] }`);
+    throw new ConfigLoadError(
+      `config file ${file} has no default export; write: export default { origin: ['https://app.example.com'] }`,
+    );
   }
   return mod.default;
 }

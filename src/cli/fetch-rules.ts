@@ -64,11 +64,7 @@ export function mimeEssence(value: string): string | null {
 }
 
 /** Fetch §2.2.2: the `Content-Type` essences a page may send without a preflight. */
-const SAFELISTED_CONTENT_TYPES = new Set([
-  'application/x-www-form-urlencoded',
-  'multipart/form-data',
-  'text/plain',
-]);
+const SAFELISTED_CONTENT_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
 
 /** Fetch §2.2.2 "parse a single range header value" (no whitespace allowed): the start, or null. */
 function simpleRangeStart(value: string): { start: number | null } | null {
@@ -133,9 +129,27 @@ export function corsUnsafeRequestHeaderNames(headers: RawHeaders): string[] {
 
 /** Fetch §2.2.2 "forbidden request-header" names: the browser sets these, page script cannot. */
 const FORBIDDEN_REQUEST_HEADERS = new Set([
-  'accept-charset', 'accept-encoding', 'access-control-request-headers', 'access-control-request-method',
-  'connection', 'content-length', 'cookie', 'cookie2', 'date', 'dnt', 'expect', 'host', 'keep-alive',
-  'origin', 'referer', 'set-cookie', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'via',
+  'accept-charset',
+  'accept-encoding',
+  'access-control-request-headers',
+  'access-control-request-method',
+  'connection',
+  'content-length',
+  'cookie',
+  'cookie2',
+  'date',
+  'dnt',
+  'expect',
+  'host',
+  'keep-alive',
+  'origin',
+  'referer',
+  'set-cookie',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'via',
 ]);
 
 /** Fetch §2.2.2 "forbidden request-header" (name part: fixed names, `proxy-*`, `sec-*`). */

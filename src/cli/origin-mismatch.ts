@@ -47,7 +47,8 @@ export function diagnoseOriginMismatch(sent: string, received: string): Mismatch
   if (received.toLowerCase() === sent.toLowerCase()) {
     return {
       detail: 'case',
-      explanation: 'they differ only in letter case; browsers send the scheme and host in lower case and compare exactly.',
+      explanation:
+        'they differ only in letter case; browsers send the scheme and host in lower case and compare exactly.',
     };
   }
   if (received === `${sent}/`) {
@@ -64,7 +65,8 @@ export function diagnoseOriginMismatch(sent: string, received: string): Mismatch
   if (sentUrl === null) {
     return {
       detail: 'host',
-      explanation: 'the page has an opaque origin (`null`, e.g. a sandboxed iframe or a file:// page), and the server named a real origin.',
+      explanation:
+        'the page has an opaque origin (`null`, e.g. a sandboxed iframe or a file:// page), and the server named a real origin.',
     };
   }
   if (receivedUrl.origin === sent) {

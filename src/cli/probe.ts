@@ -105,8 +105,7 @@ export function describeNetworkError(err: unknown, url: URL): ProbeError {
       if (code.startsWith('HPE_')) reason = `invalid HTTP response (${errorMessage(err)})`;
       else if (/CERT|TLS|SSL|EPROTO/.test(code)) {
         reason = `TLS error: ${errorMessage(err)} (if your browser trusts this certificate through a local CA such as mkcert, set NODE_EXTRA_CA_CERTS to that CA file)`;
-      }
-      else reason = errorMessage(err);
+      } else reason = errorMessage(err);
   }
   return new ProbeError(code, `cannot reach ${url.href}: ${reason} (${code})`);
 }

@@ -14,11 +14,13 @@ function stepLine(step: Step, index: number, websocket: boolean): string[] {
   const head = `${index + 1}. ${step.name.padEnd(10)} ${step.request.method} ${step.request.url}`;
   if (step.skipped !== undefined) return [`${head}  (not sent: ${step.skipped})`];
   const lines: string[] = [];
-  if (step.response === undefined) lines.push(`${head}  (no response${step.error === undefined ? '' : `: ${step.error}`})`);
+  if (step.response === undefined)
+    lines.push(`${head}  (no response${step.error === undefined ? '' : `: ${step.error}`})`);
   else lines.push(`${head}  ->  ${step.response.status} ${step.response.statusText}`.trimEnd());
   for (const [name, value] of step.request.headers) lines.push(`     > ${name}: ${value}`);
   if (step.response !== undefined) {
-    if (step.response.headers.length === 0) lines.push(websocket ? '     < (no WebSocket headers)' : '     < (no CORS headers)');
+    if (step.response.headers.length === 0)
+      lines.push(websocket ? '     < (no WebSocket headers)' : '     < (no CORS headers)');
     for (const [name, value] of step.response.headers) lines.push(`     < ${name}: ${value}`);
   }
   return lines;
@@ -55,7 +57,9 @@ export function formatDoctorText(result: DoctorResult, notes: readonly string[] 
   lines.push(`  ${result.websocket ? 'handshake:  ' : 'request:    '} ${result.method} ${result.url}`);
   lines.push(`  page origin: ${result.origin}`);
   if (!result.websocket) {
-    lines.push(`  credentials: ${result.credentials === 'include' ? 'include' : 'not sent (use --credentials for cookies)'}`);
+    lines.push(
+      `  credentials: ${result.credentials === 'include' ? 'include' : 'not sent (use --credentials for cookies)'}`,
+    );
     if (result.preflight === null) lines.push('  preflight:   none (same origin)');
     else if (result.preflight.needed) lines.push(`  preflight:   needed: ${result.preflight.reasons.join('; ')}`);
     else lines.push('  preflight:   not needed (CORS-safelisted method and headers)');
@@ -116,7 +120,8 @@ export function formatExplainText(result: ExplainResult): string {
   lines.push(`  reason:   ${result.reason}`);
   lines.push(`  rule:     ${result.rule ?? '(none matched)'}`);
   if (result.detail !== undefined) lines.push(`  detail:   ${result.detail}`);
-  if (result.matchedOrigin !== undefined) lines.push(`  grants:   Access-Control-Allow-Origin: ${result.matchedOrigin}`);
+  if (result.matchedOrigin !== undefined)
+    lines.push(`  grants:   Access-Control-Allow-Origin: ${result.matchedOrigin}`);
   return `${lines.join('\n')}\n`;
 }
 

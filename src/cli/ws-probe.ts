@@ -38,7 +38,7 @@ function refusedCause(status: number): { detail: string; why: string; fix: strin
         `The server refused the handshake with ${status}: its origin check rejected this Origin (ws verifyClient answers 401 by default, ` +
         'the cors-safety upgrade guard 403), or it wants authentication, which a browser WebSocket can only provide as a cookie or in the URL.',
       fix:
-        'Add the page origin to the WebSocket server\'s allowed origins (with cors-safety the upgrade guard shares the HTTP policy); ' +
+        "Add the page origin to the WebSocket server's allowed origins (with cors-safety the upgrade guard shares the HTTP policy); " +
         'if it is authentication, use a cookie or a short-lived token in the URL, not an Authorization header.',
     };
   }
@@ -113,7 +113,7 @@ export function foreignOriginCheck(res: UpgradeSnapshot): Finding[] {
       step: 'websocket-foreign-origin',
       cause:
         `The server also accepted a handshake from ${FOREIGN_ORIGIN}: it does not check Origin, so any site can open this WebSocket ` +
-        'with the user\'s cookies (cross-site WebSocket hijacking).',
+        "with the user's cookies (cross-site WebSocket hijacking).",
       fix: 'Check Origin during the upgrade against an allow-list (ws verifyClient, or the cors-safety upgrade guard).',
     },
   ];

@@ -82,7 +82,8 @@ function readProperty(err: unknown, key: keyof HttpErrorLike): unknown {
 export function errorStatus(err: unknown): number | undefined {
   for (const key of ['status', 'statusCode'] as const) {
     const candidate = readProperty(err, key);
-    if (typeof candidate === 'number' && Number.isInteger(candidate) && candidate >= 400 && candidate <= 599) return candidate;
+    if (typeof candidate === 'number' && Number.isInteger(candidate) && candidate >= 400 && candidate <= 599)
+      return candidate;
   }
   return undefined;
 }
@@ -134,7 +135,11 @@ function requestPath(req: IncomingMessage): string {
 
 /** What `res.setHeader()` accepts without calling user code later (a toString() at writeHead). */
 function isHeaderValue(value: unknown): value is string | number | readonly string[] {
-  return typeof value === 'string' || typeof value === 'number' || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
+  return (
+    typeof value === 'string' ||
+    typeof value === 'number' ||
+    (Array.isArray(value) && value.every((item) => typeof item === 'string'))
+  );
 }
 
 /**
@@ -152,7 +157,13 @@ function setErrorHeaders(res: ServerResponse, headers: unknown): void {
   }
   for (const [name, value] of entries) {
     const lower = name.toLowerCase();
-    if (lower.startsWith('access-control-') || lower === 'content-length' || lower === 'content-type' || lower === 'transfer-encoding') continue;
+    if (
+      lower.startsWith('access-control-') ||
+      lower === 'content-length' ||
+      lower === 'content-type' ||
+      lower === 'transfer-encoding'
+    )
+      continue;
     try {
       if (!isHeaderValue(value)) throw new TypeError('not a string, number or list of strings');
       res.setHeader(name, value);
@@ -208,19 +219,27 @@ function afterRequestBody(req: IncomingMessage, done: () => void): void {
  * app.use(corsErrorHandler(policy));
  * ```
  */
-export function corsErrorHandler(policyOrOptions?: CorsSafetyOptions | CorsPolicy, handlerOptions?: CorsErrorHandlerOptions): ErrorMiddleware {
+export function corsErrorHandler(
+  policyOrOptions?: CorsSafetyOptions | CorsPolicy,
+  handlerOptions?: CorsErrorHandlerOptions,
+): ErrorMiddleware {
   const { policy, format, log } = readOptions(policyOrOptions, handlerOptions);
   const compiled = compiledPolicy(policy);
 
   const writeLog = (entry: ErrorLogEntry): void => {
     try {
       if (log === undefined) {
-        if (logError.enabled) logError('%d %s %s: %s', entry.status, entry.method, entry.path, describeForLog(entry.error));
+        if (logError.enabled)
+          logError('%d %s %s: %s', entry.status, entry.method, entry.path, describeForLog(entry.error));
         return;
       }
       const result: unknown = log(entry);
       // An async logger's rejection must not become an unhandled rejection (it ends the process).
-      if (typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function') {
+      if (
+        typeof result === 'object' &&
+        result !== null &&
+        typeof (result as PromiseLike<unknown>).then === 'function'
+      ) {
         Promise.resolve(result).catch(() => logError('the log option threw while logging a %d', entry.status));
       }
     } catch {
@@ -228,7 +247,13 @@ export function corsErrorHandler(policyOrOptions?: CorsSafetyOptions | CorsPolic
     }
   };
 
-  const render = (err: unknown, req: IncomingMessage, res: ServerResponse, next: NextFunction, verdict: OriginVerdict): void => {
+  const render = (
+    err: unknown,
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: NextFunction,
+    verdict: OriginVerdict,
+  ): void => {
     if (res.headersSent) {
       next(err);
       return;
@@ -245,7 +270,15 @@ export function corsErrorHandler(policyOrOptions?: CorsSafetyOptions | CorsPolic
         return;
       }
       // Headers the failed response had started to set no longer describe this body.
-      for (const name of ['content-encoding', 'content-language', 'content-range', 'content-disposition', 'etag', 'last-modified']) res.removeHeader(name);
+      for (const name of [
+        'content-encoding',
+        'content-language',
+        'content-range',
+        'content-disposition',
+        'etag',
+        'last-modified',
+      ])
+        res.removeHeader(name);
       res.statusCode = status;
       // A status text set for the failed response would contradict the new status (HTTP/2 has none).
       if (req.httpVersionMajor < 2) res.statusMessage = statusText(status);
@@ -259,14 +292,22 @@ export function corsErrorHandler(policyOrOptions?: CorsSafetyOptions | CorsPolic
     });
   };
 
-  return function corsErrorHandlerMiddleware(err: unknown, req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
+  return function corsErrorHandlerMiddleware(
+    err: unknown,
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: NextFunction,
+  ): void {
     if (res.headersSent) {
       next(err);
       return;
     }
     // Reuse corsSafety()'s decision for this request when it used the same policy.
     const state = responseCorsState(res);
-    const decided = state !== undefined && state.policy === compiled ? state.verdict : decideOrigin(compiled, req.headers.origin, req);
+    const decided =
+      state !== undefined && state.policy === compiled
+        ? state.verdict
+        : decideOrigin(compiled, req.headers.origin, req);
     if (!(decided instanceof Promise)) {
       if (state?.policy !== compiled) logVerdict(decided, req.headers.origin, 'error handler');
       render(err, req, res, next, decided);
@@ -296,22 +337,44 @@ function readOptions(
   const policy = collectPolicy(policyOrOptions, issues, {
     names: ERROR_HANDLER_OPTIONS,
     code: 'unknown-option',
-    message: (key) => `is an option of corsErrorHandler() itself; pass it as the second argument: corsErrorHandler(policy, { ${key} })`,
+    message: (key) =>
+      `is an option of corsErrorHandler() itself; pass it as the second argument: corsErrorHandler(policy, { ${key} })`,
   });
   let given: Record<string, unknown> = {};
   if (isPlainObject(options)) given = options;
-  else if (options !== undefined) issues.add('errorHandler', 'options-type', 'the second argument must be a plain object such as { format: "problem+json" }');
+  else if (options !== undefined)
+    issues.add(
+      'errorHandler',
+      'options-type',
+      'the second argument must be a plain object such as { format: "problem+json" }',
+    );
   for (const key of Object.keys(given)) {
     if (ERROR_HANDLER_OPTIONS.includes(key)) continue;
     const close = closestName(key, ERROR_HANDLER_OPTIONS);
-    issues.add(`errorHandler.${key}`, 'unknown-option', close === undefined ? `is not an option of corsErrorHandler(); use ${ERROR_HANDLER_OPTIONS.join(' or ')}` : `is not an option of corsErrorHandler(); did you mean "${close}"?`);
+    issues.add(
+      `errorHandler.${key}`,
+      'unknown-option',
+      close === undefined
+        ? `is not an option of corsErrorHandler(); use ${ERROR_HANDLER_OPTIONS.join(' or ')}`
+        : `is not an option of corsErrorHandler(); did you mean "${close}"?`,
+    );
   }
   const format = given.format ?? 'json';
-  if (format !== 'json' && format !== 'problem+json') issues.add('errorHandler.format', 'format-invalid', 'must be "json" or "problem+json"');
+  if (format !== 'json' && format !== 'problem+json')
+    issues.add('errorHandler.format', 'format-invalid', 'must be "json" or "problem+json"');
   const log = given.log;
-  if (log !== undefined && typeof log !== 'function') issues.add('errorHandler.log', 'log-not-function', 'must be a function (entry) => void, e.g. (e) => logger.error(e)');
+  if (log !== undefined && typeof log !== 'function')
+    issues.add(
+      'errorHandler.log',
+      'log-not-function',
+      'must be a function (entry) => void, e.g. (e) => logger.error(e)',
+    );
   issues.throwIfAny();
-  return { policy: policy as CorsPolicy, format: format as 'json' | 'problem+json', log: log as CorsErrorHandlerOptions['log'] };
+  return {
+    policy: policy as CorsPolicy,
+    format: format as 'json' | 'problem+json',
+    log: log as CorsErrorHandlerOptions['log'],
+  };
 }
 
 /**

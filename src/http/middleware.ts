@@ -33,7 +33,11 @@ export interface CorsSafetyMiddleware extends Middleware {
 
 /** Fetch §3.2.2: a CORS-preflight request is an OPTIONS request with `Origin` and `Access-Control-Request-Method`. */
 function isPreflight(req: IncomingMessage): boolean {
-  return req.method === 'OPTIONS' && req.headers.origin !== undefined && req.headers['access-control-request-method'] !== undefined;
+  return (
+    req.method === 'OPTIONS' &&
+    req.headers.origin !== undefined &&
+    req.headers['access-control-request-method'] !== undefined
+  );
 }
 
 /**
@@ -41,7 +45,12 @@ function isPreflight(req: IncomingMessage): boolean {
  * application (returns true). A failed preflight is always answered here: it never reaches
  * authentication, rate limiting or the application's own OPTIONS routes.
  */
-function respondToPreflight(req: IncomingMessage, res: ServerResponse, policy: CompiledPolicy, verdict: OriginVerdict): boolean {
+function respondToPreflight(
+  req: IncomingMessage,
+  res: ServerResponse,
+  policy: CompiledPolicy,
+  verdict: OriginVerdict,
+): boolean {
   // Node joins repeated request headers with ", ", so these are single strings; a repeated
   // Access-Control-Request-Method is then not a token and fails as method-malformed.
   const method = String(req.headers['access-control-request-method']);
@@ -103,7 +112,9 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
   if (args.length >= 3 && typeof maybeNext === 'function' && typeof maybeRes === 'object' && maybeRes !== null) {
     // app.use(corsSafety): Express called the factory as if it were the middleware.
     warnOnce('CORS_SAFETY_FACTORY_NOT_CALLED', `cors-safety: ${FACTORY_NOT_CALLED}`);
-    (maybeNext as NextFunction)(new CorsConfigError([{ path: '(usage)', code: 'factory-not-called', message: FACTORY_NOT_CALLED }]));
+    (maybeNext as NextFunction)(
+      new CorsConfigError([{ path: '(usage)', code: 'factory-not-called', message: FACTORY_NOT_CALLED }]),
+    );
     return undefined;
   }
   const policy = createCorsPolicy(options as CorsSafetyOptions | CorsPolicy | undefined);
@@ -127,7 +138,11 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
     next();
   };
 
-  const middleware = function corsSafetyMiddleware(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
+  const middleware = function corsSafetyMiddleware(
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: NextFunction,
+  ): void {
     if (!mountChecked) {
       mountChecked = true;
       const before = findMiddlewareMountedBefore(req, middleware);
@@ -147,7 +162,9 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
     // unhandled rejection.
     verdict
       .then((settled) => finish(req, res, next, settled))
-      .catch((err: unknown) => logMiddleware('error thrown by next() after an async origin check: %s', quoteForLog(err, 200)));
+      .catch((err: unknown) =>
+        logMiddleware('error thrown by next() after an async origin check: %s', quoteForLog(err, 200)),
+      );
   } as CorsSafetyMiddleware;
   Object.defineProperty(middleware, 'policy', { value: policy, enumerable: true });
   return middleware;

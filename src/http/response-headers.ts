@@ -43,7 +43,10 @@ export function responseCorsState(res: ServerResponse): ResponseCorsState | unde
 }
 
 function isAccessControl(name: string): boolean {
-  return name.length > ACCESS_CONTROL_PREFIX.length && name.slice(0, ACCESS_CONTROL_PREFIX.length).toLowerCase() === ACCESS_CONTROL_PREFIX;
+  return (
+    name.length > ACCESS_CONTROL_PREFIX.length &&
+    name.slice(0, ACCESS_CONTROL_PREFIX.length).toLowerCase() === ACCESS_CONTROL_PREFIX
+  );
 }
 
 /** Removes every `Access-Control-*` header set so far. */
@@ -90,7 +93,8 @@ export function applyCorsHeaders(res: ServerResponse, policy: CompiledPolicy, ve
   if (allowOrigin !== undefined) ensureHeader(res, ALLOW_ORIGIN, allowOrigin);
   if (credentials) ensureHeader(res, ALLOW_CREDENTIALS, 'true');
   if (expose !== undefined) ensureHeader(res, EXPOSE_HEADERS, expose);
-  if (!granted && policy.exposeReason && verdict.reason !== 'origin-missing') ensureHeader(res, REASON_HEADER, verdict.reason);
+  if (!granted && policy.exposeReason && verdict.reason !== 'origin-missing')
+    ensureHeader(res, REASON_HEADER, verdict.reason);
   else if (res.hasHeader(REASON_HEADER)) res.removeHeader(REASON_HEADER);
   // A public resource is the same for everyone, and a disabled policy answers nobody: no Vary.
   if (!publicMode && policy.mode !== 'disabled') appendVary(res, ORIGIN_FIELD);
@@ -101,7 +105,10 @@ export function applyCorsHeaders(res: ServerResponse, policy: CompiledPolicy, ve
  * into the response instead of replacing it. An odd-length flat array keeps its last item so
  * Node refuses it exactly as it would without cors-safety.
  */
-function sanitizeHeadArgument(res: ServerResponse, headers: OutgoingHttpHeaders | readonly unknown[]): OutgoingHttpHeaders | unknown[] {
+function sanitizeHeadArgument(
+  res: ServerResponse,
+  headers: OutgoingHttpHeaders | readonly unknown[],
+): OutgoingHttpHeaders | unknown[] {
   if (Array.isArray(headers)) {
     const kept: unknown[] = [];
     for (let i = 0; i < headers.length; i += 2) {
@@ -117,7 +124,8 @@ function sanitizeHeadArgument(res: ServerResponse, headers: OutgoingHttpHeaders 
   for (const name of Object.keys(headers)) {
     if (isAccessControl(name)) continue;
     const value = (headers as OutgoingHttpHeaders)[name];
-    if (name.toLowerCase() === 'vary' && value !== undefined) appendVary(res, Array.isArray(value) ? value : [String(value)]);
+    if (name.toLowerCase() === 'vary' && value !== undefined)
+      appendVary(res, Array.isArray(value) ? value : [String(value)]);
     else kept[name] = value;
   }
   return kept;
@@ -135,7 +143,8 @@ function corsSafetyWriteHead(this: GuardedResponse, ...args: unknown[]): ServerR
     // writeHead(status, headers) or writeHead(status, statusMessage, headers).
     const at = typeof args[1] === 'string' ? 2 : 1;
     const headers = args[at];
-    if (headers !== null && typeof headers === 'object') args[at] = sanitizeHeadArgument(this, headers as OutgoingHttpHeaders);
+    if (headers !== null && typeof headers === 'object')
+      args[at] = sanitizeHeadArgument(this, headers as OutgoingHttpHeaders);
     // Read at call time: corsErrorHandler() may have attached a newer decision since.
     applyCorsHeaders(this, state.policy, state.verdict);
   }

@@ -44,12 +44,7 @@ export type CorsCallbackOriginFunction = (
  * ```
  */
 export type OriginOption =
-  | boolean
-  | string
-  | RegExp
-  | ReadonlyArray<string | RegExp>
-  | OriginFunction
-  | CorsCallbackOriginFunction;
+  boolean | string | RegExp | ReadonlyArray<string | RegExp> | OriginFunction | CorsCallbackOriginFunction;
 
 /**
  * Options for {@link createCorsPolicy}, {@link corsSafety}, {@link corsErrorHandler} and

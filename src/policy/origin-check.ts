@@ -11,7 +11,11 @@ import { regexpProblem } from './regexp-rules.js';
 
 type CallbackValue = boolean | string | RegExp | ReadonlyArray<string | RegExp> | undefined;
 
-function allow(reason: Extract<OriginVerdict, { allowed: true }>['reason'], origin: string, rule: string): OriginVerdict {
+function allow(
+  reason: Extract<OriginVerdict, { allowed: true }>['reason'],
+  origin: string,
+  rule: string,
+): OriginVerdict {
   return { allowed: true, reason, origin, rule };
 }
 
@@ -41,7 +45,10 @@ function callbackAnswer(value: CallbackValue, origin: string): boolean | string 
  * The second argument for a two-parameter origin function: the request, which can also be
  * called as a `cors`-style `callback(err, allow)`. Property reads and writes go to the request.
  */
-function requestAndCallback(req: IncomingMessage | undefined, callback: (err: unknown, value?: CallbackValue) => void): unknown {
+function requestAndCallback(
+  req: IncomingMessage | undefined,
+  callback: (err: unknown, value?: CallbackValue) => void,
+): unknown {
   if (req === undefined) return callback;
   return new Proxy(callback, {
     get: (_target, key) => Reflect.get(req, key, req) as unknown,
@@ -55,14 +62,23 @@ function requestAndCallback(req: IncomingMessage | undefined, callback: (err: un
  * Calls the user's origin function under a timeout; every failure becomes a denial. The first
  * answer wins (return value, promise or callback); later answers are ignored.
  */
-function runOriginFunction(policy: CompiledPolicy, fn: NonNullable<CompiledPolicy['originFunction']>, origin: string, req: IncomingMessage | undefined): OriginVerdict | Promise<OriginVerdict> {
+function runOriginFunction(
+  policy: CompiledPolicy,
+  fn: NonNullable<CompiledPolicy['originFunction']>,
+  origin: string,
+  req: IncomingMessage | undefined,
+): OriginVerdict | Promise<OriginVerdict> {
   const rule = `function ${fn.name || '(anonymous)'}`;
   // Two declared parameters: the `cors` callback form is possible, so `undefined` means "later".
   const hybrid = fn.length >= 2;
   const fromBoolean = (value: unknown): OriginVerdict => {
     if (value === true) return allow('allowed-function', origin, rule);
     if (value === false) return deny('origin-not-allowed', origin);
-    return deny('origin-check-failed', origin, `origin function returned ${quoteForLog(value, 40)}; return true or false`);
+    return deny(
+      'origin-check-failed',
+      origin,
+      `origin function returned ${quoteForLog(value, 40)}; return true or false`,
+    );
   };
   let answered = false;
   let settledSync: OriginVerdict | undefined;
@@ -77,7 +93,13 @@ function runOriginFunction(policy: CompiledPolicy, fn: NonNullable<CompiledPolic
     if (answered) return;
     if (err) return answer(deny('origin-check-failed', origin, describeError(err)));
     const verdict = callbackAnswer(value, origin);
-    answer(verdict === true ? allow('allowed-function', origin, rule) : verdict === false ? deny('origin-not-allowed', origin) : deny('origin-check-failed', origin, verdict));
+    answer(
+      verdict === true
+        ? allow('allowed-function', origin, rule)
+        : verdict === false
+          ? deny('origin-not-allowed', origin)
+          : deny('origin-check-failed', origin, verdict),
+    );
   };
   try {
     const result = hybrid
@@ -101,7 +123,10 @@ function runOriginFunction(policy: CompiledPolicy, fn: NonNullable<CompiledPolic
   }
   if (settledSync !== undefined) return settledSync;
   return new Promise<OriginVerdict>((resolve) => {
-    const timer = setTimeout(() => answer(deny('origin-check-timeout', origin, `no answer within ${policy.originCheckTimeout} ms`)), policy.originCheckTimeout);
+    const timer = setTimeout(
+      () => answer(deny('origin-check-timeout', origin, `no answer within ${policy.originCheckTimeout} ms`)),
+      policy.originCheckTimeout,
+    );
     resolveLater = (verdict) => {
       clearTimeout(timer);
       resolve(verdict);
@@ -139,7 +164,10 @@ export function decideOrigin(
   if (origin.length > MAX_ORIGIN_LENGTH) return DENIED.tooLong;
   const exact = policy.exact.get(origin);
   if (exact !== undefined) return exact;
-  if (origin === 'null') return policy.allowNullOrigin && policy.mode !== 'disabled' ? allow('allowed-null', origin, 'allowNullOrigin') : DENIED.null;
+  if (origin === 'null')
+    return policy.allowNullOrigin && policy.mode !== 'disabled'
+      ? allow('allowed-null', origin, 'allowNullOrigin')
+      : DENIED.null;
   // Fetch §3.2.5: a browser sends one serialized origin; a list means two Origin headers.
   if (origin.includes(',')) return DENIED.multiple;
   const parsed = parseSerializedOrigin(origin);
@@ -164,6 +192,13 @@ export function decideOrigin(
 export function logVerdict(verdict: OriginVerdict, raw: unknown, context: string): void {
   if (!logOrigin.enabled) return;
   if (verdict.allowed) logOrigin('%s: allowed %s (%s, rule %s)', context, verdict.origin, verdict.reason, verdict.rule);
-  else if (verdict.origin !== undefined) logOrigin('%s: denied %s (%s)%s', context, verdict.origin, verdict.reason, verdict.detail === undefined ? '' : `: ${verdict.detail}`);
+  else if (verdict.origin !== undefined)
+    logOrigin(
+      '%s: denied %s (%s)%s',
+      context,
+      verdict.origin,
+      verdict.reason,
+      verdict.detail === undefined ? '' : `: ${verdict.detail}`,
+    );
   else logOrigin('%s: denied %s (%s)', context, raw === undefined ? '(no Origin)' : quoteForLog(raw), verdict.reason);
 }

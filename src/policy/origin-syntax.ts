@@ -136,7 +136,8 @@ function isCanonicalIpv6(bracketed: string): boolean {
   if (inner.length < 2 || inner.length > 45) return false;
   for (let i = 0; i < inner.length; i++) {
     const code = inner.charCodeAt(i);
-    const ok = isDigit(code) || (code >= CODE_A_LOWER && code <= CODE_F_LOWER) || code === CODE_COLON || code === CODE_DOT;
+    const ok =
+      isDigit(code) || (code >= CODE_A_LOWER && code <= CODE_F_LOWER) || code === CODE_COLON || code === CODE_DOT;
     if (!ok) return false;
   }
   // The character check above bounds the input; the URL parser then tells whether this is the
@@ -205,7 +206,13 @@ export type PortChoice = number | '*';
 
 /** A configuration origin entry after canonicalisation. */
 export type ConfigOrigin =
-  | { readonly kind: 'exact'; readonly origin: string; readonly scheme: OriginScheme; readonly host: string; readonly port: number }
+  | {
+      readonly kind: 'exact';
+      readonly origin: string;
+      readonly scheme: OriginScheme;
+      readonly host: string;
+      readonly port: number;
+    }
   | { readonly kind: 'host'; readonly scheme: OriginScheme; readonly host: string; readonly port: PortChoice }
   | { readonly kind: 'subdomains'; readonly scheme: OriginScheme; readonly suffix: string; readonly port: PortChoice };
 
@@ -216,7 +223,8 @@ export interface ConfigSyntaxProblem {
 }
 
 /** Result of parsing one configuration entry. */
-export type ConfigParse<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: ConfigSyntaxProblem };
+export type ConfigParse<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: ConfigSyntaxProblem };
 
 function problem<T>(code: string, message: string): ConfigParse<T> {
   return { ok: false, problem: { code, message } };
@@ -270,7 +278,11 @@ export function splitHostPort(authority: string): { host: string; port: string |
 }
 
 /** Parses the port text of a configuration entry: digits, `*`, or nothing (default port). */
-export function parseConfigPort(text: string | undefined, scheme: OriginScheme, allowAny: boolean): PortChoice | undefined {
+export function parseConfigPort(
+  text: string | undefined,
+  scheme: OriginScheme,
+  allowAny: boolean,
+): PortChoice | undefined {
   if (text === undefined) return DEFAULT_PORTS[scheme];
   if (text === '*') return allowAny ? '*' : undefined;
   const port = parsePortDigits(text, true);
@@ -281,18 +293,32 @@ export function parseConfigPort(text: string | undefined, scheme: OriginScheme, 
  * Parses one allow-list entry (`https://app.example.com`, `https://*.example.com`,
  * `http://localhost:*`) into its canonical form, or explains why it is refused.
  */
-export function parseConfigOrigin(entry: string, isPublicSuffix: (suffix: string) => boolean): ConfigParse<ConfigOrigin> {
+export function parseConfigOrigin(
+  entry: string,
+  isPublicSuffix: (suffix: string) => boolean,
+): ConfigParse<ConfigOrigin> {
   const shown = JSON.stringify(entry);
-  if (entry.length === 0) return problem('origin-empty', 'is an empty string; write an origin such as "https://app.example.com"');
-  if (entry.length > MAX_ORIGIN_LENGTH) return problem('origin-too-long', `is longer than ${MAX_ORIGIN_LENGTH} characters; no real origin is`);
+  if (entry.length === 0)
+    return problem('origin-empty', 'is an empty string; write an origin such as "https://app.example.com"');
+  if (entry.length > MAX_ORIGIN_LENGTH)
+    return problem('origin-too-long', `is longer than ${MAX_ORIGIN_LENGTH} characters; no real origin is`);
   if (hasControlOrSpace(entry)) {
-    return problem('origin-whitespace', `${shown} contains spaces or control characters; write the origin alone, e.g. "${entry.trim()}"`);
+    return problem(
+      'origin-whitespace',
+      `${shown} contains spaces or control characters; write the origin alone, e.g. "${entry.trim()}"`,
+    );
   }
   if (entry.toLowerCase() === 'null') {
-    return problem('origin-null-entry', '"null" is not an origin rule; set allowNullOrigin: true to allow the opaque "null" origin');
+    return problem(
+      'origin-null-entry',
+      '"null" is not an origin rule; set allowNullOrigin: true to allow the opaque "null" origin',
+    );
   }
   if (entry === '*') {
-    return problem('origin-star-in-list', '"*" inside a list matches nothing; write origin: "*" on its own for a public API');
+    return problem(
+      'origin-star-in-list',
+      '"*" inside a list matches nothing; write origin: "*" on its own for a public API',
+    );
   }
   const sep = entry.indexOf('://');
   if (sep < 0) {
@@ -307,11 +333,18 @@ export function parseConfigOrigin(entry: string, isPublicSuffix: (suffix: string
     );
   }
   if (schemeText !== 'http' && schemeText !== 'https') {
-    return problem('origin-unsupported-scheme', `${shown} uses scheme "${schemeText}"; only http and https origins can be listed (use an origin function for others)`);
+    return problem(
+      'origin-unsupported-scheme',
+      `${shown} uses scheme "${schemeText}"; only http and https origins can be listed (use an origin function for others)`,
+    );
   }
   const scheme: OriginScheme = schemeText;
   let rest = entry.slice(sep + 3);
-  if (rest.includes('@')) return problem('origin-userinfo', `${shown} contains user information ("user@"); an origin has none, write "${scheme}://${rest.slice(rest.lastIndexOf('@') + 1)}"`);
+  if (rest.includes('@'))
+    return problem(
+      'origin-userinfo',
+      `${shown} contains user information ("user@"); an origin has none, write "${scheme}://${rest.slice(rest.lastIndexOf('@') + 1)}"`,
+    );
   if (rest.includes('#')) return problem('origin-fragment', `${shown} has a fragment ("#..."); an origin has none`);
   if (rest.includes('?')) return problem('origin-query', `${shown} has a query ("?..."); an origin has none`);
   const slash = rest.indexOf('/');
@@ -324,24 +357,38 @@ export function parseConfigOrigin(entry: string, isPublicSuffix: (suffix: string
     return problem('origin-invalid-host', `${shown} has "\\" or "%" in its host; write the host as plain text`);
   }
   const parts = splitHostPort(rest);
-  if (parts === undefined || parts.host.length === 0) return problem('origin-invalid-host', `${shown} has no valid host`);
+  if (parts === undefined || parts.host.length === 0)
+    return problem('origin-invalid-host', `${shown} has no valid host`);
   const port = parseConfigPort(parts.port, scheme, true);
   if (port === undefined) {
-    return problem('origin-invalid-port', `${shown} has an invalid port "${String(parts.port)}"; use 1-65535, or "*" for any port`);
+    return problem(
+      'origin-invalid-port',
+      `${shown} has an invalid port "${String(parts.port)}"; use 1-65535, or "*" for any port`,
+    );
   }
   let hostText = parts.host;
   const wildcard = hostText.startsWith('*.');
   if (wildcard) hostText = hostText.slice(2);
   if (hostText.includes('*')) {
-    return problem('origin-wildcard-position', `${shown}: "*" is only supported as a whole leading label ("${scheme}://*.example.com") or as the port ("${scheme}://localhost:*")`);
+    return problem(
+      'origin-wildcard-position',
+      `${shown}: "*" is only supported as a whole leading label ("${scheme}://*.example.com") or as the port ("${scheme}://localhost:*")`,
+    );
   }
   const host = canonicalHost(scheme, hostText);
   if (host === undefined) return problem('origin-invalid-host', `${shown} has an invalid host "${hostText}"`);
   if (host.endsWith('.')) {
-    return problem('origin-trailing-dot', `${shown} ends its host with a dot; write "${scheme}://${host.slice(0, -1)}" (a trailing-dot host is a different origin)`);
+    return problem(
+      'origin-trailing-dot',
+      `${shown} ends its host with a dot; write "${scheme}://${host.slice(0, -1)}" (a trailing-dot host is a different origin)`,
+    );
   }
   if (wildcard) {
-    if (isIpAddress(host)) return problem('origin-wildcard-ip', `${shown} puts a wildcard in front of an IP address; list the address itself`);
+    if (isIpAddress(host))
+      return problem(
+        'origin-wildcard-ip',
+        `${shown} puts a wildcard in front of an IP address; list the address itself`,
+      );
     if (isPublicSuffix(host)) {
       return problem(
         'origin-wildcard-public-suffix',

@@ -178,7 +178,11 @@ class PolicyBuilder {
 
   addOriginEntry(entry: string, path: string): void {
     if (entry.includes(',')) {
-      this.issues.add(path, 'origin-comma-list', `${JSON.stringify(entry)} holds a comma; write each origin as its own array item`);
+      this.issues.add(
+        path,
+        'origin-comma-list',
+        `${JSON.stringify(entry)} holds a comma; write each origin as its own array item`,
+      );
       return;
     }
     const parsed = parseConfigOrigin(entry, isPublicSuffix);
@@ -224,16 +228,26 @@ class PolicyBuilder {
     if (entry.length === 0 || entry.length > 300) return fail('allowed-host-invalid', `${shown} is not a host name`);
     for (let i = 0; i < entry.length; i++) {
       const code = entry.charCodeAt(i);
-      if (code <= 32 || code === 127) return fail('allowed-host-whitespace', `${shown} contains spaces or control characters; write the host alone`);
+      if (code <= 32 || code === 127)
+        return fail('allowed-host-whitespace', `${shown} contains spaces or control characters; write the host alone`);
     }
     if (entry === '*' || entry === '.') {
-      return fail('allowed-host-any', `${shown} would allow every site; use origin: "*" for a public API without credentials`);
+      return fail(
+        'allowed-host-any',
+        `${shown} would allow every site; use origin: "*" for a public API without credentials`,
+      );
     }
     if (entry.includes('://') || entry.includes('/')) {
       const bare = entry.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
       return fail('allowed-host-has-scheme', `${shown} is a URL; allowedHosts takes host names, write "${bare}"`);
     }
-    if (entry.includes('@') || entry.includes('?') || entry.includes('#') || entry.includes('%') || entry.includes('\\')) {
+    if (
+      entry.includes('@') ||
+      entry.includes('?') ||
+      entry.includes('#') ||
+      entry.includes('%') ||
+      entry.includes('\\')
+    ) {
       return fail('allowed-host-invalid', `${shown} is not a host name`);
     }
     let text = entry;
@@ -249,14 +263,22 @@ class PolicyBuilder {
     }
     const parts = splitHostPort(text);
     if (parts === undefined || parts.host.length === 0 || parts.host.includes('*')) {
-      return fail('allowed-host-invalid', `${shown} is not a host name; use "example.com", ".example.com", "host:8443" or "host:*"`);
+      return fail(
+        'allowed-host-invalid',
+        `${shown} is not a host name; use "example.com", ".example.com", "host:8443" or "host:*"`,
+      );
     }
     const host = canonicalHost('https', parts.host);
     if (host === undefined) return fail('allowed-host-invalid', `${shown} is not a valid host name`);
-    if (host.endsWith('.')) return fail('allowed-host-trailing-dot', `${shown} ends with a dot; write "${host.slice(0, -1)}"`);
-    if (subdomains && isIpAddress(host)) return fail('allowed-host-wildcard-ip', `${shown}: an IP address has no subdomains; write "${host}"`);
+    if (host.endsWith('.'))
+      return fail('allowed-host-trailing-dot', `${shown} ends with a dot; write "${host.slice(0, -1)}"`);
+    if (subdomains && isIpAddress(host))
+      return fail('allowed-host-wildcard-ip', `${shown}: an IP address has no subdomains; write "${host}"`);
     if (subdomains && isPublicSuffix(host)) {
-      return fail('allowed-host-public-suffix', `${shown} would allow every site under the public suffix "${host}"; list your own domain`);
+      return fail(
+        'allowed-host-public-suffix',
+        `${shown} would allow every site under the public suffix "${host}"; list your own domain`,
+      );
     }
     // Only https origins qualify, except loopback hosts, which may also be http (RFC 6761 §6.3).
     const schemes: OriginScheme[] = isLoopbackHost(host) ? ['https', 'http'] : ['https'];
@@ -264,7 +286,10 @@ class PolicyBuilder {
     for (const scheme of schemes) {
       const port = parseConfigPort(parts.port, scheme, true);
       if (port === undefined) {
-        return fail('allowed-host-invalid-port', `${shown} has an invalid port "${String(parts.port)}"; use 1-65535, or "*" for any port`);
+        return fail(
+          'allowed-host-invalid-port',
+          `${shown} has an invalid port "${String(parts.port)}"; use 1-65535, or "*" for any port`,
+        );
       }
       if (apex) this.hostRules.addHost(scheme, host, port, rule);
       // Only the loopback names themselves may be http: "app.localhost" is not in that list.
@@ -292,20 +317,34 @@ class PolicyBuilder {
     } else if (Array.isArray(origin)) {
       const list = origin as readonly unknown[];
       if (list.length === 0) {
-        this.issues.add(path, 'origin-empty-list', 'is an empty list, which allows nothing; list origins, or write origin: false to turn cross-origin access off');
+        this.issues.add(
+          path,
+          'origin-empty-list',
+          'is an empty list, which allows nothing; list origins, or write origin: false to turn cross-origin access off',
+        );
       }
       list.forEach((entry, i) => {
         if (typeof entry === 'string') this.addOriginEntry(entry, `${path}[${i}]`);
         else if (entry instanceof RegExp) this.addRegExp(entry, `${path}[${i}]`);
-        else this.issues.add(`${path}[${i}]`, 'origin-type', `must be a string or a RegExp, got ${describeValue(entry)}`);
+        else
+          this.issues.add(`${path}[${i}]`, 'origin-type', `must be a string or a RegExp, got ${describeValue(entry)}`);
       });
     } else {
-      this.issues.add(path, 'origin-type', `must be a string, RegExp, array, function, true, "*" or false, got ${describeValue(origin)}`);
+      this.issues.add(
+        path,
+        'origin-type',
+        `must be a string, RegExp, array, function, true, "*" or false, got ${describeValue(origin)}`,
+      );
     }
   }
 }
 
-function readBoolean(options: Record<string, unknown>, key: string, fallback: boolean, issues: IssueCollector): boolean {
+function readBoolean(
+  options: Record<string, unknown>,
+  key: string,
+  fallback: boolean,
+  issues: IssueCollector,
+): boolean {
   const value = options[key];
   if (value === undefined) return fallback;
   if (typeof value === 'boolean') return value;
@@ -340,7 +379,11 @@ function readTokenList(
   const value = options[key];
   if (value === undefined) return fallback.slice();
   if (typeof value !== 'string' && !Array.isArray(value)) {
-    issues.add(key, 'list-type', `must be a comma-separated string or an array of strings, got ${describeValue(value)}`);
+    issues.add(
+      key,
+      'list-type',
+      `must be a comma-separated string or an array of strings, got ${describeValue(value)}`,
+    );
     return fallback.slice();
   }
   const items: unknown[] = typeof value === 'string' ? splitConfigList(value) : (value as unknown[]);
@@ -357,11 +400,19 @@ function readTokenList(
         out.push('*');
         return;
       }
-      issues.add(path, 'star-not-supported', allowStar ? '"*" must be the only item' : `"*" is not supported here; list the ${key} you use`);
+      issues.add(
+        path,
+        'star-not-supported',
+        allowStar ? '"*" must be the only item' : `"*" is not supported here; list the ${key} you use`,
+      );
       return;
     }
     if (!isToken(trimmed)) {
-      issues.add(path, 'not-a-token', `${JSON.stringify(trimmed)} is not a valid HTTP token (RFC 9110 §5.6.2); remove spaces and separators`);
+      issues.add(
+        path,
+        'not-a-token',
+        `${JSON.stringify(trimmed)} is not a valid HTTP token (RFC 9110 §5.6.2); remove spaces and separators`,
+      );
       return;
     }
     out.push(trimmed);
@@ -373,28 +424,45 @@ function parseEnvBoolean(name: string, value: string, issues: IssueCollector): b
   const lower = value.trim().toLowerCase();
   if (lower === 'true' || lower === '1' || lower === 'yes') return true;
   if (lower === 'false' || lower === '0' || lower === 'no' || lower === '') return false;
-  issues.add(name, 'env-not-boolean', `environment variable ${name}=${JSON.stringify(value)} must be "true" or "false"`);
+  issues.add(
+    name,
+    'env-not-boolean',
+    `environment variable ${name}=${JSON.stringify(value)} must be "true" or "false"`,
+  );
   return undefined;
 }
 
 /** Reads `CORS_ALLOWED_ORIGINS`, `CORS_ALLOWED_HOSTS`, `CORS_CREDENTIALS` into options. */
-function optionsFromEnvironment(env: Readonly<Record<string, string | undefined>>, issues: IssueCollector): Record<string, unknown> | undefined {
+function optionsFromEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+  issues: IssueCollector,
+): Record<string, unknown> | undefined {
   const origins = env.CORS_ALLOWED_ORIGINS;
   const hosts = env.CORS_ALLOWED_HOSTS;
   const credentials = env.CORS_CREDENTIALS;
   if ((origins ?? '').trim() === '' && (hosts ?? '').trim() === '') {
     if (credentials !== undefined && credentials.trim() !== '') {
-      issues.add('CORS_CREDENTIALS', 'env-credentials-without-origins', 'is set but CORS_ALLOWED_ORIGINS and CORS_ALLOWED_HOSTS are not; set the origins to allow');
+      issues.add(
+        'CORS_CREDENTIALS',
+        'env-credentials-without-origins',
+        'is set but CORS_ALLOWED_ORIGINS and CORS_ALLOWED_HOSTS are not; set the origins to allow',
+      );
     }
     return undefined;
   }
   const options: Record<string, unknown> = {};
   if (origins !== undefined && origins.trim() !== '') {
-    const list = origins.split(',').map((item) => item.trim()).filter((item) => item !== '');
+    const list = origins
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
     options.origin = list.length === 1 && list[0] === '*' ? '*' : list;
   }
   if (hosts !== undefined && hosts.trim() !== '') {
-    options.allowedHosts = hosts.split(',').map((item) => item.trim()).filter((item) => item !== '');
+    options.allowedHosts = hosts
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
   }
   if (credentials !== undefined) {
     const parsed = parseEnvBoolean('CORS_CREDENTIALS', credentials, issues);
@@ -436,7 +504,13 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
   for (const key of Object.keys(given)) {
     if ((OPTION_NAMES as readonly string[]).includes(key)) continue;
     const suggestion = suggestOptionName(key);
-    issues.add(key, 'unknown-option', suggestion === undefined ? 'is not an option of cors-safety; remove it' : `is not an option; did you mean "${suggestion}"?`);
+    issues.add(
+      key,
+      'unknown-option',
+      suggestion === undefined
+        ? 'is not an option of cors-safety; remove it'
+        : `is not an option; did you mean "${suggestion}"?`,
+    );
   }
   const envOption = given.env;
   // process.env itself is not a plain object (its prototype is not Object.prototype).
@@ -461,15 +535,22 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
   }
 
   const builder = new PolicyBuilder(issues);
-  if (effective.origin !== undefined) builder.addOrigin(effective.origin as OriginOption, source === 'environment' ? 'CORS_ALLOWED_ORIGINS' : 'origin');
+  if (effective.origin !== undefined)
+    builder.addOrigin(effective.origin as OriginOption, source === 'environment' ? 'CORS_ALLOWED_ORIGINS' : 'origin');
   if (effective.allowedHosts !== undefined) {
     const hosts = effective.allowedHosts;
     const path = source === 'environment' ? 'CORS_ALLOWED_HOSTS' : 'allowedHosts';
     if (typeof hosts === 'string') builder.addAllowedHost(hosts, path);
     else if (Array.isArray(hosts)) {
-      if (hosts.length === 0) issues.add(path, 'allowed-hosts-empty', 'is an empty list; list the hosts this server answers to, or leave the option out');
+      if (hosts.length === 0)
+        issues.add(
+          path,
+          'allowed-hosts-empty',
+          'is an empty list; list the hosts this server answers to, or leave the option out',
+        );
       (hosts as unknown[]).forEach((entry, i) => builder.addAllowedHost(entry, `${path}[${i}]`));
-    } else issues.add(path, 'allowed-hosts-type', `must be a string or an array of strings, got ${describeValue(hosts)}`);
+    } else
+      issues.add(path, 'allowed-hosts-type', `must be a string or an array of strings, got ${describeValue(hosts)}`);
   }
 
   const credentials = readBoolean(effective, 'credentials', false, issues);
@@ -478,8 +559,24 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
   const preflightContinue = readBoolean(effective, 'preflightContinue', false, issues);
   const exposeReason = readBoolean(effective, 'exposeReason', !production, issues);
   const maxAge = readInteger(effective, 'maxAge', DEFAULT_MAX_AGE, 0, 86400, 'seconds; Chromium caps at 7200', issues);
-  const optionsSuccessStatus = readInteger(effective, 'optionsSuccessStatus', 204, 200, 299, 'a preflight must get an ok status, Fetch §4.8', issues);
-  const originCheckTimeout = readInteger(effective, 'originCheckTimeout', DEFAULT_TIMEOUT_MS, 1, 60000, 'milliseconds', issues);
+  const optionsSuccessStatus = readInteger(
+    effective,
+    'optionsSuccessStatus',
+    204,
+    200,
+    299,
+    'a preflight must get an ok status, Fetch §4.8',
+    issues,
+  );
+  const originCheckTimeout = readInteger(
+    effective,
+    'originCheckTimeout',
+    DEFAULT_TIMEOUT_MS,
+    1,
+    60000,
+    'milliseconds',
+    issues,
+  );
 
   const issuesBeforeMethods = issues.count;
   const methodsRaw = readTokenList(effective, 'methods', DEFAULT_METHODS, issues, false) as string[];
@@ -487,7 +584,8 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
   // mean PUT. Any other method, PATCH included, is compared exactly as written.
   const methods = methodsRaw.map((m) => (NORMALIZED_METHODS.has(m.toUpperCase()) ? m.toUpperCase() : m));
   // Only when nothing else was said about methods: `methods: "*"` needs one message, not two.
-  if (methods.length === 0 && issues.count === issuesBeforeMethods && effective.methods !== undefined) issues.add('methods', 'methods-empty', 'is empty; list at least one method, e.g. "GET"');
+  if (methods.length === 0 && issues.count === issuesBeforeMethods && effective.methods !== undefined)
+    issues.add('methods', 'methods-empty', 'is empty; list at least one method, e.g. "GET"');
   const headersRaw = readTokenList(effective, 'allowedHeaders', DEFAULT_ALLOWED_HEADERS, issues, true);
   const allowedHeaders = headersRaw === '*' ? '*' : headersRaw.map((h) => h.toLowerCase());
   const exposedRaw = readTokenList(effective, 'exposedHeaders', [], issues, true);
@@ -504,21 +602,40 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
       );
     }
   } else if (dangerous) {
-    issues.add('dangerouslyAllowAnyOriginWithCredentials', 'dangerous-option-unused', 'has no effect unless origin is "*" or true and credentials is true; remove it');
+    issues.add(
+      'dangerouslyAllowAnyOriginWithCredentials',
+      'dangerous-option-unused',
+      'has no effect unless origin is "*" or true and credentials is true; remove it',
+    );
   }
   if (anyOrigin && effective.allowedHosts !== undefined) {
-    issues.add('allowedHosts', 'allowed-hosts-with-any-origin', 'has no effect when origin is "*" or true, which already allow every origin; remove one of them');
+    issues.add(
+      'allowedHosts',
+      'allowed-hosts-with-any-origin',
+      'has no effect when origin is "*" or true, which already allow every origin; remove one of them',
+    );
   }
   if (allowNullOrigin && credentials) {
-    issues.add('allowNullOrigin', 'null-origin-with-credentials', 'the "null" origin is shared by every sandboxed iframe and file: page; it cannot be allowed together with credentials');
+    issues.add(
+      'allowNullOrigin',
+      'null-origin-with-credentials',
+      'the "null" origin is shared by every sandboxed iframe and file: page; it cannot be allowed together with credentials',
+    );
   }
   if (exposedRaw === '*' && credentials) {
-    issues.add('exposedHeaders', 'expose-star-with-credentials', '"*" is not a wildcard when credentials are on (Fetch §3.2.3); list the headers to expose');
+    issues.add(
+      'exposedHeaders',
+      'expose-star-with-credentials',
+      '"*" is not a wildcard when credentials are on (Fetch §3.2.3); list the headers to expose',
+    );
   }
   issues.throwIfAny();
 
   if (source === 'development-default') {
-    logPolicy('no CORS configuration: development default allows %s (set CORS_ALLOWED_ORIGINS to change)', LOOPBACK_ORIGINS.join(', '));
+    logPolicy(
+      'no CORS configuration: development default allows %s (set CORS_ALLOWED_ORIGINS to change)',
+      LOOPBACK_ORIGINS.join(', '),
+    );
   } else if (source === 'production-default') {
     warnOnce(
       'CORS_SAFETY_NOT_CONFIGURED',
@@ -528,7 +645,12 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
 
   const compiled: CompiledPolicy = {
     mode: builder.mode,
-    exact: new Map([...builder.exact].map((origin) => [origin, Object.freeze({ allowed: true, reason: 'allowed-exact', origin, rule: origin }) as OriginVerdict])),
+    exact: new Map(
+      [...builder.exact].map((origin) => [
+        origin,
+        Object.freeze({ allowed: true, reason: 'allowed-exact', origin, rule: origin }) as OriginVerdict,
+      ]),
+    ),
     originRules: builder.originRules,
     regexps: Object.freeze(builder.regexps.map((r) => Object.freeze(r))),
     hostRules: builder.hostRules,
@@ -564,7 +686,13 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     hasOriginFunction: builder.originFunction !== undefined,
   });
   compiledPolicies.set(policy, Object.freeze(compiled));
-  logPolicy('policy compiled from %s: mode=%s, %d rules, credentials=%s', source, builder.mode, builder.rules.length, credentials);
+  logPolicy(
+    'policy compiled from %s: mode=%s, %d rules, credentials=%s',
+    source,
+    builder.mode,
+    builder.rules.length,
+    credentials,
+  );
   return policy;
 }
 
@@ -581,7 +709,11 @@ export interface MisplacedOptions {
  * guard) can report every problem in one `CorsConfigError`. Keys listed in `misplaced` are taken
  * out of the policy options and reported as belonging to that factory.
  */
-export function collectPolicy(policyOrOptions: unknown, issues: IssueCollector, misplaced?: MisplacedOptions): CorsPolicy | undefined {
+export function collectPolicy(
+  policyOrOptions: unknown,
+  issues: IssueCollector,
+  misplaced?: MisplacedOptions,
+): CorsPolicy | undefined {
   if (isCorsPolicy(policyOrOptions)) return policyOrOptions;
   let given = policyOrOptions;
   if (misplaced !== undefined && isPlainObject(given)) {

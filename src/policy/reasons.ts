@@ -48,7 +48,8 @@ export type OriginDenyReason =
  * // Cors-Safety-Reason: method-not-allowed on a refused preflight (outside production)
  * ```
  */
-export type PreflightDenyReason = 'method-not-allowed' | 'method-malformed' | 'header-not-allowed' | 'headers-malformed';
+export type PreflightDenyReason =
+  'method-not-allowed' | 'method-malformed' | 'header-not-allowed' | 'headers-malformed';
 
 /**
  * Reasons only the WebSocket upgrade guard gives (about the handshake rather than the origin).
@@ -106,12 +107,13 @@ export type OriginVerdict =
 const deny = (reason: OriginDenyReason): OriginVerdict => Object.freeze({ allowed: false, reason });
 
 /** Shared, frozen verdicts for denials that carry no origin: no allocation per request. */
-export const DENIED: Readonly<Record<'missing' | 'multiple' | 'tooLong' | 'malformed' | 'null' | 'disabled', OriginVerdict>> =
-  Object.freeze({
-    missing: deny('origin-missing'),
-    multiple: deny('origin-multiple'),
-    tooLong: deny('origin-too-long'),
-    malformed: deny('origin-malformed'),
-    null: deny('origin-null'),
-    disabled: deny('cors-disabled'),
-  });
+export const DENIED: Readonly<
+  Record<'missing' | 'multiple' | 'tooLong' | 'malformed' | 'null' | 'disabled', OriginVerdict>
+> = Object.freeze({
+  missing: deny('origin-missing'),
+  multiple: deny('origin-multiple'),
+  tooLong: deny('origin-too-long'),
+  malformed: deny('origin-malformed'),
+  null: deny('origin-null'),
+  disabled: deny('cors-disabled'),
+});

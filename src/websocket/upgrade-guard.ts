@@ -17,8 +17,20 @@ import { decideOrigin } from '../policy/origin-check.js';
 import { isLoopbackHost, parseSerializedOrigin } from '../policy/origin-syntax.js';
 import { collectPolicy, compiledPolicy, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
 import type { OriginAllowReason, OriginDenyReason, OriginVerdict } from '../policy/reasons.js';
-import { attachErrorListener, reasonPhrase, refuseUpgrade, releaseErrorListener, socketGone, type UpgradeRefusalStatus } from './upgrade-refusal.js';
-import { readUpgradeRequest, type ClaimedOrigin, type RequestOriginProblem, type UpgradeRequestFacts } from './upgrade-request.js';
+import {
+  attachErrorListener,
+  reasonPhrase,
+  refuseUpgrade,
+  releaseErrorListener,
+  socketGone,
+  type UpgradeRefusalStatus,
+} from './upgrade-refusal.js';
+import {
+  readUpgradeRequest,
+  type ClaimedOrigin,
+  type RequestOriginProblem,
+  type UpgradeRequestFacts,
+} from './upgrade-request.js';
 
 /**
  * A `node:http` / `node:https` server `upgrade` listener.
@@ -167,7 +179,13 @@ interface GuardConfig {
 
 /** One handshake's outcome. `claimed` is what the client sent, for log lines only. */
 type UpgradeDecision =
-  | { readonly allowed: true; readonly reason: UpgradeAllowReason; readonly origin: string | undefined; readonly rule: string; readonly claimed: ClaimedOrigin }
+  | {
+      readonly allowed: true;
+      readonly reason: UpgradeAllowReason;
+      readonly origin: string | undefined;
+      readonly rule: string;
+      readonly claimed: ClaimedOrigin;
+    }
   | {
       readonly allowed: false;
       readonly status: 400 | 403;
@@ -179,16 +197,26 @@ type UpgradeDecision =
       readonly facts?: UpgradeRequestFacts | undefined;
     };
 
-const GUARD_OPTION_NAMES: readonly (keyof UpgradeGuardOptions)[] = ['requireOrigin', 'trustProxy', 'paths', 'unmatchedPath', 'onReject', 'writeTimeout'];
+const GUARD_OPTION_NAMES: readonly (keyof UpgradeGuardOptions)[] = [
+  'requireOrigin',
+  'trustProxy',
+  'paths',
+  'unmatchedPath',
+  'onReject',
+  'writeTimeout',
+];
 const VERIFY_CLIENT_OPTION_NAMES: readonly (keyof UpgradeGuardOptions)[] = ['requireOrigin', 'trustProxy', 'onReject'];
 const DEFAULT_WRITE_TIMEOUT_MS = 5000;
 const MAX_PATH_LENGTH = 2048;
-const HANDLE_UPGRADE_EXAMPLE = '(req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req))';
+const HANDLE_UPGRADE_EXAMPLE =
+  '(req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req))';
 
 type Factory = 'upgradeGuard' | 'createVerifyClient';
 
 function optionsExample(factory: Factory, key: string): string {
-  return factory === 'upgradeGuard' ? `upgradeGuard(policy, onAllowed, { ${key}: ... })` : `createVerifyClient(policy, { ${key}: ... })`;
+  return factory === 'upgradeGuard'
+    ? `upgradeGuard(policy, onAllowed, { ${key}: ... })`
+    : `createVerifyClient(policy, { ${key}: ... })`;
 }
 
 /** Builds the policy, reporting guard options written into the policy options where they belong. */
@@ -196,7 +224,8 @@ function resolvePolicy(policyOrOptions: unknown, factory: Factory, issues: Issue
   return collectPolicy(policyOrOptions, issues, {
     names: factory === 'upgradeGuard' ? GUARD_OPTION_NAMES : VERIFY_CLIENT_OPTION_NAMES,
     code: 'guard-option-in-policy',
-    message: (key) => `is a ${factory}() option, not a policy option; pass it separately: ${optionsExample(factory, key)}`,
+    message: (key) =>
+      `is a ${factory}() option, not a policy option; pass it separately: ${optionsExample(factory, key)}`,
   });
 }
 
@@ -206,20 +235,38 @@ function readPaths(value: unknown, issues: IssueCollector): ReadonlySet<string> 
     issues.add('paths', 'paths-type', `must be an array of paths such as ["/ws"], got ${describeValue(value)}`);
     return undefined;
   }
-  if (value.length === 0) issues.add('paths', 'paths-empty', 'is an empty list, which accepts no upgrade; list paths such as ["/ws"], or leave the option out to accept every path');
+  if (value.length === 0)
+    issues.add(
+      'paths',
+      'paths-empty',
+      'is an empty list, which accepts no upgrade; list paths such as ["/ws"], or leave the option out to accept every path',
+    );
   const paths = new Set<string>();
   (value as unknown[]).forEach((entry, i) => {
     const path = `paths[${i}]`;
-    if (typeof entry !== 'string') return issues.add(path, 'path-type', `must be a string such as "/ws", got ${describeValue(entry)}`);
+    if (typeof entry !== 'string')
+      return issues.add(path, 'path-type', `must be a string such as "/ws", got ${describeValue(entry)}`);
     const shown = JSON.stringify(entry);
-    if (!entry.startsWith('/')) return issues.add(path, 'path-not-absolute', `${shown} must start with "/"; write "/${entry}"`);
-    if (entry.length > MAX_PATH_LENGTH) return issues.add(path, 'path-too-long', `is longer than ${MAX_PATH_LENGTH} characters`);
+    if (!entry.startsWith('/'))
+      return issues.add(path, 'path-not-absolute', `${shown} must start with "/"; write "/${entry}"`);
+    if (entry.length > MAX_PATH_LENGTH)
+      return issues.add(path, 'path-too-long', `is longer than ${MAX_PATH_LENGTH} characters`);
     for (let c = 0; c < entry.length; c++) {
       const code = entry.charCodeAt(c);
-      if (code <= 32 || code === 127) return issues.add(path, 'path-whitespace', `${shown} contains spaces or control characters; percent-encode them as the client sends them`);
+      if (code <= 32 || code === 127)
+        return issues.add(
+          path,
+          'path-whitespace',
+          `${shown} contains spaces or control characters; percent-encode them as the client sends them`,
+        );
     }
     const cut = Math.min(...['?', '#'].map((mark) => entry.indexOf(mark)).filter((at) => at >= 0));
-    if (Number.isFinite(cut)) return issues.add(path, 'path-has-query', `${shown} has a query or fragment, which is ignored when matching; write "${entry.slice(0, cut)}"`);
+    if (Number.isFinite(cut))
+      return issues.add(
+        path,
+        'path-has-query',
+        `${shown} has a query or fragment, which is ignored when matching; write "${entry.slice(0, cut)}"`,
+      );
     paths.add(entry);
   });
   return paths;
@@ -227,10 +274,21 @@ function readPaths(value: unknown, issues: IssueCollector): ReadonlySet<string> 
 
 /** Validates the options object of either factory; every problem goes to `issues`. */
 function readGuardOptions(options: unknown, factory: Factory, issues: IssueCollector): GuardConfig {
-  const defaults: GuardConfig = { requireOrigin: false, trustProxy: false, paths: undefined, unmatchedPath: 'not-found', onReject: undefined, writeTimeout: DEFAULT_WRITE_TIMEOUT_MS };
+  const defaults: GuardConfig = {
+    requireOrigin: false,
+    trustProxy: false,
+    paths: undefined,
+    unmatchedPath: 'not-found',
+    onReject: undefined,
+    writeTimeout: DEFAULT_WRITE_TIMEOUT_MS,
+  };
   if (options === undefined) return defaults;
   if (!isPlainObject(options)) {
-    issues.add('(options)', 'options-type', `${factory}() options must be a plain object, got ${describeValue(options)}`);
+    issues.add(
+      '(options)',
+      'options-type',
+      `${factory}() options must be a plain object, got ${describeValue(options)}`,
+    );
     return defaults;
   }
   const known = factory === 'upgradeGuard' ? GUARD_OPTION_NAMES : VERIFY_CLIENT_OPTION_NAMES;
@@ -240,10 +298,20 @@ function readGuardOptions(options: unknown, factory: Factory, issues: IssueColle
       const fix = key === 'paths' ? "use WebSocketServer's own path option" : 'ws writes the refusal itself';
       issues.add(key, 'unknown-option', `is an upgradeGuard() option only; with createVerifyClient() ${fix}`);
     } else if ((OPTION_NAMES as readonly string[]).includes(key)) {
-      issues.add(key, 'policy-option-in-guard-options', `is a policy option; pass it in the first argument, e.g. ${factory}({ ${key}: ... }), or to createCorsPolicy()`);
+      issues.add(
+        key,
+        'policy-option-in-guard-options',
+        `is a policy option; pass it in the first argument, e.g. ${factory}({ ${key}: ... }), or to createCorsPolicy()`,
+      );
     } else {
       const suggestion = closestName(key, known);
-      issues.add(key, 'unknown-option', suggestion === undefined ? `is not an option of ${factory}(); remove it (known: ${known.join(', ')})` : `is not an option; did you mean "${suggestion}"?`);
+      issues.add(
+        key,
+        'unknown-option',
+        suggestion === undefined
+          ? `is not an option of ${factory}(); remove it (known: ${known.join(', ')})`
+          : `is not an option; did you mean "${suggestion}"?`,
+      );
     }
   }
   const readBoolean = (key: 'requireOrigin' | 'trustProxy'): boolean => {
@@ -257,23 +325,45 @@ function readGuardOptions(options: unknown, factory: Factory, issues: IssueColle
   let onReject: GuardConfig['onReject'];
   if (options.onReject !== undefined) {
     if (typeof options.onReject === 'function') onReject = options.onReject as GuardConfig['onReject'];
-    else issues.add('onReject', 'not-function', `must be a function ({ reason, origin, req }) => void, got ${describeValue(options.onReject)}`);
+    else
+      issues.add(
+        'onReject',
+        'not-function',
+        `must be a function ({ reason, origin, req }) => void, got ${describeValue(options.onReject)}`,
+      );
   }
   if (factory === 'createVerifyClient') return { ...defaults, requireOrigin, trustProxy, onReject };
 
   let writeTimeout = DEFAULT_WRITE_TIMEOUT_MS;
   const timeout = options.writeTimeout;
   if (timeout !== undefined) {
-    if (typeof timeout === 'number' && Number.isInteger(timeout) && timeout >= 1 && timeout <= 60000) writeTimeout = timeout;
-    else issues.add('writeTimeout', 'out-of-range', `must be an integer from 1 to 60000 (milliseconds), got ${describeValue(timeout)}`);
+    if (typeof timeout === 'number' && Number.isInteger(timeout) && timeout >= 1 && timeout <= 60000)
+      writeTimeout = timeout;
+    else
+      issues.add(
+        'writeTimeout',
+        'out-of-range',
+        `must be an integer from 1 to 60000 (milliseconds), got ${describeValue(timeout)}`,
+      );
   }
   const paths = readPaths(options.paths, issues);
   let unmatchedPath: GuardConfig['unmatchedPath'] = 'not-found';
   const unmatched = options.unmatchedPath;
   if (unmatched !== undefined) {
-    if (unmatched === 'not-found' || unmatched === 'destroy' || typeof unmatched === 'function') unmatchedPath = unmatched as GuardConfig['unmatchedPath'];
-    else issues.add('unmatchedPath', 'unmatched-path-type', `must be "not-found", "destroy" or an upgrade listener (req, socket, head) => void, got ${describeValue(unmatched)}`);
-    if (options.paths === undefined) issues.add('unmatchedPath', 'unmatched-path-without-paths', 'has no effect without paths; list the accepted paths in paths, or remove unmatchedPath');
+    if (unmatched === 'not-found' || unmatched === 'destroy' || typeof unmatched === 'function')
+      unmatchedPath = unmatched as GuardConfig['unmatchedPath'];
+    else
+      issues.add(
+        'unmatchedPath',
+        'unmatched-path-type',
+        `must be "not-found", "destroy" or an upgrade listener (req, socket, head) => void, got ${describeValue(unmatched)}`,
+      );
+    if (options.paths === undefined)
+      issues.add(
+        'unmatchedPath',
+        'unmatched-path-without-paths',
+        'has no effect without paths; list the accepted paths in paths, or remove unmatchedPath',
+      );
   }
   return { requireOrigin, trustProxy, paths, unmatchedPath, onReject, writeTimeout };
 }
@@ -281,7 +371,11 @@ function readGuardOptions(options: unknown, factory: Factory, issues: IssueColle
 /** Tells what was passed as `onAllowed` and how to write it. */
 function onAllowedProblem(value: unknown): string {
   const fix = `pass a function such as ${HANDLE_UPGRADE_EXAMPLE} on a new WebSocketServer({ noServer: true })`;
-  if (typeof value === 'object' && value !== null && typeof (value as { handleUpgrade?: unknown }).handleUpgrade === 'function') {
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { handleUpgrade?: unknown }).handleUpgrade === 'function'
+  ) {
     return `got a WebSocketServer; ${fix}`;
   }
   if (isPlainObject(value)) return `got an object (options go third: upgradeGuard(policy, onAllowed, options)); ${fix}`;
@@ -320,7 +414,8 @@ function refusalHint(origin: string | undefined, facts: UpgradeRequestFacts, tru
 
 function fromVerdict(verdict: OriginVerdict, value: string, facts: UpgradeRequestFacts): UpgradeDecision {
   const claimed = facts.claimed;
-  if (verdict.allowed) return { allowed: true, reason: verdict.reason, origin: verdict.origin, rule: verdict.rule, claimed };
+  if (verdict.allowed)
+    return { allowed: true, reason: verdict.reason, origin: verdict.origin, rule: verdict.rule, claimed };
   // Shared denials (cors-disabled) carry no origin; report the value only once it parses strictly.
   const origin = verdict.origin ?? (parseSerializedOrigin(value) === undefined ? undefined : value);
   return {
@@ -339,12 +434,17 @@ function fromVerdict(verdict: OriginVerdict, value: string, facts: UpgradeReques
  * (403 `origin-multiple`), no origin (`requireOrigin`), same-origin, then the policy's origin
  * rules. Synchronous unless the policy's origin function answers asynchronously; never throws.
  */
-function decideUpgrade(compiled: CompiledPolicy, config: GuardConfig, req: IncomingMessage): UpgradeDecision | Promise<UpgradeDecision> {
+function decideUpgrade(
+  compiled: CompiledPolicy,
+  config: GuardConfig,
+  req: IncomingMessage,
+): UpgradeDecision | Promise<UpgradeDecision> {
   const facts = readUpgradeRequest(req, config.trustProxy);
   const { claimed, target } = facts;
   // RFC 9112 §3.2 (and RFC 6455 §4.2.1 item 2): no Host, several Host lines or an invalid one: 400.
   if (!target.ok) return { allowed: false, status: 400, reason: target.reason, origin: undefined, claimed };
-  if (claimed.kind === 'multiple') return { allowed: false, status: 403, reason: 'origin-multiple', origin: undefined, claimed };
+  if (claimed.kind === 'multiple')
+    return { allowed: false, status: 403, reason: 'origin-multiple', origin: undefined, claimed };
   if (claimed.kind === 'none') {
     return config.requireOrigin
       ? { allowed: false, status: 403, reason: 'origin-missing', origin: undefined, claimed }
@@ -363,12 +463,20 @@ function decideUpgrade(compiled: CompiledPolicy, config: GuardConfig, req: Incom
 }
 
 /** Calls the metrics hook; nothing it does can reach the request. */
-function report(hook: GuardConfig['onReject'], reason: UpgradeDenyReason, origin: string | undefined, req: IncomingMessage, status: UpgradeRefusalStatus | undefined): void {
+function report(
+  hook: GuardConfig['onReject'],
+  reason: UpgradeDenyReason,
+  origin: string | undefined,
+  req: IncomingMessage,
+  status: UpgradeRefusalStatus | undefined,
+): void {
   if (hook === undefined) return;
   try {
     const result = hook(Object.freeze({ reason, origin, req, status })) as unknown;
     if (typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function') {
-      (result as PromiseLike<unknown>).then(undefined, (err: unknown) => logUpgrade('onReject rejected: %s', describeError(err)));
+      (result as PromiseLike<unknown>).then(undefined, (err: unknown) =>
+        logUpgrade('onReject rejected: %s', describeError(err)),
+      );
     }
   } catch (err) {
     logUpgrade('onReject threw: %s', describeError(err));
@@ -387,7 +495,11 @@ function rethrowLater(err: unknown): void {
  * settles. A client that sends FIN while its origin is being checked has given up, so its
  * socket is freed at once; `apply` then finds it gone.
  */
-function whenDecided(decision: UpgradeDecision | Promise<UpgradeDecision>, socket: Duplex, apply: (decision: UpgradeDecision) => void): void {
+function whenDecided(
+  decision: UpgradeDecision | Promise<UpgradeDecision>,
+  socket: Duplex,
+  apply: (decision: UpgradeDecision) => void,
+): void {
   if (!(decision instanceof Promise)) {
     apply(decision);
     return;
@@ -414,15 +526,31 @@ function pathOf(req: IncomingMessage): string {
 function shownOrigin(decision: UpgradeDecision): string {
   if (decision.origin !== undefined) return decision.origin;
   const claimed = decision.claimed;
-  return claimed.kind === 'one' ? quoteForLog(claimed.value) : claimed.kind === 'none' ? '(no Origin)' : '(several origins)';
+  return claimed.kind === 'one'
+    ? quoteForLog(claimed.value)
+    : claimed.kind === 'none'
+      ? '(no Origin)'
+      : '(several origins)';
 }
 
 function logAllowed(where: string, path: string, decision: Extract<UpgradeDecision, { allowed: true }>): void {
   if (!logUpgrade.enabled) return;
-  logUpgrade('%s: allowed %s %s (%s, rule %s)', where, quoteForLog(path), shownOrigin(decision), decision.reason, decision.rule);
+  logUpgrade(
+    '%s: allowed %s %s (%s, rule %s)',
+    where,
+    quoteForLog(path),
+    shownOrigin(decision),
+    decision.reason,
+    decision.rule,
+  );
 }
 
-function logRefused(where: string, path: string, decision: Extract<UpgradeDecision, { allowed: false }>, trustProxy: boolean): void {
+function logRefused(
+  where: string,
+  path: string,
+  decision: Extract<UpgradeDecision, { allowed: false }>,
+  trustProxy: boolean,
+): void {
   if (!logUpgrade.enabled) return;
   const hint = decision.facts === undefined ? undefined : refusalHint(decision.origin, decision.facts, trustProxy);
   logUpgrade(
@@ -491,13 +619,22 @@ function warnIfBypassed(req: IncomingMessage, guard: UpgradeListener, checked: W
  * }, { paths: ['/ws'] }));
  * ```
  */
-export function upgradeGuard(policyOrOptions: CorsPolicy | CorsSafetyOptions, onAllowed: UpgradeListener, options?: UpgradeGuardOptions): UpgradeListener {
+export function upgradeGuard(
+  policyOrOptions: CorsPolicy | CorsSafetyOptions,
+  onAllowed: UpgradeListener,
+  options?: UpgradeGuardOptions,
+): UpgradeListener {
   const issues = new IssueCollector();
   if (looksLikeRequest(policyOrOptions)) {
     // server.on('upgrade', upgradeGuard): the socket must not be left open by the error below.
     const socket = onAllowed as unknown as { destroy?: unknown };
-    if (typeof socket === 'object' && socket !== null && typeof socket.destroy === 'function') (socket as Duplex).destroy();
-    issues.add('(arguments)', 'guard-not-called', "upgradeGuard was registered without being called; write server.on('upgrade', upgradeGuard(policy, onAllowed))");
+    if (typeof socket === 'object' && socket !== null && typeof socket.destroy === 'function')
+      (socket as Duplex).destroy();
+    issues.add(
+      '(arguments)',
+      'guard-not-called',
+      "upgradeGuard was registered without being called; write server.on('upgrade', upgradeGuard(policy, onAllowed))",
+    );
     issues.throwIfAny();
   }
   const policy = resolvePolicy(policyOrOptions, 'upgradeGuard', issues);
@@ -509,10 +646,21 @@ export function upgradeGuard(policyOrOptions: CorsPolicy | CorsSafetyOptions, on
   const { paths, unmatchedPath, onReject, writeTimeout } = config;
   const checked = new WeakSet<object>();
 
-  const settle = (req: IncomingMessage, socket: Duplex, head: Buffer, path: string, decision: UpgradeDecision): void => {
+  const settle = (
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    path: string,
+    decision: UpgradeDecision,
+  ): void => {
     if (socketGone(socket)) {
       // The client left while the origin was checked: nothing may be written, nothing upgraded.
-      logUpgrade('guard: client closed %s %s before the decision (%s): socket destroyed', quoteForLog(path), shownOrigin(decision), decision.reason);
+      logUpgrade(
+        'guard: client closed %s %s before the decision (%s): socket destroyed',
+        quoteForLog(path),
+        shownOrigin(decision),
+        decision.reason,
+      );
       socket.destroy();
       if (!decision.allowed) report(onReject, decision.reason, decision.origin, req, undefined);
       return;
@@ -544,7 +692,11 @@ export function upgradeGuard(policyOrOptions: CorsPolicy | CorsSafetyOptions, on
         unmatchedPath(req, socket, head);
         return;
       }
-      logUpgrade('guard: refused %s %s (path-not-matched)', unmatchedPath === 'not-found' ? '404' : '(destroyed)', quoteForLog(path));
+      logUpgrade(
+        'guard: refused %s %s (path-not-matched)',
+        unmatchedPath === 'not-found' ? '404' : '(destroyed)',
+        quoteForLog(path),
+      );
       const written = unmatchedPath === 'not-found' && refuseUpgrade(socket, 404, writeTimeout);
       if (!written) socket.destroy();
       report(onReject, 'path-not-matched', undefined, req, written ? 404 : undefined);
@@ -568,7 +720,10 @@ export function upgradeGuard(policyOrOptions: CorsPolicy | CorsSafetyOptions, on
  * wss.on('connection', (ws) => ws.send('hello'));
  * ```
  */
-export function createVerifyClient(policyOrOptions: CorsPolicy | CorsSafetyOptions, options?: VerifyClientOptions): VerifyClient {
+export function createVerifyClient(
+  policyOrOptions: CorsPolicy | CorsSafetyOptions,
+  options?: VerifyClientOptions,
+): VerifyClient {
   const issues = new IssueCollector();
   const policy = resolvePolicy(policyOrOptions, 'createVerifyClient', issues);
   const config = readGuardOptions(options, 'createVerifyClient', issues);
@@ -583,7 +738,12 @@ export function createVerifyClient(policyOrOptions: CorsPolicy | CorsSafetyOptio
     const path = pathOf(req);
     const answer = (decision: UpgradeDecision): void => {
       if (socketGone(socket)) {
-        logUpgrade('verifyClient: client closed %s %s before the decision (%s): socket destroyed', quoteForLog(path), shownOrigin(decision), decision.reason);
+        logUpgrade(
+          'verifyClient: client closed %s %s before the decision (%s): socket destroyed',
+          quoteForLog(path),
+          shownOrigin(decision),
+          decision.reason,
+        );
         socket.destroy();
         if (!decision.allowed) report(onReject, decision.reason, decision.origin, req, undefined);
         return;

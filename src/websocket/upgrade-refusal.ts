@@ -79,7 +79,8 @@ export function attachErrorListener(socket: Duplex): void {
  * it takes the socket over), so the socket's owner handles its errors alone.
  */
 export function releaseErrorListener(socket: Duplex): void {
-  if (socket.listenerCount('error') > socket.listenerCount('error', destroyOnError)) socket.removeListener('error', destroyOnError);
+  if (socket.listenerCount('error') > socket.listenerCount('error', destroyOnError))
+    socket.removeListener('error', destroyOnError);
 }
 
 /**

@@ -104,7 +104,10 @@ type AuthorityTarget = Extract<RequestTarget, { ok: true }>;
  * Recent `Host` values and what they name. A server answers to few hosts, so nearly every
  * handshake is a hit; the bound keeps a client sending random hosts from growing it.
  */
-const authorityCache: Readonly<Record<OriginScheme, Map<string, AuthorityTarget | null>>> = { http: new Map(), https: new Map() };
+const authorityCache: Readonly<Record<OriginScheme, Map<string, AuthorityTarget | null>>> = {
+  http: new Map(),
+  https: new Map(),
+};
 const AUTHORITY_CACHE_SIZE = 256;
 
 /** {@link parseAuthority} with its serialized origin, remembered for recent values. */
@@ -114,7 +117,10 @@ function authorityTarget(text: string, scheme: OriginScheme): AuthorityTarget | 
   const cached = cache.get(text);
   if (cached !== undefined) return cached ?? undefined;
   const parsed = parseAuthority(text, scheme);
-  const target = parsed === undefined ? null : Object.freeze({ ok: true as const, origin: serializeOrigin(parsed.scheme, parsed.host, parsed.port), parsed });
+  const target =
+    parsed === undefined
+      ? null
+      : Object.freeze({ ok: true as const, origin: serializeOrigin(parsed.scheme, parsed.host, parsed.port), parsed });
   if (cache.size >= AUTHORITY_CACHE_SIZE) cache.clear();
   cache.set(text, target);
   return target ?? undefined;
@@ -204,7 +210,8 @@ export function readUpgradeRequest(req: IncomingMessage, trustProxy: boolean): U
   // when Origin is absent, and two different values are refused rather than one being picked.
   let claimed: ClaimedOrigin;
   if (originCount > 1 || legacyCount > 1) claimed = MULTIPLE;
-  else if (origin !== undefined) claimed = legacy !== undefined && legacy !== origin ? MULTIPLE : { kind: 'one', value: origin, header: 'origin' };
+  else if (origin !== undefined)
+    claimed = legacy !== undefined && legacy !== origin ? MULTIPLE : { kind: 'one', value: origin, header: 'origin' };
   else if (legacy !== undefined) claimed = { kind: 'one', value: legacy, header: 'sec-websocket-origin' };
   else claimed = NONE;
 

@@ -20,7 +20,10 @@ function runQuick(out: string): Promise<{ code: number | null; stdout: string; s
   // The benchmark is not under test for coverage, and instrumenting it only slows it down.
   delete env.NODE_V8_COVERAGE;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', out], { cwd: ROOT, env });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', out], {
+      cwd: ROOT,
+      env,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -46,7 +49,11 @@ function tableAfter(markdown: string, heading: string): { header: string[]; rows
     if (!line.startsWith('|')) break;
     block.push(line);
   }
-  const cells = (line: string): string[] => line.slice(1, -1).split(' | ').map((cell) => cell.trim());
+  const cells = (line: string): string[] =>
+    line
+      .slice(1, -1)
+      .split(' | ')
+      .map((cell) => cell.trim());
   assert.match(block[1] ?? '', /^\| (--- \| )*--- \|$/, `${heading}: second line is not a separator`);
   return { header: cells(block[0] ?? ''), rows: block.slice(2).map(cells) };
 }
@@ -85,7 +92,10 @@ describe('npm run bench -- --quick', () => {
 
       const http = tableAfter(markdown, '## HTTP throughput');
       assert.deepEqual(http.header, HTTP_TABLE_HEADER);
-      assert.deepEqual(http.rows.map((row) => row.slice(0, 2)), expectedRows);
+      assert.deepEqual(
+        http.rows.map((row) => row.slice(0, 2)),
+        expectedRows,
+      );
       for (const row of http.rows) {
         const where = row.slice(0, 2).join(', ');
         for (const i of [2, 3, 4, 5, 6]) assertPositive(row[i], `${where}, ${http.header[i]}`);
@@ -96,7 +106,10 @@ describe('npm run bench -- --quick', () => {
 
       const decision = tableAfter(markdown, '## Per-request CORS work (micro-benchmark)');
       assert.deepEqual(decision.header, DECISION_TABLE_HEADER);
-      assert.deepEqual(decision.rows.map((row) => row.slice(0, 2)), expectedRows);
+      assert.deepEqual(
+        decision.rows.map((row) => row.slice(0, 2)),
+        expectedRows,
+      );
       for (const row of decision.rows) {
         const where = row.slice(0, 2).join(', ');
         for (const i of [2, 3, 4, 5]) assertPositive(row[i], `${where}, ${decision.header[i]}`);
@@ -116,7 +129,10 @@ describe('npm run bench -- --quick', () => {
       ]) {
         assertPositive(measure.get(name), name);
       }
-      assert.match(measure.get('Server CPU µs per handshake (no guard / holding the policy / guard) and per refusal') ?? '', /^\d+\.\d \/ \d+\.\d \/ \d+\.\d and \d+\.\d$/);
+      assert.match(
+        measure.get('Server CPU µs per handshake (no guard / holding the policy / guard) and per refusal') ?? '',
+        /^\d+\.\d \/ \d+\.\d \/ \d+\.\d and \d+\.\d$/,
+      );
       assert.match(measure.get('Sockets open on the server after a refusal burst (max)') ?? '', /^\d+$/);
       assert.match(measure.get('Failed attempts (all runs)') ?? '', /^\d+$/);
     } finally {

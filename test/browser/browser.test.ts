@@ -15,8 +15,24 @@ import { format } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import createDebug from 'debug';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumSupport, launchChromium, openPage, requiredBrowserMessage, type CollectingPage, type ConsoleLine } from '../helpers/browser-chromium.js';
-import { BODY_LIMIT, SECRET, startApis, startPageServers, type Apis, type PageApi, type Running, type SocketOutcome } from './servers.js';
+import {
+  chromiumSupport,
+  launchChromium,
+  openPage,
+  requiredBrowserMessage,
+  type CollectingPage,
+  type ConsoleLine,
+} from '../helpers/browser-chromium.js';
+import {
+  BODY_LIMIT,
+  SECRET,
+  startApis,
+  startPageServers,
+  type Apis,
+  type PageApi,
+  type Running,
+  type SocketOutcome,
+} from './servers.js';
 
 const support = chromiumSupport('test/browser/browser.test.ts');
 const skip = support.missing !== undefined && !support.required ? `skipped: ${support.missing}` : false;
@@ -44,7 +60,13 @@ interface Seen {
 
 /** What the page's `fetch` ended in. */
 type FetchOutcome =
-  | { readonly kind: 'response'; readonly status: number; readonly text: string; readonly body: unknown; readonly retryAfter: string | null }
+  | {
+      readonly kind: 'response';
+      readonly status: number;
+      readonly text: string;
+      readonly body: unknown;
+      readonly retryAfter: string | null;
+    }
   | { readonly kind: 'error'; readonly error: string };
 
 interface FetchCall {
@@ -61,7 +83,11 @@ interface FetchCall {
 function pageFetch(page: Page, call: FetchCall): Promise<FetchOutcome> {
   return page.evaluate(async ({ url, method, body, headers }: FetchCall): Promise<FetchOutcome> => {
     try {
-      const init: RequestInit = { method: method ?? 'POST', credentials: 'include', headers: headers ?? { Authorization: 'Bearer t', 'Content-Type': 'application/json' } };
+      const init: RequestInit = {
+        method: method ?? 'POST',
+        credentials: 'include',
+        headers: headers ?? { Authorization: 'Bearer t', 'Content-Type': 'application/json' },
+      };
       if (body !== undefined) init.body = body;
       const response = await fetch(url, init);
       const text = await response.text();
@@ -71,7 +97,13 @@ function pageFetch(page: Page, call: FetchCall): Promise<FetchOutcome> {
       } catch {
         parsed = null;
       }
-      return { kind: 'response', status: response.status, text, body: parsed, retryAfter: response.headers.get('retry-after') };
+      return {
+        kind: 'response',
+        status: response.status,
+        text,
+        body: parsed,
+        retryAfter: response.headers.get('retry-after'),
+      };
     } catch (err) {
       return { kind: 'error', error: String(err) };
     }
@@ -88,7 +120,10 @@ async function consoleLine(lines: readonly ConsoleLine[], pattern: RegExp, timeo
   for (;;) {
     const found = lines.find((line) => pattern.test(line.text));
     if (found !== undefined) return found.text;
-    if (Date.now() > deadline) assert.fail(`no console line matching ${String(pattern)}; got:\n${lines.map((line) => `  ${line.type}: ${line.text}`).join('\n')}`);
+    if (Date.now() > deadline)
+      assert.fail(
+        `no console line matching ${String(pattern)}; got:\n${lines.map((line) => `  ${line.type}: ${line.text}`).join('\n')}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -119,7 +154,11 @@ describe('in headless Chromium', { timeout: 60_000 }, () => {
   let previousDebug = '';
 
   const recordRequests = (req: IncomingMessage, res: ServerResponse): void => {
-    const entry: Seen = { method: req.method ?? '', url: req.url ?? '', requestHeaders: req.headers['access-control-request-headers'] };
+    const entry: Seen = {
+      method: req.method ?? '',
+      url: req.url ?? '',
+      requestHeaders: req.headers['access-control-request-headers'],
+    };
     seen.push(entry);
     res.on('finish', () => {
       entry.status = res.statusCode;
@@ -159,7 +198,10 @@ describe('in headless Chromium', { timeout: 60_000 }, () => {
     after(() => tab?.context.close());
 
     browserIt('200: the JSON body, after a real preflight for Authorization', async () => {
-      const outcome = await pageFetch(tab.page, { url: `${apis.api.url}/echo`, body: JSON.stringify({ hello: 'world' }) });
+      const outcome = await pageFetch(tab.page, {
+        url: `${apis.api.url}/echo`,
+        body: JSON.stringify({ hello: 'world' }),
+      });
       assertResponse(outcome);
       assert.equal(outcome.status, 200);
       assert.deepEqual(outcome.body, { ok: true, authorization: 'Bearer t', received: { hello: 'world' } });
@@ -196,7 +238,10 @@ describe('in headless Chromium', { timeout: 60_000 }, () => {
     });
 
     browserIt('413 from express.json() over its limit', async () => {
-      const outcome = await pageFetch(tab.page, { url: `${apis.api.url}/echo`, body: JSON.stringify({ pad: 'x'.repeat(BODY_LIMIT * 2) }) });
+      const outcome = await pageFetch(tab.page, {
+        url: `${apis.api.url}/echo`,
+        body: JSON.stringify({ pad: 'x'.repeat(BODY_LIMIT * 2) }),
+      });
       assertResponse(outcome);
       assert.equal(outcome.status, 413);
       assert.deepEqual(outcome.body, { error: { status: 413, message: 'request entity too large' } });
@@ -210,39 +255,52 @@ describe('in headless Chromium', { timeout: 60_000 }, () => {
       assert.equal(outcome.retryAfter, '30');
     });
 
-    browserIt('500 from a thrown error: readable status, generic message, the secret never reaches the page', async () => {
-      const outcome = await pageFetch(tab.page, { url: `${apis.api.url}/crash`, body: '{}' });
-      assertResponse(outcome);
-      assert.equal(outcome.status, 500);
-      assert.deepEqual(outcome.body, { error: { status: 500, message: 'Internal Server Error' } });
-      assert.ok(!outcome.text.includes('hunter2') && !outcome.text.includes(SECRET), outcome.text);
-    });
+    browserIt(
+      '500 from a thrown error: readable status, generic message, the secret never reaches the page',
+      async () => {
+        const outcome = await pageFetch(tab.page, { url: `${apis.api.url}/crash`, body: '{}' });
+        assertResponse(outcome);
+        assert.equal(outcome.status, 500);
+        assert.deepEqual(outcome.body, { error: { status: 500, message: 'Internal Server Error' } });
+        assert.ok(!outcome.text.includes('hunter2') && !outcome.text.includes(SECRET), outcome.text);
+      },
+    );
 
-    browserIt('400 and 413 from a body parser mounted BEFORE corsSafety(), made readable by corsErrorHandler()', async () => {
-      const malformed = await pageFetch(tab.page, { url: `${apis.early.url}/echo`, body: '{"hello":' });
-      assertResponse(malformed);
-      assert.equal(malformed.status, 400);
-      assert.equal((malformed.body as { error: { status: number } }).error.status, 400);
-      const large = await pageFetch(tab.page, { url: `${apis.early.url}/echo`, body: JSON.stringify({ pad: 'x'.repeat(BODY_LIMIT * 2) }) });
-      assertResponse(large);
-      assert.equal(large.status, 413);
-      const ok = await pageFetch(tab.page, { url: `${apis.early.url}/echo`, body: '{"a":1}' });
-      assertResponse(ok);
-      assert.deepEqual(ok.body, { ok: true, received: { a: 1 } });
-    });
+    browserIt(
+      '400 and 413 from a body parser mounted BEFORE corsSafety(), made readable by corsErrorHandler()',
+      async () => {
+        const malformed = await pageFetch(tab.page, { url: `${apis.early.url}/echo`, body: '{"hello":' });
+        assertResponse(malformed);
+        assert.equal(malformed.status, 400);
+        assert.equal((malformed.body as { error: { status: number } }).error.status, 400);
+        const large = await pageFetch(tab.page, {
+          url: `${apis.early.url}/echo`,
+          body: JSON.stringify({ pad: 'x'.repeat(BODY_LIMIT * 2) }),
+        });
+        assertResponse(large);
+        assert.equal(large.status, 413);
+        const ok = await pageFetch(tab.page, { url: `${apis.early.url}/echo`, body: '{"a":1}' });
+        assertResponse(ok);
+        assert.deepEqual(ok.body, { ok: true, received: { a: 1 } });
+      },
+    );
 
-    browserIt('the browser really sent preflights asking for Authorization, and every actual response granted the page origin', () => {
-      const pageOrigin = `http://localhost:${pages.allowed.port}`;
-      const preflights = seen.filter((entry) => entry.method === 'OPTIONS');
-      assert.ok(preflights.length > 0, 'no preflight reached the API');
-      for (const preflight of preflights) {
-        assert.match(preflight.requestHeaders ?? '', /authorization/);
-        assert.equal(preflight.status, 204);
-      }
-      const posts = seen.filter((entry) => entry.method === 'POST');
-      assert.ok(posts.length >= 8, `expected the POSTs above, saw ${posts.length}`);
-      for (const post of posts) assert.equal(post.allowOrigin, pageOrigin, `${post.url} answered ${post.status} without the grant`);
-    });
+    browserIt(
+      'the browser really sent preflights asking for Authorization, and every actual response granted the page origin',
+      () => {
+        const pageOrigin = `http://localhost:${pages.allowed.port}`;
+        const preflights = seen.filter((entry) => entry.method === 'OPTIONS');
+        assert.ok(preflights.length > 0, 'no preflight reached the API');
+        for (const preflight of preflights) {
+          assert.match(preflight.requestHeaders ?? '', /authorization/);
+          assert.equal(preflight.status, 204);
+        }
+        const posts = seen.filter((entry) => entry.method === 'POST');
+        assert.ok(posts.length >= 8, `expected the POSTs above, saw ${posts.length}`);
+        for (const post of posts)
+          assert.equal(post.allowOrigin, pageOrigin, `${post.url} answered ${post.status} without the grant`);
+      },
+    );
   });
 
   describe('a preflight for a method or header the policy does not allow fails, and Chromium names the cause', () => {
@@ -258,14 +316,23 @@ describe('in headless Chromium', { timeout: 60_000 }, () => {
     // is not allowed by Access-Control-Allow-Headers in preflight response." The assertions keep
     // to the stable part: the name and "is not allowed by Access-Control-Allow-...".
     for (const method of ['PUT', 'PROPFIND']) {
-      browserIt(`${method} (not in methods): fetch rejects, the console names the method, the request is never sent`, async () => {
-        const outcome = await pageFetch(tab.page, { url: `${apis.api.url}/echo`, method, body: '{}' });
-        assertNetworkError(outcome);
-        const line = await consoleLine(tab.console, new RegExp(`Method ${method} is not allowed by Access-Control-Allow-Methods`));
-        assert.doesNotMatch(line, /No 'Access-Control-Allow-Origin' header/);
-        assert.ok(seen.some((entry) => entry.method === 'OPTIONS' && entry.url === '/echo'), 'the preflight did not reach the API');
-        assert.ok(!seen.some((entry) => entry.method === method), `the ${method} itself must not be sent`);
-      });
+      browserIt(
+        `${method} (not in methods): fetch rejects, the console names the method, the request is never sent`,
+        async () => {
+          const outcome = await pageFetch(tab.page, { url: `${apis.api.url}/echo`, method, body: '{}' });
+          assertNetworkError(outcome);
+          const line = await consoleLine(
+            tab.console,
+            new RegExp(`Method ${method} is not allowed by Access-Control-Allow-Methods`),
+          );
+          assert.doesNotMatch(line, /No 'Access-Control-Allow-Origin' header/);
+          assert.ok(
+            seen.some((entry) => entry.method === 'OPTIONS' && entry.url === '/echo'),
+            'the preflight did not reach the API',
+          );
+          assert.ok(!seen.some((entry) => entry.method === method), `the ${method} itself must not be sent`);
+        },
+      );
     }
 
     browserIt('X-Not-Allowed (not in allowedHeaders): fetch rejects, the console names the header', async () => {
@@ -275,13 +342,19 @@ describe('in headless Chromium', { timeout: 60_000 }, () => {
         headers: { Authorization: 'Bearer t', 'Content-Type': 'application/json', 'X-Not-Allowed': '1' },
       });
       assertNetworkError(outcome);
-      const line = await consoleLine(tab.console, /Request header field x-not-allowed is not allowed by Access-Control-Allow-Headers/i);
+      const line = await consoleLine(
+        tab.console,
+        /Request header field x-not-allowed is not allowed by Access-Control-Allow-Headers/i,
+      );
       assert.doesNotMatch(line, /No 'Access-Control-Allow-Origin' header/);
     });
   });
 
   describe('a denied origin gets only the network error', () => {
-    for (const which of ['another port (127.0.0.1:<foreignPort>)', 'the same port by IP (127.0.0.1:<pagePort>), since localhost and 127.0.0.1 are distinct origins']) {
+    for (const which of [
+      'another port (127.0.0.1:<foreignPort>)',
+      'the same port by IP (127.0.0.1:<pagePort>), since localhost and 127.0.0.1 are distinct origins',
+    ]) {
       browserIt(`credentialed POST from ${which}: fetch rejects, preflight refused with 403 and no grant`, async () => {
         const port = which.startsWith('another') ? pages.foreign.port : pages.allowed.port;
         const origin = `http://127.0.0.1:${port}`;
@@ -343,7 +416,10 @@ describe('in headless Chromium', { timeout: 60_000 }, () => {
         await consoleLine(tab.console, /WebSocket connection to .* failed.*403/);
         assert.deepEqual(apis.rejections.at(-1), { reason: 'origin-not-allowed', origin });
         assert.ok(
-          debugLines.some((line) => line.includes('cors-safety:upgrade') && line.includes('origin-not-allowed') && line.includes(origin)),
+          debugLines.some(
+            (line) =>
+              line.includes('cors-safety:upgrade') && line.includes('origin-not-allowed') && line.includes(origin),
+          ),
           `no cors-safety:upgrade log line names the reason:\n${debugLines.join('\n')}`,
         );
       } finally {

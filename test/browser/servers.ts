@@ -9,7 +9,14 @@
 import http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { WebSocketServer } from 'ws';
-import { corsErrorHandler, corsSafety, createCorsPolicy, notFound, upgradeGuard, type CorsPolicy } from '../../src/index.js';
+import {
+  corsErrorHandler,
+  corsSafety,
+  createCorsPolicy,
+  notFound,
+  upgradeGuard,
+  type CorsPolicy,
+} from '../../src/index.js';
 
 /** A running server on 127.0.0.1. */
 import { listen, type Running } from '../helpers/listen.js';
@@ -49,7 +56,9 @@ export async function startPageServers(): Promise<{ allowed: Running; foreign: R
   const handler = (_req: http.IncomingMessage, res: http.ServerResponse): void => {
     res.setHeader('Content-Type', 'text/html; charset=utf-8');
     res.setHeader('Cache-Control', 'no-store');
-    res.end(`<!doctype html><html><head><meta charset="utf-8"><title>cors-safety browser test</title></head><body><p>test page</p><script>${PAGE_SCRIPT}</script></body></html>`);
+    res.end(
+      `<!doctype html><html><head><meta charset="utf-8"><title>cors-safety browser test</title></head><body><p>test page</p><script>${PAGE_SCRIPT}</script></body></html>`,
+    );
   };
   const allowed = await listen(http.createServer(handler));
   const foreign = await listen(http.createServer(handler));
@@ -88,7 +97,10 @@ function httpError(status: number, message: string): Error {
  * credentials, PUT left out of the methods, Retry-After exposed. `observe` sees every request
  * to the main API before Express does.
  */
-export async function startApis(pageOrigin: string, observe?: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<Apis> {
+export async function startApis(
+  pageOrigin: string,
+  observe?: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+): Promise<Apis> {
   const policy = createCorsPolicy({
     origin: [pageOrigin],
     credentials: true,
@@ -106,14 +118,20 @@ export async function startApis(pageOrigin: string, observe?: (req: http.Incomin
   // An auth check that answers by itself, as most do: corsSafety() already put the grant on res.
   app.post('/private', (req: Request, res: Response, next: NextFunction) => {
     if (req.headers.authorization !== 'Bearer admin') {
-      res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: { status: 401, message: 'invalid token' } });
+      res
+        .status(401)
+        .set('WWW-Authenticate', 'Bearer')
+        .json({ error: { status: 401, message: 'invalid token' } });
       return;
     }
     next();
   });
   app.post('/admin', (_req: Request, _res: Response, next: NextFunction) => next(httpError(403, 'admins only')));
   app.post('/limited', (_req: Request, res: Response) => {
-    res.status(429).set('Retry-After', '30').json({ error: { status: 429, message: 'slow down' } });
+    res
+      .status(429)
+      .set('Retry-After', '30')
+      .json({ error: { status: 429, message: 'slow down' } });
   });
   app.post('/crash', () => {
     throw new Error(`query failed on ${SECRET}`);
@@ -126,13 +144,21 @@ export async function startApis(pageOrigin: string, observe?: (req: http.Incomin
   if (observe !== undefined) server.prependListener('request', observe);
   const rejections: RejectRecord[] = [];
   const wss = new WebSocketServer({ noServer: true });
-  wss.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(isBinary ? data : `echo:${(data as Buffer).toString('utf8')}`)));
+  wss.on('connection', (socket) =>
+    socket.on('message', (data, isBinary) =>
+      socket.send(isBinary ? data : `echo:${(data as Buffer).toString('utf8')}`),
+    ),
+  );
   server.on(
     'upgrade',
-    upgradeGuard(policy, (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req)), {
-      paths: ['/ws'],
-      onReject: ({ reason, origin }) => rejections.push({ reason, origin }),
-    }),
+    upgradeGuard(
+      policy,
+      (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req)),
+      {
+        paths: ['/ws'],
+        onReject: ({ reason, origin }) => rejections.push({ reason, origin }),
+      },
+    ),
   );
   const api = await listen(server);
 

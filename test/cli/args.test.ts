@@ -12,19 +12,27 @@ describe('parseCli', () => {
   it('parses a full doctor command', () => {
     const command = doctor([
       'https://api.example.com/v1/me?x=1',
-      '--origin', 'https://app.example.com',
-      '-X', 'put',
-      '-H', 'Authorization: Bearer abc',
-      '--header', 'X-Trace',
+      '--origin',
+      'https://app.example.com',
+      '-X',
+      'put',
+      '-H',
+      'Authorization: Bearer abc',
+      '--header',
+      'X-Trace',
       '--credentials',
-      '--timeout', '2500',
+      '--timeout',
+      '2500',
       '--json',
     ]);
     const { options } = command;
     assert.equal(options.url.href, 'https://api.example.com/v1/me?x=1');
     assert.equal(options.origin, 'https://app.example.com');
     assert.equal(options.method, 'PUT');
-    assert.deepEqual(options.headers, [['Authorization', 'Bearer abc'], ['X-Trace', 'cors-safety-probe']]);
+    assert.deepEqual(options.headers, [
+      ['Authorization', 'Bearer abc'],
+      ['X-Trace', 'cors-safety-probe'],
+    ]);
     assert.equal(options.credentials, 'include');
     assert.equal(options.timeoutMs, 2500);
     assert.equal(options.ws, false);
@@ -75,13 +83,19 @@ describe('parseCli', () => {
     [['doctor', 'http://exa mple.com', '--origin', 'http://a.test'], /is not a URL/],
     [['doctor', 'ftp://a.test/', '--origin', 'http://a.test'], /http, https, ws or wss/],
     [['doctor', 'http://u:p@a.test/', '--origin', 'http://b.test'], /user name or password/],
-    [['doctor', 'http://a.test', '--origin', 'app.example.com'], /has no scheme; write it like http:\/\/app.example.com/],
+    [
+      ['doctor', 'http://a.test', '--origin', 'app.example.com'],
+      /has no scheme; write it like http:\/\/app.example.com/,
+    ],
     [['doctor', 'http://a.test', '--origin', 'http://exa mple.com'], /is not an origin/],
     [['doctor', 'http://a.test', '--origin', 'file:///tmp/x'], /http or https origin/],
     [['doctor', 'http://a.test', '--origin', 'http://b.test', '--bogus'], /Unknown option '--bogus'/],
     [['doctor', 'http://a.test', '--origin', 'http://b.test', '-X', 'TRACE'], /never send this method/],
     [['doctor', 'http://a.test', '--origin', 'http://b.test', '-X', 'GE T'], /not a valid method/],
-    [['doctor', 'http://a.test', '--origin', 'http://b.test', '-H', 'Origin: http://c.test'], /forbidden request-header.*use --origin/],
+    [
+      ['doctor', 'http://a.test', '--origin', 'http://b.test', '-H', 'Origin: http://c.test'],
+      /forbidden request-header.*use --origin/,
+    ],
     [['doctor', 'http://a.test', '--origin', 'http://b.test', '-H', 'Cookie: a=b'], /a page cannot set this header/],
     [['doctor', 'http://a.test', '--origin', 'http://b.test', '-H', 'Bad Name: x'], /not a valid header name/],
     [['doctor', 'http://a.test', '--origin', 'http://b.test', '--timeout', '0'], /--timeout "0"/],
@@ -92,7 +106,10 @@ describe('parseCli', () => {
   ];
   for (const [args, message] of errors) {
     it(`usage error: ${args.join(' ')}`, () => {
-      assert.throws(() => parseCli(args), (err: unknown) => err instanceof UsageError && message.test(err.message));
+      assert.throws(
+        () => parseCli(args),
+        (err: unknown) => err instanceof UsageError && message.test(err.message),
+      );
     });
   }
 });

@@ -10,7 +10,11 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 15_000): Promise<CliRun> {
+export function runCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = 15_000,
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
       cwd: ROOT,
@@ -23,7 +27,11 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = process
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`cors-safety ${args.join(' ')} did not exit within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `cors-safety ${args.join(' ')} did not exit within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     }, timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
@@ -39,7 +47,13 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = process
 /** The parsed `--json` output of the doctor. */
 export interface DoctorJson {
   verdict: 'allowed' | 'blocked' | 'probe-failed';
-  steps: { name: string; request: { method: string }; response?: { status: number }; skipped?: string; error?: string }[];
+  steps: {
+    name: string;
+    request: { method: string };
+    response?: { status: number };
+    skipped?: string;
+    error?: string;
+  }[];
   findings: { code: string; severity: string; step: string; detail?: string; cause: string; fix: string }[];
   error?: { code: string; message: string };
 }

@@ -59,7 +59,10 @@ describe('runDoctor', () => {
     const t = fake(() => ({ status: 200, statusText: 'OK', headers: GRANT }));
     const result = await runDoctor(options(), t);
     assert.equal(result.verdict, 'allowed');
-    assert.deepEqual(t.sent.map((r) => r.method), ['GET']);
+    assert.deepEqual(
+      t.sent.map((r) => r.method),
+      ['GET'],
+    );
     assert.equal(header(t.sent[0]?.headers ?? [], 'Origin'), ORIGIN);
     assert.equal(result.preflight?.needed, false);
   });
@@ -67,11 +70,21 @@ describe('runDoctor', () => {
   it('sends a preflight like a browser: no author headers, sorted lower-case request headers', async () => {
     const t = fake(() => ({ status: 204, statusText: 'No Content', headers: GRANT }));
     const result = await runDoctor(
-      options({ method: 'PUT', credentials: 'include', headers: [['Content-Type', 'application/json'], ['Authorization', 'Bearer secret']] }),
+      options({
+        method: 'PUT',
+        credentials: 'include',
+        headers: [
+          ['Content-Type', 'application/json'],
+          ['Authorization', 'Bearer secret'],
+        ],
+      }),
       t,
     );
     assert.equal(result.verdict, 'allowed');
-    assert.deepEqual(t.sent.map((r) => r.method), ['OPTIONS', 'PUT']);
+    assert.deepEqual(
+      t.sent.map((r) => r.method),
+      ['OPTIONS', 'PUT'],
+    );
     const preflight = t.sent[0]?.headers ?? [];
     assert.equal(header(preflight, 'Origin'), ORIGIN);
     assert.equal(header(preflight, 'Access-Control-Request-Method'), 'PUT');
@@ -84,26 +97,56 @@ describe('runDoctor', () => {
 
   it('blocks when the preflight does not allow a header, and names it', async () => {
     const t = fake(() => ({ status: 204, statusText: 'No Content', headers: GRANT }));
-    const result = await runDoctor(options({ method: 'PUT', credentials: 'include', headers: [['X-B', '1'], ['Authorization', 'x']] }), t);
+    const result = await runDoctor(
+      options({
+        method: 'PUT',
+        credentials: 'include',
+        headers: [
+          ['X-B', '1'],
+          ['Authorization', 'x'],
+        ],
+      }),
+      t,
+    );
     assert.equal(header(t.sent[0]?.headers ?? [], 'Access-Control-Request-Headers'), 'authorization,x-b');
     assert.equal(result.verdict, 'blocked');
-    assert.deepEqual(result.findings.map((f) => f.code), ['header-not-allowed']);
+    assert.deepEqual(
+      result.findings.map((f) => f.code),
+      ['header-not-allowed'],
+    );
     assert.match(result.findings[0]?.cause ?? '', /also sends x-b\./);
   });
 
   it('does not send the actual request after a failed preflight', async () => {
-    const t = fake((req) => (req.method === 'OPTIONS' ? { status: 401, statusText: 'Unauthorized', headers: [] } : { status: 200, statusText: 'OK', headers: GRANT }));
+    const t = fake((req) =>
+      req.method === 'OPTIONS'
+        ? { status: 401, statusText: 'Unauthorized', headers: [] }
+        : { status: 200, statusText: 'OK', headers: GRANT },
+    );
     const result = await runDoctor(options({ method: 'DELETE' }), t);
-    assert.deepEqual(t.sent.map((r) => r.method), ['OPTIONS']);
+    assert.deepEqual(
+      t.sent.map((r) => r.method),
+      ['OPTIONS'],
+    );
     assert.equal(result.verdict, 'blocked');
     assert.equal(result.steps[1]?.skipped !== undefined, true);
-    assert.deepEqual(result.findings.map((f) => `${f.code}:${f.detail ?? ''}`), ['preflight-status:auth']);
+    assert.deepEqual(
+      result.findings.map((f) => `${f.code}:${f.detail ?? ''}`),
+      ['preflight-status:auth'],
+    );
   });
 
   it('never shows secret header values in the report', async () => {
     const t = fake(() => ({ status: 204, statusText: 'No Content', headers: GRANT }));
     const result = await runDoctor(
-      options({ method: 'PUT', credentials: 'include', headers: [['Authorization', 'Bearer s3cr3t-token'], ['Content-Type', 'text/plain']] }),
+      options({
+        method: 'PUT',
+        credentials: 'include',
+        headers: [
+          ['Authorization', 'Bearer s3cr3t-token'],
+          ['Content-Type', 'text/plain'],
+        ],
+      }),
       t,
     );
     const text = formatDoctorText(result) + formatDoctorJson(result);
@@ -116,27 +159,45 @@ describe('runDoctor', () => {
     const t = fake(() => ({ status: 200, statusText: 'OK', headers: [['Access-Control-Allow-Origin', ORIGIN]] }));
     const result = await runDoctor(options(), t);
     assert.equal(result.verdict, 'allowed');
-    assert.deepEqual(result.findings.map((f) => f.code), ['vary-origin-missing']);
+    assert.deepEqual(
+      result.findings.map((f) => f.code),
+      ['vary-origin-missing'],
+    );
   });
 
   it('flags mixed content even when the server grants the origin', async () => {
     const t = fake(() => ({ status: 200, statusText: 'OK', headers: GRANT }));
     const result = await runDoctor(options({ url: new URL('http://api.example.com/') }), t);
     assert.equal(result.verdict, 'blocked');
-    assert.deepEqual(result.findings.map((f) => f.code), ['mixed-content']);
+    assert.deepEqual(
+      result.findings.map((f) => f.code),
+      ['mixed-content'],
+    );
   });
 
   it('does not apply CORS to a same-origin request', async () => {
     const t = fake(() => ({ status: 200, statusText: 'OK', headers: [] }));
     const result = await runDoctor(options({ url: new URL(`${ORIGIN}/api`), method: 'PUT' }), t);
     assert.equal(result.verdict, 'allowed');
-    assert.deepEqual(t.sent.map((r) => r.method), ['PUT']);
-    assert.deepEqual(result.findings.map((f) => f.code), ['same-origin']);
+    assert.deepEqual(
+      t.sent.map((r) => r.method),
+      ['PUT'],
+    );
+    assert.deepEqual(
+      result.findings.map((f) => f.code),
+      ['same-origin'],
+    );
   });
 
   it('turns a network failure into probe-failed and keeps the failed step', async () => {
     const t: Transport = {
-      request: () => Promise.reject(new ProbeError('ECONNREFUSED', 'cannot reach https://api.example.com/v1/items: connection refused (ECONNREFUSED)')),
+      request: () =>
+        Promise.reject(
+          new ProbeError(
+            'ECONNREFUSED',
+            'cannot reach https://api.example.com/v1/items: connection refused (ECONNREFUSED)',
+          ),
+        ),
       upgrade: () => Promise.reject(new Error('unused')),
     };
     const result = await runDoctor(options(), t);
@@ -146,7 +207,10 @@ describe('runDoctor', () => {
   });
 
   it('rethrows a bug rather than calling it a probe failure', async () => {
-    const t: Transport = { request: () => Promise.reject(new TypeError('bug')), upgrade: () => Promise.reject(new TypeError('bug')) };
+    const t: Transport = {
+      request: () => Promise.reject(new TypeError('bug')),
+      upgrade: () => Promise.reject(new TypeError('bug')),
+    };
     await assert.rejects(runDoctor(options(), t), TypeError);
   });
 });
@@ -159,7 +223,14 @@ describe('runDoctor --ws', () => {
       const origin = header(req.headers, 'Origin') ?? '';
       const key = header(req.headers, 'Sec-WebSocket-Key') ?? '';
       if (!accepts(origin)) return { status: 403, statusText: 'Forbidden', headers: [] };
-      return { status: 101, statusText: 'Switching Protocols', headers: [['Upgrade', 'websocket'], ['Sec-WebSocket-Accept', badAccept ? 'nope' : websocketAccept(key)]] };
+      return {
+        status: 101,
+        statusText: 'Switching Protocols',
+        headers: [
+          ['Upgrade', 'websocket'],
+          ['Sec-WebSocket-Accept', badAccept ? 'nope' : websocketAccept(key)],
+        ],
+      };
     });
   }
 
@@ -175,21 +246,39 @@ describe('runDoctor --ws', () => {
   });
 
   it('refused: ws-refused with the status', async () => {
-    const result = await runDoctor(wsOptions, handshake(() => false));
+    const result = await runDoctor(
+      wsOptions,
+      handshake(() => false),
+    );
     assert.equal(result.verdict, 'blocked');
-    assert.deepEqual(result.findings.map((f) => `${f.code}:${f.detail ?? ''}`), ['ws-refused:origin-or-auth']);
+    assert.deepEqual(
+      result.findings.map((f) => `${f.code}:${f.detail ?? ''}`),
+      ['ws-refused:origin-or-auth'],
+    );
     assert.match(result.findings[0]?.cause ?? '', /403 Forbidden/);
   });
 
   it('warns when any origin is accepted', async () => {
-    const result = await runDoctor(wsOptions, handshake(() => true));
+    const result = await runDoctor(
+      wsOptions,
+      handshake(() => true),
+    );
     assert.equal(result.verdict, 'allowed');
-    assert.deepEqual(result.findings.map((f) => `${f.code}:${f.severity}`), ['ws-origin-not-checked:warning']);
+    assert.deepEqual(
+      result.findings.map((f) => `${f.code}:${f.severity}`),
+      ['ws-origin-not-checked:warning'],
+    );
   });
 
   it('fails a 101 with a wrong Sec-WebSocket-Accept', async () => {
-    const result = await runDoctor(wsOptions, handshake(() => true, true));
-    assert.deepEqual(result.findings.map((f) => f.code), ['ws-accept-invalid']);
+    const result = await runDoctor(
+      wsOptions,
+      handshake(() => true, true),
+    );
+    assert.deepEqual(
+      result.findings.map((f) => f.code),
+      ['ws-accept-invalid'],
+    );
     assert.equal(result.verdict, 'blocked');
   });
 });

@@ -41,16 +41,33 @@ function errorCodes(json: ReturnType<typeof parseDoctorJson>): string[] {
 describe('cors-safety doctor against real servers', () => {
   it('this library, correctly configured: a credentialed PUT with Authorization is allowed', async () => {
     const { code, json } = await doctor(librarySetupServer, (url) => [
-      `${url}/api/me`, '--origin', PAGE_ORIGIN, '-X', 'PUT', '-H', 'Authorization: Bearer good', '-H', 'Content-Type', '--credentials',
+      `${url}/api/me`,
+      '--origin',
+      PAGE_ORIGIN,
+      '-X',
+      'PUT',
+      '-H',
+      'Authorization: Bearer good',
+      '-H',
+      'Content-Type',
+      '--credentials',
     ]);
     assert.deepEqual(errorCodes(json), []);
     assert.equal(json.verdict, 'allowed');
-    assert.deepEqual(json.steps.map((s) => `${s.name} ${s.response?.status ?? '-'}`), ['preflight 204', 'actual 200']);
+    assert.deepEqual(
+      json.steps.map((s) => `${s.name} ${s.response?.status ?? '-'}`),
+      ['preflight 204', 'actual 200'],
+    );
     assert.equal(code, 0);
   });
 
   it('this library, correctly configured: its 401 carries CORS headers, so the page can read it', async () => {
-    const { code, json } = await doctor(librarySetupServer, (url) => [`${url}/api/me`, '--origin', PAGE_ORIGIN, '--credentials']);
+    const { code, json } = await doctor(librarySetupServer, (url) => [
+      `${url}/api/me`,
+      '--origin',
+      PAGE_ORIGIN,
+      '--credentials',
+    ]);
     assert.equal(json.steps[0]?.response?.status, 401);
     assert.equal(json.verdict, 'allowed');
     assert.equal(code, 0);
@@ -58,7 +75,14 @@ describe('cors-safety doctor against real servers', () => {
 
   it('a hand-written correct server: allowed, no findings, exit 0', async () => {
     const { code, json } = await doctor(correctServer, (url) => [
-      `${url}/api`, '--origin', PAGE_ORIGIN, '-X', 'DELETE', '-H', 'Authorization: Bearer x', '--credentials',
+      `${url}/api`,
+      '--origin',
+      PAGE_ORIGIN,
+      '-X',
+      'DELETE',
+      '-H',
+      'Authorization: Bearer x',
+      '--credentials',
     ]);
     assert.deepEqual(json.findings, []);
     assert.equal(json.verdict, 'allowed');
@@ -66,7 +90,12 @@ describe('cors-safety doctor against real servers', () => {
   });
 
   it('the cors package after an auth middleware: no-allow-origin on the 401, exit 1', async () => {
-    const { code, json } = await doctor(authBeforeCorsServer, (url) => [`${url}/api/me`, '--origin', PAGE_ORIGIN, '--credentials']);
+    const { code, json } = await doctor(authBeforeCorsServer, (url) => [
+      `${url}/api/me`,
+      '--origin',
+      PAGE_ORIGIN,
+      '--credentials',
+    ]);
     assert.equal(json.verdict, 'blocked');
     const [finding] = json.findings;
     assert.equal(finding?.code, 'no-allow-origin');
@@ -77,8 +106,17 @@ describe('cors-safety doctor against real servers', () => {
   });
 
   it('the cors package after an auth middleware, with Authorization: the preflight gets the 401', async () => {
-    const { code, json } = await doctor(authBeforeCorsServer, (url) => [`${url}/api/me`, '--origin', PAGE_ORIGIN, '-H', 'Authorization: Bearer good']);
-    assert.deepEqual(json.findings.map((f) => `${f.code}:${f.detail ?? ''}`), ['preflight-status:auth']);
+    const { code, json } = await doctor(authBeforeCorsServer, (url) => [
+      `${url}/api/me`,
+      '--origin',
+      PAGE_ORIGIN,
+      '-H',
+      'Authorization: Bearer good',
+    ]);
+    assert.deepEqual(
+      json.findings.map((f) => `${f.code}:${f.detail ?? ''}`),
+      ['preflight-status:auth'],
+    );
     assert.equal(json.steps[1]?.skipped !== undefined, true);
     assert.equal(code, 1);
   });
@@ -91,14 +129,20 @@ describe('cors-safety doctor against real servers', () => {
   });
 
   it('another origin echoed (localhost vs 127.0.0.1): allow-origin-mismatch, exit 1', async () => {
-    const { code, json } = await doctor(() => otherOriginServer('http://localhost:5173'), (url) => [url, '--origin', PAGE_ORIGIN]);
+    const { code, json } = await doctor(
+      () => otherOriginServer('http://localhost:5173'),
+      (url) => [url, '--origin', PAGE_ORIGIN],
+    );
     assert.deepEqual(errorCodes(json), ['allow-origin-mismatch']);
     assert.equal(json.findings[0]?.detail, 'localhost-alias');
     assert.equal(code, 1);
   });
 
   it('another origin echoed (port): the sub-diagnosis names the port', async () => {
-    const { code, json } = await doctor(() => otherOriginServer('http://127.0.0.1:3000'), (url) => [url, '--origin', PAGE_ORIGIN]);
+    const { code, json } = await doctor(
+      () => otherOriginServer('http://127.0.0.1:3000'),
+      (url) => [url, '--origin', PAGE_ORIGIN],
+    );
     assert.equal(json.findings[0]?.detail, 'port');
     assert.equal(code, 1);
   });
@@ -113,7 +157,13 @@ describe('cors-safety doctor against real servers', () => {
   });
 
   it('a preflight that redirects: preflight-redirect, actual request not sent, exit 1', async () => {
-    const { code, json } = await doctor(redirectingServer, (url) => [`${url}/api`, '--origin', PAGE_ORIGIN, '-X', 'PUT']);
+    const { code, json } = await doctor(redirectingServer, (url) => [
+      `${url}/api`,
+      '--origin',
+      PAGE_ORIGIN,
+      '-X',
+      'PUT',
+    ]);
     assert.deepEqual(errorCodes(json), ['preflight-redirect']);
     assert.equal(json.steps[0]?.response?.status, 301);
     assert.equal(json.steps[1]?.skipped !== undefined, true);
@@ -121,7 +171,10 @@ describe('cors-safety doctor against real servers', () => {
   });
 
   it('a WebSocket server that refuses the origin: ws-refused with 403, exit 1', async () => {
-    const { code, json } = await doctor(() => wsServer(['https://only.example']), (url) => [url.replace('http:', 'ws:'), '--origin', PAGE_ORIGIN]);
+    const { code, json } = await doctor(
+      () => wsServer(['https://only.example']),
+      (url) => [url.replace('http:', 'ws:'), '--origin', PAGE_ORIGIN],
+    );
     assert.deepEqual(errorCodes(json), ['ws-refused']);
     assert.match(json.findings[0]?.cause ?? '', /403/);
     assert.equal(json.steps[0]?.response?.status, 403);
@@ -129,7 +182,10 @@ describe('cors-safety doctor against real servers', () => {
   });
 
   it('a WebSocket server that accepts the origin: allowed, exit 0', async () => {
-    const { code, json } = await doctor(() => wsServer([PAGE_ORIGIN]), (url) => [url, '--ws', '--origin', PAGE_ORIGIN]);
+    const { code, json } = await doctor(
+      () => wsServer([PAGE_ORIGIN]),
+      (url) => [url, '--ws', '--origin', PAGE_ORIGIN],
+    );
     assert.equal(json.verdict, 'allowed');
     assert.deepEqual(json.findings, []);
     assert.equal(json.steps[0]?.response?.status, 101);
@@ -140,7 +196,10 @@ describe('cors-safety doctor against real servers', () => {
     const port = await refusedPort();
     const run = await runCli(['doctor', `http://127.0.0.1:${port}/api`, '--origin', PAGE_ORIGIN]);
     assert.equal(run.code, 2);
-    assert.equal(run.stderr, `cors-safety: cannot reach http://127.0.0.1:${port}/api: connection refused (ECONNREFUSED)\n`);
+    assert.equal(
+      run.stderr,
+      `cors-safety: cannot reach http://127.0.0.1:${port}/api: connection refused (ECONNREFUSED)\n`,
+    );
     assert.match(run.stdout, /Verdict: PROBE FAILED/);
     assert.equal(hasStackTrace(run.stdout + run.stderr), false);
   });
@@ -174,8 +233,14 @@ describe('cors-safety doctor against real servers', () => {
       delete env.NODE_EXTRA_CA_CERTS;
       const untrusted = await runCli(['doctor', server.url, '--origin', PAGE_ORIGIN], env);
       assert.equal(untrusted.code, 2);
-      assert.match(untrusted.stderr, /^cors-safety: cannot reach https:\/\/127\.0\.0\.1:\d+\/: TLS error: .*NODE_EXTRA_CA_CERTS/);
-      const trusted = await runCli(['doctor', server.url, '--origin', PAGE_ORIGIN, '--json'], { ...env, NODE_EXTRA_CA_CERTS: fileURLToPath(TLS_CERT_FILE) });
+      assert.match(
+        untrusted.stderr,
+        /^cors-safety: cannot reach https:\/\/127\.0\.0\.1:\d+\/: TLS error: .*NODE_EXTRA_CA_CERTS/,
+      );
+      const trusted = await runCli(['doctor', server.url, '--origin', PAGE_ORIGIN, '--json'], {
+        ...env,
+        NODE_EXTRA_CA_CERTS: fileURLToPath(TLS_CERT_FILE),
+      });
       assert.equal(parseDoctorJson(trusted.stdout).verdict, 'allowed');
       assert.equal(trusted.code, 0);
     } finally {

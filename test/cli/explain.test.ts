@@ -11,7 +11,8 @@ const fixture = (name: string): string => `${FIXTURES}${name}`;
 /** An environment without any CORS_* variable or NODE_ENV from the developer's shell. */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['CORS_ALLOWED_ORIGINS', 'CORS_ALLOWED_HOSTS', 'CORS_CREDENTIALS', 'NODE_ENV', 'DEBUG']) delete env[name];
+  for (const name of ['CORS_ALLOWED_ORIGINS', 'CORS_ALLOWED_HOSTS', 'CORS_CREDENTIALS', 'NODE_ENV', 'DEBUG'])
+    delete env[name];
   return { ...env, ...extra };
 }
 
@@ -23,7 +24,10 @@ describe('loadConfigFile', () => {
     });
   });
   it('imports the default export of an .mjs file', async () => {
-    assert.deepEqual(await loadConfigFile(fixture('cli-explain.mjs')), { origin: ['https://app.example.com'], allowedHosts: ['.example.org'] });
+    assert.deepEqual(await loadConfigFile(fixture('cli-explain.mjs')), {
+      origin: ['https://app.example.com'],
+      allowedHosts: ['.example.org'],
+    });
   });
   it('resolves a relative path against cwd', async () => {
     assert.ok(await loadConfigFile('cli-explain.json', FIXTURES));
@@ -35,7 +39,10 @@ describe('loadConfigFile', () => {
   ];
   for (const [file, message] of failures) {
     it(`fails clearly: ${file}`, async () => {
-      await assert.rejects(loadConfigFile(fixture(file)), (err: unknown) => err instanceof ConfigLoadError && message.test(err.message));
+      await assert.rejects(
+        loadConfigFile(fixture(file)),
+        (err: unknown) => err instanceof ConfigLoadError && message.test(err.message),
+      );
     });
   }
 });
@@ -83,7 +90,10 @@ describe('runExplain', () => {
   });
 
   it('reports an environment problem as a config error', async () => {
-    const result = await runExplain('https://a.example.com', undefined, { CORS_ALLOWED_ORIGINS: 'https://a.example.com', CORS_CREDENTIALS: 'maybe' });
+    const result = await runExplain('https://a.example.com', undefined, {
+      CORS_ALLOWED_ORIGINS: 'https://a.example.com',
+      CORS_CREDENTIALS: 'maybe',
+    });
     assert.equal(result.kind, 'config-error');
     assert.deepEqual(result.kind === 'config-error' ? result.issues.map((i) => i.code) : [], ['env-not-boolean']);
   });
@@ -91,23 +101,33 @@ describe('runExplain', () => {
 
 describe('cors-safety explain (real process)', () => {
   it('allowed by the environment: exit 0', async () => {
-    const run = await runCli(['explain', '--origin', 'https://app.example.com'], cleanEnv({ CORS_ALLOWED_ORIGINS: 'https://app.example.com' }));
+    const run = await runCli(
+      ['explain', '--origin', 'https://app.example.com'],
+      cleanEnv({ CORS_ALLOWED_ORIGINS: 'https://app.example.com' }),
+    );
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /decision: ALLOWED/);
     assert.match(run.stdout, /rule: +https:\/\/app\.example\.com/);
   });
 
   it('denied: exit 1, with --json', async () => {
-    const run = await runCli(['explain', '--origin', 'https://evil.example', '--config', fixture('cli-explain.mjs'), '--json'], cleanEnv());
+    const run = await runCli(
+      ['explain', '--origin', 'https://evil.example', '--config', fixture('cli-explain.mjs'), '--json'],
+      cleanEnv(),
+    );
     assert.equal(run.code, 1, run.stderr);
     const json = JSON.parse(run.stdout) as { decision: string; reason: string; valid: boolean };
     assert.deepEqual([json.valid, json.decision, json.reason], [true, 'denied', 'origin-not-allowed']);
   });
 
   it('invalid configuration: exit 2 and every issue printed', async () => {
-    const run = await runCli(['explain', '--origin', 'https://app.example.com', '--config', fixture('cli-explain-invalid.json')], cleanEnv());
+    const run = await runCli(
+      ['explain', '--origin', 'https://app.example.com', '--config', fixture('cli-explain-invalid.json')],
+      cleanEnv(),
+    );
     assert.equal(run.code, 2);
-    for (const code of ['unknown-option', 'origin-path', 'origin-star-in-list']) assert.match(run.stdout, new RegExp(`\\[${code}\\]`));
+    for (const code of ['unknown-option', 'origin-path', 'origin-star-in-list'])
+      assert.match(run.stdout, new RegExp(`\\[${code}\\]`));
     assert.equal(hasStackTrace(run.stdout + run.stderr), false);
   });
 

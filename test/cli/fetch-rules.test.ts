@@ -29,7 +29,8 @@ describe('normalizeMethod (Fetch §2.2.1)', () => {
 describe('isCorsSafelistedMethod', () => {
   it('accepts exactly GET, HEAD, POST', () => {
     for (const m of ['GET', 'HEAD', 'POST']) assert.equal(isCorsSafelistedMethod(m), true, m);
-    for (const m of ['PUT', 'DELETE', 'PATCH', 'OPTIONS', 'get', 'post']) assert.equal(isCorsSafelistedMethod(m), false, m);
+    for (const m of ['PUT', 'DELETE', 'PATCH', 'OPTIONS', 'get', 'post'])
+      assert.equal(isCorsSafelistedMethod(m), false, m);
   });
 });
 
@@ -109,7 +110,10 @@ describe('preflightDecision', () => {
     assert.match(d.reasons[0] ?? '', /PUT is not CORS-safelisted/);
   });
   it('needs one for application/json and for Authorization', () => {
-    const d = preflightDecision('POST', [['Content-Type', 'application/json'], ['Authorization', 'x']]);
+    const d = preflightDecision('POST', [
+      ['Content-Type', 'application/json'],
+      ['Authorization', 'x'],
+    ]);
     assert.equal(d.needed, true);
     assert.deepEqual(d.unsafeHeaderNames, ['authorization', 'content-type']);
     assert.equal(d.reasons.length, 2);

@@ -26,4 +26,3 @@ export function librarySetupServer(): Promise<Running> {
   app.use(corsErrorHandler(policy));
   return listen(http.createServer(app));
 }
-

@@ -50,15 +50,28 @@ describe('nodeTransport over real sockets', () => {
   });
 
   it('returns a redirect instead of following it', async () => {
-    const res = await nodeTransport.request({ method: 'OPTIONS', url: new URL(`${server.url}/redirect`), headers: [], timeoutMs: 2000 });
+    const res = await nodeTransport.request({
+      method: 'OPTIONS',
+      url: new URL(`${server.url}/redirect`),
+      headers: [],
+      timeoutMs: 2000,
+    });
     assert.equal(res.status, 301);
-    assert.deepEqual(res.headers.find(([n]) => n.toLowerCase() === 'location'), ['Location', '/elsewhere']);
+    assert.deepEqual(
+      res.headers.find(([n]) => n.toLowerCase() === 'location'),
+      ['Location', '/elsewhere'],
+    );
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(paths.includes('/elsewhere'), false);
   });
 
   it('resolves at the headers of a response that never ends, then closes the connection', async () => {
-    const res = await nodeTransport.request({ method: 'GET', url: new URL(`${server.url}/stream`), headers: [], timeoutMs: 2000 });
+    const res = await nodeTransport.request({
+      method: 'GET',
+      url: new URL(`${server.url}/stream`),
+      headers: [],
+      timeoutMs: 2000,
+    });
     assert.equal(res.status, 200);
     await streamClosed; // the doctor hung up; otherwise this test would time out
   });
@@ -71,7 +84,8 @@ describe('nodeTransport failures', () => {
       const started = Date.now();
       await assert.rejects(
         nodeTransport.request({ method: 'GET', url: new URL(server.url), headers: [], timeoutMs: 150 }),
-        (err: unknown) => err instanceof ProbeError && err.code === 'ETIMEDOUT' && /no response within 150 ms/.test(err.message),
+        (err: unknown) =>
+          err instanceof ProbeError && err.code === 'ETIMEDOUT' && /no response within 150 ms/.test(err.message),
       );
       assert.ok(Date.now() - started < 2000);
     } finally {
@@ -84,18 +98,31 @@ describe('nodeTransport failures', () => {
     await assert.rejects(
       nodeTransport.request({ method: 'GET', url: new URL(`http://127.0.0.1:${port}/`), headers: [], timeoutMs: 2000 }),
       (err: unknown) =>
-        err instanceof ProbeError && err.message === `cannot reach http://127.0.0.1:${port}/: connection refused (ECONNREFUSED)`,
+        err instanceof ProbeError &&
+        err.message === `cannot reach http://127.0.0.1:${port}/: connection refused (ECONNREFUSED)`,
     );
   });
 
   it('maps error codes to readable reasons', () => {
     const url = new URL('https://api.example.com/');
     const cases: [unknown, RegExp][] = [
-      [Object.assign(new Error('getaddrinfo ENOTFOUND api.example.com'), { code: 'ENOTFOUND' }), /DNS lookup failed for api\.example\.com \(ENOTFOUND\)$/],
+      [
+        Object.assign(new Error('getaddrinfo ENOTFOUND api.example.com'), { code: 'ENOTFOUND' }),
+        /DNS lookup failed for api\.example\.com \(ENOTFOUND\)$/,
+      ],
       [Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), /closed the connection before answering/],
-      [Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }), /TLS error: self-signed certificate/],
-      [new AggregateError([Object.assign(new Error('a'), { code: 'ECONNREFUSED' })]), /connection refused \(ECONNREFUSED\)/],
-      [Object.assign(new Error('Parse Error: Invalid header value char'), { code: 'HPE_INVALID_HEADER_TOKEN' }), /invalid HTTP response/],
+      [
+        Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }),
+        /TLS error: self-signed certificate/,
+      ],
+      [
+        new AggregateError([Object.assign(new Error('a'), { code: 'ECONNREFUSED' })]),
+        /connection refused \(ECONNREFUSED\)/,
+      ],
+      [
+        Object.assign(new Error('Parse Error: Invalid header value char'), { code: 'HPE_INVALID_HEADER_TOKEN' }),
+        /invalid HTTP response/,
+      ],
     ];
     for (const [err, expected] of cases) {
       const probeError = describeNetworkError(err, url);
@@ -110,7 +137,12 @@ describe('WebSocket handshakes over real sockets', () => {
     const server = await wsServer([PAGE_ORIGIN]);
     try {
       const key = websocketKey();
-      const res = await nodeTransport.upgrade({ method: 'GET', url: new URL(server.url.replace('http', 'ws')), headers: handshakeHeaders(PAGE_ORIGIN, key), timeoutMs: 2000 });
+      const res = await nodeTransport.upgrade({
+        method: 'GET',
+        url: new URL(server.url.replace('http', 'ws')),
+        headers: handshakeHeaders(PAGE_ORIGIN, key),
+        timeoutMs: 2000,
+      });
       assert.equal(res.status, 101);
       assert.equal(res.upgraded, true);
       assert.equal(res.headers.find(([n]) => n.toLowerCase() === 'sec-websocket-accept')?.[1], websocketAccept(key));
@@ -122,7 +154,12 @@ describe('WebSocket handshakes over real sockets', () => {
   it('gets the refusal status from a refusing one', async () => {
     const server = await wsServer([PAGE_ORIGIN]);
     try {
-      const res = await nodeTransport.upgrade({ method: 'GET', url: new URL(server.url), headers: handshakeHeaders('https://evil.example', websocketKey()), timeoutMs: 2000 });
+      const res = await nodeTransport.upgrade({
+        method: 'GET',
+        url: new URL(server.url),
+        headers: handshakeHeaders('https://evil.example', websocketKey()),
+        timeoutMs: 2000,
+      });
       assert.equal(res.status, 403);
       assert.equal(res.upgraded, false);
     } finally {

@@ -48,7 +48,11 @@ export function killAll(): void {
  * Starts `node <file>` with `PORT=0` (and `env`), and resolves once it has printed `pattern`
  * (default: `listening on http://127.0.0.1:<port>`). Rejects after 15 s or if it exits first.
  */
-export function startProgram(file: string, env: Record<string, string> = {}, pattern = /listening on (http:\/\/127\.0\.0\.1:(\d+))/): Promise<Program> {
+export function startProgram(
+  file: string,
+  env: Record<string, string> = {},
+  pattern = /listening on (http:\/\/127\.0\.0\.1:(\d+))/,
+): Promise<Program> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', ...env };
   // The examples must not inherit CORS configuration from the developer's shell.
   for (const name of ['CORS_ALLOWED_ORIGINS', 'CORS_ALLOWED_HOSTS', 'CORS_CREDENTIALS', 'NODE_ENV', 'DEBUG']) {
@@ -81,7 +85,11 @@ export function startProgram(file: string, env: Record<string, string> = {}, pat
           resolve(match);
         } else if (child.exitCode !== null || child.signalCode !== null) {
           done();
-          reject(new Error(`${file} exited (${child.exitCode ?? child.signalCode}) before printing ${String(wanted)}:\n${output}`));
+          reject(
+            new Error(
+              `${file} exited (${child.exitCode ?? child.signalCode}) before printing ${String(wanted)}:\n${output}`,
+            ),
+          );
         }
       };
       const timer = setTimeout(() => {
@@ -131,15 +139,27 @@ export interface RawResponse {
 }
 
 /** One request with any headers (Origin and Host included); no keep-alive; 5 s timeout. */
-export function request(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
+export function request(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: options.method ?? 'GET', headers: { Connection: 'close', ...options.headers }, agent: false, timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      url,
+      {
+        method: options.method ?? 'GET',
+        headers: { Connection: 'close', ...options.headers },
+        agent: false,
+        timeout: 5000,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`request to ${url} timed out`)));
     req.on('error', reject);
     req.end(options.body);
@@ -148,7 +168,11 @@ export function request(url: string, options: { method?: string; headers?: Recor
 
 /** Asserts the response grants `origin` (exactly one ACAO value, Vary: Origin). */
 export function assertGranted(res: RawResponse, origin: string, credentials: boolean): void {
-  assert.equal(res.headers['access-control-allow-origin'], origin, `expected a grant for ${origin} on ${res.status} ${res.body}`);
+  assert.equal(
+    res.headers['access-control-allow-origin'],
+    origin,
+    `expected a grant for ${origin} on ${res.status} ${res.body}`,
+  );
   assert.match(String(res.headers.vary ?? ''), /\bOrigin\b/i);
   assert.equal(res.headers['access-control-allow-credentials'], credentials ? 'true' : undefined);
 }

@@ -55,10 +55,18 @@ describe('examples/demo/server.mjs (npm start)', { timeout: 60_000 }, () => {
 
   before(async () => {
     assertBuilt(['corsSafety', 'corsErrorHandler', 'notFound', 'createCorsPolicy', 'upgradeGuard']);
-    demo = await startProgram('examples/demo/server.mjs', { PORT: '0', PAGE_PORT: '0', FOREIGN_PORT: '0' }, /Open (http:\/\/localhost:(\d+))/);
+    demo = await startProgram(
+      'examples/demo/server.mjs',
+      { PORT: '0', PAGE_PORT: '0', FOREIGN_PORT: '0' },
+      /Open (http:\/\/localhost:(\d+))/,
+    );
     pageOrigin = demo.url;
-    api = /API, with WebSocket at \/ws\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(demo.output())?.[1] ?? assert.fail(`no API URL in:\n${demo.output()}`);
-    foreignOrigin = /foreign page \(denied\)\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(demo.output())?.[1] ?? assert.fail(`no foreign URL in:\n${demo.output()}`);
+    api =
+      /API, with WebSocket at \/ws\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(demo.output())?.[1] ??
+      assert.fail(`no API URL in:\n${demo.output()}`);
+    foreignOrigin =
+      /foreign page \(denied\)\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(demo.output())?.[1] ??
+      assert.fail(`no foreign URL in:\n${demo.output()}`);
   });
   after(async () => {
     await demo?.stop();
@@ -79,10 +87,18 @@ describe('examples/demo/server.mjs (npm start)', { timeout: 60_000 }, () => {
   });
 
   it('API: the page origin reads errors with the grant; the foreign origin gets a 403 preflight and nothing', async () => {
-    const unauthorized = await request(`${api}/api/private`, { method: 'POST', headers: { Origin: pageOrigin, 'Content-Type': 'application/json' }, body: '{}' });
+    const unauthorized = await request(`${api}/api/private`, {
+      method: 'POST',
+      headers: { Origin: pageOrigin, 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(unauthorized.status, 401);
     assertGranted(unauthorized, pageOrigin, true);
-    const early = await request(`${api}/early/echo`, { method: 'POST', headers: { Origin: pageOrigin, 'Content-Type': 'application/json' }, body: '{"a":' });
+    const early = await request(`${api}/early/echo`, {
+      method: 'POST',
+      headers: { Origin: pageOrigin, 'Content-Type': 'application/json' },
+      body: '{"a":',
+    });
     assert.equal(early.status, 400);
     assertGranted(early, pageOrigin, true);
     const crash = await request(`${api}/api/crash`, { method: 'POST', headers: { Origin: pageOrigin } });
@@ -90,7 +106,11 @@ describe('examples/demo/server.mjs (npm start)', { timeout: 60_000 }, () => {
     assert.ok(!crash.body.includes('hunter2'));
     const preflight = await request(`${api}/api/echo`, {
       method: 'OPTIONS',
-      headers: { Origin: foreignOrigin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization' },
+      headers: {
+        Origin: foreignOrigin,
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'authorization',
+      },
     });
     assert.equal(preflight.status, 403);
     assertNotGranted(preflight);
@@ -100,7 +120,10 @@ describe('examples/demo/server.mjs (npm start)', { timeout: 60_000 }, () => {
     const ws = `${api.replace('http:', 'ws:')}/ws`;
     assert.equal(await connect(ws, pageOrigin), 'open');
     assert.equal(await connect(ws, foreignOrigin), 403);
-    await demo.waitForOutput(new RegExp(`handshake from ${foreignOrigin.replace(/\./g, '\\.')} refused: origin-not-allowed`), 5000);
+    await demo.waitForOutput(
+      new RegExp(`handshake from ${foreignOrigin.replace(/\./g, '\\.')} refused: origin-not-allowed`),
+      5000,
+    );
   });
 
   describe('in headless Chromium', () => {
@@ -119,8 +142,15 @@ describe('examples/demo/server.mjs (npm start)', { timeout: 60_000 }, () => {
         await tab.page.waitForSelector('body[data-state="done"]', { timeout: 30_000 });
         const rows = await tab.page.$$eval('tr[data-case]', (elements) =>
           elements.map((row) => {
-            const element = row as unknown as { dataset: Record<string, string>; querySelector(s: string): { textContent: string | null } | null };
-            return { id: element.dataset.case ?? '', state: element.dataset.state ?? '', saw: element.querySelector('.saw .mono')?.textContent ?? '' };
+            const element = row as unknown as {
+              dataset: Record<string, string>;
+              querySelector(s: string): { textContent: string | null } | null;
+            };
+            return {
+              id: element.dataset.case ?? '',
+              state: element.dataset.state ?? '',
+              saw: element.querySelector('.saw .mono')?.textContent ?? '',
+            };
           }),
         );
         assert.deepEqual(
@@ -134,10 +164,16 @@ describe('examples/demo/server.mjs (npm start)', { timeout: 60_000 }, () => {
           assert.match(row.saw, pattern, `row ${id}`);
           assert.ok(!row.saw.includes('hunter2'), `row ${id} leaks the secret`);
         }
-        assert.match(await tab.page.textContent('#summary') ?? '', /14 of 14 cases behave as expected/);
+        assert.match((await tab.page.textContent('#summary')) ?? '', /14 of 14 cases behave as expected/);
         // The refused preflights: Chromium names the method and the header (see test/browser).
-        assert.ok(tab.console.some((line) => /Method PUT is not allowed by Access-Control-Allow-Methods/.test(line.text)));
-        assert.ok(tab.console.some((line) => /Request header field x-not-allowed is not allowed by Access-Control-Allow-Headers/i.test(line.text)));
+        assert.ok(
+          tab.console.some((line) => /Method PUT is not allowed by Access-Control-Allow-Methods/.test(line.text)),
+        );
+        assert.ok(
+          tab.console.some((line) =>
+            /Request header field x-not-allowed is not allowed by Access-Control-Allow-Headers/i.test(line.text),
+          ),
+        );
       } finally {
         await tab.context.close();
       }

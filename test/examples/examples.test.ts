@@ -9,7 +9,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { ROOT, assertBuilt, assertGranted, assertNotGranted, killAll, request, startProgram, type Program } from './child.js';
+import {
+  ROOT,
+  assertBuilt,
+  assertGranted,
+  assertNotGranted,
+  killAll,
+  request,
+  startProgram,
+  type Program,
+} from './child.js';
 
 const ALLOWED = 'http://localhost:5173';
 const DENIED = 'https://evil.example';
@@ -77,7 +86,9 @@ describe('examples/express-error-handler.mjs', () => {
     assert.equal(res.status, 401);
     assertGranted(res, ALLOWED, true);
     assert.deepEqual(json(res.body), { error: { status: 401, message: 'sign in first' } });
-    const ok = await request(`${program.get().url}/api/me`, { headers: { Origin: ALLOWED, Authorization: 'Bearer demo-token' } });
+    const ok = await request(`${program.get().url}/api/me`, {
+      headers: { Origin: ALLOWED, Authorization: 'Bearer demo-token' },
+    });
     assert.equal(ok.status, 200);
     assertGranted(ok, ALLOWED, true);
   });
@@ -89,14 +100,24 @@ describe('examples/express-error-handler.mjs', () => {
     assert.deepEqual(json(res.body), { error: { status: 500, message: 'Internal Server Error' } });
     assert.ok(!res.body.includes('hunter2'));
     // ...while the server's own log gets the whole error.
-    await program.get().waitForOutput(/500 GET \/api\/boom: Error: connection to postgres:\/\/admin:hunter2@db failed/, 5000);
+    await program
+      .get()
+      .waitForOutput(/500 GET \/api\/boom: Error: connection to postgres:\/\/admin:hunter2@db failed/, 5000);
   });
 
   it('400 from express.json() and 404 from notFound() keep the grant', async () => {
-    const bad = await request(`${program.get().url}/api/items`, { method: 'POST', headers: { Origin: ALLOWED, 'Content-Type': 'application/json' }, body: '{"a":' });
+    const bad = await request(`${program.get().url}/api/items`, {
+      method: 'POST',
+      headers: { Origin: ALLOWED, 'Content-Type': 'application/json' },
+      body: '{"a":',
+    });
     assert.equal(bad.status, 400);
     assertGranted(bad, ALLOWED, true);
-    const created = await request(`${program.get().url}/api/items`, { method: 'POST', headers: { Origin: ALLOWED, 'Content-Type': 'application/json' }, body: '{"a":1}' });
+    const created = await request(`${program.get().url}/api/items`, {
+      method: 'POST',
+      headers: { Origin: ALLOWED, 'Content-Type': 'application/json' },
+      body: '{"a":1}',
+    });
     assert.equal(created.status, 201);
     assert.deepEqual(json(created.body), { created: { a: 1 } });
     const missing = await request(`${program.get().url}/nowhere`, { headers: { Origin: ALLOWED } });
@@ -106,11 +127,17 @@ describe('examples/express-error-handler.mjs', () => {
 
   it('a preflight for Authorization is granted to the allowed origin and refused (403, no grant) to another', async () => {
     const headers = { 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' };
-    const granted = await request(`${program.get().url}/api/me`, { method: 'OPTIONS', headers: { Origin: ALLOWED, ...headers } });
+    const granted = await request(`${program.get().url}/api/me`, {
+      method: 'OPTIONS',
+      headers: { Origin: ALLOWED, ...headers },
+    });
     assert.equal(granted.status, 204);
     assertGranted(granted, ALLOWED, true);
     assert.match(String(granted.headers['access-control-allow-headers']), /authorization/i);
-    const refused = await request(`${program.get().url}/api/me`, { method: 'OPTIONS', headers: { Origin: DENIED, ...headers } });
+    const refused = await request(`${program.get().url}/api/me`, {
+      method: 'OPTIONS',
+      headers: { Origin: DENIED, ...headers },
+    });
     assert.equal(refused.status, 403);
     assertNotGranted(refused);
   });
@@ -182,10 +209,16 @@ function plainRouteSuite(file: string, credentials: boolean): void {
 
     it('preflight: answered by corsSafety() for the allowed origin, 403 for another', async () => {
       const headers = { 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' };
-      const ok = await request(`${program.get().url}/api/hello`, { method: 'OPTIONS', headers: { Origin: ALLOWED, ...headers } });
+      const ok = await request(`${program.get().url}/api/hello`, {
+        method: 'OPTIONS',
+        headers: { Origin: ALLOWED, ...headers },
+      });
       assert.equal(ok.status, 204);
       assertGranted(ok, ALLOWED, credentials);
-      const refused = await request(`${program.get().url}/api/hello`, { method: 'OPTIONS', headers: { Origin: DENIED, ...headers } });
+      const refused = await request(`${program.get().url}/api/hello`, {
+        method: 'OPTIONS',
+        headers: { Origin: DENIED, ...headers },
+      });
       assert.equal(refused.status, 403);
       assertNotGranted(refused);
     });
@@ -198,10 +231,16 @@ function plainRouteSuite(file: string, credentials: boolean): void {
 
     if (file.includes('connect')) {
       it('the https://*.example.com pattern: any https subdomain, not http', async () => {
-        const sub = await request(`${program.get().url}/api/hello`, { headers: { Origin: 'https://team.example.com' } });
+        const sub = await request(`${program.get().url}/api/hello`, {
+          headers: { Origin: 'https://team.example.com' },
+        });
         assertGranted(sub, 'https://team.example.com', credentials);
-        assertNotGranted(await request(`${program.get().url}/api/hello`, { headers: { Origin: 'http://team.example.com' } }));
-        assertNotGranted(await request(`${program.get().url}/api/hello`, { headers: { Origin: 'https://example.com.evil.example' } }));
+        assertNotGranted(
+          await request(`${program.get().url}/api/hello`, { headers: { Origin: 'http://team.example.com' } }),
+        );
+        assertNotGranted(
+          await request(`${program.get().url}/api/hello`, { headers: { Origin: 'https://example.com.evil.example' } }),
+        );
       });
     }
 
@@ -219,7 +258,10 @@ describe('examples/env-config.mjs', () => {
   });
 
   it('reads CORS_ALLOWED_ORIGINS and CORS_CREDENTIALS', async () => {
-    assert.match(program.get().output(), /CORS policy from environment: https:\/\/app\.example\.com, http:\/\/localhost:5173; credentials true/);
+    assert.match(
+      program.get().output(),
+      /CORS policy from environment: https:\/\/app\.example\.com, http:\/\/localhost:5173; credentials true/,
+    );
     for (const origin of ['https://app.example.com', ALLOWED]) {
       const res = await request(`${program.get().url}/api/hello`, { headers: { Origin: origin } });
       assertGranted(res, origin, true);
@@ -232,7 +274,13 @@ describe('examples/env-config.mjs', () => {
   });
 
   it('an invalid variable stops the program at startup, naming the variable', async () => {
-    await assert.rejects(startProgram('examples/env-config.mjs', { CORS_ALLOWED_ORIGINS: 'https://app.example.com', CORS_CREDENTIALS: 'maybe' }), /CORS_CREDENTIALS/);
+    await assert.rejects(
+      startProgram('examples/env-config.mjs', {
+        CORS_ALLOWED_ORIGINS: 'https://app.example.com',
+        CORS_CREDENTIALS: 'maybe',
+      }),
+      /CORS_CREDENTIALS/,
+    );
   });
 
   it('with nothing set (development), loopback origins are allowed', async () => {
@@ -262,7 +310,9 @@ describe('examples/multi-tenant.mjs', () => {
       assertGranted(res, origin, true);
       assert.deepEqual(json(res.body), { tenant: 'acme' });
     }
-    const preflight = await call('acme.api.example.com', 'https://acme.example.com', 'OPTIONS', { 'Access-Control-Request-Method': 'DELETE' });
+    const preflight = await call('acme.api.example.com', 'https://acme.example.com', 'OPTIONS', {
+      'Access-Control-Request-Method': 'DELETE',
+    });
     assert.equal(preflight.status, 204);
     assertGranted(preflight, 'https://acme.example.com', true);
   });
@@ -273,7 +323,9 @@ describe('examples/multi-tenant.mjs', () => {
     assertNotGranted(await call('initech.localhost', 'https://initech.example.com'));
     assertNotGranted(await call('nobody.localhost', 'https://acme.example.com'));
     assertNotGranted(await call('127.0.0.1', 'https://acme.example.com'));
-    const preflight = await call('acme.localhost', 'https://globex.example.com', 'OPTIONS', { 'Access-Control-Request-Method': 'DELETE' });
+    const preflight = await call('acme.localhost', 'https://globex.example.com', 'OPTIONS', {
+      'Access-Control-Request-Method': 'DELETE',
+    });
     assert.equal(preflight.status, 403);
     assertNotGranted(preflight);
   });

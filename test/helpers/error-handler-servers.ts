@@ -87,9 +87,17 @@ export interface RawRequest {
  * A node:http request that resolves with the complete response, or rejects with the socket
  * error (e.g. ECONNRESET) if the server drops the connection. Always times out.
  */
-export function rawRequest(url: string, options: RawRequest = {}): { response: Promise<RawResponse>; request: http.ClientRequest } {
+export function rawRequest(
+  url: string,
+  options: RawRequest = {},
+): { response: Promise<RawResponse>; request: http.ClientRequest } {
   const target = new URL(options.path ?? '/', url);
-  const request = http.request(target, { method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false, timeout: REQUEST_TIMEOUT_MS });
+  const request = http.request(target, {
+    method: options.method ?? 'GET',
+    headers: options.headers ?? {},
+    agent: false,
+    timeout: REQUEST_TIMEOUT_MS,
+  });
   const response = new Promise<RawResponse>((resolve, reject) => {
     request.on('timeout', () => request.destroy(new Error('raw request timed out')));
     request.on('error', reject);
@@ -98,7 +106,12 @@ export function rawRequest(url: string, options: RawRequest = {}): { response: P
       res.on('data', (chunk: Buffer) => parts.push(chunk));
       res.on('error', reject);
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(parts).toString('utf8') }),
+        resolve({
+          status: res.statusCode ?? 0,
+          statusMessage: res.statusMessage ?? '',
+          headers: res.headers,
+          body: Buffer.concat(parts).toString('utf8'),
+        }),
       );
     });
   });

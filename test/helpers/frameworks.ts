@@ -12,12 +12,22 @@ import express from 'express';
 import finalhandlerUntyped from 'finalhandler';
 // @ts-expect-error -- `express4` is an npm alias of Express 4 and has no type declarations.
 import express4Untyped from 'express4';
-import { corsSafety, type CorsPolicy, type CorsSafetyOptions, type Middleware, type NextFunction } from '../../src/index.js';
+import {
+  corsSafety,
+  type CorsPolicy,
+  type CorsSafetyOptions,
+  type Middleware,
+  type NextFunction,
+} from '../../src/index.js';
 
 /** Express 4, typed only as far as these tests use it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Express 4 under an alias is untyped
 const express4 = express4Untyped as { (): any; json(options: object): Middleware; Router(): any };
-const connectFinalHandler = finalhandlerUntyped as (req: IncomingMessage, res: ServerResponse, options: { env: string }) => NextFunction;
+const connectFinalHandler = finalhandlerUntyped as (
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: { env: string },
+) => NextFunction;
 
 /** A running server. */
 /** What the behaviour suite needs to know about a stack. */
@@ -62,86 +72,185 @@ export const HANDLER_RAN = 'X-Handler-Ran';
  */
 function routes(json: Middleware, asyncErrors: boolean): [string, string, Handler[]][] {
   const table: [string, string, Handler[]][] = [
-    ['GET', '/ok', [(_req, res) => {
-      res.setHeader(HANDLER_RAN, '1');
-      res.setHeader('X-Request-Id', 'r-1');
-      text(res, 200, 'ok');
-    }]],
-    ['POST', '/ok', [(_req, res) => {
-      res.setHeader(HANDLER_RAN, '1');
-      text(res, 200, 'posted');
-    }]],
-    ['GET', '/sync-throw', [() => {
-      throw new Error('sync boom');
-    }]],
+    [
+      'GET',
+      '/ok',
+      [
+        (_req, res) => {
+          res.setHeader(HANDLER_RAN, '1');
+          res.setHeader('X-Request-Id', 'r-1');
+          text(res, 200, 'ok');
+        },
+      ],
+    ],
+    [
+      'POST',
+      '/ok',
+      [
+        (_req, res) => {
+          res.setHeader(HANDLER_RAN, '1');
+          text(res, 200, 'posted');
+        },
+      ],
+    ],
+    [
+      'GET',
+      '/sync-throw',
+      [
+        () => {
+          throw new Error('sync boom');
+        },
+      ],
+    ],
     ['GET', '/next-error', [(_req, _res, next) => next(httpError(418, 'teapot'))]],
-    ['POST', '/json', [json, (req, res) => text(res, 200, JSON.stringify((req as IncomingMessage & { body?: unknown }).body))]],
-    ['GET', '/err-headers', [(_req, _res, next) => {
-      // An error that tries to grant another origin, with credentials and exposed headers.
-      next(httpError(429, 'slow down', {
-        'Access-Control-Allow-Origin': FOREIGN_ORIGIN,
-        'Access-Control-Allow-Credentials': 'true',
-        'Access-Control-Expose-Headers': 'X-Secret',
-        'Retry-After': '7',
-      }));
-    }]],
-    ['GET', '/remove-header', [(_req, res) => {
-      res.removeHeader('Access-Control-Allow-Origin');
-      res.removeHeader('Access-Control-Allow-Credentials');
-      res.removeHeader('Vary');
-      text(res, 500, 'removed');
-    }]],
-    ['GET', '/set-foreign', [(_req, res) => {
-      res.setHeader('Access-Control-Allow-Origin', FOREIGN_ORIGIN);
-      res.setHeader('Access-Control-Allow-Credentials', 'true');
-      res.setHeader('Access-Control-Expose-Headers', 'X-Secret');
-      res.setHeader('Access-Control-Max-Age', '99999');
-      text(res, 200, 'foreign');
-    }]],
-    ['GET', '/write-head-object', [(_req, res) => {
-      res.writeHead(503, {
-        'Content-Type': 'text/plain',
-        'access-control-allow-origin': FOREIGN_ORIGIN,
-        'Access-Control-Allow-Credentials': 'true',
-        Vary: 'Accept',
-        'X-Own': 'kept',
-      });
-      res.end('own head');
-    }]],
-    ['GET', '/write-head-array', [(_req, res) => {
-      res.writeHead(502, ['Content-Type', 'text/plain', 'Access-Control-Allow-Origin', '*', 'vary', 'Accept-Language', 'X-Own', 'kept']);
-      res.end('own head (array)');
-    }]],
-    ['GET', '/write-head-message', [(_req, res) => {
-      res.writeHead(400, 'Nope', { 'Access-Control-Allow-Origin': FOREIGN_ORIGIN, 'X-Own': 'kept' });
-      res.end();
-    }]],
-    ['GET', '/stream', [(_req, res) => {
-      // Implicit head: no writeHead() call, headers go out with the first write().
-      res.statusCode = 500;
-      res.removeHeader('Access-Control-Allow-Origin');
-      res.write('part 1,');
-      res.end('part 2');
-    }]],
-    ['GET', '/vary-app', [(_req, res) => {
-      res.setHeader('Vary', 'Accept-Encoding'); // overwrites what corsSafety() set
-      text(res, 200, 'vary');
-    }]],
-    ['GET', '/vary-star', [(_req, res) => {
-      res.setHeader('Vary', '*');
-      text(res, 200, 'vary *');
-    }]],
-    ['OPTIONS', '/options', [(req, res) => {
-      res.setHeader(HANDLER_RAN, '1');
-      res.setHeader('X-App-Saw-Method', req.headers['access-control-request-method'] ?? '(none)');
-      text(res, 200, 'app options');
-    }]],
+    [
+      'POST',
+      '/json',
+      [json, (req, res) => text(res, 200, JSON.stringify((req as IncomingMessage & { body?: unknown }).body))],
+    ],
+    [
+      'GET',
+      '/err-headers',
+      [
+        (_req, _res, next) => {
+          // An error that tries to grant another origin, with credentials and exposed headers.
+          next(
+            httpError(429, 'slow down', {
+              'Access-Control-Allow-Origin': FOREIGN_ORIGIN,
+              'Access-Control-Allow-Credentials': 'true',
+              'Access-Control-Expose-Headers': 'X-Secret',
+              'Retry-After': '7',
+            }),
+          );
+        },
+      ],
+    ],
+    [
+      'GET',
+      '/remove-header',
+      [
+        (_req, res) => {
+          res.removeHeader('Access-Control-Allow-Origin');
+          res.removeHeader('Access-Control-Allow-Credentials');
+          res.removeHeader('Vary');
+          text(res, 500, 'removed');
+        },
+      ],
+    ],
+    [
+      'GET',
+      '/set-foreign',
+      [
+        (_req, res) => {
+          res.setHeader('Access-Control-Allow-Origin', FOREIGN_ORIGIN);
+          res.setHeader('Access-Control-Allow-Credentials', 'true');
+          res.setHeader('Access-Control-Expose-Headers', 'X-Secret');
+          res.setHeader('Access-Control-Max-Age', '99999');
+          text(res, 200, 'foreign');
+        },
+      ],
+    ],
+    [
+      'GET',
+      '/write-head-object',
+      [
+        (_req, res) => {
+          res.writeHead(503, {
+            'Content-Type': 'text/plain',
+            'access-control-allow-origin': FOREIGN_ORIGIN,
+            'Access-Control-Allow-Credentials': 'true',
+            Vary: 'Accept',
+            'X-Own': 'kept',
+          });
+          res.end('own head');
+        },
+      ],
+    ],
+    [
+      'GET',
+      '/write-head-array',
+      [
+        (_req, res) => {
+          res.writeHead(502, [
+            'Content-Type',
+            'text/plain',
+            'Access-Control-Allow-Origin',
+            '*',
+            'vary',
+            'Accept-Language',
+            'X-Own',
+            'kept',
+          ]);
+          res.end('own head (array)');
+        },
+      ],
+    ],
+    [
+      'GET',
+      '/write-head-message',
+      [
+        (_req, res) => {
+          res.writeHead(400, 'Nope', { 'Access-Control-Allow-Origin': FOREIGN_ORIGIN, 'X-Own': 'kept' });
+          res.end();
+        },
+      ],
+    ],
+    [
+      'GET',
+      '/stream',
+      [
+        (_req, res) => {
+          // Implicit head: no writeHead() call, headers go out with the first write().
+          res.statusCode = 500;
+          res.removeHeader('Access-Control-Allow-Origin');
+          res.write('part 1,');
+          res.end('part 2');
+        },
+      ],
+    ],
+    [
+      'GET',
+      '/vary-app',
+      [
+        (_req, res) => {
+          res.setHeader('Vary', 'Accept-Encoding'); // overwrites what corsSafety() set
+          text(res, 200, 'vary');
+        },
+      ],
+    ],
+    [
+      'GET',
+      '/vary-star',
+      [
+        (_req, res) => {
+          res.setHeader('Vary', '*');
+          text(res, 200, 'vary *');
+        },
+      ],
+    ],
+    [
+      'OPTIONS',
+      '/options',
+      [
+        (req, res) => {
+          res.setHeader(HANDLER_RAN, '1');
+          res.setHeader('X-App-Saw-Method', req.headers['access-control-request-method'] ?? '(none)');
+          text(res, 200, 'app options');
+        },
+      ],
+    ],
   ];
   if (asyncErrors) {
-    table.push(['GET', '/async-reject', [async () => {
-      await new Promise((resolve) => setImmediate(resolve));
-      throw httpError(409, 'async conflict');
-    }]]);
+    table.push([
+      'GET',
+      '/async-reject',
+      [
+        async () => {
+          await new Promise((resolve) => setImmediate(resolve));
+          throw httpError(409, 'async conflict');
+        },
+      ],
+    ]);
   }
   return table;
 }
@@ -149,14 +258,25 @@ function routes(json: Middleware, asyncErrors: boolean): [string, string, Handle
 /** A JSON parser small enough that a 2 KiB body is a 413. */
 const JSON_LIMIT = '1kb';
 
-function addExpressRoutes(app: { [method: string]: unknown }, json: Middleware, asyncErrors: boolean, extra: ExtraRoutes): void {
-  for (const [method, path, handlers] of [...routes(json, asyncErrors), ...extra.map((r) => [r.method, r.path, [r.handler]] as const)]) {
+function addExpressRoutes(
+  app: { [method: string]: unknown },
+  json: Middleware,
+  asyncErrors: boolean,
+  extra: ExtraRoutes,
+): void {
+  for (const [method, path, handlers] of [
+    ...routes(json, asyncErrors),
+    ...extra.map((r) => [r.method, r.path, [r.handler]] as const),
+  ]) {
     (app[method.toLowerCase()] as (path: string, ...h: unknown[]) => void)(path, ...handlers);
   }
 }
 
 /** A sub-router with its own error handler, as applications mount them per route. */
-function addSubRouter(app: { use(path: string, router: unknown): void }, router: { get(p: string, h: Handler): void; use(h: unknown): void }): void {
+function addSubRouter(
+  app: { use(path: string, router: unknown): void },
+  router: { get(p: string, h: Handler): void; use(h: unknown): void },
+): void {
   router.get('/boom', () => {
     throw new Error('sub-router boom');
   });
@@ -177,7 +297,12 @@ const express5Stack: Stack = {
     const app = express();
     app.set('env', 'test'); // finalhandler logs errors to stderr unless env is "test"
     app.use(corsSafety(options));
-    addExpressRoutes(app as unknown as { [method: string]: unknown }, express.json({ limit: JSON_LIMIT }) as Middleware, true, extra);
+    addExpressRoutes(
+      app as unknown as { [method: string]: unknown },
+      express.json({ limit: JSON_LIMIT }) as Middleware,
+      true,
+      extra,
+    );
     addSubRouter(app, express.Router());
     return listen(http.createServer(app));
   },
@@ -198,7 +323,13 @@ const express4Stack: Stack = {
 };
 
 /** Runs handlers in order, Connect style; a throw (or, with `asyncErrors`, a rejection) goes to `done`. */
-function runChain(handlers: readonly Handler[], req: IncomingMessage, res: ServerResponse, done: NextFunction, asyncErrors: boolean): void {
+function runChain(
+  handlers: readonly Handler[],
+  req: IncomingMessage,
+  res: ServerResponse,
+  done: NextFunction,
+  asyncErrors: boolean,
+): void {
   let i = 0;
   const next: NextFunction = (err) => {
     const handler = handlers[i++];
@@ -256,7 +387,11 @@ export function finalHandler(req: IncomingMessage, res: ServerResponse, err: unk
     req.socket.destroy();
     return;
   }
-  const e = (typeof err === 'object' && err !== null ? err : {}) as { status?: unknown; statusCode?: unknown; headers?: unknown };
+  const e = (typeof err === 'object' && err !== null ? err : {}) as {
+    status?: unknown;
+    statusCode?: unknown;
+    headers?: unknown;
+  };
   const candidate = typeof e.status === 'number' ? e.status : e.statusCode;
   const valid = typeof candidate === 'number' && candidate >= 400 && candidate <= 599;
   const status = err === undefined ? 404 : valid ? candidate : 500;

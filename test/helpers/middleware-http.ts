@@ -26,7 +26,11 @@ export interface CallOptions {
 export async function call(url: string, options: CallOptions = {}): Promise<Reply> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.origin !== undefined) headers.Origin = options.origin;
-  const init: RequestInit = { method: options.method ?? 'GET', headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) };
+  const init: RequestInit = {
+    method: options.method ?? 'GET',
+    headers,
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  };
   if (options.body !== undefined) init.body = options.body;
   const res = await fetch(url, init);
   return { status: res.status, headers: res.headers, body: await res.text() };
@@ -46,7 +50,12 @@ export function accessControlNames(headers: Headers): string[] {
 
 /** Comma-separated header value as a list of trimmed items (`null` for an absent header). */
 export function list(value: string | null): string[] | null {
-  return value === null ? null : value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  return value === null
+    ? null
+    : value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
 }
 
 export interface RawReply {
@@ -61,12 +70,24 @@ export interface RawReply {
  * A request with `node:http`: a header whose value is an array is sent as that many header
  * lines (fetch would join them). No connection reuse.
  */
-export function rawCall(url: string, method: string, headers: Record<string, string | string[]>, body?: string): Promise<RawReply> {
+export function rawCall(
+  url: string,
+  method: string,
+  headers: Record<string, string | string[]>,
+  body?: string,
+): Promise<RawReply> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, agent: false, timeout: REQUEST_TIMEOUT_MS }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, rawHeaders: res.rawHeaders, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          rawHeaders: res.rawHeaders,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString(),
+        }),
+      );
       res.on('error', reject);
     });
     for (const [name, value] of Object.entries(headers)) req.setHeader(name, value);

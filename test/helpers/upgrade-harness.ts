@@ -61,7 +61,14 @@ async function listen(server: Server): Promise<number> {
   return address.port;
 }
 
-function harness(server: Server, port: number, tls: boolean, open: Set<Socket>, connections: IncomingMessage[], rejects: UpgradeRejectInfo[]): Harness {
+function harness(
+  server: Server,
+  port: number,
+  tls: boolean,
+  open: Set<Socket>,
+  connections: IncomingMessage[],
+  rejects: UpgradeRejectInfo[],
+): Harness {
   return {
     server,
     port,
@@ -69,7 +76,12 @@ function harness(server: Server, port: number, tls: boolean, open: Set<Socket>, 
     connections,
     rejects,
     openSockets: () => open.size,
-    waitForNoOpenSockets: (timeoutMs = 3000) => waitFor(() => open.size === 0, timeoutMs, () => `${open.size} server sockets still open`),
+    waitForNoOpenSockets: (timeoutMs = 3000) =>
+      waitFor(
+        () => open.size === 0,
+        timeoutMs,
+        () => `${open.size} server sockets still open`,
+      ),
   };
 }
 
@@ -189,7 +201,12 @@ export function wsOutcome(url: string, options: ClientOptions = {}, timeoutMs = 
       res.on('error', () => {});
       res.on('end', () => {
         req.destroy();
-        done({ kind: 'refused', status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('latin1') });
+        done({
+          kind: 'refused',
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('latin1'),
+        });
       });
     });
     ws.on('error', (err) => done({ kind: 'error', message: err.message }));
@@ -220,7 +237,10 @@ export interface RawOptions {
  * connection, or once a complete 101 head arrived.
  */
 export function rawUpgrade(port: number, lines: readonly string[], options: RawOptions = {}): Promise<RawOutcome> {
-  const standard = options.bare === true ? [] : ['Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Key: ${KEY}`, 'Sec-WebSocket-Version: 13'];
+  const standard =
+    options.bare === true
+      ? []
+      : ['Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Key: ${KEY}`, 'Sec-WebSocket-Version: 13'];
   const request = `GET ${options.path ?? '/'} HTTP/1.1\r\n${[...lines, ...standard].map((line) => `${line}\r\n`).join('')}\r\n`;
   const timeoutMs = options.timeoutMs ?? 4000;
   return new Promise<RawOutcome>((resolve, reject) => {
@@ -235,7 +255,12 @@ export function rawUpgrade(port: number, lines: readonly string[], options: RawO
       const split = data.indexOf('\r\n\r\n');
       const head = split < 0 ? data : data.slice(0, split);
       const match = /^HTTP\/1\.1 (\d{3}) /.exec(head);
-      resolve({ status: match?.[1] === undefined ? undefined : Number(match[1]), head, body: split < 0 ? '' : data.slice(split + 4), closedByServer });
+      resolve({
+        status: match?.[1] === undefined ? undefined : Number(match[1]),
+        head,
+        body: split < 0 ? '' : data.slice(split + 4),
+        closedByServer,
+      });
     };
     const timer = setTimeout(() => {
       settled = true;

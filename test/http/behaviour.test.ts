@@ -8,7 +8,15 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { CorsConfigError, corsSafety, REASON_HEADER, type CorsSafetyOptions } from '../../src/index.js';
-import { FOREIGN_ORIGIN, HANDLER_RAN, finalHandler, listen, stacks, type Running, type Stack } from '../helpers/frameworks.js';
+import {
+  FOREIGN_ORIGIN,
+  HANDLER_RAN,
+  finalHandler,
+  listen,
+  stacks,
+  type Running,
+  type Stack,
+} from '../helpers/frameworks.js';
 import {
   accessControlNames,
   call,
@@ -93,8 +101,18 @@ const ERROR_PATHS: readonly ErrorPath[] = [
       assert.ok(list(r.headers.get('vary'))?.includes('Accept-Language'));
     },
   },
-  { name: 'writeHead(status, message, {...})', path: '/write-head-message', status: 400, check: (r) => assert.equal(r.headers.get('x-own'), 'kept') },
-  { name: 'implicit head from res.write()', path: '/stream', status: 500, check: (r) => assert.equal(r.body, 'part 1,part 2') },
+  {
+    name: 'writeHead(status, message, {...})',
+    path: '/write-head-message',
+    status: 400,
+    check: (r) => assert.equal(r.headers.get('x-own'), 'kept'),
+  },
+  {
+    name: 'implicit head from res.write()',
+    path: '/stream',
+    status: 500,
+    check: (r) => assert.equal(r.body, 'part 1,part 2'),
+  },
   {
     name: 'route-level sub-router with its own error handler',
     path: '/sub/boom',
@@ -152,7 +170,14 @@ for (const stack of stacks) {
       });
 
       it('puts exactly one Access-Control-Allow-Origin line on the wire, even when the app adds its own', async () => {
-        for (const path of ['/ok', '/set-foreign', '/err-headers', '/write-head-object', '/write-head-array', '/sync-throw']) {
+        for (const path of [
+          '/ok',
+          '/set-foreign',
+          '/err-headers',
+          '/write-head-object',
+          '/write-head-array',
+          '/sync-throw',
+        ]) {
           const reply = await rawCall(`${app.url}${path}`, 'GET', { Origin: ALLOWED });
           assert.equal(headerLineCount(reply.rawHeaders, 'access-control-allow-origin'), 1, path);
           assert.equal(headerLineCount(reply.rawHeaders, 'access-control-allow-credentials'), 1, path);
@@ -161,7 +186,9 @@ for (const stack of stacks) {
       });
 
       it('grants an origin matched by an anchored RegExp, identically on every repeat', async () => {
-        const replies = await Promise.all(Array.from({ length: 6 }, () => call(`${app.url}/ok`, { origin: REGEXP_ALLOWED })));
+        const replies = await Promise.all(
+          Array.from({ length: 6 }, () => call(`${app.url}/ok`, { origin: REGEXP_ALLOWED })),
+        );
         for (const reply of replies) assertGranted(reply, REGEXP_ALLOWED);
       });
 
@@ -266,7 +293,11 @@ for (const stack of stacks) {
 
     describe('security', () => {
       it('refuses two Origin headers, even two identical allowed ones', async () => {
-        for (const origins of [[ALLOWED, ALLOWED], [ALLOWED, DENIED], [DENIED, ALLOWED]]) {
+        for (const origins of [
+          [ALLOWED, ALLOWED],
+          [ALLOWED, DENIED],
+          [DENIED, ALLOWED],
+        ]) {
           const reply = await rawCall(`${app.url}/ok`, 'GET', { Origin: origins });
           assert.equal(reply.status, 200);
           assert.equal(headerLineCount(reply.rawHeaders, 'access-control-allow-origin'), 0, origins.join(' + '));
@@ -276,7 +307,10 @@ for (const stack of stacks) {
       });
 
       it('refuses two Origin headers on a preflight and on an error path', async () => {
-        const pre = await rawCall(`${app.url}/ok`, 'OPTIONS', { Origin: [ALLOWED, ALLOWED], 'Access-Control-Request-Method': 'PUT' });
+        const pre = await rawCall(`${app.url}/ok`, 'OPTIONS', {
+          Origin: [ALLOWED, ALLOWED],
+          'Access-Control-Request-Method': 'PUT',
+        });
         assert.equal(pre.status, 403);
         assert.equal(Object.keys(pre.headers).filter((n) => n.startsWith('access-control-')).length, 0);
         const err = await rawCall(`${app.url}/err-headers`, 'GET', { Origin: [ALLOWED, ALLOWED] });
@@ -326,7 +360,10 @@ for (const stack of stacks) {
           );
           const { status, headers } = parseRawHead(response);
           assert.equal(status, 400, "Node's parser refuses the request");
-          assert.deepEqual([...headers.keys()].filter((n) => n.startsWith('access-control-')), []);
+          assert.deepEqual(
+            [...headers.keys()].filter((n) => n.startsWith('access-control-')),
+            [],
+          );
         });
       }
 
@@ -346,7 +383,14 @@ for (const stack of stacks) {
       after(() => pub.close());
 
       it('sends Access-Control-Allow-Origin: * to everyone, no credentials, no Vary: Origin', async () => {
-        for (const [path, status] of [['/ok', 200], ['/sync-throw', 500], ['/err-headers', 429], ['/set-foreign', 200], ['/write-head-object', 503], ['/no-such-route', 404]] as const) {
+        for (const [path, status] of [
+          ['/ok', 200],
+          ['/sync-throw', 500],
+          ['/err-headers', 429],
+          ['/set-foreign', 200],
+          ['/write-head-object', 503],
+          ['/no-such-route', 404],
+        ] as const) {
           for (const origin of [ALLOWED, DENIED, 'null', undefined]) {
             const reply = await call(`${pub.url}${path}`, origin === undefined ? {} : { origin });
             assert.equal(reply.status, status);
@@ -403,7 +447,10 @@ for (const stack of stacks) {
 
 describe('exposeReason', () => {
   it('is off under NODE_ENV=production and can be turned off explicitly', async () => {
-    for (const options of [{ origin: ALLOWED, env: { NODE_ENV: 'production' } }, { origin: ALLOWED, exposeReason: false, env: {} }]) {
+    for (const options of [
+      { origin: ALLOWED, env: { NODE_ENV: 'production' } },
+      { origin: ALLOWED, exposeReason: false, env: {} },
+    ]) {
       const app = await stacks[0]!.start(options);
       try {
         const actual = await call(`${app.url}/ok`, { origin: DENIED });
@@ -440,16 +487,24 @@ describe('control characters that reach the middleware (insecureHTTPParser)', ()
     ['DEL', '\x7f'],
   ] as const) {
     it(`denies an Origin with ${name} as malformed on an error response`, async () => {
-      const response = await rawSocket(app.url, `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: ${ALLOWED}${bytes}\r\nConnection: close\r\n\r\n`);
+      const response = await rawSocket(
+        app.url,
+        `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: ${ALLOWED}${bytes}\r\nConnection: close\r\n\r\n`,
+      );
       const { status, headers } = parseRawHead(response);
       assert.equal(status, 500);
-      assert.deepEqual([...headers.keys()].filter((n) => n.startsWith('access-control-')), []);
+      assert.deepEqual(
+        [...headers.keys()].filter((n) => n.startsWith('access-control-')),
+        [],
+      );
       assert.deepEqual(headers.get(REASON_HEADER.toLowerCase()), ['origin-malformed']);
     });
   }
 
   it('still grants the same origin written cleanly on that server', async () => {
-    const { status, headers } = parseRawHead(await rawSocket(app.url, `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: ${ALLOWED}\r\nConnection: close\r\n\r\n`));
+    const { status, headers } = parseRawHead(
+      await rawSocket(app.url, `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: ${ALLOWED}\r\nConnection: close\r\n\r\n`),
+    );
     assert.equal(status, 500);
     assert.deepEqual(headers.get('access-control-allow-origin'), [ALLOWED]);
   });

@@ -59,23 +59,47 @@ interface CompatCase {
   readonly requestHeaders?: string;
 }
 
-const byCallback: CorsSafetyOptions['origin'] = (origin: string, callback: (err: Error | null, allow?: boolean) => void) => {
+const byCallback: CorsSafetyOptions['origin'] = (
+  origin: string,
+  callback: (err: Error | null, allow?: boolean) => void,
+) => {
   callback(null, origin === APP || origin === ADMIN);
 };
 
 const COMPAT: readonly CompatCase[] = [
-  { name: 'origin: one string', options: { origin: APP }, origins: [APP], method: 'PUT', requestHeaders: 'content-type' },
-  { name: 'origin: array with credentials', options: { origin: [APP, ADMIN], credentials: true }, origins: [APP, ADMIN], method: 'DELETE' },
+  {
+    name: 'origin: one string',
+    options: { origin: APP },
+    origins: [APP],
+    method: 'PUT',
+    requestHeaders: 'content-type',
+  },
+  {
+    name: 'origin: array with credentials',
+    options: { origin: [APP, ADMIN], credentials: true },
+    origins: [APP, ADMIN],
+    method: 'DELETE',
+  },
   {
     name: 'origin: anchored RegExp',
     options: { origin: /^https:\/\/(?:app|admin)\.example\.com$/, credentials: true },
     origins: [APP, ADMIN],
     method: 'PATCH',
   },
-  { name: 'origin: array of string and RegExp', options: { origin: [APP, /^https:\/\/admin\.example\.com$/] }, origins: [APP, ADMIN], method: 'PUT' },
+  {
+    name: 'origin: array of string and RegExp',
+    options: { origin: [APP, /^https:\/\/admin\.example\.com$/] },
+    origins: [APP, ADMIN],
+    method: 'PUT',
+  },
   { name: 'origin: true (reflect, no credentials)', options: { origin: true }, origins: [APP, OTHER], method: 'PUT' },
   { name: 'origin: "*"', options: { origin: '*', exposedHeaders: ['X-Total'] }, origins: [APP, OTHER], method: 'PUT' },
-  { name: 'origin: cors-style callback', options: { origin: byCallback, credentials: true }, origins: [APP, ADMIN], method: 'PUT' },
+  {
+    name: 'origin: cors-style callback',
+    options: { origin: byCallback, credentials: true },
+    origins: [APP, ADMIN],
+    method: 'PUT',
+  },
   {
     name: 'methods, allowedHeaders, exposedHeaders, maxAge as arrays',
     options: {
@@ -92,12 +116,23 @@ const COMPAT: readonly CompatCase[] = [
   },
   {
     name: 'methods, allowedHeaders, exposedHeaders as comma-separated strings',
-    options: { origin: [APP], methods: 'GET,POST,DELETE', allowedHeaders: 'Content-Type,Authorization', exposedHeaders: 'X-Total,X-Page', maxAge: 60 },
+    options: {
+      origin: [APP],
+      methods: 'GET,POST,DELETE',
+      allowedHeaders: 'Content-Type,Authorization',
+      exposedHeaders: 'X-Total,X-Page',
+      maxAge: 60,
+    },
     origins: [APP],
     method: 'DELETE',
     requestHeaders: 'authorization,content-type',
   },
-  { name: 'optionsSuccessStatus: 200', options: { origin: APP, optionsSuccessStatus: 200, maxAge: 10 }, origins: [APP], method: 'PUT' },
+  {
+    name: 'optionsSuccessStatus: 200',
+    options: { origin: APP, optionsSuccessStatus: 200, maxAge: 10 },
+    origins: [APP],
+    method: 'PUT',
+  },
 ];
 
 describe('cors(options) and corsSafety(options) agree for allowed origins', () => {
@@ -111,9 +146,16 @@ describe('cors(options) and corsSafety(options) agree for allowed origins', () =
 
       for (const origin of c.origins) {
         it(`actual request from ${origin}`, async () => {
-          const [theirs, ours] = await Promise.all([call(`${servers.theirs.url}/r`, { origin }), call(`${servers.ours.url}/r`, { origin })]);
+          const [theirs, ours] = await Promise.all([
+            call(`${servers.theirs.url}/r`, { origin }),
+            call(`${servers.ours.url}/r`, { origin }),
+          ]);
           assert.equal(ours.status, theirs.status);
-          for (const name of ['access-control-allow-origin', 'access-control-allow-credentials', 'access-control-expose-headers']) {
+          for (const name of [
+            'access-control-allow-origin',
+            'access-control-allow-credentials',
+            'access-control-expose-headers',
+          ]) {
             assert.deepEqual(normalised(ours, name), normalised(theirs, name), name);
           }
           assert.notEqual(ours.headers.get('access-control-allow-origin'), null, 'granted');
@@ -125,15 +167,24 @@ describe('cors(options) and corsSafety(options) agree for allowed origins', () =
             preflight(`${servers.ours.url}/r`, origin, c.method, c.requestHeaders),
           ]);
           assert.equal(ours.status, theirs.status);
-          for (const name of ['access-control-allow-origin', 'access-control-allow-credentials', 'access-control-allow-methods']) {
+          for (const name of [
+            'access-control-allow-origin',
+            'access-control-allow-credentials',
+            'access-control-allow-methods',
+          ]) {
             assert.deepEqual(normalised(ours, name), normalised(theirs, name), name);
           }
-          if (c.options.maxAge !== undefined) assert.equal(ours.headers.get('access-control-max-age'), theirs.headers.get('access-control-max-age'));
+          if (c.options.maxAge !== undefined)
+            assert.equal(ours.headers.get('access-control-max-age'), theirs.headers.get('access-control-max-age'));
           // Access-Control-Allow-Headers: cors sends its configured list (or reflects the request);
           // corsSafety() sends the requested names it validated, so the browser sees the same grant.
-          const requested = list(c.requestHeaders ?? null)?.map((h) => h.toLowerCase()).sort() ?? null;
+          const requested =
+            list(c.requestHeaders ?? null)
+              ?.map((h) => h.toLowerCase())
+              .sort() ?? null;
           assert.deepEqual(normalised(ours, 'access-control-allow-headers'), requested);
-          for (const name of requested ?? []) assert.ok(normalised(theirs, 'access-control-allow-headers')?.includes(name), name);
+          for (const name of requested ?? [])
+            assert.ok(normalised(theirs, 'access-control-allow-headers')?.includes(name), name);
         });
       }
     });
@@ -166,7 +217,7 @@ describe('where corsSafety() deliberately differs from cors', () => {
     }
   });
 
-  it('a denied origin\'s preflight: cors answers 204 with methods; corsSafety() answers 403 with nothing', async () => {
+  it("a denied origin's preflight: cors answers 204 with methods; corsSafety() answers 403 with nothing", async () => {
     const servers = await pair({ origin: [APP] });
     try {
       const theirs = await preflight(`${servers.theirs.url}/r`, OTHER, 'PUT');
@@ -210,7 +261,10 @@ describe('where corsSafety() deliberately differs from cors', () => {
   it('default maxAge: cors sends none (browser default 5 s); corsSafety() sends 600', async () => {
     const servers = await pair({ origin: APP });
     try {
-      assert.equal((await preflight(`${servers.theirs.url}/r`, APP, 'PUT')).headers.get('access-control-max-age'), null);
+      assert.equal(
+        (await preflight(`${servers.theirs.url}/r`, APP, 'PUT')).headers.get('access-control-max-age'),
+        null,
+      );
       assert.equal((await preflight(`${servers.ours.url}/r`, APP, 'PUT')).headers.get('access-control-max-age'), '600');
     } finally {
       await servers.close();
@@ -237,7 +291,10 @@ describe('where corsSafety() deliberately differs from cors', () => {
       assert.equal(ours.headers.get('cors-safety-reason'), 'header-not-allowed');
       const any = await pair({ origin: APP, allowedHeaders: '*' });
       try {
-        assert.equal((await preflight(`${any.ours.url}/r`, APP, 'PUT', 'x-anything')).headers.get('access-control-allow-headers'), 'x-anything');
+        assert.equal(
+          (await preflight(`${any.ours.url}/r`, APP, 'PUT', 'x-anything')).headers.get('access-control-allow-headers'),
+          'x-anything',
+        );
       } finally {
         await any.close();
       }
@@ -264,7 +321,8 @@ describe('where corsSafety() deliberately differs from cors', () => {
     const theirs = await serve(cors({ origin: /^https:\/\/app\.example\.com$/g }) as Middleware);
     try {
       const answers = [];
-      for (let i = 0; i < 4; i++) answers.push((await call(`${theirs.url}/r`, { origin: APP })).headers.get('access-control-allow-origin'));
+      for (let i = 0; i < 4; i++)
+        answers.push((await call(`${theirs.url}/r`, { origin: APP })).headers.get('access-control-allow-origin'));
       assert.deepEqual(answers, [APP, null, APP, null]);
     } finally {
       await theirs.close();
@@ -279,7 +337,9 @@ describe('where corsSafety() deliberately differs from cors', () => {
       callback(new Error('lookup failed'));
     };
     const theirs = await serve(cors({ origin: failing }) as Middleware);
-    const ours = await serve(corsSafety({ origin: failing as (origin: string, callback: (err: Error | null) => void) => void }));
+    const ours = await serve(
+      corsSafety({ origin: failing as (origin: string, callback: (err: Error | null) => void) => void }),
+    );
     try {
       assert.equal((await call(`${theirs.url}/r`)).status, 500);
       assert.deepEqual(seen, [undefined]);
@@ -294,9 +354,17 @@ describe('where corsSafety() deliberately differs from cors', () => {
   });
 
   const refused: [string, CorsSafetyOptions, string][] = [
-    ['"*" with credentials (cors sends both, which the browser rejects)', { origin: '*', credentials: true }, 'credentials-with-any-origin'],
+    [
+      '"*" with credentials (cors sends both, which the browser rejects)',
+      { origin: '*', credentials: true },
+      'credentials-with-any-origin',
+    ],
     ['reflecting any origin with credentials', { origin: true, credentials: true }, 'credentials-with-any-origin'],
-    ['an unanchored RegExp (cors matches https://app.example.com.evil.net)', { origin: /app\.example\.com/ }, 'regexp-unanchored'],
+    [
+      'an unanchored RegExp (cors matches https://app.example.com.evil.net)',
+      { origin: /app\.example\.com/ },
+      'regexp-unanchored',
+    ],
     ['"null" as a listed origin (use allowNullOrigin)', { origin: ['null'] }, 'origin-null-entry'],
     ['a comma-separated origin string', { origin: `${APP},${ADMIN}` }, 'origin-comma-list'],
   ];
@@ -311,7 +379,9 @@ describe('where corsSafety() deliberately differs from cors', () => {
   }
 
   it('reflecting any origin with credentials needs a long explicit opt-in', async () => {
-    const ours = await serve(corsSafety({ origin: true, credentials: true, dangerouslyAllowAnyOriginWithCredentials: true }));
+    const ours = await serve(
+      corsSafety({ origin: true, credentials: true, dangerouslyAllowAnyOriginWithCredentials: true }),
+    );
     try {
       const reply = await call(`${ours.url}/r`, { origin: OTHER });
       assert.equal(reply.headers.get('access-control-allow-origin'), OTHER);
@@ -327,9 +397,15 @@ describe('where corsSafety() deliberately differs from cors', () => {
     const theirs = await serve(cors() as Middleware);
     try {
       assert.equal((await call(`${theirs.url}/r`, { origin: OTHER })).headers.get('access-control-allow-origin'), '*');
-      assert.equal((await call(`${dev.url}/r`, { origin: 'http://localhost:5173' })).headers.get('access-control-allow-origin'), 'http://localhost:5173');
+      assert.equal(
+        (await call(`${dev.url}/r`, { origin: 'http://localhost:5173' })).headers.get('access-control-allow-origin'),
+        'http://localhost:5173',
+      );
       assert.equal((await call(`${dev.url}/r`, { origin: OTHER })).headers.get('access-control-allow-origin'), null);
-      assert.equal((await call(`${prod.url}/r`, { origin: 'http://localhost:5173' })).headers.get('access-control-allow-origin'), null);
+      assert.equal(
+        (await call(`${prod.url}/r`, { origin: 'http://localhost:5173' })).headers.get('access-control-allow-origin'),
+        null,
+      );
     } finally {
       await Promise.all([dev.close(), prod.close(), theirs.close()]);
     }

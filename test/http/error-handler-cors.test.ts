@@ -6,7 +6,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { corsErrorHandler, corsSafety, createCorsPolicy, notFound, type CorsSafetyOptions } from '../../src/index.js';
-import { ALLOWED, DENIED, FLAVORS, TEST_TIMEOUT_MS, accessControlNames, delay, get, withServer } from '../helpers/error-handler-servers.js';
+import {
+  ALLOWED,
+  DENIED,
+  FLAVORS,
+  TEST_TIMEOUT_MS,
+  accessControlNames,
+  delay,
+  get,
+  withServer,
+} from '../helpers/error-handler-servers.js';
 
 const T = { timeout: TEST_TIMEOUT_MS };
 
@@ -15,7 +24,10 @@ function policyOf(options: CorsSafetyOptions = {}) {
 }
 
 function varyFields(res: Response): string[] {
-  return (res.headers.get('vary') ?? '').split(',').map((field) => field.trim().toLowerCase()).filter((field) => field !== '');
+  return (res.headers.get('vary') ?? '')
+    .split(',')
+    .map((field) => field.trim().toLowerCase())
+    .filter((field) => field !== '');
 }
 
 function httpError(status: number, message: string, extra: Record<string, unknown> = {}): Error {
@@ -64,18 +76,21 @@ for (const flavor of FLAVORS) {
       }),
     );
 
-    it('answers an over-limit body with a readable 413 for an allowed origin and a bare one for a denied origin', T, () =>
-      withServer(app(), async (url) => {
-        const big = JSON.stringify({ data: 'x'.repeat(4096) });
-        const allowed = await post(url, ALLOWED, big);
-        assert.equal(allowed.status, 413);
-        assert.equal(allowed.headers.get('access-control-allow-origin'), ALLOWED);
-        assert.deepEqual(await allowed.json(), { error: { status: 413, message: 'request entity too large' } });
-        const denied = await post(url, DENIED, big);
-        assert.equal(denied.status, 413);
-        assert.deepEqual(accessControlNames(denied.headers), []);
-        assert.deepEqual(await denied.json(), { error: { status: 413, message: 'request entity too large' } });
-      }),
+    it(
+      'answers an over-limit body with a readable 413 for an allowed origin and a bare one for a denied origin',
+      T,
+      () =>
+        withServer(app(), async (url) => {
+          const big = JSON.stringify({ data: 'x'.repeat(4096) });
+          const allowed = await post(url, ALLOWED, big);
+          assert.equal(allowed.status, 413);
+          assert.equal(allowed.headers.get('access-control-allow-origin'), ALLOWED);
+          assert.deepEqual(await allowed.json(), { error: { status: 413, message: 'request entity too large' } });
+          const denied = await post(url, DENIED, big);
+          assert.equal(denied.status, 413);
+          assert.deepEqual(accessControlNames(denied.headers), []);
+          assert.deepEqual(await denied.json(), { error: { status: 413, message: 'request entity too large' } });
+        }),
     );
 
     it('still serves the route itself with CORS', T, () =>
@@ -264,7 +279,14 @@ for (const flavor of FLAVORS) {
     it('a rejecting or silent origin function: no CORS headers, still a proper error response', T, async () => {
       const cases: [string, CorsSafetyOptions][] = [
         ['rejects', { origin: () => Promise.reject(new Error('directory down')) }],
-        ['throws', { origin: () => { throw new Error('directory down'); } }],
+        [
+          'throws',
+          {
+            origin: () => {
+              throw new Error('directory down');
+            },
+          },
+        ],
         ['never answers', { origin: () => new Promise<boolean>(() => undefined), originCheckTimeout: 50 }],
       ];
       for (const [label, options] of cases) {

@@ -6,7 +6,14 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, it } from 'node:test';
-import { CorsConfigError, corsErrorHandler, corsSafety, createCorsPolicy, notFound, type ErrorLogEntry } from '../../src/index.js';
+import {
+  CorsConfigError,
+  corsErrorHandler,
+  corsSafety,
+  createCorsPolicy,
+  notFound,
+  type ErrorLogEntry,
+} from '../../src/index.js';
 import {
   ALLOWED,
   FLAVORS,
@@ -46,7 +53,10 @@ for (const flavor of FLAVORS) {
       const delegated: Delegated = {};
       const logged: ErrorLogEntry[] = [];
       let originChecks = 0;
-      const countingPolicy = createCorsPolicy({ env: {}, origin: (origin: string) => ++originChecks > 0 && origin === ALLOWED });
+      const countingPolicy = createCorsPolicy({
+        env: {},
+        origin: (origin: string) => ++originChecks > 0 && origin === ALLOWED,
+      });
       const a = flavor.create();
       a.get('/stream', (_req, res, next) => {
         res.setHeader('Content-Type', 'text/plain');
@@ -71,7 +81,13 @@ for (const flavor of FLAVORS) {
     it('delegates when the head went out while an async origin check was pending', T, async () => {
       const failure = new Error('late');
       const delegated: Delegated = {};
-      const asyncPolicy = createCorsPolicy({ env: {}, origin: async (origin: string) => { await delay(30); return origin === ALLOWED; } });
+      const asyncPolicy = createCorsPolicy({
+        env: {},
+        origin: async (origin: string) => {
+          await delay(30);
+          return origin === ALLOWED;
+        },
+      });
       const a = flavor.create();
       a.get('/race', (_req, res, next) => {
         next(failure);
@@ -108,12 +124,20 @@ for (const flavor of FLAVORS) {
     it('1 MiB against a 1kb limit, with Content-Length: the client reads the 413 JSON', T, () =>
       withServer(limited(), async (url) => {
         const body = JSON.stringify({ data: 'x'.repeat(MIB) });
-        const res = await get(`${url}/upload`, { method: 'POST', headers: { origin: ALLOWED, 'content-type': 'application/json' }, body });
+        const res = await get(`${url}/upload`, {
+          method: 'POST',
+          headers: { origin: ALLOWED, 'content-type': 'application/json' },
+          body,
+        });
         assert.equal(res.status, 413);
         assert.equal(res.headers.get('access-control-allow-origin'), ALLOWED);
         assert.equal(await res.text(), expected);
         // The connection is still usable: the server read the whole body.
-        const again = await get(`${url}/upload`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+        const again = await get(`${url}/upload`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        });
         assert.equal(again.status, 200);
       }),
     );
@@ -139,7 +163,9 @@ for (const flavor of FLAVORS) {
     it('waits for the rest of the body, then answers', T, async () => {
       const a = flavor.create();
       // Fails without reading the body at all.
-      a.post('/reject', (_req, _res, next) => next(Object.assign(new Error('Forbidden'), { status: 403, expose: true })));
+      a.post('/reject', (_req, _res, next) =>
+        next(Object.assign(new Error('Forbidden'), { status: 403, expose: true })),
+      );
       a.use(corsErrorHandler(policy));
       await withServer(a, async (url) => {
         let answered = false;
@@ -150,9 +176,12 @@ for (const flavor of FLAVORS) {
           chunks: ['first part'],
           keepOpen: true,
         });
-        void response.then(() => {
-          answered = true;
-        }, () => undefined);
+        void response.then(
+          () => {
+            answered = true;
+          },
+          () => undefined,
+        );
         await delay(150);
         assert.equal(answered, false, 'no answer while the client is still sending');
         request.end('last part');
@@ -210,7 +239,10 @@ for (const flavor of FLAVORS) {
           chunks: ['some'],
           keepOpen: true,
         });
-        const outcome = response.then(() => 'answered', () => 'dropped');
+        const outcome = response.then(
+          () => 'answered',
+          () => 'dropped',
+        );
         await waitFor(() => logged.length === 1);
         request.destroy();
         assert.equal(await outcome, 'dropped');
@@ -245,7 +277,10 @@ for (const flavor of FLAVORS) {
       assert.equal(logged.length, 3);
       assert.deepEqual(Object.keys(logged[0] ?? {}).sort(), ['error', 'method', 'path', 'status']);
       assert.equal(logged[0]?.error, failure);
-      assert.deepEqual({ ...logged[0], error: null }, { error: null, status: 423, method: 'PUT', path: '/api/widgets/9' });
+      assert.deepEqual(
+        { ...logged[0], error: null },
+        { error: null, status: 423, method: 'PUT', path: '/api/widgets/9' },
+      );
       assert.deepEqual({ ...logged[1], error: null }, { error: null, status: 500, method: 'GET', path: '/crash' });
       assert.equal((logged[2]?.error as Error).message, 'Not Found');
       assert.deepEqual({ ...logged[2], error: null }, { error: null, status: 404, method: 'PATCH', path: '/nowhere' });
@@ -278,7 +313,11 @@ for (const flavor of FLAVORS) {
         }
         await delay(20);
         assert.deepEqual(rejections, []);
-        assert.equal(debug.lines.filter((line) => line.includes('the log option threw')).length, 2, debug.lines.join('\n'));
+        assert.equal(
+          debug.lines.filter((line) => line.includes('the log option threw')).length,
+          2,
+          debug.lines.join('\n'),
+        );
       } finally {
         debug.stop();
         process.off('unhandledRejection', onRejection);
@@ -302,7 +341,13 @@ for (const flavor of FLAVORS) {
         });
         a.use(corsErrorHandler(policy));
         await withServer(a, async (url) => {
-          await (await get(`${url}/fail?token=q-secret`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"card":"4111-1111"}' })).text();
+          await (
+            await get(`${url}/fail?token=q-secret`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: '{"card":"4111-1111"}',
+            })
+          ).text();
           await (await get(`${url}/string`)).text();
           await (await get(`${url}/object`)).text();
         });
@@ -336,7 +381,10 @@ for (const flavor of FLAVORS) {
           assert.equal(res.status, 503);
           assert.equal(res.headers['set-cookie'], undefined);
         });
-        assert.ok(debug.lines.some((line) => line.includes('ignored invalid err.headers entry "X-Bad"')), debug.lines.join('\n'));
+        assert.ok(
+          debug.lines.some((line) => line.includes('ignored invalid err.headers entry "X-Bad"')),
+          debug.lines.join('\n'),
+        );
       } finally {
         debug.stop();
       }
@@ -406,12 +454,18 @@ describe('corsErrorHandler() construction', () => {
   it('rejects options that are not a plain object', () => {
     for (const options of ['json', 5, ['format'], () => undefined]) {
       const issues = issuesOf(() => corsErrorHandler(policy, options as never));
-      assert.deepEqual(issues.map((issue) => issue.code), ['options-type'], String(options));
+      assert.deepEqual(
+        issues.map((issue) => issue.code),
+        ['options-type'],
+        String(options),
+      );
     }
   });
 
   it('reports invalid policy options and invalid handler options together', () => {
-    const issues = issuesOf(() => corsErrorHandler({ origin: 'https://app.example.com/path', env: {} }, { format: 'yaml' } as never));
+    const issues = issuesOf(() =>
+      corsErrorHandler({ origin: 'https://app.example.com/path', env: {} }, { format: 'yaml' } as never),
+    );
     const paths = issues.map((issue) => issue.path);
     assert.ok(paths.includes('origin'), paths.join());
     assert.ok(paths.includes('errorHandler.format'), paths.join());
@@ -425,12 +479,18 @@ describe('corsErrorHandler() construction', () => {
         throw thrown;
       },
     });
-    assert.throws(() => corsErrorHandler(options), (err) => err === thrown);
+    assert.throws(
+      () => corsErrorHandler(options),
+      (err) => err === thrown,
+    );
   });
 
   it('explains handler options given in place of the policy', () => {
     const issues = issuesOf(() => corsErrorHandler({ format: 'problem+json', env: {} } as never));
-    assert.deepEqual(issues.map((issue) => issue.path), ['format']);
+    assert.deepEqual(
+      issues.map((issue) => issue.path),
+      ['format'],
+    );
     assert.match(issues[0]?.message ?? '', /second argument/);
   });
 });
@@ -441,7 +501,13 @@ describe('plain node:http use', () => {
     const onRejection = (reason: unknown) => rejections.push(reason);
     process.on('unhandledRejection', onRejection);
     const debug = captureDebug();
-    const asyncPolicy = createCorsPolicy({ env: {}, origin: async () => { await delay(20); return true; } });
+    const asyncPolicy = createCorsPolicy({
+      env: {},
+      origin: async () => {
+        await delay(20);
+        return true;
+      },
+    });
     const handler = corsErrorHandler(asyncPolicy);
     let calls = 0;
     const running = await listen((req, res) => {
@@ -458,7 +524,10 @@ describe('plain node:http use', () => {
       await delay(20);
       assert.equal(calls, 1);
       assert.deepEqual(rejections, []);
-      assert.ok(debug.lines.some((line) => line.includes('next exploded')), debug.lines.join('\n'));
+      assert.ok(
+        debug.lines.some((line) => line.includes('next exploded')),
+        debug.lines.join('\n'),
+      );
     } finally {
       debug.stop();
       process.off('unhandledRejection', onRejection);

@@ -7,7 +7,16 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, it } from 'node:test';
 import { corsErrorHandler, createCorsPolicy, notFound, type CorsErrorHandlerOptions } from '../../src/index.js';
-import { ALLOWED, FLAVORS, TEST_TIMEOUT_MS, get, listen, rawRequest, withServer, type Flavor } from '../helpers/error-handler-servers.js';
+import {
+  ALLOWED,
+  FLAVORS,
+  TEST_TIMEOUT_MS,
+  get,
+  listen,
+  rawRequest,
+  withServer,
+  type Flavor,
+} from '../helpers/error-handler-servers.js';
 
 const T = { timeout: TEST_TIMEOUT_MS };
 const policy = createCorsPolicy({ origin: ALLOWED, env: {} });
@@ -50,7 +59,12 @@ for (const flavor of FLAVORS) {
     for (const [label, fields] of fallbacks) {
       it(`${label} falls back to 500, err.headers dropped`, T, () =>
         withServer(
-          failing(flavor, () => Object.assign(new Error('secret detail'), fields, { expose: true, headers: { 'Retry-After': '9', 'X-From-Error': 'yes' } })),
+          failing(flavor, () =>
+            Object.assign(new Error('secret detail'), fields, {
+              expose: true,
+              headers: { 'Retry-After': '9', 'X-From-Error': 'yes' },
+            }),
+          ),
           async (url) => {
             const res = await get(`${url}/fail`, { headers: { origin: ALLOWED } });
             assert.equal(res.status, 500);
@@ -78,7 +92,9 @@ for (const flavor of FLAVORS) {
     for (const [label, fields, status, text] of valid) {
       it(`${label} -> ${status}, err.headers kept`, T, () =>
         withServer(
-          failing(flavor, () => Object.assign(new Error('not for clients'), fields, { headers: { 'Retry-After': '9' } })),
+          failing(flavor, () =>
+            Object.assign(new Error('not for clients'), fields, { headers: { 'Retry-After': '9' } }),
+          ),
           async (url) => {
             const res = await get(`${url}/fail`);
             assert.equal(res.status, status);
@@ -107,23 +123,29 @@ for (const flavor of FLAVORS) {
 
   describe(`${flavor.name}: body`, () => {
     it('JSON by default, exactly {"error":{"status","message"}}, with framing and safety headers', T, () =>
-      withServer(failing(flavor, () => Object.assign(new Error('Item 7 does not exist'), { status: 404, expose: true })), async (url) => {
-        const res = await get(`${url}/fail`);
-        const text = await res.text();
-        assert.equal(text, '{"error":{"status":404,"message":"Item 7 does not exist"}}');
-        assertErrorHeaders(res, text);
-      }),
+      withServer(
+        failing(flavor, () => Object.assign(new Error('Item 7 does not exist'), { status: 404, expose: true })),
+        async (url) => {
+          const res = await get(`${url}/fail`);
+          const text = await res.text();
+          assert.equal(text, '{"error":{"status":404,"message":"Item 7 does not exist"}}');
+          assertErrorHeaders(res, text);
+        },
+      ),
     );
 
     it('notFound() turns unmatched routes into the same JSON 404, CORS included', T, () =>
-      withServer(failing(flavor, () => new Error('unused')), async (url) => {
-        const res = await get(`${url}/no/such/route?x=1`, { method: 'DELETE', headers: { origin: ALLOWED } });
-        assert.equal(res.status, 404);
-        assert.equal(res.headers.get('access-control-allow-origin'), ALLOWED);
-        const text = await res.text();
-        assert.equal(text, '{"error":{"status":404,"message":"Not Found"}}');
-        assertErrorHeaders(res, text);
-      }),
+      withServer(
+        failing(flavor, () => new Error('unused')),
+        async (url) => {
+          const res = await get(`${url}/no/such/route?x=1`, { method: 'DELETE', headers: { origin: ALLOWED } });
+          assert.equal(res.status, 404);
+          assert.equal(res.headers.get('access-control-allow-origin'), ALLOWED);
+          const text = await res.text();
+          assert.equal(text, '{"error":{"status":404,"message":"Not Found"}}');
+          assertErrorHeaders(res, text);
+        },
+      ),
     );
 
     it('problem+json: type, title, status, and detail only for a shown 4xx message', T, () => {
@@ -142,7 +164,11 @@ for (const flavor of FLAVORS) {
       const type = 'application/problem+json; charset=utf-8';
       return withServer(a, async (url) => {
         const cases: [string, number, string][] = [
-          ['/shown', 429, '{"type":"about:blank","title":"Too Many Requests","status":429,"detail":"Quota exceeded for key 12"}'],
+          [
+            '/shown',
+            429,
+            '{"type":"about:blank","title":"Too Many Requests","status":429,"detail":"Quota exceeded for key 12"}',
+          ],
           ['/hidden', 403, '{"type":"about:blank","title":"Forbidden","status":403}'],
           ['/crash', 500, '{"type":"about:blank","title":"Internal Server Error","status":500}'],
           ['/missing', 404, '{"type":"about:blank","title":"Not Found","status":404}'],
@@ -177,18 +203,21 @@ for (const flavor of FLAVORS) {
     });
 
     it('HEAD gets the headers of the GET answer and no body', T, () =>
-      withServer(failing(flavor, () => Object.assign(new Error('Gone for good'), { status: 410, expose: true })), async (url) => {
-        const getText = await (await get(`${url}/fail`)).text();
-        for (const path of ['/fail', '/unmatched']) {
-          const head = await rawRequest(url, { method: 'HEAD', path, headers: { origin: ALLOWED } }).response;
-          const expectedBody = path === '/fail' ? getText : '{"error":{"status":404,"message":"Not Found"}}';
-          assert.equal(head.status, path === '/fail' ? 410 : 404);
-          assert.equal(head.body, '');
-          assert.equal(head.headers['content-length'], String(Buffer.byteLength(expectedBody)));
-          assert.equal(head.headers['content-type'], 'application/json; charset=utf-8');
-          assert.equal(head.headers['access-control-allow-origin'], ALLOWED);
-        }
-      }),
+      withServer(
+        failing(flavor, () => Object.assign(new Error('Gone for good'), { status: 410, expose: true })),
+        async (url) => {
+          const getText = await (await get(`${url}/fail`)).text();
+          for (const path of ['/fail', '/unmatched']) {
+            const head = await rawRequest(url, { method: 'HEAD', path, headers: { origin: ALLOWED } }).response;
+            const expectedBody = path === '/fail' ? getText : '{"error":{"status":404,"message":"Not Found"}}';
+            assert.equal(head.status, path === '/fail' ? 410 : 404);
+            assert.equal(head.body, '');
+            assert.equal(head.headers['content-length'], String(Buffer.byteLength(expectedBody)));
+            assert.equal(head.headers['content-type'], 'application/json; charset=utf-8');
+            assert.equal(head.headers['access-control-allow-origin'], ALLOWED);
+          }
+        },
+      ),
     );
 
     it('drops content headers the failed response had set, keeps the application cookies', T, async () => {
@@ -217,15 +246,50 @@ for (const flavor of FLAVORS) {
   describe(`${flavor.name}: what may be shown`, () => {
     const secret = 'password=hunter2 at /srv/app/db.js:42';
     const cases: [string, () => unknown, number, string][] = [
-      ['expose: true on a 500 still shows the generic text', () => Object.assign(new Error(secret), { status: 500, expose: true }), 500, 'Internal Server Error'],
-      ['expose: true on a 503 still shows the generic text', () => Object.assign(new Error(secret), { statusCode: 503, expose: true }), 503, 'Service Unavailable'],
-      ['a 400 without expose shows "Bad Request"', () => Object.assign(new Error(secret), { status: 400 }), 400, 'Bad Request'],
-      ['expose: "true" (a string) is not expose', () => Object.assign(new Error(secret), { status: 400, expose: 'true' }), 400, 'Bad Request'],
-      ['expose: true with an empty message shows the status text', () => Object.assign(new Error(''), { status: 404, expose: true }), 404, 'Not Found'],
-      ['a non-string message is never shown', () => ({ status: 400, expose: true, message: { secret } }), 400, 'Bad Request'],
+      [
+        'expose: true on a 500 still shows the generic text',
+        () => Object.assign(new Error(secret), { status: 500, expose: true }),
+        500,
+        'Internal Server Error',
+      ],
+      [
+        'expose: true on a 503 still shows the generic text',
+        () => Object.assign(new Error(secret), { statusCode: 503, expose: true }),
+        503,
+        'Service Unavailable',
+      ],
+      [
+        'a 400 without expose shows "Bad Request"',
+        () => Object.assign(new Error(secret), { status: 400 }),
+        400,
+        'Bad Request',
+      ],
+      [
+        'expose: "true" (a string) is not expose',
+        () => Object.assign(new Error(secret), { status: 400, expose: 'true' }),
+        400,
+        'Bad Request',
+      ],
+      [
+        'expose: true with an empty message shows the status text',
+        () => Object.assign(new Error(''), { status: 404, expose: true }),
+        404,
+        'Not Found',
+      ],
+      [
+        'a non-string message is never shown',
+        () => ({ status: 400, expose: true, message: { secret } }),
+        400,
+        'Bad Request',
+      ],
       ['a thrown string is a 500', () => secret, 500, 'Internal Server Error'],
       ['a thrown number is a 500', () => 404, 500, 'Internal Server Error'],
-      ['a plain object with a valid status is rendered like an error', () => ({ status: 409, expose: true, message: 'Version mismatch' }), 409, 'Version mismatch'],
+      [
+        'a plain object with a valid status is rendered like an error',
+        () => ({ status: 409, expose: true, message: 'Version mismatch' }),
+        409,
+        'Version mismatch',
+      ],
     ];
     for (const [label, make, status, message] of cases) {
       it(label, T, () =>
@@ -238,30 +302,39 @@ for (const flavor of FLAVORS) {
     }
 
     for (const nodeEnv of [undefined, 'development', 'test']) {
-      it(`a 5xx body never carries the message, stack, paths or request body (NODE_ENV ${nodeEnv ?? 'unset'})`, T, async () => {
-        const saved = process.env.NODE_ENV;
-        if (nodeEnv === undefined) delete process.env.NODE_ENV;
-        else process.env.NODE_ENV = nodeEnv;
-        try {
-          // Express reads NODE_ENV when the app is created.
-          const a = flavor.create();
-          a.post('/fail', flavor.json(), (req) => {
-            throw Object.assign(new Error(secret), { body: req.body as unknown, expose: true });
-          });
-          a.use(corsErrorHandler(policy));
-          await withServer(a, async (url) => {
-            const res = await get(`${url}/fail`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"card":"4111-1111"}' });
-            assert.equal(res.status, 500);
-            const text = await res.text();
-            assert.equal(text, GENERIC_500);
-            const everything = text + JSON.stringify([...res.headers]);
-            for (const leak of ['hunter2', '/srv/app', 'db.js', '4111', 'at ', __filenameLike()]) assert.ok(!everything.includes(leak), leak);
-          });
-        } finally {
-          if (saved === undefined) delete process.env.NODE_ENV;
-          else process.env.NODE_ENV = saved;
-        }
-      });
+      it(
+        `a 5xx body never carries the message, stack, paths or request body (NODE_ENV ${nodeEnv ?? 'unset'})`,
+        T,
+        async () => {
+          const saved = process.env.NODE_ENV;
+          if (nodeEnv === undefined) delete process.env.NODE_ENV;
+          else process.env.NODE_ENV = nodeEnv;
+          try {
+            // Express reads NODE_ENV when the app is created.
+            const a = flavor.create();
+            a.post('/fail', flavor.json(), (req) => {
+              throw Object.assign(new Error(secret), { body: req.body as unknown, expose: true });
+            });
+            a.use(corsErrorHandler(policy));
+            await withServer(a, async (url) => {
+              const res = await get(`${url}/fail`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: '{"card":"4111-1111"}',
+              });
+              assert.equal(res.status, 500);
+              const text = await res.text();
+              assert.equal(text, GENERIC_500);
+              const everything = text + JSON.stringify([...res.headers]);
+              for (const leak of ['hunter2', '/srv/app', 'db.js', '4111', 'at ', __filenameLike()])
+                assert.ok(!everything.includes(leak), leak);
+            });
+          } finally {
+            if (saved === undefined) delete process.env.NODE_ENV;
+            else process.env.NODE_ENV = saved;
+          }
+        },
+      );
     }
 
     if (flavor.major === 5) {
@@ -287,7 +360,16 @@ for (const flavor of FLAVORS) {
 
     it('an invalid value or name is ignored without throwing; valid entries are kept', T, () =>
       withServer(
-        failing(flavor, withHeaders({ 'X-Bad': 'a\nb', 'Bad Name': 'v', 'X-Undefined': undefined, 'Retry-After': '120', 'X-List': ['a', 'b'] })),
+        failing(
+          flavor,
+          withHeaders({
+            'X-Bad': 'a\nb',
+            'Bad Name': 'v',
+            'X-Undefined': undefined,
+            'Retry-After': '120',
+            'X-List': ['a', 'b'],
+          }),
+        ),
         async (url) => {
           const res = await rawRequest(url, { path: '/fail', headers: { origin: ALLOWED } }).response;
           assert.equal(res.status, 503);
@@ -307,7 +389,11 @@ for (const flavor of FLAVORS) {
           flavor,
           withHeaders({
             'X-Object': { toString: () => 'object text' },
-            'X-Throwing': { toString: () => { throw new Error('toString'); } },
+            'X-Throwing': {
+              toString: () => {
+                throw new Error('toString');
+              },
+            },
             'X-Function': () => 'f',
             'X-Number': 7,
           }),
@@ -325,7 +411,16 @@ for (const flavor of FLAVORS) {
 
     it('Content-Type, Content-Length and Transfer-Encoding in err.headers do not override the body framing', T, () =>
       withServer(
-        failing(flavor, withHeaders({ 'Content-Type': 'text/html', 'content-length': '1', 'Transfer-Encoding': 'chunked', 'X-Content-Type-Options': 'off', 'Cache-Control': 'public, max-age=600' })),
+        failing(
+          flavor,
+          withHeaders({
+            'Content-Type': 'text/html',
+            'content-length': '1',
+            'Transfer-Encoding': 'chunked',
+            'X-Content-Type-Options': 'off',
+            'Cache-Control': 'public, max-age=600',
+          }),
+        ),
         async (url) => {
           const res = await get(`${url}/fail`);
           const text = await res.text();
@@ -398,7 +493,17 @@ for (const flavor of FLAVORS) {
       });
     const cases: [string, () => unknown, number, string][] = [
       ['a throwing getter on status', throwingGetter('status'), 500, 'Internal Server Error'],
-      ['a throwing getter on statusCode (status invalid)', () => Object.defineProperty({ status: 'bad' }, 'statusCode', { get: () => { throw new Error('g'); } }), 500, 'Internal Server Error'],
+      [
+        'a throwing getter on statusCode (status invalid)',
+        () =>
+          Object.defineProperty({ status: 'bad' }, 'statusCode', {
+            get: () => {
+              throw new Error('g');
+            },
+          }),
+        500,
+        'Internal Server Error',
+      ],
       ['a throwing getter on expose', throwingGetter('expose'), 404, 'Not Found'],
       ['a throwing getter on message', throwingGetter('message'), 404, 'Not Found'],
       ['a throwing getter on headers', throwingGetter('headers'), 404, 'x'],
@@ -408,27 +513,31 @@ for (const flavor of FLAVORS) {
     ];
     for (const [label, make, status, message] of cases) {
       for (const log of [undefined, (entry: unknown) => void String(entry)]) {
-        it(`${label} (${log === undefined ? 'default log' : 'log option'}): the handler does not throw`, T, async () => {
-          const a = flavor.create();
-          a.get('/fail', () => {
-            throw make();
-          });
-          a.use(corsErrorHandler(policy, log === undefined ? undefined : { log }));
-          // Reached only if corsErrorHandler() threw: Express then hands on the new error.
-          let escaped: unknown;
-          a.use((err: unknown, _req: IncomingMessage, res: ServerResponse, _next: unknown) => {
-            escaped = err;
-            res.statusCode = 599;
-            res.end('escaped');
-          });
-          await withServer(a, async (url) => {
-            const res = await get(`${url}/fail`, { headers: { origin: ALLOWED } });
-            assert.equal(escaped, undefined, 'the error handler threw');
-            assert.equal(res.status, status);
-            assert.deepEqual(await res.json(), { error: { status, message } });
-            assert.equal(res.headers.get('access-control-allow-origin'), ALLOWED);
-          });
-        });
+        it(
+          `${label} (${log === undefined ? 'default log' : 'log option'}): the handler does not throw`,
+          T,
+          async () => {
+            const a = flavor.create();
+            a.get('/fail', () => {
+              throw make();
+            });
+            a.use(corsErrorHandler(policy, log === undefined ? undefined : { log }));
+            // Reached only if corsErrorHandler() threw: Express then hands on the new error.
+            let escaped: unknown;
+            a.use((err: unknown, _req: IncomingMessage, res: ServerResponse, _next: unknown) => {
+              escaped = err;
+              res.statusCode = 599;
+              res.end('escaped');
+            });
+            await withServer(a, async (url) => {
+              const res = await get(`${url}/fail`, { headers: { origin: ALLOWED } });
+              assert.equal(escaped, undefined, 'the error handler threw');
+              assert.equal(res.status, status);
+              assert.deepEqual(await res.json(), { error: { status, message } });
+              assert.equal(res.headers.get('access-control-allow-origin'), ALLOWED);
+            });
+          },
+        );
       }
     }
   });
@@ -438,7 +547,9 @@ describe('values Express never routes (null, undefined): plain node:http', () =>
   for (const value of [null, undefined, false, '']) {
     it(`${String(JSON.stringify(value))} is a 500 with the generic body`, T, async () => {
       const handler = corsErrorHandler(policy);
-      const running = await listen((req, res) => handler(value, req, res, () => assert.fail('next must not be called')));
+      const running = await listen((req, res) =>
+        handler(value, req, res, () => assert.fail('next must not be called')),
+      );
       try {
         const res = await get(`${running.url}/x`, { headers: { origin: ALLOWED } });
         assert.equal(res.status, 500);
@@ -461,12 +572,17 @@ describe('HEAD, seen from inside the response', () => {
         ended.push(args);
         return end(...args);
       }) as typeof res.end;
-      handler(Object.assign(new Error('Gone'), { status: 410, expose: true }), req, res, () => assert.fail('next must not be called'));
+      handler(Object.assign(new Error('Gone'), { status: 410, expose: true }), req, res, () =>
+        assert.fail('next must not be called'),
+      );
     });
     try {
       const head = await rawRequest(running.url, { method: 'HEAD' }).response;
       assert.equal(head.status, 410);
-      assert.equal(head.headers['content-length'], String(Buffer.byteLength('{"error":{"status":410,"message":"Gone"}}')));
+      assert.equal(
+        head.headers['content-length'],
+        String(Buffer.byteLength('{"error":{"status":410,"message":"Gone"}}')),
+      );
       const got = await get(running.url);
       assert.equal(await got.text(), '{"error":{"status":410,"message":"Gone"}}');
       assert.deepEqual(ended, [[undefined], ['{"error":{"status":410,"message":"Gone"}}']]);

@@ -14,7 +14,14 @@ import connect from 'connect';
 import express from 'express';
 // @ts-expect-error -- `express4` is an npm alias of Express 4 and has no type declarations.
 import express4Untyped from 'express4';
-import { CorsConfigError, corsSafety, createCorsPolicy, REASON_HEADER, type CorsSafetyOptions, type NextFunction } from '../../src/index.js';
+import {
+  CorsConfigError,
+  corsSafety,
+  createCorsPolicy,
+  REASON_HEADER,
+  type CorsSafetyOptions,
+  type NextFunction,
+} from '../../src/index.js';
 import { findMiddlewareMountedBefore } from '../../src/http/mount-order.js';
 import { listen } from '../helpers/frameworks.js';
 import { accessControlNames, call, preflight } from '../helpers/middleware-http.js';
@@ -99,7 +106,10 @@ describe('app.use(corsSafety) without calling it', () => {
     const req = new http.IncomingMessage(null as never);
     assert.throws(
       () => corsSafety(req as never),
-      (err: unknown) => err instanceof CorsConfigError && err.issues[0]?.code === 'options-type' && /app\.use\(corsSafety\(\)\)/.test(err.message),
+      (err: unknown) =>
+        err instanceof CorsConfigError &&
+        err.issues[0]?.code === 'options-type' &&
+        /app\.use\(corsSafety\(\)\)/.test(err.message),
     );
   });
 });
@@ -178,7 +188,10 @@ describe('mount order', () => {
     });
     const server = await listen(http.createServer(app));
     try {
-      for (const send of [() => preflight(`${server.url}/x`, ORIGIN, 'PUT'), () => call(`${server.url}/x`, { origin: ORIGIN })]) {
+      for (const send of [
+        () => preflight(`${server.url}/x`, ORIGIN, 'PUT'),
+        () => call(`${server.url}/x`, { origin: ORIGIN }),
+      ]) {
         const before = reached;
         const reply = await send();
         assert.equal(reply.body, 'already answered');
@@ -198,7 +211,9 @@ describe('mount order', () => {
   ): Promise<string[]> {
     const cors = corsSafety({ origin: ORIGIN, env: {} });
     let seen: string[] | undefined;
-    const server = await listen(http.createServer(build(cors, (req) => (seen = findMiddlewareMountedBefore(req, cors)))));
+    const server = await listen(
+      http.createServer(build(cors, (req) => (seen = findMiddlewareMountedBefore(req, cors)))),
+    );
     try {
       await call(`${server.url}/probe`);
     } finally {
@@ -333,7 +348,11 @@ describe('invalid options throw CorsConfigError at construction', () => {
     ['a method that is not a token', { origin: ORIGIN, methods: ['GET POST'] }, 'not-a-token'],
     ['a header name that is not a token', { origin: ORIGIN, allowedHeaders: ['x a'] }, 'not-a-token'],
     ['"*" methods', { origin: ORIGIN, methods: '*' }, 'star-not-supported'],
-    ['"null" with credentials', { origin: ORIGIN, allowNullOrigin: true, credentials: true }, 'null-origin-with-credentials'],
+    [
+      '"null" with credentials',
+      { origin: ORIGIN, allowNullOrigin: true, credentials: true },
+      'null-origin-with-credentials',
+    ],
     ['a non-boolean credentials', { origin: ORIGIN, credentials: 'true' }, 'not-boolean'],
   ];
   for (const [name, options, code] of cases) {
@@ -342,7 +361,10 @@ describe('invalid options throw CorsConfigError at construction', () => {
         () => corsSafety({ env: {}, ...options }),
         (err: unknown) => {
           assert.ok(err instanceof CorsConfigError, String(err));
-          assert.ok(err.issues.some((i) => i.code === code), `expected ${code}, got ${err.issues.map((i) => i.code).join(', ')}`);
+          assert.ok(
+            err.issues.some((i) => i.code === code),
+            `expected ${code}, got ${err.issues.map((i) => i.code).join(', ')}`,
+          );
           return true;
         },
       );

@@ -92,8 +92,17 @@ const CASES: readonly Case[] = [
     reason: 'origin-check-failed',
     logged: /return true or false/,
   },
-  { name: 'an async function resolving false', origin: async (_origin: string) => Promise.resolve(false), granted: false, reason: 'origin-not-allowed' },
-  { name: 'an async function resolving true', origin: async (origin: string) => Promise.resolve(origin === ORIGIN), granted: true },
+  {
+    name: 'an async function resolving false',
+    origin: async (_origin: string) => Promise.resolve(false),
+    granted: false,
+    reason: 'origin-not-allowed',
+  },
+  {
+    name: 'an async function resolving true',
+    origin: async (origin: string) => Promise.resolve(origin === ORIGIN),
+    granted: true,
+  },
   { name: 'a sync function returning true', origin: (origin: string) => origin === ORIGIN, granted: true },
   {
     name: 'a cors-style callback answering later',
@@ -118,7 +127,12 @@ for (const stack of stacks) {
     const apps = new Map<string, Running>();
     before(async () => {
       for (const c of CASES) {
-        const options: CorsSafetyOptions = { origin: c.origin, credentials: true, originCheckTimeout: TIMEOUT_MS, env: {} };
+        const options: CorsSafetyOptions = {
+          origin: c.origin,
+          credentials: true,
+          originCheckTimeout: TIMEOUT_MS,
+          env: {},
+        };
         apps.set(c.name, await stack.start(options));
       }
     });
@@ -146,7 +160,11 @@ for (const stack of stacks) {
           assert.deepEqual(accessControlNames(reply.headers), []);
           assert.equal(reply.headers.get(REASON_HEADER), c.reason);
         }
-        if (c.logged !== undefined) assert.ok(logs.lines.some((line) => c.logged!.test(line)), `log lines: ${logs.lines.join('\n')}`);
+        if (c.logged !== undefined)
+          assert.ok(
+            logs.lines.some((line) => c.logged!.test(line)),
+            `log lines: ${logs.lines.join('\n')}`,
+          );
       });
 
       it(`${c.name}: error responses and preflights are decided the same way`, async () => {
@@ -202,7 +220,10 @@ describe('origin function edge cases', () => {
       assert.equal(reply.body, 'answered');
       assert.equal(reply.headers.get('access-control-allow-origin'), ORIGIN);
       await new Promise((resolve) => setImmediate(resolve));
-      assert.ok(logs.lines.some((line) => line.includes('next exploded')), logs.lines.join('\n'));
+      assert.ok(
+        logs.lines.some((line) => line.includes('next exploded')),
+        logs.lines.join('\n'),
+      );
     } finally {
       logs.restore();
       await app.close();

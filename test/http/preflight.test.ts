@@ -7,7 +7,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MAX_HEADER_LIST_ITEMS } from '../../src/policy/http-tokens.js';
 import { compiledPolicy, createCorsPolicy } from '../../src/policy/policy.js';
-import { DENIED_PREFLIGHT_STATUS, answerPreflight, preflightVary, type PreflightAnswer } from '../../src/http/preflight.js';
+import {
+  DENIED_PREFLIGHT_STATUS,
+  answerPreflight,
+  preflightVary,
+  type PreflightAnswer,
+} from '../../src/http/preflight.js';
 import type { OriginVerdict } from '../../src/policy/reasons.js';
 import { REASON_HEADER, type CorsSafetyOptions } from '../../src/index.js';
 import { HANDLER_RAN, stacks, type Running } from '../helpers/frameworks.js';
@@ -56,7 +61,11 @@ describe('answerPreflight (pure)', () => {
     for (const requested of [undefined, '', ' , ,\t']) {
       const answer = answerPreflight(compile(), allowed, 'DELETE', requested);
       assert.equal(answer.ok, true, JSON.stringify(requested));
-      assert.deepEqual(Object.keys(headerMap(answer)), ['Access-Control-Allow-Origin', 'Access-Control-Allow-Methods', 'Access-Control-Max-Age']);
+      assert.deepEqual(Object.keys(headerMap(answer)), [
+        'Access-Control-Allow-Origin',
+        'Access-Control-Allow-Methods',
+        'Access-Control-Max-Age',
+      ]);
     }
   });
 
@@ -98,7 +107,10 @@ describe('answerPreflight (pure)', () => {
     it(`headers: ${name}`, () => {
       const answer = answerPreflight(policy, allowed, 'PUT', requested);
       assert.equal(answer.reason, reason);
-      assert.equal(headerMap(answer)['Access-Control-Allow-Headers'], echoed ?? (reason === undefined ? undefined : DEFAULT_HEADERS));
+      assert.equal(
+        headerMap(answer)['Access-Control-Allow-Headers'],
+        echoed ?? (reason === undefined ? undefined : DEFAULT_HEADERS),
+      );
     });
   }
 
@@ -138,7 +150,11 @@ describe('answerPreflight (pure)', () => {
     assert.equal(ok.ok, true);
     assert.equal(headerMap(ok)['Access-Control-Allow-Headers'], 'x-custom, x-other');
     assert.equal(answerPreflight(any, allowed, 'PUT', 'x-a x-b').reason, 'headers-malformed');
-    assert.equal(answerPreflight(any, allowed, 'PUT', 'x-custom, *').ok, true, '"*" is a token; echoed as a name, it grants nothing more');
+    assert.equal(
+      answerPreflight(any, allowed, 'PUT', 'x-custom, *').ok,
+      true,
+      '"*" is a token; echoed as a name, it grants nothing more',
+    );
     const refused = answerPreflight(any, allowed, 'PURGE', 'x-custom');
     assert.equal(refused.reason, 'method-not-allowed');
     assert.equal(headerMap(refused)['Access-Control-Allow-Headers'], undefined, 'no configured list to send');
@@ -152,8 +168,14 @@ describe('answerPreflight (pure)', () => {
   });
 
   it('sends max-age 0 when maxAge is 0 (no caching), and a configured one', () => {
-    assert.equal(headerMap(answerPreflight(compile({ maxAge: 0 }), allowed, 'PUT', undefined))['Access-Control-Max-Age'], '0');
-    assert.equal(headerMap(answerPreflight(compile({ maxAge: 7200 }), allowed, 'PUT', undefined))['Access-Control-Max-Age'], '7200');
+    assert.equal(
+      headerMap(answerPreflight(compile({ maxAge: 0 }), allowed, 'PUT', undefined))['Access-Control-Max-Age'],
+      '0',
+    );
+    assert.equal(
+      headerMap(answerPreflight(compile({ maxAge: 7200 }), allowed, 'PUT', undefined))['Access-Control-Max-Age'],
+      '7200',
+    );
   });
 
   it('public policies answer * to every origin, verdict aside, and vary only on the request headers', () => {
@@ -162,7 +184,11 @@ describe('answerPreflight (pure)', () => {
     assert.equal(answer.ok, true);
     assert.equal(headerMap(answer)['Access-Control-Allow-Origin'], '*');
     assert.deepEqual(preflightVary(pub), ['Access-Control-Request-Method', 'Access-Control-Request-Headers']);
-    assert.deepEqual(preflightVary(policy), ['Origin', 'Access-Control-Request-Method', 'Access-Control-Request-Headers']);
+    assert.deepEqual(preflightVary(policy), [
+      'Origin',
+      'Access-Control-Request-Method',
+      'Access-Control-Request-Headers',
+    ]);
   });
 });
 
@@ -230,7 +256,10 @@ for (const stack of stacks) {
     });
 
     it('compares methods case-sensitively: "patch" is refused, "PATCH" granted', async () => {
-      assert.equal((await preflight(`${app.url}/ok`, ORIGIN, 'patch')).headers.get(REASON_HEADER), 'method-not-allowed');
+      assert.equal(
+        (await preflight(`${app.url}/ok`, ORIGIN, 'patch')).headers.get(REASON_HEADER),
+        'method-not-allowed',
+      );
       const upper = await preflight(`${app.url}/ok`, ORIGIN, 'PATCH');
       assert.equal(upper.headers.get(REASON_HEADER), null);
       assert.equal(upper.headers.get('access-control-max-age'), '600');
@@ -250,7 +279,10 @@ for (const stack of stacks) {
     });
 
     it('refuses two Access-Control-Request-Method headers as malformed', async () => {
-      const reply = await rawCall(`${app.url}/ok`, 'OPTIONS', { Origin: ORIGIN, 'Access-Control-Request-Method': ['PUT', 'DELETE'] });
+      const reply = await rawCall(`${app.url}/ok`, 'OPTIONS', {
+        Origin: ORIGIN,
+        'Access-Control-Request-Method': ['PUT', 'DELETE'],
+      });
       assert.equal(reply.headers[REASON_HEADER.toLowerCase()], 'method-malformed');
       assert.equal(reply.headers['access-control-max-age'], undefined);
     });
@@ -259,8 +291,15 @@ for (const stack of stacks) {
       const noMethod = await call(`${app.url}/options`, { method: 'OPTIONS', origin: ORIGIN });
       assert.equal(noMethod.body, 'app options');
       assert.equal(noMethod.headers.get('access-control-allow-origin'), ORIGIN);
-      assert.equal(noMethod.headers.get('access-control-allow-methods'), null, 'an actual request, not a preflight answer');
-      const noOrigin = await call(`${app.url}/options`, { method: 'OPTIONS', headers: { 'Access-Control-Request-Method': 'PUT' } });
+      assert.equal(
+        noMethod.headers.get('access-control-allow-methods'),
+        null,
+        'an actual request, not a preflight answer',
+      );
+      const noOrigin = await call(`${app.url}/options`, {
+        method: 'OPTIONS',
+        headers: { 'Access-Control-Request-Method': 'PUT' },
+      });
       assert.equal(noOrigin.body, 'app options');
       assert.equal(noOrigin.headers.get('x-app-saw-method'), 'PUT');
       assert.deepEqual(accessControlNames(noOrigin.headers), []);

@@ -10,7 +10,12 @@ import { describe, it } from 'node:test';
 import { findMiddlewareMountedBefore } from '../../src/http/mount-order.js';
 import { compiledPolicy, createCorsPolicy } from '../../src/policy/policy.js';
 import type { OriginVerdict } from '../../src/policy/reasons.js';
-import { applyCorsHeaders, protectCorsHeaders, REASON_HEADER, responseCorsState } from '../../src/http/response-headers.js';
+import {
+  applyCorsHeaders,
+  protectCorsHeaders,
+  REASON_HEADER,
+  responseCorsState,
+} from '../../src/http/response-headers.js';
 import { appendVary, mergeVary } from '../../src/http/vary.js';
 
 const ORIGIN = 'https://app.example.com';
@@ -90,7 +95,7 @@ describe('protectCorsHeaders / applyCorsHeaders', () => {
     assert.equal(head(res), sent);
   });
 
-  it('leaves Node\'s own validation of writeHead arguments unchanged', () => {
+  it("leaves Node's own validation of writeHead arguments unchanged", () => {
     for (const args of [
       [200, ['X-Odd']],
       [200, { Vary: undefined }],
@@ -107,7 +112,11 @@ describe('protectCorsHeaders / applyCorsHeaders', () => {
       assert.ok(expected !== undefined, `Node refuses ${JSON.stringify(args)}`);
       const guarded = response();
       protectCorsHeaders(guarded, policy, allowed);
-      assert.throws(() => (guarded.writeHead as (...a: unknown[]) => unknown)(...args), { code: expected }, JSON.stringify(args));
+      assert.throws(
+        () => (guarded.writeHead as (...a: unknown[]) => unknown)(...args),
+        { code: expected },
+        JSON.stringify(args),
+      );
     }
   });
 
@@ -132,12 +141,25 @@ describe('protectCorsHeaders / applyCorsHeaders', () => {
 
 describe('findMiddlewareMountedBefore outside Express', () => {
   const middleware = (): void => undefined;
-  const request = (app: unknown): http.IncomingMessage => Object.assign(new http.IncomingMessage(new net.Socket()), { app });
+  const request = (app: unknown): http.IncomingMessage =>
+    Object.assign(new http.IncomingMessage(new net.Socket()), { app });
 
   it('finds nothing without req.app, with a non-function app, or an app without a router stack', () => {
     assert.deepEqual(findMiddlewareMountedBefore(request(undefined), middleware), []);
-    assert.deepEqual(findMiddlewareMountedBefore(request({ router: { stack: [{ name: 'auth', handle: () => undefined }] } }), middleware), []);
-    assert.deepEqual(findMiddlewareMountedBefore(request(function app() {}), middleware), []);
+    assert.deepEqual(
+      findMiddlewareMountedBefore(
+        request({ router: { stack: [{ name: 'auth', handle: () => undefined }] } }),
+        middleware,
+      ),
+      [],
+    );
+    assert.deepEqual(
+      findMiddlewareMountedBefore(
+        request(function app() {}),
+        middleware,
+      ),
+      [],
+    );
     const noStack = Object.assign(function app() {}, { router: {} });
     assert.deepEqual(findMiddlewareMountedBefore(request(noStack), middleware), []);
   });

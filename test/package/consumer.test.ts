@@ -81,13 +81,28 @@ console.log(typeof handler, typeof verdict, wrong === undefined);
   writeFileSync(
     join(dir, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, exactOptionalPropertyTypes: true, noEmit: true, skipLibCheck: false, types: [] },
+      compilerOptions: {
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        target: 'ES2022',
+        strict: true,
+        exactOptionalPropertyTypes: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: [],
+      },
       files: ['node-types.d.ts', 'index.ts'],
     }),
   );
   // The consumer has no @types/node of its own; point TypeScript at ours so node:http resolves.
-  writeFileSync(join(dir, 'node-types.d.ts'), `/// <reference path="${join(root, 'node_modules', '@types', 'node', 'index.d.ts')}" />\n`);
+  writeFileSync(
+    join(dir, 'node-types.d.ts'),
+    `/// <reference path="${join(root, 'node_modules', '@types', 'node', 'index.d.ts')}" />\n`,
+  );
   run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], dir);
-  writeFileSync(join(dir, 'run.mjs'), `import { createOriginValidator } from 'cors-safety';\nconsole.log(createOriginValidator({ origin: 'https://a.example' }).check('https://a.example').reason);\n`);
+  writeFileSync(
+    join(dir, 'run.mjs'),
+    `import { createOriginValidator } from 'cors-safety';\nconsole.log(createOriginValidator({ origin: 'https://a.example' }).check('https://a.example').reason);\n`,
+  );
   assert.equal(run(process.execPath, ['run.mjs'], dir).trim(), 'allowed-exact');
 });

@@ -23,8 +23,13 @@ function issuesOf(options: unknown): readonly CorsConfigIssue[] {
 /** Asserts exactly one issue with this path and code, whose message includes each fragment. */
 function expectIssue(options: unknown, path: string, code: string, ...fragments: string[]): void {
   const issues = issuesOf(options);
-  assert.deepEqual(issues.map((i) => [i.path, i.code]), [[path, code]], JSON.stringify(issues));
-  for (const fragment of fragments) assert.ok(issues[0]?.message.includes(fragment), `${issues[0]?.message} should include ${fragment}`);
+  assert.deepEqual(
+    issues.map((i) => [i.path, i.code]),
+    [[path, code]],
+    JSON.stringify(issues),
+  );
+  for (const fragment of fragments)
+    assert.ok(issues[0]?.message.includes(fragment), `${issues[0]?.message} should include ${fragment}`);
 }
 
 const base = { env: {} } as const;
@@ -48,19 +53,24 @@ describe('CorsConfigError', () => {
     assert.ok(caught instanceof CorsConfigError);
     assert.ok(caught instanceof Error);
     assert.equal(caught.name, 'CorsConfigError');
-    assert.deepEqual(caught.issues.map((i) => [i.path, i.code]), [
-      ['orgin', 'unknown-option'],
-      ['origin[0]', 'origin-path'],
-      ['origin[1]', 'origin-unsupported-scheme'],
-      ['origin[3]', 'origin-wildcard-public-suffix'],
-      ['allowedHosts[0]', 'allowed-host-has-scheme'],
-      ['credentials', 'not-boolean'],
-      ['maxAge', 'out-of-range'],
-      ['methods[1]', 'not-a-token'],
-    ]);
+    assert.deepEqual(
+      caught.issues.map((i) => [i.path, i.code]),
+      [
+        ['orgin', 'unknown-option'],
+        ['origin[0]', 'origin-path'],
+        ['origin[1]', 'origin-unsupported-scheme'],
+        ['origin[3]', 'origin-wildcard-public-suffix'],
+        ['allowedHosts[0]', 'allowed-host-has-scheme'],
+        ['credentials', 'not-boolean'],
+        ['maxAge', 'out-of-range'],
+        ['methods[1]', 'not-a-token'],
+      ],
+    );
     assert.ok(caught.message.startsWith('cors-safety: invalid configuration (8 problems):\n'));
     assert.equal(caught.message.split('\n').length, 9);
-    assert.ok(caught.message.includes('  - origin[0]: "https://a.com/path" has a path; write "https://a.com" [origin-path]'));
+    assert.ok(
+      caught.message.includes('  - origin[0]: "https://a.com/path" has a path; write "https://a.com" [origin-path]'),
+    );
     assert.ok(Object.isFrozen(caught.issues));
   });
 
@@ -100,10 +110,20 @@ describe('options object', () => {
   });
 
   test('unknown options suggest the close spelling', () => {
-    expectIssue({ ...base, origin: 'https://a.com', credential: true }, 'credential', 'unknown-option', 'did you mean "credentials"?');
+    expectIssue(
+      { ...base, origin: 'https://a.com', credential: true },
+      'credential',
+      'unknown-option',
+      'did you mean "credentials"?',
+    );
     expectIssue({ ...base, origin: 'https://a.com', maxage: 5 }, 'maxage', 'unknown-option', 'did you mean "maxAge"?');
     expectIssue({ ...base, origins: ['https://a.com'] }, 'origins', 'unknown-option', 'did you mean "origin"?');
-    expectIssue({ ...base, origin: 'https://a.com', allowCredentials: true }, 'allowCredentials', 'unknown-option', 'did you mean "credentials"?');
+    expectIssue(
+      { ...base, origin: 'https://a.com', allowCredentials: true },
+      'allowCredentials',
+      'unknown-option',
+      'did you mean "credentials"?',
+    );
     expectIssue({ ...base, origin: 'https://a.com', somethingElse: 1 }, 'somethingElse', 'unknown-option', 'remove it');
     // Object.prototype members are not aliases.
     expectIssue({ ...base, origin: 'https://a.com', toString: 1 }, 'toString', 'unknown-option', 'remove it');
@@ -118,7 +138,10 @@ describe('options object', () => {
     assert.equal(editDistance('flaw', 'lawn'), 2);
     assert.equal(suggestOptionName('exposeHeaders'), 'exposedHeaders');
     assert.equal(suggestOptionName('allowedHeader'), 'allowedHeaders');
-    assert.equal(suggestOptionName('dangerouslyAllowAnyOriginWithCredential'), 'dangerouslyAllowAnyOriginWithCredentials');
+    assert.equal(
+      suggestOptionName('dangerouslyAllowAnyOriginWithCredential'),
+      'dangerouslyAllowAnyOriginWithCredentials',
+    );
     assert.equal(suggestOptionName('zzz'), undefined);
     assert.equal(suggestOptionName('hasOwnProperty'), undefined);
     assert.ok(OPTION_NAMES.includes('allowedHosts'));
@@ -176,14 +199,22 @@ describe('origin option', () => {
     expectIssue({ ...base, origin: null }, 'origin', 'origin-type', 'got null');
     expectIssue({ ...base, origin: {} }, 'origin', 'origin-type', 'an object');
     const issues = issuesOf({ ...base, origin: ['https://a.com', 42, null, ['x'], () => true] });
-    assert.deepEqual(issues.map((i) => i.path), ['origin[1]', 'origin[2]', 'origin[3]', 'origin[4]']);
+    assert.deepEqual(
+      issues.map((i) => i.path),
+      ['origin[1]', 'origin[2]', 'origin[3]', 'origin[4]'],
+    );
     assert.ok(issues[2]?.message.includes('an array'));
     assert.ok(issues[3]?.message.includes('function'));
   });
 
   test('long values are shortened in messages', () => {
     expectIssue({ ...base, origin: 'https://a.com', methods: [5] }, 'methods[0]', 'list-item-type', 'number 5');
-    expectIssue({ ...base, origin: 'https://a.com', credentials: 'x'.repeat(100) }, 'credentials', 'not-boolean', `"${'x'.repeat(60)}..."`);
+    expectIssue(
+      { ...base, origin: 'https://a.com', credentials: 'x'.repeat(100) },
+      'credentials',
+      'not-boolean',
+      `"${'x'.repeat(60)}..."`,
+    );
     const issues = issuesOf({ ...base, origin: 'https://a.com', credentials: 'x'.repeat(100) });
     assert.ok(!issues[0]?.message.includes('x'.repeat(61)));
   });
@@ -252,7 +283,13 @@ describe('allowedHosts option', () => {
 
 describe('scalar options', () => {
   test('booleans', () => {
-    for (const key of ['credentials', 'dangerouslyAllowAnyOriginWithCredentials', 'allowNullOrigin', 'preflightContinue', 'exposeReason']) {
+    for (const key of [
+      'credentials',
+      'dangerouslyAllowAnyOriginWithCredentials',
+      'allowNullOrigin',
+      'preflightContinue',
+      'exposeReason',
+    ]) {
       expectIssue({ ...base, origin: 'https://a.com', [key]: 'true' }, key, 'not-boolean', 'true or false', '"true"');
     }
   });
@@ -272,31 +309,88 @@ describe('scalar options', () => {
     for (const [key, value, fragment] of cases) {
       expectIssue({ ...base, origin: 'https://a.com', [key]: value }, key, 'out-of-range', fragment);
     }
-    const ok = createCorsPolicy({ ...base, origin: 'https://a.com', maxAge: 86400, optionsSuccessStatus: 299, originCheckTimeout: 60000 });
+    const ok = createCorsPolicy({
+      ...base,
+      origin: 'https://a.com',
+      maxAge: 86400,
+      optionsSuccessStatus: 299,
+      originCheckTimeout: 60000,
+    });
     assert.deepEqual([ok.maxAge, ok.optionsSuccessStatus, ok.originCheckTimeout], [86400, 299, 60000]);
   });
 });
 
 describe('token lists', () => {
   test('types', () => {
-    expectIssue({ ...base, origin: 'https://a.com', methods: 5 }, 'methods', 'list-type', 'comma-separated string or an array');
+    expectIssue(
+      { ...base, origin: 'https://a.com', methods: 5 },
+      'methods',
+      'list-type',
+      'comma-separated string or an array',
+    );
     expectIssue({ ...base, origin: 'https://a.com', allowedHeaders: { a: 1 } }, 'allowedHeaders', 'list-type');
-    expectIssue({ ...base, origin: 'https://a.com', exposedHeaders: ['X-A', null] }, 'exposedHeaders[1]', 'list-item-type', 'got null');
+    expectIssue(
+      { ...base, origin: 'https://a.com', exposedHeaders: ['X-A', null] },
+      'exposedHeaders[1]',
+      'list-item-type',
+      'got null',
+    );
   });
 
   test('"*"', () => {
-    expectIssue({ ...base, origin: 'https://a.com', methods: '*' }, 'methods', 'star-not-supported', 'list the methods you use');
-    expectIssue({ ...base, origin: 'https://a.com', allowedHeaders: ['*', 'x-a'] }, 'allowedHeaders[0]', 'star-not-supported', 'must be the only item');
-    expectIssue({ ...base, origin: 'https://a.com', exposedHeaders: 'x-a, *' }, 'exposedHeaders', 'star-not-supported', 'must be the only item');
-    expectIssue({ ...base, origin: 'https://a.com', credentials: true, exposedHeaders: '*' }, 'exposedHeaders', 'expose-star-with-credentials', 'list the headers');
-    assert.equal(createCorsPolicy({ ...base, origin: 'https://a.com', credentials: true, allowedHeaders: ' * ' }).allowedHeaders, '*');
+    expectIssue(
+      { ...base, origin: 'https://a.com', methods: '*' },
+      'methods',
+      'star-not-supported',
+      'list the methods you use',
+    );
+    expectIssue(
+      { ...base, origin: 'https://a.com', allowedHeaders: ['*', 'x-a'] },
+      'allowedHeaders[0]',
+      'star-not-supported',
+      'must be the only item',
+    );
+    expectIssue(
+      { ...base, origin: 'https://a.com', exposedHeaders: 'x-a, *' },
+      'exposedHeaders',
+      'star-not-supported',
+      'must be the only item',
+    );
+    expectIssue(
+      { ...base, origin: 'https://a.com', credentials: true, exposedHeaders: '*' },
+      'exposedHeaders',
+      'expose-star-with-credentials',
+      'list the headers',
+    );
+    assert.equal(
+      createCorsPolicy({ ...base, origin: 'https://a.com', credentials: true, allowedHeaders: ' * ' }).allowedHeaders,
+      '*',
+    );
   });
 
   test('tokens', () => {
-    expectIssue({ ...base, origin: 'https://a.com', methods: 'GET POST' }, 'methods', 'not-a-token', '"GET POST"', 'RFC 9110');
-    expectIssue({ ...base, origin: 'https://a.com', allowedHeaders: ['x-ok', 'x(bad)'] }, 'allowedHeaders[1]', 'not-a-token', '"x(bad)"');
-    expectIssue({ ...base, origin: 'https://a.com', exposedHeaders: ['X-Ünicode'] }, 'exposedHeaders[0]', 'not-a-token');
-    assert.deepEqual(createCorsPolicy({ ...base, origin: 'https://a.com', methods: [' get ', 'Purge'] }).methods, ['GET', 'Purge']);
+    expectIssue(
+      { ...base, origin: 'https://a.com', methods: 'GET POST' },
+      'methods',
+      'not-a-token',
+      '"GET POST"',
+      'RFC 9110',
+    );
+    expectIssue(
+      { ...base, origin: 'https://a.com', allowedHeaders: ['x-ok', 'x(bad)'] },
+      'allowedHeaders[1]',
+      'not-a-token',
+      '"x(bad)"',
+    );
+    expectIssue(
+      { ...base, origin: 'https://a.com', exposedHeaders: ['X-Ünicode'] },
+      'exposedHeaders[0]',
+      'not-a-token',
+    );
+    assert.deepEqual(createCorsPolicy({ ...base, origin: 'https://a.com', methods: [' get ', 'Purge'] }).methods, [
+      'GET',
+      'Purge',
+    ]);
   });
 
   test('methods must not be empty', () => {
@@ -308,18 +402,40 @@ describe('token lists', () => {
 
 describe('combinations', () => {
   test('credentials with any origin', () => {
-    expectIssue({ ...base, origin: '*', credentials: true }, 'credentials', 'credentials-with-any-origin', 'list the origins you trust', 'dangerouslyAllowAnyOriginWithCredentials: true');
+    expectIssue(
+      { ...base, origin: '*', credentials: true },
+      'credentials',
+      'credentials-with-any-origin',
+      'list the origins you trust',
+      'dangerouslyAllowAnyOriginWithCredentials: true',
+    );
     expectIssue({ ...base, origin: true, credentials: true }, 'credentials', 'credentials-with-any-origin');
   });
 
   test('the dangerous option without the combination', () => {
-    expectIssue({ ...base, origin: true, dangerouslyAllowAnyOriginWithCredentials: true }, 'dangerouslyAllowAnyOriginWithCredentials', 'dangerous-option-unused', 'remove it');
-    expectIssue({ ...base, origin: 'https://a.com', credentials: true, dangerouslyAllowAnyOriginWithCredentials: true }, 'dangerouslyAllowAnyOriginWithCredentials', 'dangerous-option-unused');
-    assert.doesNotThrow(() => createCorsPolicy({ ...base, origin: 'https://a.com', dangerouslyAllowAnyOriginWithCredentials: false }));
+    expectIssue(
+      { ...base, origin: true, dangerouslyAllowAnyOriginWithCredentials: true },
+      'dangerouslyAllowAnyOriginWithCredentials',
+      'dangerous-option-unused',
+      'remove it',
+    );
+    expectIssue(
+      { ...base, origin: 'https://a.com', credentials: true, dangerouslyAllowAnyOriginWithCredentials: true },
+      'dangerouslyAllowAnyOriginWithCredentials',
+      'dangerous-option-unused',
+    );
+    assert.doesNotThrow(() =>
+      createCorsPolicy({ ...base, origin: 'https://a.com', dangerouslyAllowAnyOriginWithCredentials: false }),
+    );
   });
 
   test('null origin with credentials', () => {
-    expectIssue({ ...base, origin: 'https://a.com', credentials: true, allowNullOrigin: true }, 'allowNullOrigin', 'null-origin-with-credentials', 'sandboxed');
+    expectIssue(
+      { ...base, origin: 'https://a.com', credentials: true, allowNullOrigin: true },
+      'allowNullOrigin',
+      'null-origin-with-credentials',
+      'sandboxed',
+    );
   });
 });
 
@@ -327,7 +443,8 @@ test('allowedHosts beside an any-origin rule is refused instead of being silentl
   for (const origin of ['*', true] as const) {
     assert.throws(
       () => createCorsPolicy({ origin, allowedHosts: ['example.com'] }),
-      (err: unknown) => err instanceof CorsConfigError && err.issues.map((i) => i.code).join() === 'allowed-hosts-with-any-origin',
+      (err: unknown) =>
+        err instanceof CorsConfigError && err.issues.map((i) => i.code).join() === 'allowed-hosts-with-any-origin',
     );
   }
   // origin: false with allowedHosts stays valid: same-origin WebSocket pages rely on the host list.

@@ -63,8 +63,15 @@ describe('environment variables', () => {
 
   test('CORS_CREDENTIALS values', () => {
     const cases: [string, boolean][] = [
-      ['true', true], ['TRUE', true], [' 1 ', true], ['yes', true],
-      ['false', false], ['0', false], ['No', false], ['', false], ['  ', false],
+      ['true', true],
+      ['TRUE', true],
+      [' 1 ', true],
+      ['yes', true],
+      ['false', false],
+      ['0', false],
+      ['No', false],
+      ['', false],
+      ['  ', false],
     ];
     for (const [value, expected] of cases) {
       const policy = createCorsPolicy({ env: { CORS_ALLOWED_ORIGINS: 'https://a.com', CORS_CREDENTIALS: value } });
@@ -78,26 +85,36 @@ describe('environment variables', () => {
       assert.fail('expected a CorsConfigError');
     } catch (err) {
       assert.ok(err instanceof CorsConfigError);
-      assert.deepEqual(err.issues.map((i) => [i.path, i.code]), [['CORS_CREDENTIALS', 'env-not-boolean']]);
+      assert.deepEqual(
+        err.issues.map((i) => [i.path, i.code]),
+        [['CORS_CREDENTIALS', 'env-not-boolean']],
+      );
       assert.ok(err.issues[0]?.message.includes('CORS_CREDENTIALS="maybe"'));
       assert.ok(err.issues[0]?.message.includes('"true" or "false"'));
     }
   });
 
   test('CORS_CREDENTIALS without origins is an error; blank is not', () => {
-    assert.deepEqual(codesOf({ env: { CORS_CREDENTIALS: 'true' } }), [['CORS_CREDENTIALS', 'env-credentials-without-origins']]);
+    assert.deepEqual(codesOf({ env: { CORS_CREDENTIALS: 'true' } }), [
+      ['CORS_CREDENTIALS', 'env-credentials-without-origins'],
+    ]);
     assert.equal(createCorsPolicy({ env: { CORS_CREDENTIALS: ' ' } }).source, 'development-default');
   });
 
   test('credentials with "*" from the environment is refused', () => {
-    assert.deepEqual(codesOf({ env: { CORS_ALLOWED_ORIGINS: '*', CORS_CREDENTIALS: 'true' } }), [['credentials', 'credentials-with-any-origin']]);
+    assert.deepEqual(codesOf({ env: { CORS_ALLOWED_ORIGINS: '*', CORS_CREDENTIALS: 'true' } }), [
+      ['credentials', 'credentials-with-any-origin'],
+    ]);
   });
 
   test('invalid entries name the variable and index', () => {
-    assert.deepEqual(codesOf({ env: { CORS_ALLOWED_ORIGINS: 'https://a.com,https://b.com/app', CORS_ALLOWED_HOSTS: '.com' } }), [
-      ['CORS_ALLOWED_ORIGINS[1]', 'origin-path'],
-      ['CORS_ALLOWED_HOSTS[0]', 'allowed-host-public-suffix'],
-    ]);
+    assert.deepEqual(
+      codesOf({ env: { CORS_ALLOWED_ORIGINS: 'https://a.com,https://b.com/app', CORS_ALLOWED_HOSTS: '.com' } }),
+      [
+        ['CORS_ALLOWED_ORIGINS[1]', 'origin-path'],
+        ['CORS_ALLOWED_HOSTS[0]', 'allowed-host-public-suffix'],
+      ],
+    );
     assert.deepEqual(codesOf({ env: { CORS_ALLOWED_ORIGINS: ',' } }), [['CORS_ALLOWED_ORIGINS', 'origin-empty-list']]);
     assert.deepEqual(codesOf({ env: { CORS_ALLOWED_HOSTS: ' , ' } }), [['CORS_ALLOWED_HOSTS', 'allowed-hosts-empty']]);
   });
@@ -105,7 +122,10 @@ describe('environment variables', () => {
   test('options other than origin still apply; an explicit credentials option wins', () => {
     const env = { CORS_ALLOWED_ORIGINS: 'https://a.com', CORS_CREDENTIALS: 'true' };
     assert.equal(createCorsPolicy({ env, credentials: false }).credentials, false);
-    assert.equal(createCorsPolicy({ env: { CORS_ALLOWED_ORIGINS: 'https://a.com' }, credentials: true }).credentials, true);
+    assert.equal(
+      createCorsPolicy({ env: { CORS_ALLOWED_ORIGINS: 'https://a.com' }, credentials: true }).credentials,
+      true,
+    );
     assert.equal(createCorsPolicy({ env, maxAge: 5 }).maxAge, 5);
   });
 
@@ -136,10 +156,20 @@ describe('development default', () => {
       assert.equal(policy.mode, 'allow-list');
       assert.deepEqual(policy.rules, [...LOOPBACK_ORIGINS]);
       assert.equal(policy.exposeReason, true);
-      for (const origin of ['http://localhost:5173', 'http://localhost', 'http://127.0.0.1:8080', 'http://[::1]:3000']) {
+      for (const origin of [
+        'http://localhost:5173',
+        'http://localhost',
+        'http://127.0.0.1:8080',
+        'http://[::1]:3000',
+      ]) {
         assert.equal(reasonFor({ env }, origin), 'allowed-pattern', origin);
       }
-      for (const origin of ['https://example.com', 'http://10.0.0.2:3000', 'http://localhost.evil.com', 'https://localhost:5173']) {
+      for (const origin of [
+        'https://example.com',
+        'http://10.0.0.2:3000',
+        'http://localhost.evil.com',
+        'https://localhost:5173',
+      ]) {
         assert.equal(reasonFor({ env }, origin), 'origin-not-allowed', origin);
       }
     });
@@ -194,6 +224,9 @@ describe('production default', () => {
     const policy = createCorsPolicy({ origin: 'https://a.com', env: { NODE_ENV: 'production' } });
     assert.equal(policy.source, 'options');
     assert.equal(policy.exposeReason, false);
-    assert.equal(createCorsPolicy({ origin: 'https://a.com', exposeReason: true, env: { NODE_ENV: 'production' } }).exposeReason, true);
+    assert.equal(
+      createCorsPolicy({ origin: 'https://a.com', exposeReason: true, env: { NODE_ENV: 'production' } }).exposeReason,
+      true,
+    );
   });
 });

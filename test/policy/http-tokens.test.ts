@@ -1,14 +1,40 @@
 // HTTP token helpers used by the policy (method and header lists) and by preflights.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MAX_HEADER_LIST_ITEMS, MAX_HEADER_LIST_LENGTH, isToken, parseHeaderNameList, splitConfigList } from '../../src/policy/http-tokens.js';
+import {
+  MAX_HEADER_LIST_ITEMS,
+  MAX_HEADER_LIST_LENGTH,
+  isToken,
+  parseHeaderNameList,
+  splitConfigList,
+} from '../../src/policy/http-tokens.js';
 
 describe('isToken (RFC 9110 §5.6.2)', () => {
   test('tokens', () => {
     for (const text of ['GET', 'x-request-id', "!#$%&'*+-.^_`|~", 'A1', 'a']) assert.equal(isToken(text), true, text);
   });
   test('not tokens', () => {
-    for (const text of ['', ' ', 'a b', 'a,b', 'a:b', '(a)', 'a/b', 'a"b', 'ü', 'a\tb', 'a\r\n', '\x7f', '{}', '[]', '@', '=', '?', ';', '\\']) {
+    for (const text of [
+      '',
+      ' ',
+      'a b',
+      'a,b',
+      'a:b',
+      '(a)',
+      'a/b',
+      'a"b',
+      'ü',
+      'a\tb',
+      'a\r\n',
+      '\x7f',
+      '{}',
+      '[]',
+      '@',
+      '=',
+      '?',
+      ';',
+      '\\',
+    ]) {
       assert.equal(isToken(text), false, JSON.stringify(text));
     }
   });

@@ -58,7 +58,10 @@ describe('synchronous functions', () => {
       const verdict = validatorFor(() => value).check(ORIGIN) as OriginVerdict;
       assert.equal(verdict.allowed, false);
       assert.equal(verdict.reason, 'origin-check-failed', String(typeof value));
-      assert.match(verdict.allowed ? '' : (verdict.detail ?? ''), /^origin function returned .*; return true or false$/);
+      assert.match(
+        verdict.allowed ? '' : (verdict.detail ?? ''),
+        /^origin function returned .*; return true or false$/,
+      );
     }
   });
 
@@ -66,7 +69,12 @@ describe('synchronous functions', () => {
     const verdict = validatorFor(() => {
       throw new TypeError('database down');
     }).check(ORIGIN);
-    assert.deepEqual(verdict, { allowed: false, reason: 'origin-check-failed', origin: ORIGIN, detail: 'TypeError: database down' });
+    assert.deepEqual(verdict, {
+      allowed: false,
+      reason: 'origin-check-failed',
+      origin: ORIGIN,
+      detail: 'TypeError: database down',
+    });
     const thrownString = validatorFor(() => {
       // eslint-disable-next-line @typescript-eslint/only-throw-error -- a non-Error throw is the case under test
       throw 'plain string';
@@ -95,7 +103,12 @@ describe('synchronous functions', () => {
       },
     };
     const verdict = validatorFor(() => result).check(ORIGIN);
-    assert.deepEqual(verdict, { allowed: false, reason: 'origin-check-failed', origin: ORIGIN, detail: 'Error: then getter' });
+    assert.deepEqual(verdict, {
+      allowed: false,
+      reason: 'origin-check-failed',
+      origin: ORIGIN,
+      detail: 'Error: then getter',
+    });
   });
 });
 
@@ -124,7 +137,12 @@ describe('asynchronous functions', () => {
       await sleep(1);
       throw new Error('lookup failed');
     }).check(ORIGIN);
-    assert.deepEqual(verdict, { allowed: false, reason: 'origin-check-failed', origin: ORIGIN, detail: 'Error: lookup failed' });
+    assert.deepEqual(verdict, {
+      allowed: false,
+      reason: 'origin-check-failed',
+      origin: ORIGIN,
+      detail: 'Error: lookup failed',
+    });
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a non-Error rejection is the case under test
     const nonError = await validatorFor(() => Promise.reject(42)).check(ORIGIN);
     assert.equal(nonError.allowed ? '' : nonError.detail, 'non-error value "42"');
@@ -143,7 +161,12 @@ describe('asynchronous functions', () => {
     const started = Date.now();
     const verdict = await validatorFor(() => new Promise<boolean>(() => undefined), 30).check(ORIGIN);
     const elapsed = Date.now() - started;
-    assert.deepEqual(verdict, { allowed: false, reason: 'origin-check-timeout', origin: ORIGIN, detail: 'no answer within 30 ms' });
+    assert.deepEqual(verdict, {
+      allowed: false,
+      reason: 'origin-check-timeout',
+      origin: ORIGIN,
+      detail: 'no answer within 30 ms',
+    });
     assert.ok(elapsed >= 25, `waited ${elapsed} ms`);
     assert.ok(elapsed < 1000, `waited ${elapsed} ms`);
   });
@@ -330,16 +353,18 @@ describe('the request reaches the function', () => {
   test('two parameters: the second argument is the request and callable', () => {
     const req = fakeRequest();
     let seen: { host?: unknown; hasHeaders?: boolean; isMessage?: boolean; callable?: string } = {};
-    const verdict = validatorFor((_origin: string, reqOrCallback: IncomingMessage & ((err: null, allow: boolean) => void)) => {
-      seen = {
-        host: reqOrCallback.headers.host,
-        hasHeaders: 'headers' in reqOrCallback,
-        isMessage: reqOrCallback instanceof IncomingMessage,
-        callable: typeof reqOrCallback,
-      };
-      (reqOrCallback as unknown as { user: string }).user = 'alice';
-      reqOrCallback(null, reqOrCallback.method === 'GET');
-    }).check(ORIGIN, req);
+    const verdict = validatorFor(
+      (_origin: string, reqOrCallback: IncomingMessage & ((err: null, allow: boolean) => void)) => {
+        seen = {
+          host: reqOrCallback.headers.host,
+          hasHeaders: 'headers' in reqOrCallback,
+          isMessage: reqOrCallback instanceof IncomingMessage,
+          callable: typeof reqOrCallback,
+        };
+        (reqOrCallback as unknown as { user: string }).user = 'alice';
+        reqOrCallback(null, reqOrCallback.method === 'GET');
+      },
+    ).check(ORIGIN, req);
     assert.equal((verdict as OriginVerdict).reason, 'allowed-function');
     assert.deepEqual(seen, { host: 'api.example.com', hasHeaders: true, isMessage: true, callable: 'function' });
     assert.equal((req as unknown as { user: string }).user, 'alice');

@@ -171,28 +171,79 @@ type ConfigCase = [entry: string, expected: ConfigOrigin];
 
 describe('parseConfigOrigin: accepted entries are canonicalised', () => {
   const cases: ConfigCase[] = [
-    ['https://app.example.com', { kind: 'exact', origin: 'https://app.example.com', scheme: 'https', host: 'app.example.com', port: 443 }],
-    ['HTTPS://APP.Example.COM', { kind: 'exact', origin: 'https://app.example.com', scheme: 'https', host: 'app.example.com', port: 443 }],
-    ['https://app.example.com/', { kind: 'exact', origin: 'https://app.example.com', scheme: 'https', host: 'app.example.com', port: 443 }],
-    ['https://app.example.com:443', { kind: 'exact', origin: 'https://app.example.com', scheme: 'https', host: 'app.example.com', port: 443 }],
-    ['http://app.example.com:80/', { kind: 'exact', origin: 'http://app.example.com', scheme: 'http', host: 'app.example.com', port: 80 }],
-    ['https://app.example.com:80', { kind: 'exact', origin: 'https://app.example.com:80', scheme: 'https', host: 'app.example.com', port: 80 }],
-    ['http://localhost:3000', { kind: 'exact', origin: 'http://localhost:3000', scheme: 'http', host: 'localhost', port: 3000 }],
+    [
+      'https://app.example.com',
+      { kind: 'exact', origin: 'https://app.example.com', scheme: 'https', host: 'app.example.com', port: 443 },
+    ],
+    [
+      'HTTPS://APP.Example.COM',
+      { kind: 'exact', origin: 'https://app.example.com', scheme: 'https', host: 'app.example.com', port: 443 },
+    ],
+    [
+      'https://app.example.com/',
+      { kind: 'exact', origin: 'https://app.example.com', scheme: 'https', host: 'app.example.com', port: 443 },
+    ],
+    [
+      'https://app.example.com:443',
+      { kind: 'exact', origin: 'https://app.example.com', scheme: 'https', host: 'app.example.com', port: 443 },
+    ],
+    [
+      'http://app.example.com:80/',
+      { kind: 'exact', origin: 'http://app.example.com', scheme: 'http', host: 'app.example.com', port: 80 },
+    ],
+    [
+      'https://app.example.com:80',
+      { kind: 'exact', origin: 'https://app.example.com:80', scheme: 'https', host: 'app.example.com', port: 80 },
+    ],
+    [
+      'http://localhost:3000',
+      { kind: 'exact', origin: 'http://localhost:3000', scheme: 'http', host: 'localhost', port: 3000 },
+    ],
     ['http://[::1]:8080', { kind: 'exact', origin: 'http://[::1]:8080', scheme: 'http', host: '[::1]', port: 8080 }],
     ['http://[0:0::1]:8080', { kind: 'exact', origin: 'http://[::1]:8080', scheme: 'http', host: '[::1]', port: 8080 }],
-    ['http://[::ffff:127.0.0.1]', { kind: 'exact', origin: 'http://[::ffff:7f00:1]', scheme: 'http', host: '[::ffff:7f00:1]', port: 80 }],
-    ['https://bücher.example', { kind: 'exact', origin: 'https://xn--bcher-kva.example', scheme: 'https', host: 'xn--bcher-kva.example', port: 443 }],
-    ['https://BÜCHER.example', { kind: 'exact', origin: 'https://xn--bcher-kva.example', scheme: 'https', host: 'xn--bcher-kva.example', port: 443 }],
+    [
+      'http://[::ffff:127.0.0.1]',
+      { kind: 'exact', origin: 'http://[::ffff:7f00:1]', scheme: 'http', host: '[::ffff:7f00:1]', port: 80 },
+    ],
+    [
+      'https://bücher.example',
+      {
+        kind: 'exact',
+        origin: 'https://xn--bcher-kva.example',
+        scheme: 'https',
+        host: 'xn--bcher-kva.example',
+        port: 443,
+      },
+    ],
+    [
+      'https://BÜCHER.example',
+      {
+        kind: 'exact',
+        origin: 'https://xn--bcher-kva.example',
+        scheme: 'https',
+        host: 'xn--bcher-kva.example',
+        port: 443,
+      },
+    ],
     // Configuration is written by the operator: IPv4 shorthand means the address it names.
-    ['http://127.1:3000', { kind: 'exact', origin: 'http://127.0.0.1:3000', scheme: 'http', host: '127.0.0.1', port: 3000 }],
-    ['https://a.com:08443', { kind: 'exact', origin: 'https://a.com:8443', scheme: 'https', host: 'a.com', port: 8443 }],
+    [
+      'http://127.1:3000',
+      { kind: 'exact', origin: 'http://127.0.0.1:3000', scheme: 'http', host: '127.0.0.1', port: 3000 },
+    ],
+    [
+      'https://a.com:08443',
+      { kind: 'exact', origin: 'https://a.com:8443', scheme: 'https', host: 'a.com', port: 8443 },
+    ],
     ['https://a.com:0443', { kind: 'exact', origin: 'https://a.com', scheme: 'https', host: 'a.com', port: 443 }],
     ['http://a.com:65535', { kind: 'exact', origin: 'http://a.com:65535', scheme: 'http', host: 'a.com', port: 65535 }],
     ['http://localhost:*', { kind: 'host', scheme: 'http', host: 'localhost', port: '*' }],
     ['http://[::1]:*', { kind: 'host', scheme: 'http', host: '[::1]', port: '*' }],
     ['https://*.example.com', { kind: 'subdomains', scheme: 'https', suffix: 'example.com', port: 443 }],
     ['https://*.example.com:*', { kind: 'subdomains', scheme: 'https', suffix: 'example.com', port: '*' }],
-    ['https://*.Bücher.example:8443/', { kind: 'subdomains', scheme: 'https', suffix: 'xn--bcher-kva.example', port: 8443 }],
+    [
+      'https://*.Bücher.example:8443/',
+      { kind: 'subdomains', scheme: 'https', suffix: 'xn--bcher-kva.example', port: 8443 },
+    ],
     ['http://*.localhost:*', { kind: 'subdomains', scheme: 'http', suffix: 'localhost', port: '*' }],
     ['https://*.mine.github.io', { kind: 'subdomains', scheme: 'https', suffix: 'mine.github.io', port: 443 }],
   ];
@@ -295,7 +346,16 @@ describe('origin-syntax helpers', () => {
 
   test('isLoopbackHost is exact', () => {
     for (const host of ['localhost', '127.0.0.1', '[::1]']) assert.equal(isLoopbackHost(host), true, host);
-    for (const host of ['localhost.', 'a.localhost', '127.0.0.2', '127.1', '[0:0::1]', 'LOCALHOST', '::1', 'localhost.evil.com']) {
+    for (const host of [
+      'localhost.',
+      'a.localhost',
+      '127.0.0.2',
+      '127.1',
+      '[0:0::1]',
+      'LOCALHOST',
+      '::1',
+      'localhost.evil.com',
+    ]) {
       assert.equal(isLoopbackHost(host), false, host);
     }
   });
@@ -344,15 +404,26 @@ describe('origin-syntax helpers', () => {
   });
 
   test('isIpAddress', () => {
-    for (const host of ['127.0.0.1', '10.0.0.1', '[::1]', '1.2.3.4.', 'foo.0x1']) assert.equal(isIpAddress(host), true, host);
-    for (const host of ['example.com', 'localhost', '1.2.3.com', 'a.', 'x1', 'a..', '.']) assert.equal(isIpAddress(host), false, host);
+    for (const host of ['127.0.0.1', '10.0.0.1', '[::1]', '1.2.3.4.', 'foo.0x1'])
+      assert.equal(isIpAddress(host), true, host);
+    for (const host of ['example.com', 'localhost', '1.2.3.com', 'a.', 'x1', 'a..', '.'])
+      assert.equal(isIpAddress(host), false, host);
   });
 
   test('isPublicSuffix', () => {
     for (const s of ['com', 'io', 'co.uk', 'com.au', 'ac.jp', 'github.io', 's3.amazonaws.com', 'vercel.app']) {
       assert.equal(isPublicSuffix(s), true, s);
     }
-    for (const s of ['localhost', 'example.com', 'example.co', 'co.example', 'com.abc', 'a.co.uk', 'mine.github.io', 'corp.internal']) {
+    for (const s of [
+      'localhost',
+      'example.com',
+      'example.co',
+      'co.example',
+      'com.abc',
+      'a.co.uk',
+      'mine.github.io',
+      'corp.internal',
+    ]) {
       assert.equal(isPublicSuffix(s), false, s);
     }
   });

@@ -48,7 +48,14 @@ function runTable(name: string, options: CorsSafetyOptions, rows: readonly Row[]
 describe('rule 1: exact origins, canonicalised at construction', () => {
   runTable(
     'exact list',
-    { origin: ['https://APP.Example.com:443/', 'http://localhost:3000', 'http://[0:0::1]:8080', 'https://bücher.example'] },
+    {
+      origin: [
+        'https://APP.Example.com:443/',
+        'http://localhost:3000',
+        'http://[0:0::1]:8080',
+        'https://bücher.example',
+      ],
+    },
     [
       ['https://app.example.com', 'allowed-exact', 'https://app.example.com'],
       ['http://localhost:3000', 'allowed-exact', 'http://localhost:3000'],
@@ -132,11 +139,15 @@ describe('rule 2: patterns', () => {
     ['http://dev.example.com', 'origin-not-allowed'],
   ]);
 
-  runTable('nested patterns report the most specific rule first', { origin: ['https://*.example.com', 'https://*.a.example.com:*'] }, [
-    ['https://x.a.example.com', 'allowed-pattern', 'https://*.a.example.com:*'],
-    ['https://x.a.example.com:444', 'allowed-pattern', 'https://*.a.example.com:*'],
-    ['https://a.example.com', 'allowed-pattern', 'https://*.example.com'],
-  ]);
+  runTable(
+    'nested patterns report the most specific rule first',
+    { origin: ['https://*.example.com', 'https://*.a.example.com:*'] },
+    [
+      ['https://x.a.example.com', 'allowed-pattern', 'https://*.a.example.com:*'],
+      ['https://x.a.example.com:444', 'allowed-pattern', 'https://*.a.example.com:*'],
+      ['https://a.example.com', 'allowed-pattern', 'https://*.example.com'],
+    ],
+  );
 
   runTable('an exact origin wins over a pattern', { origin: ['https://*.example.com', 'https://app.example.com'] }, [
     ['https://app.example.com', 'allowed-exact', 'https://app.example.com'],
@@ -145,60 +156,78 @@ describe('rule 2: patterns', () => {
 
   test('patterns over a public suffix are refused', () => {
     for (const origin of ['https://*.com', 'https://*.co.uk', 'https://*.github.io']) {
-      assert.throws(() => createCorsPolicy({ origin, env: {} }), (err: unknown) => {
-        assert.ok(err instanceof CorsConfigError);
-        assert.equal(err.issues[0]?.code, 'origin-wildcard-public-suffix');
-        return true;
-      });
+      assert.throws(
+        () => createCorsPolicy({ origin, env: {} }),
+        (err: unknown) => {
+          assert.ok(err instanceof CorsConfigError);
+          assert.equal(err.issues[0]?.code, 'origin-wildcard-public-suffix');
+          return true;
+        },
+      );
     }
   });
 });
 
 describe('rule 3: allowedHosts fallback', () => {
-  runTable('example.com, .example.org, *.example.net, localhost:*, host:8443', {
-    origin: 'https://app.example.io',
-    allowedHosts: ['example.com', '.example.org', '*.example.net', 'localhost:*', 'api.example.io:8443', 'Bücher.example'],
-  }, [
-    ['https://app.example.io', 'allowed-exact', 'https://app.example.io'],
-    ['https://example.com', 'allowed-host', 'allowedHosts: example.com'],
-    ['https://www.example.com', 'origin-not-allowed'],
-    ['https://example.com:8443', 'origin-not-allowed'],
-    ['http://example.com', 'origin-not-allowed'],
-    ['https://example.com.evil.net', 'origin-not-allowed'],
-    ['https://evilexample.com', 'origin-not-allowed'],
-    ['https://example.org', 'allowed-host', 'allowedHosts: .example.org'],
-    ['https://a.example.org', 'allowed-host', 'allowedHosts: .example.org'],
-    ['https://a.b.example.org', 'allowed-host', 'allowedHosts: .example.org'],
-    ['http://a.example.org', 'origin-not-allowed'],
-    ['https://a.example.org:444', 'origin-not-allowed'],
-    ['https://evilexample.org', 'origin-not-allowed'],
-    ['https://example.net', 'origin-not-allowed'],
-    ['https://a.example.net', 'allowed-host', 'allowedHosts: *.example.net'],
-    ['https://api.example.io:8443', 'allowed-host', 'allowedHosts: api.example.io:8443'],
-    ['https://api.example.io', 'origin-not-allowed'],
-    ['https://xn--bcher-kva.example', 'allowed-host', 'allowedHosts: Bücher.example'],
-    // Loopback hosts may also be http.
-    ['http://localhost', 'allowed-host', 'allowedHosts: localhost:*'],
-    ['http://localhost:5173', 'allowed-host', 'allowedHosts: localhost:*'],
-    ['https://localhost:5173', 'allowed-host', 'allowedHosts: localhost:*'],
-    ['http://127.0.0.1:5173', 'origin-not-allowed'],
-    ['http://a.localhost:5173', 'origin-not-allowed'],
-  ]);
+  runTable(
+    'example.com, .example.org, *.example.net, localhost:*, host:8443',
+    {
+      origin: 'https://app.example.io',
+      allowedHosts: [
+        'example.com',
+        '.example.org',
+        '*.example.net',
+        'localhost:*',
+        'api.example.io:8443',
+        'Bücher.example',
+      ],
+    },
+    [
+      ['https://app.example.io', 'allowed-exact', 'https://app.example.io'],
+      ['https://example.com', 'allowed-host', 'allowedHosts: example.com'],
+      ['https://www.example.com', 'origin-not-allowed'],
+      ['https://example.com:8443', 'origin-not-allowed'],
+      ['http://example.com', 'origin-not-allowed'],
+      ['https://example.com.evil.net', 'origin-not-allowed'],
+      ['https://evilexample.com', 'origin-not-allowed'],
+      ['https://example.org', 'allowed-host', 'allowedHosts: .example.org'],
+      ['https://a.example.org', 'allowed-host', 'allowedHosts: .example.org'],
+      ['https://a.b.example.org', 'allowed-host', 'allowedHosts: .example.org'],
+      ['http://a.example.org', 'origin-not-allowed'],
+      ['https://a.example.org:444', 'origin-not-allowed'],
+      ['https://evilexample.org', 'origin-not-allowed'],
+      ['https://example.net', 'origin-not-allowed'],
+      ['https://a.example.net', 'allowed-host', 'allowedHosts: *.example.net'],
+      ['https://api.example.io:8443', 'allowed-host', 'allowedHosts: api.example.io:8443'],
+      ['https://api.example.io', 'origin-not-allowed'],
+      ['https://xn--bcher-kva.example', 'allowed-host', 'allowedHosts: Bücher.example'],
+      // Loopback hosts may also be http.
+      ['http://localhost', 'allowed-host', 'allowedHosts: localhost:*'],
+      ['http://localhost:5173', 'allowed-host', 'allowedHosts: localhost:*'],
+      ['https://localhost:5173', 'allowed-host', 'allowedHosts: localhost:*'],
+      ['http://127.0.0.1:5173', 'origin-not-allowed'],
+      ['http://a.localhost:5173', 'origin-not-allowed'],
+    ],
+  );
 
-  runTable('loopback addresses; http only for the loopback names themselves', {
-    allowedHosts: ['127.0.0.1', '[::1]:8080', '.localhost'],
-  }, [
-    ['http://127.0.0.1', 'allowed-host', 'allowedHosts: 127.0.0.1'],
-    ['https://127.0.0.1', 'allowed-host', 'allowedHosts: 127.0.0.1'],
-    ['http://127.0.0.1:8080', 'origin-not-allowed'],
-    ['http://127.1', 'origin-malformed'],
-    ['http://[::1]:8080', 'allowed-host', 'allowedHosts: [::1]:8080'],
-    ['http://[::1]', 'origin-not-allowed'],
-    ['http://localhost', 'allowed-host', 'allowedHosts: .localhost'],
-    ['https://app.localhost', 'allowed-host', 'allowedHosts: .localhost'],
-    // Safer reading of the spec: "app.localhost" is not one of the three loopback hosts.
-    ['http://app.localhost', 'origin-not-allowed'],
-  ]);
+  runTable(
+    'loopback addresses; http only for the loopback names themselves',
+    {
+      allowedHosts: ['127.0.0.1', '[::1]:8080', '.localhost'],
+    },
+    [
+      ['http://127.0.0.1', 'allowed-host', 'allowedHosts: 127.0.0.1'],
+      ['https://127.0.0.1', 'allowed-host', 'allowedHosts: 127.0.0.1'],
+      ['http://127.0.0.1:8080', 'origin-not-allowed'],
+      ['http://127.1', 'origin-malformed'],
+      ['http://[::1]:8080', 'allowed-host', 'allowedHosts: [::1]:8080'],
+      ['http://[::1]', 'origin-not-allowed'],
+      ['http://localhost', 'allowed-host', 'allowedHosts: .localhost'],
+      ['https://app.localhost', 'allowed-host', 'allowedHosts: .localhost'],
+      // Safer reading of the spec: "app.localhost" is not one of the three loopback hosts.
+      ['http://app.localhost', 'origin-not-allowed'],
+    ],
+  );
 
   runTable('allowedHosts as a single string', { allowedHosts: 'example.com:*' }, [
     ['https://example.com:1234', 'allowed-host', 'allowedHosts: example.com:*'],
@@ -207,24 +236,31 @@ describe('rule 3: allowedHosts fallback', () => {
   ]);
 
   test('origin rules are tried before allowedHosts', () => {
-    const verdict = checkSync({ origin: 'https://*.example.com', allowedHosts: '.example.com' }, 'https://a.example.com');
+    const verdict = checkSync(
+      { origin: 'https://*.example.com', allowedHosts: '.example.com' },
+      'https://a.example.com',
+    );
     assert.equal(verdict.reason, 'allowed-pattern');
   });
 });
 
 describe('rule 4: RegExp entries', () => {
-  runTable('anchored RegExps', { origin: [/^https:\/\/(?:app|api)\.example\.com$/, /^https:\/\/[a-z]+\.example\.org$/i] }, [
-    ['https://app.example.com', 'allowed-regexp', '/^https:\\/\\/(?:app|api)\\.example\\.com$/'],
-    ['https://api.example.com', 'allowed-regexp', '/^https:\\/\\/(?:app|api)\\.example\\.com$/'],
-    ['https://web.example.org', 'allowed-regexp', '/^https:\\/\\/[a-z]+\\.example\\.org$/i'],
-    ['https://app.example.com.evil.net', 'origin-not-allowed'],
-    ['https://evil.app.example.com', 'origin-not-allowed'],
-    // The RegExp only ever sees well-formed origins.
-    ['https://APP.example.com', 'origin-malformed'],
-    ['https://app.example.com/x', 'origin-malformed'],
-  ]);
+  runTable(
+    'anchored RegExps',
+    { origin: [/^https:\/\/(?:app|api)\.example\.com$/, /^https:\/\/[a-z]+\.example\.org$/i] },
+    [
+      ['https://app.example.com', 'allowed-regexp', '/^https:\\/\\/(?:app|api)\\.example\\.com$/'],
+      ['https://api.example.com', 'allowed-regexp', '/^https:\\/\\/(?:app|api)\\.example\\.com$/'],
+      ['https://web.example.org', 'allowed-regexp', '/^https:\\/\\/[a-z]+\\.example\\.org$/i'],
+      ['https://app.example.com.evil.net', 'origin-not-allowed'],
+      ['https://evil.app.example.com', 'origin-not-allowed'],
+      // The RegExp only ever sees well-formed origins.
+      ['https://APP.example.com', 'origin-malformed'],
+      ['https://app.example.com/x', 'origin-malformed'],
+    ],
+  );
 
-  test('the compiled RegExp is a private copy: changing the caller\'s RegExp has no effect', () => {
+  test("the compiled RegExp is a private copy: changing the caller's RegExp has no effect", () => {
     const re = /^https:\/\/a\.example\.com$/;
     const validator = createOriginValidator({ origin: [re], env: {} });
     re.compile('^https://evil\\.com$');
@@ -244,16 +280,29 @@ describe('rule 4: RegExp entries', () => {
       [/^https:\/\/a\.com$/y, 'regexp-stateful-flag'],
     ];
     for (const [re, code] of cases) {
-      assert.throws(() => createCorsPolicy({ origin: re, env: {} }), (err: unknown) => {
-        assert.ok(err instanceof CorsConfigError);
-        assert.deepEqual(err.issues.map((i) => i.code), [code], String(re));
-        return true;
-      });
+      assert.throws(
+        () => createCorsPolicy({ origin: re, env: {} }),
+        (err: unknown) => {
+          assert.ok(err instanceof CorsConfigError);
+          assert.deepEqual(
+            err.issues.map((i) => i.code),
+            [code],
+            String(re),
+          );
+          return true;
+        },
+      );
     }
   });
 
   test('groups, classes and escapes do not count as top-level alternation', () => {
-    for (const re of [/^https:\/\/(a|b)\.com$/, /^https:\/\/[|a]\.com$/, /^https:\/\/a\|b\.com$/, /^https:\/\/[\]|]\.com$/, /^https:\/\/a\\$/]) {
+    for (const re of [
+      /^https:\/\/(a|b)\.com$/,
+      /^https:\/\/[|a]\.com$/,
+      /^https:\/\/a\|b\.com$/,
+      /^https:\/\/[\]|]\.com$/,
+      /^https:\/\/a\\$/,
+    ]) {
       assert.doesNotThrow(() => createCorsPolicy({ origin: re, env: {} }), String(re));
     }
   });
@@ -313,7 +362,18 @@ describe('rule 6: request-time checks', () => {
   });
 
   test('denials of malformed input carry no origin', () => {
-    for (const raw of ['https://app.example.com\r\n', 'https://app.example.com\0', 'https://app.example.com\t', 'https://app.example.com/', ' https://app.example.com', 'https://App.example.com', 'https://app.example.com:443', 'javascript:alert(1)', 'NULL', '']) {
+    for (const raw of [
+      'https://app.example.com\r\n',
+      'https://app.example.com\0',
+      'https://app.example.com\t',
+      'https://app.example.com/',
+      ' https://app.example.com',
+      'https://App.example.com',
+      'https://app.example.com:443',
+      'javascript:alert(1)',
+      'NULL',
+      '',
+    ]) {
       const verdict = checkSync(options, raw);
       assert.deepEqual(verdict, { allowed: false, reason: 'origin-malformed' }, JSON.stringify(raw));
     }
@@ -331,13 +391,22 @@ describe('rule 6: request-time checks', () => {
   });
 
   test('denied well-formed origins are reported', () => {
-    assert.deepEqual(checkSync(options, 'https://evil.example.com'), { allowed: false, reason: 'origin-not-allowed', origin: 'https://evil.example.com' });
+    assert.deepEqual(checkSync(options, 'https://evil.example.com'), {
+      allowed: false,
+      reason: 'origin-not-allowed',
+      origin: 'https://evil.example.com',
+    });
   });
 });
 
 describe('rule 7: credentials with any origin', () => {
   test('"*" is public, true reflects; neither with credentials', () => {
-    assert.deepEqual(checkSync({ origin: '*' }, 'https://any.example'), { allowed: true, reason: 'allowed-any', origin: 'https://any.example', rule: '*' });
+    assert.deepEqual(checkSync({ origin: '*' }, 'https://any.example'), {
+      allowed: true,
+      reason: 'allowed-any',
+      origin: 'https://any.example',
+      rule: '*',
+    });
     assert.deepEqual(checkSync({ origin: true }, 'https://any.example'), {
       allowed: true,
       reason: 'allowed-any',
@@ -354,7 +423,12 @@ describe('rule 7: credentials with any origin', () => {
 
   test('the dangerous option turns it into reflection', () => {
     for (const origin of ['*', true] as const) {
-      const policy = createCorsPolicy({ origin, credentials: true, dangerouslyAllowAnyOriginWithCredentials: true, env: {} });
+      const policy = createCorsPolicy({
+        origin,
+        credentials: true,
+        dangerouslyAllowAnyOriginWithCredentials: true,
+        env: {},
+      });
       assert.equal(policy.mode, 'reflect-any');
       assert.equal(policy.credentials, true);
       assert.equal((createOriginValidator(policy).check('https://x.example') as OriginVerdict).reason, 'allowed-any');
@@ -366,11 +440,17 @@ describe('rule 7: credentials with any origin', () => {
       { origin: '*', dangerouslyAllowAnyOriginWithCredentials: true },
       { origin: 'https://a.com', credentials: true, dangerouslyAllowAnyOriginWithCredentials: true },
     ] as CorsSafetyOptions[]) {
-      assert.throws(() => createCorsPolicy({ ...options, env: {} }), (err: unknown) => {
-        assert.ok(err instanceof CorsConfigError);
-        assert.deepEqual(err.issues.map((i) => i.code), ['dangerous-option-unused']);
-        return true;
-      });
+      assert.throws(
+        () => createCorsPolicy({ ...options, env: {} }),
+        (err: unknown) => {
+          assert.ok(err instanceof CorsConfigError);
+          assert.deepEqual(
+            err.issues.map((i) => i.code),
+            ['dangerous-option-unused'],
+          );
+          return true;
+        },
+      );
     }
   });
 
@@ -452,7 +532,13 @@ describe('policies', () => {
       exposeReason: false,
       env: {},
     });
-    assert.deepEqual(policy.rules, ['https://a.com', 'https://*.b.com:8443', 'http://c.com:*', '/^https:\\/\\/d\\.com$/', 'allowedHosts: .e.com']);
+    assert.deepEqual(policy.rules, [
+      'https://a.com',
+      'https://*.b.com:8443',
+      'http://c.com:*',
+      '/^https:\\/\\/d\\.com$/',
+      'allowedHosts: .e.com',
+    ]);
     // Fetch §2.2.1 upper-cases GET in the browser, never PATCH: only the former is normalised.
     assert.deepEqual(policy.methods, ['GET', 'purge', 'patch']);
     assert.deepEqual(policy.allowedHeaders, ['x-trace-id']);
@@ -475,7 +561,14 @@ describe('policies', () => {
   test('defaults', () => {
     const policy = createCorsPolicy({ origin: 'https://a.com', env: {} });
     assert.deepEqual(policy.methods, ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE']);
-    assert.deepEqual(policy.allowedHeaders, ['accept', 'accept-language', 'authorization', 'content-language', 'content-type', 'x-requested-with']);
+    assert.deepEqual(policy.allowedHeaders, [
+      'accept',
+      'accept-language',
+      'authorization',
+      'content-language',
+      'content-type',
+      'x-requested-with',
+    ]);
     assert.deepEqual(policy.exposedHeaders, []);
     assert.equal(policy.credentials, false);
     assert.equal(policy.maxAge, 600);
@@ -529,7 +622,11 @@ describe('logging', () => {
       void validator.check('https://b.com');
       void validator.check('https://a.com\r\nSet-Cookie: x=1');
       void validator.check(undefined);
-      logVerdict({ allowed: false, reason: 'origin-check-failed', origin: 'https://c.com', detail: 'Error: boom' }, 'https://c.com', 'test');
+      logVerdict(
+        { allowed: false, reason: 'origin-check-failed', origin: 'https://c.com', detail: 'Error: boom' },
+        'https://c.com',
+        'test',
+      );
     } finally {
       logOrigin.enabled = saved.enabled;
       logOrigin.log = saved.log;

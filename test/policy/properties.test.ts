@@ -4,15 +4,40 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { createCorsPolicy, createOriginValidator, type CorsSafetyOptions, type OriginVerdict } from '../../src/index.js';
+import {
+  createCorsPolicy,
+  createOriginValidator,
+  type CorsSafetyOptions,
+  type OriginVerdict,
+} from '../../src/index.js';
 import { parseSerializedOrigin } from '../../src/policy/origin-syntax.js';
 
 type Scheme = 'http' | 'https';
 type Port = number | '*' | undefined;
-interface ExactRule { scheme: Scheme; host: string; port: Port; upper: boolean; slash: boolean }
-interface PatternRule { scheme: Scheme; suffix: string; port: Port; upper: boolean }
-interface HostEntry { prefix: '' | '.' | '*.'; host: string; port: Port; upper: boolean }
-interface Config { exact: ExactRule[]; patterns: PatternRule[]; hosts: HostEntry[] }
+interface ExactRule {
+  scheme: Scheme;
+  host: string;
+  port: Port;
+  upper: boolean;
+  slash: boolean;
+}
+interface PatternRule {
+  scheme: Scheme;
+  suffix: string;
+  port: Port;
+  upper: boolean;
+}
+interface HostEntry {
+  prefix: '' | '.' | '*.';
+  host: string;
+  port: Port;
+  upper: boolean;
+}
+interface Config {
+  exact: ExactRule[];
+  patterns: PatternRule[];
+  hosts: HostEntry[];
+}
 
 const DEFAULT_PORT: Record<Scheme, number> = { http: 80, https: 443 };
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -43,7 +68,8 @@ function oracleAllows(config: Config, value: string): boolean {
   const portMatches = (want: Port): boolean => want === '*' || (want ?? DEFAULT_PORT[scheme]) === port;
 
   if (config.exact.some((r) => r.scheme === scheme && r.host === host && portMatches(r.port))) return true;
-  if (config.patterns.some((r) => r.scheme === scheme && isStrictSubdomain(host, r.suffix) && portMatches(r.port))) return true;
+  if (config.patterns.some((r) => r.scheme === scheme && isStrictSubdomain(host, r.suffix) && portMatches(r.port)))
+    return true;
   return config.hosts.some((h) => {
     // https only, except the three loopback hosts themselves, which may be http.
     if (scheme !== 'https' && !LOOPBACK.has(host)) return false;
@@ -73,20 +99,56 @@ function isBrowserShaped(value: string): boolean {
 
 const schemeArb = fc.constantFrom<Scheme>('http', 'https');
 const portArb = fc.constantFrom<Port>(undefined, 80, 443, 3000, 8080, '*');
-const labelArb = fc.constantFrom('a', 'b', 'app', 'api', 'www', 'example', 'evil', 'x-y', 'xn--bcher-kva', '1a', 'localhost');
+const labelArb = fc.constantFrom(
+  'a',
+  'b',
+  'app',
+  'api',
+  'www',
+  'example',
+  'evil',
+  'x-y',
+  'xn--bcher-kva',
+  '1a',
+  'localhost',
+);
 const tldArb = fc.constantFrom('com', 'net', 'org', 'test', 'dev');
 /** Two or more labels, never a public suffix (no two-letter TLDs, no hosting suffixes). */
 const domainArb = fc
   .tuple(fc.array(labelArb, { maxLength: 2 }), labelArb, tldArb)
   .map(([front, base, tld]) => [...front, base, tld].join('.'));
-const hostArb = fc.oneof({ weight: 4, arbitrary: domainArb }, { weight: 1, arbitrary: fc.constantFrom('localhost', '127.0.0.1', '[::1]') });
+const hostArb = fc.oneof(
+  { weight: 4, arbitrary: domainArb },
+  { weight: 1, arbitrary: fc.constantFrom('localhost', '127.0.0.1', '[::1]') },
+);
 
-const exactArb = fc.record({ scheme: schemeArb, host: hostArb, port: portArb, upper: fc.boolean(), slash: fc.boolean() });
+const exactArb = fc.record({
+  scheme: schemeArb,
+  host: hostArb,
+  port: portArb,
+  upper: fc.boolean(),
+  slash: fc.boolean(),
+});
 const patternArb = fc.record({ scheme: schemeArb, suffix: domainArb, port: portArb, upper: fc.boolean() });
 const hostEntryArb = fc.oneof(
-  fc.record({ prefix: fc.constantFrom<HostEntry['prefix']>('', '.', '*.'), host: domainArb, port: portArb, upper: fc.boolean() }),
-  fc.record({ prefix: fc.constant<HostEntry['prefix']>(''), host: fc.constantFrom('localhost', '127.0.0.1', '[::1]'), port: portArb, upper: fc.boolean() }),
-  fc.record({ prefix: fc.constant<HostEntry['prefix']>('.'), host: fc.constant('localhost'), port: portArb, upper: fc.boolean() }),
+  fc.record({
+    prefix: fc.constantFrom<HostEntry['prefix']>('', '.', '*.'),
+    host: domainArb,
+    port: portArb,
+    upper: fc.boolean(),
+  }),
+  fc.record({
+    prefix: fc.constant<HostEntry['prefix']>(''),
+    host: fc.constantFrom('localhost', '127.0.0.1', '[::1]'),
+    port: portArb,
+    upper: fc.boolean(),
+  }),
+  fc.record({
+    prefix: fc.constant<HostEntry['prefix']>('.'),
+    host: fc.constant('localhost'),
+    port: portArb,
+    upper: fc.boolean(),
+  }),
 );
 const configArb: fc.Arbitrary<Config> = fc.record({
   exact: fc.array(exactArb, { minLength: 1, maxLength: 5 }),
@@ -99,11 +161,14 @@ const maybeUpper = (text: string, upper: boolean): string => (upper ? text.toUpp
 
 function toOptions(config: Config): CorsSafetyOptions {
   const origin = [
-    ...config.exact.map((r) => maybeUpper(`${r.scheme}://${r.host}${portText(r.port)}`, r.upper) + (r.slash ? '/' : '')),
+    ...config.exact.map(
+      (r) => maybeUpper(`${r.scheme}://${r.host}${portText(r.port)}`, r.upper) + (r.slash ? '/' : ''),
+    ),
     ...config.patterns.map((r) => maybeUpper(`${r.scheme}://*.${r.suffix}${portText(r.port)}`, r.upper)),
   ];
   const options: CorsSafetyOptions = { origin, env: {} };
-  if (config.hosts.length > 0) options.allowedHosts = config.hosts.map((h) => maybeUpper(`${h.prefix}${h.host}${portText(h.port)}`, h.upper));
+  if (config.hosts.length > 0)
+    options.allowedHosts = config.hosts.map((h) => maybeUpper(`${h.prefix}${h.host}${portText(h.port)}`, h.upper));
   return options;
 }
 
@@ -121,7 +186,9 @@ function allowedOriginsArb(config: Config): fc.Arbitrary<string> {
   ];
   if (config.patterns.length > 0) {
     choices.push(
-      fc.tuple(fc.constantFrom(...config.patterns), labelArb, anyPort).map(([r, label, p]) => serialize(r.scheme, `${label}.${r.suffix}`, r.port, p)),
+      fc
+        .tuple(fc.constantFrom(...config.patterns), labelArb, anyPort)
+        .map(([r, label, p]) => serialize(r.scheme, `${label}.${r.suffix}`, r.port, p)),
     );
   }
   if (config.hosts.length > 0) {
@@ -139,8 +206,40 @@ type Mutation = (origin: string) => fc.Arbitrary<string>;
 const at = (text: string) => fc.integer({ min: 0, max: Math.max(0, text.length) });
 const afterScheme = (origin: string): number => Math.max(0, origin.indexOf('://') + 3);
 const junk = fc.constantFrom(
-  '.evil.net', '.', 'x', '-', '/', '/path', '?', '#', '%2e', '%41', ' ', '\r\n', '\n', '\t', '\0', '\x7f', 'ü', '\u0430',
-  ':443', ':80', ':8080', ':0', ':65536', ':08080', ':', '@', '\\', ',', ', https://a.com', '*', '[', ']', '0x7f', '.1',
+  '.evil.net',
+  '.',
+  'x',
+  '-',
+  '/',
+  '/path',
+  '?',
+  '#',
+  '%2e',
+  '%41',
+  ' ',
+  '\r\n',
+  '\n',
+  '\t',
+  '\0',
+  '\x7f',
+  'ü',
+  '\u0430',
+  ':443',
+  ':80',
+  ':8080',
+  ':0',
+  ':65536',
+  ':08080',
+  ':',
+  '@',
+  '\\',
+  ',',
+  ', https://a.com',
+  '*',
+  '[',
+  ']',
+  '0x7f',
+  '.1',
 );
 const mutations: Mutation[] = [
   // Case changes.
@@ -150,7 +249,10 @@ const mutations: Mutation[] = [
   (o) => junk.map((j) => o + j),
   (o) => fc.tuple(at(o), junk).map(([i, j]) => o.slice(0, i) + j + o.slice(i)),
   // Prefixes: a label in front of the host, glued text, text before the scheme.
-  (o) => fc.constantFrom('evil.', 'evil', 'a.b.', 'user@', 'user:pw@', 'app.example.com@', 'xn--').map((p) => o.slice(0, afterScheme(o)) + p + o.slice(afterScheme(o))),
+  (o) =>
+    fc
+      .constantFrom('evil.', 'evil', 'a.b.', 'user@', 'user:pw@', 'app.example.com@', 'xn--')
+      .map((p) => o.slice(0, afterScheme(o)) + p + o.slice(afterScheme(o))),
   (o) => fc.constantFrom(' ', 'x', 'evil-', '\t', 'null').map((p) => p + o),
   // Swapped scheme, dropped character, unicode lookalikes.
   (o) => fc.constant(o.startsWith('https:') ? o.replace('https:', 'http:') : o.replace('http:', 'https:')),
@@ -163,8 +265,12 @@ const mutations: Mutation[] = [
 
 function requestOriginArb(config: Config): fc.Arbitrary<string> {
   const allowed = allowedOriginsArb(config);
-  const mutated = fc.tuple(allowed, fc.integer({ min: 0, max: mutations.length - 1 })).chain(([origin, i]) => (mutations[i] as Mutation)(origin));
-  const twiceMutated = fc.tuple(mutated, fc.integer({ min: 0, max: mutations.length - 1 })).chain(([origin, i]) => (mutations[i] as Mutation)(origin));
+  const mutated = fc
+    .tuple(allowed, fc.integer({ min: 0, max: mutations.length - 1 }))
+    .chain(([origin, i]) => (mutations[i] as Mutation)(origin));
+  const twiceMutated = fc
+    .tuple(mutated, fc.integer({ min: 0, max: mutations.length - 1 }))
+    .chain(([origin, i]) => (mutations[i] as Mutation)(origin));
   const random = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 40 }),
     fc.webUrl().map((u) => (u.length % 2 === 0 ? new URL(u).origin : u)),
@@ -174,12 +280,24 @@ function requestOriginArb(config: Config): fc.Arbitrary<string> {
   const nearMisses: fc.Arbitrary<string>[] = [fc.constant('https://evil.example.net')];
   if (config.patterns.length > 0) {
     // A pattern never covers its own apex.
-    nearMisses.push(fc.tuple(fc.constantFrom(...config.patterns), fc.constantFrom(1, 443, 80)).map(([r, p]) => serialize(r.scheme, r.suffix, r.port, p)));
+    nearMisses.push(
+      fc
+        .tuple(fc.constantFrom(...config.patterns), fc.constantFrom(1, 443, 80))
+        .map(([r, p]) => serialize(r.scheme, r.suffix, r.port, p)),
+    );
   }
-  return fc.oneof({ weight: 3, arbitrary: allowed }, { weight: 6, arbitrary: mutated }, { weight: 3, arbitrary: twiceMutated }, { weight: 2, arbitrary: random }, { weight: 1, arbitrary: fc.oneof(...nearMisses) });
+  return fc.oneof(
+    { weight: 3, arbitrary: allowed },
+    { weight: 6, arbitrary: mutated },
+    { weight: 3, arbitrary: twiceMutated },
+    { weight: 2, arbitrary: random },
+    { weight: 1, arbitrary: fc.oneof(...nearMisses) },
+  );
 }
 
-const casesArb = configArb.chain((config) => fc.tuple(fc.constant(config), fc.array(requestOriginArb(config), { minLength: 1, maxLength: 12 })));
+const casesArb = configArb.chain((config) =>
+  fc.tuple(fc.constant(config), fc.array(requestOriginArb(config), { minLength: 1, maxLength: 12 })),
+);
 
 // ---------------------------------------------------------------------------------------------
 
@@ -203,13 +321,20 @@ describe('properties of the origin decision', () => {
           const expected = oracleAllows(config, origin);
           if (first.allowed) {
             allowedSeen++;
-            assert.ok(expected, `${JSON.stringify(origin)} was allowed by ${first.rule} but is outside the allow-list ${JSON.stringify(options)}`);
+            assert.ok(
+              expected,
+              `${JSON.stringify(origin)} was allowed by ${first.rule} but is outside the allow-list ${JSON.stringify(options)}`,
+            );
             assert.equal(first.origin, origin);
           } else {
             deniedSeen++;
             // Completeness for browser-shaped origins (the URL parser also accepts hosts such as
             // ",evil.example.com" and port 0, which the library refuses on purpose).
-            if (isBrowserShaped(origin)) assert.ok(!expected, `${JSON.stringify(origin)} was denied (${first.reason}) but the allow-list ${JSON.stringify(options)} covers it`);
+            if (isBrowserShaped(origin))
+              assert.ok(
+                !expected,
+                `${JSON.stringify(origin)} was denied (${first.reason}) but the allow-list ${JSON.stringify(options)} covers it`,
+              );
           }
           assert.deepEqual(validator.check(origin), first);
           assert.deepEqual(twin.check(origin), first);
@@ -217,7 +342,10 @@ describe('properties of the origin decision', () => {
       }),
       { numRuns: 400 },
     );
-    assert.ok(allowedSeen > 100 && deniedSeen > 100, `allowed ${allowedSeen}, denied ${deniedSeen}: the generators must exercise both`);
+    assert.ok(
+      allowedSeen > 100 && deniedSeen > 100,
+      `allowed ${allowedSeen}, denied ${deniedSeen}: the generators must exercise both`,
+    );
   });
 
   test('every configured exact origin and pattern is live', () => {

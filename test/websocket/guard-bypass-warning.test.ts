@@ -50,7 +50,9 @@ describe('upgradeGuard: bypass warning', () => {
       });
     const direct = await serve(t, (server) => server.on('upgrade', upgradeGuard(policy, onAllowed)));
     const guard = upgradeGuard(policy, onAllowed);
-    const wrapped = await serve(t, (server) => server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => guard(req, socket, head)));
+    const wrapped = await serve(t, (server) =>
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => guard(req, socket, head)),
+    );
     assert.deepEqual(await wsOutcome(direct, { origin: 'https://app.example.com' }), { kind: 'open' });
     assert.deepEqual(await wsOutcome(wrapped, { origin: 'https://app.example.com' }), { kind: 'open' });
     await new Promise((resolve) => setImmediate(resolve));
@@ -64,7 +66,10 @@ describe('upgradeGuard: bypass warning', () => {
     let wss: WebSocketServer | undefined;
     const url = await serve(t, (server) => {
       // Unsafe wiring, documented as such: the guard first, then ws's own listener.
-      server.on('upgrade', upgradeGuard(policy, () => {}));
+      server.on(
+        'upgrade',
+        upgradeGuard(policy, () => {}),
+      );
       wss = new WebSocketServer({ server });
       wss.on('connection', (ws, req) => {
         ws.on('error', () => {});
@@ -76,7 +81,10 @@ describe('upgradeGuard: bypass warning', () => {
     await wsOutcome(url, { origin: 'https://evil.example' });
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0]?.message ?? '', /1 other 'upgrade' listener \(upgrade\) besides upgradeGuard\(\).*noServer: true/);
+    assert.match(
+      warnings[0]?.message ?? '',
+      /1 other 'upgrade' listener \(upgrade\) besides upgradeGuard\(\).*noServer: true/,
+    );
     assert.equal(warnings[0]?.name, 'CorsSafetyWarning');
     assert.match(lines.join('\n'), /other 'upgrade' listener/);
   });

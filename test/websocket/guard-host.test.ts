@@ -34,7 +34,10 @@ describe('upgradeGuard: Host', () => {
       assert.equal(answer.body, 'Bad Request');
       assert.equal(answer.closedByServer, true);
     }
-    assert.deepEqual(h.rejects.map((r) => r.reason), cases.map(([, reason]) => reason));
+    assert.deepEqual(
+      h.rejects.map((r) => r.reason),
+      cases.map(([, reason]) => reason),
+    );
     assert.equal(h.connections.length, 0);
     // Host is checked even for clients without Origin.
     const noOriginNoHost = await rawUpgrade(h.port, []);
@@ -74,7 +77,10 @@ describe('upgradeGuard: same-origin', () => {
     const rebound = await rawUpgrade(h.port, ['Host: attacker.example', 'Origin: https://attacker.example']);
     assert.equal(rebound.status, 403);
     assert.equal(h.connections.length, 0);
-    assert.match(lines.join('\n'), /hint: the Origin is this server's own origin, but 127\.0\.0\.1:\d+ is not in allowedHosts/);
+    assert.match(
+      lines.join('\n'),
+      /hint: the Origin is this server's own origin, but 127\.0\.0\.1:\d+ is not in allowedHosts/,
+    );
   });
 
   test('default ports: Host app.example.com:443 over TLS is the same origin as https://app.example.com', async (t) => {
@@ -87,7 +93,11 @@ describe('upgradeGuard: same-origin', () => {
     const port80 = await wsOutcome(h.url, { ...client, headers: { Host: 'app.example.com:80' } });
     assert.equal(port80.kind === 'refused' && port80.status, 403);
     // An http page is not same-origin with a TLS request (and http is not admitted by allowedHosts).
-    const downgrade = await wsOutcome(h.url, { ca: TLS_CERT, origin: 'http://app.example.com', headers: { Host: 'app.example.com' } });
+    const downgrade = await wsOutcome(h.url, {
+      ca: TLS_CERT,
+      origin: 'http://app.example.com',
+      headers: { Host: 'app.example.com' },
+    });
     assert.equal(downgrade.kind === 'refused' && downgrade.status, 403);
     assert.equal(h.connections.length, 2);
   });
@@ -100,14 +110,29 @@ describe('upgradeGuard: same-origin', () => {
   });
 
   test('with an allow-list policy, allowedHosts origins are allowed as such, same-origin ones by name', async (t) => {
-    const h = await startGuard(t, { origin: 'https://other.example', allowedHosts: 'app.example.com', env: {} }, {}, { tls: true });
-    const outcome = await wsOutcome(h.url, { ca: TLS_CERT, origin: 'https://app.example.com', headers: { Host: 'app.example.com' } });
+    const h = await startGuard(
+      t,
+      { origin: 'https://other.example', allowedHosts: 'app.example.com', env: {} },
+      {},
+      { tls: true },
+    );
+    const outcome = await wsOutcome(h.url, {
+      ca: TLS_CERT,
+      origin: 'https://app.example.com',
+      headers: { Host: 'app.example.com' },
+    });
     assert.deepEqual(outcome, { kind: 'open' });
     const lines = captureUpgradeLog(t);
     await wsOutcome(h.url, { ca: TLS_CERT, origin: 'https://app.example.com', headers: { Host: 'app.example.com' } });
     await wsOutcome(h.url, { ca: TLS_CERT, origin: 'https://app.example.com', headers: { Host: 'api.example.com' } });
-    assert.match(lines.join('\n'), /allowed "\/" https:\/\/app\.example\.com \(allowed-same-origin, rule allowedHosts: app\.example\.com\)/);
-    assert.match(lines.join('\n'), /allowed "\/" https:\/\/app\.example\.com \(allowed-host, rule allowedHosts: app\.example\.com\)/);
+    assert.match(
+      lines.join('\n'),
+      /allowed "\/" https:\/\/app\.example\.com \(allowed-same-origin, rule allowedHosts: app\.example\.com\)/,
+    );
+    assert.match(
+      lines.join('\n'),
+      /allowed "\/" https:\/\/app\.example\.com \(allowed-host, rule allowedHosts: app\.example\.com\)/,
+    );
     assert.equal(h.connections.length, 3);
   });
 });
@@ -126,14 +151,20 @@ describe('upgradeGuard: behind a reverse proxy', () => {
     const answer = await rawUpgrade(h.port, viaProxy(h.port, 'app.example.com', 'https'));
     assert.equal(answer.status, 403);
     assert.equal(h.connections.length, 0);
-    assert.match(lines.join('\n'), /refused 403 "\/" https:\/\/app\.example\.com \(cors-disabled\); hint: .*X-Forwarded-Host.*trustProxy: true/);
+    assert.match(
+      lines.join('\n'),
+      /refused 403 "\/" https:\/\/app\.example\.com \(cors-disabled\); hint: .*X-Forwarded-Host.*trustProxy: true/,
+    );
   });
 
   test('with trustProxy, the first X-Forwarded-Proto and X-Forwarded-Host values make the request origin', async (t) => {
     const h = await startGuard(t, sameOriginOnly, { trustProxy: true });
     assert.equal((await rawUpgrade(h.port, viaProxy(h.port, 'app.example.com', 'https'))).status, 101);
     assert.equal((await rawUpgrade(h.port, viaProxy(h.port, 'app.example.com:443', 'wss'))).status, 101);
-    assert.equal((await rawUpgrade(h.port, viaProxy(h.port, 'app.example.com, evil.example', 'https, http'))).status, 101);
+    assert.equal(
+      (await rawUpgrade(h.port, viaProxy(h.port, 'app.example.com, evil.example', 'https, http'))).status,
+      101,
+    );
     // First value only: a client-supplied value in front of the proxy's is what counts.
     assert.equal((await rawUpgrade(h.port, viaProxy(h.port, 'evil.example, app.example.com', 'https'))).status, 403);
     assert.equal((await rawUpgrade(h.port, viaProxy(h.port, 'app.example.com', 'http, https'))).status, 403);
@@ -149,9 +180,17 @@ describe('upgradeGuard: behind a reverse proxy', () => {
     assert.equal((await rawUpgrade(h.port, viaProxy(h.port, 'app.example.com', 'gopher'))).status, 400);
     assert.equal((await rawUpgrade(h.port, viaProxy(h.port, 'app example.com', 'https'))).status, 400);
     assert.equal((await rawUpgrade(h.port, viaProxy(h.port, '', 'https'))).status, 400);
-    assert.deepEqual(h.rejects.map((r) => r.reason), ['forwarded-malformed', 'forwarded-malformed', 'forwarded-malformed']);
+    assert.deepEqual(
+      h.rejects.map((r) => r.reason),
+      ['forwarded-malformed', 'forwarded-malformed', 'forwarded-malformed'],
+    );
     // Host itself must still be valid when forwarded headers are trusted.
-    const badHost = await rawUpgrade(h.port, ['Host: a b', 'X-Forwarded-Host: app.example.com', 'X-Forwarded-Proto: https', 'Origin: https://app.example.com']);
+    const badHost = await rawUpgrade(h.port, [
+      'Host: a b',
+      'X-Forwarded-Host: app.example.com',
+      'X-Forwarded-Proto: https',
+      'Origin: https://app.example.com',
+    ]);
     assert.equal(badHost.status, 400);
     assert.equal(h.connections.length, 0);
   });
@@ -159,13 +198,26 @@ describe('upgradeGuard: behind a reverse proxy', () => {
   test('a TLS-terminating proxy without X-Forwarded-Proto: refused, with a hint naming the fix', async (t) => {
     const lines = captureUpgradeLog(t);
     const untrusted = await startGuard(t, sameOriginOnly);
-    assert.equal((await rawUpgrade(untrusted.port, ['Host: app.example.com', 'Origin: https://app.example.com'])).status, 403);
+    assert.equal(
+      (await rawUpgrade(untrusted.port, ['Host: app.example.com', 'Origin: https://app.example.com'])).status,
+      403,
+    );
     const trusted = await startGuard(t, sameOriginOnly, { trustProxy: true });
-    assert.equal((await rawUpgrade(trusted.port, ['Host: app.example.com', 'Origin: https://app.example.com'])).status, 403);
+    assert.equal(
+      (await rawUpgrade(trusted.port, ['Host: app.example.com', 'Origin: https://app.example.com'])).status,
+      403,
+    );
     // A proxy that rewrites Host to the backend's address.
-    assert.equal((await rawUpgrade(untrusted.port, [`Host: localhost:${untrusted.port}`, 'Origin: https://app.example.com'])).status, 403);
+    assert.equal(
+      (await rawUpgrade(untrusted.port, [`Host: localhost:${untrusted.port}`, 'Origin: https://app.example.com']))
+        .status,
+      403,
+    );
     const log = lines.join('\n');
-    assert.match(log, /hint: the Origin has this server's host but the request arrived as http:\/\/app\.example\.com; behind a TLS-terminating proxy, set trustProxy: true/);
+    assert.match(
+      log,
+      /hint: the Origin has this server's host but the request arrived as http:\/\/app\.example\.com; behind a TLS-terminating proxy, set trustProxy: true/,
+    );
     assert.match(log, /hint: .*behind a TLS-terminating proxy, make it send X-Forwarded-Proto and X-Forwarded-Host/);
     assert.match(log, /hint: the request's Host is localhost: a proxy may be rewriting Host/);
     assert.equal(untrusted.connections.length + trusted.connections.length, 0);

@@ -14,7 +14,11 @@ const BATCH = 50;
 /** Kinds of refusal in the burst, in rotation, with the status each must get. */
 const KINDS: readonly { readonly path: string; readonly lines: string; readonly status: string }[] = [
   { path: '/ws', lines: 'Host: 127.0.0.1\r\nOrigin: https://evil.example\r\n', status: '403' },
-  { path: '/ws', lines: 'Host: 127.0.0.1\r\nOrigin: https://app.example.com\r\nOrigin: https://app.example.com\r\n', status: '403' },
+  {
+    path: '/ws',
+    lines: 'Host: 127.0.0.1\r\nOrigin: https://app.example.com\r\nOrigin: https://app.example.com\r\n',
+    status: '403',
+  },
   { path: '/ws', lines: 'Origin: https://app.example.com\r\n', status: '400' },
   { path: '/elsewhere', lines: 'Host: 127.0.0.1\r\nOrigin: https://app.example.com\r\n', status: '404' },
 ];
@@ -35,7 +39,9 @@ function refusedHandshake(port: number, i: number): Promise<{ status: string; so
       reject(new Error(`handshake ${i} not answered and closed by the server within 5 s; got ${JSON.stringify(data)}`));
     }, 5000);
     socket.on('connect', () => {
-      socket.write(`GET ${kind.path} HTTP/1.1\r\n${kind.lines}Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      socket.write(
+        `GET ${kind.path} HTTP/1.1\r\n${kind.lines}Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
     });
     socket.on('data', (chunk: Buffer) => {
       data += chunk.toString('latin1');
@@ -44,7 +50,8 @@ function refusedHandshake(port: number, i: number): Promise<{ status: string; so
     const done = (): void => {
       clearTimeout(timer);
       const status = data.slice(9, 12);
-      if (status !== kind.status) reject(new Error(`handshake ${i}: expected ${kind.status}, got ${JSON.stringify(data.slice(0, 40))}`));
+      if (status !== kind.status)
+        reject(new Error(`handshake ${i}: expected ${kind.status}, got ${JSON.stringify(data.slice(0, 40))}`));
       else resolve({ status, socket });
     };
     socket.once('end', done);
@@ -66,17 +73,29 @@ test(`${TOTAL} refused handshakes in a row leave no open socket behind`, { timeo
   const started = Date.now();
   const counts = new Map<string, number>();
   for (let start = 0; start < TOTAL; start += BATCH) {
-    const answers = await Promise.all(Array.from({ length: Math.min(BATCH, TOTAL - start) }, (_, j) => refusedHandshake(h.port, start + j)));
+    const answers = await Promise.all(
+      Array.from({ length: Math.min(BATCH, TOTAL - start) }, (_, j) => refusedHandshake(h.port, start + j)),
+    );
     // The clients are still half-open: the server side must already be gone by itself.
-    await waitFor(() => opened === closed, 2000, () => `batch ${start}: ${opened - closed} server sockets left open by the guard`);
+    await waitFor(
+      () => opened === closed,
+      2000,
+      () => `batch ${start}: ${opened - closed} server sockets left open by the guard`,
+    );
     for (const { status, socket } of answers) {
       counts.set(status, (counts.get(status) ?? 0) + 1);
       socket.destroy();
     }
   }
   const elapsed = Date.now() - started;
-  await waitFor(() => opened === closed && h.openSockets() === 0, 3000, () => `${opened - closed} server sockets still open`);
-  const connections = await new Promise<number>((resolve, reject) => h.server.getConnections((err, count) => (err ? reject(err) : resolve(count))));
+  await waitFor(
+    () => opened === closed && h.openSockets() === 0,
+    3000,
+    () => `${opened - closed} server sockets still open`,
+  );
+  const connections = await new Promise<number>((resolve, reject) =>
+    h.server.getConnections((err, count) => (err ? reject(err) : resolve(count))),
+  );
   assert.equal(connections, 0);
   assert.equal(opened, TOTAL);
   assert.equal(closed, TOTAL);

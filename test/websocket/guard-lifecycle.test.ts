@@ -16,7 +16,10 @@ import { upgradeGuard, type UpgradeRejectInfo } from '../../src/websocket/upgrad
 import { KEY, captureUpgradeLog, delay, waitFor } from '../helpers/upgrade-harness.js';
 
 /** An origin function that answers `answer` after `ms`, and records when it was called and answered. */
-function slowOrigin(ms: number, answer: boolean): { fn: (origin: string) => Promise<boolean>; started: () => boolean; settled: () => boolean } {
+function slowOrigin(
+  ms: number,
+  answer: boolean,
+): { fn: (origin: string) => Promise<boolean>; started: () => boolean; settled: () => boolean } {
   let called = false;
   let done = false;
   return {
@@ -101,7 +104,11 @@ describe('upgradeGuard: clients that leave during an async origin check', () => 
     ws.terminate();
     const [err] = (await clientError) as [Error];
     assert.match(err.message, /closed before the connection was established/);
-    await waitFor(() => s.openSockets() === 0, 2000, () => 'server socket still open');
+    await waitFor(
+      () => s.openSockets() === 0,
+      2000,
+      () => 'server socket still open',
+    );
     assert.equal(origin.settled(), false, 'the socket was freed while the check was still running');
     await waitFor(origin.settled, 2000, () => 'origin function did not settle');
     await delay(20);
@@ -119,19 +126,28 @@ describe('upgradeGuard: clients that leave during an async origin check', () => 
     client.on('data', (chunk: Buffer) => received.push(chunk));
     client.on('error', () => {});
     await once(client, 'connect');
-    client.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    client.write(
+      `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
     await waitFor(origin.started, 2000, () => 'origin function not called');
     client.end();
     await once(client, 'close');
     assert.equal(origin.settled(), false);
     await waitFor(origin.settled, 2000, () => 'origin function did not settle');
-    await waitFor(() => s.rejects.length === 1, 1000, () => 'onReject not called');
+    await waitFor(
+      () => s.rejects.length === 1,
+      1000,
+      () => 'onReject not called',
+    );
     assert.deepEqual(s.writes, []);
     assert.deepEqual(received, []);
     assert.equal(s.openSockets(), 0);
     assert.equal(s.rejects[0]?.status, undefined);
     assert.equal(s.rejects[0]?.reason, 'origin-not-allowed');
-    assert.match(lines.join('\n'), /client closed "\/" https:\/\/evil\.example before the decision \(origin-not-allowed\)/);
+    assert.match(
+      lines.join('\n'),
+      /client closed "\/" https:\/\/evil\.example before the decision \(origin-not-allowed\)/,
+    );
   });
 
   test('raw client that resets mid-check: allowed origin is never handed to onAllowed', async (t) => {
@@ -140,11 +156,17 @@ describe('upgradeGuard: clients that leave during an async origin check', () => 
     const client = connect(s.port, '127.0.0.1');
     client.on('error', () => {});
     await once(client, 'connect');
-    client.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://app.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    client.write(
+      `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://app.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
     await waitFor(origin.started, 2000, () => 'origin function not called');
     client.resetAndDestroy();
     await waitFor(origin.settled, 2000, () => 'origin function did not settle');
-    await waitFor(() => s.openSockets() === 0, 2000, () => 'server socket still open');
+    await waitFor(
+      () => s.openSockets() === 0,
+      2000,
+      () => 'server socket still open',
+    );
     await delay(20);
     assert.equal(s.allowed.length, 0);
     assert.equal(s.connections.length, 0);
@@ -193,7 +215,10 @@ describe('refuseUpgrade()', () => {
     });
     refuseUpgrade(socket, 404, 5000);
     await once(socket, 'close');
-    assert.equal(chunks.join(''), 'HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\nNot Found');
+    assert.equal(
+      chunks.join(''),
+      'HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\nNot Found',
+    );
   });
 
   test('writes nothing to a socket that is already closed in either direction', async () => {
@@ -243,7 +268,9 @@ describe('upgradeGuard: the application handler', () => {
     const client = connect((server.address() as { port: number }).port, '127.0.0.1');
     client.on('error', () => {});
     await once(client, 'connect');
-    client.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://app.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    client.write(
+      `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://app.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
     await once(client, 'close');
     assert.equal(errors.length, 1);
     assert.match(String(errors[0]), /handler bug/);
@@ -277,8 +304,11 @@ describe('upgradeGuard: the application handler after an async check', () => {
     `;
     const { execFile } = await import('node:child_process');
     const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 15_000 }, (err, out, errOut) =>
-        err ? reject(new Error(`${err.message}\n${out}\n${errOut}`)) : resolve(out),
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', script],
+        { timeout: 15_000 },
+        (err, out, errOut) => (err ? reject(new Error(`${err.message}\n${out}\n${errOut}`)) : resolve(out)),
       );
     });
     assert.deepEqual(JSON.parse(stdout.trim()), { message: 'async handler bug', destroyed: true });
@@ -290,8 +320,19 @@ test('the guard keeps its error listener until the socket has a new owner that l
     if (req.url === '/owned') socket.on('error', () => undefined);
   });
   const handshake = (url: string): Duplex => {
-    const socket = new Duplex({ read() {}, write(_chunk, _encoding, done) { done(); } });
-    const req = { url, method: 'GET', headers: {}, rawHeaders: ['Host', 'api.example.com', 'Origin', 'https://app.example.com'], socket: {} };
+    const socket = new Duplex({
+      read() {},
+      write(_chunk, _encoding, done) {
+        done();
+      },
+    });
+    const req = {
+      url,
+      method: 'GET',
+      headers: {},
+      rawHeaders: ['Host', 'api.example.com', 'Origin', 'https://app.example.com'],
+      socket: {},
+    };
     guard(req as unknown as IncomingMessage, socket, Buffer.alloc(0));
     return socket;
   };

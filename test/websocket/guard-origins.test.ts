@@ -39,7 +39,10 @@ describe('upgradeGuard: origins', () => {
   test('the raw 403 is exactly one HTTP/1.1 response, then the server closes the socket', async (t) => {
     const h = await startGuard(t, policy);
     const answer = await rawUpgrade(h.port, [`Host: 127.0.0.1:${h.port}`, 'Origin: https://evil.example']);
-    assert.equal(answer.head, 'HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 9');
+    assert.equal(
+      answer.head,
+      'HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 9',
+    );
     assert.equal(answer.body, 'Forbidden');
     assert.equal(answer.closedByServer, true);
     assert.ok(!answer.body.includes('evil'));
@@ -56,7 +59,10 @@ describe('upgradeGuard: origins', () => {
     const outcome = await wsOutcome(strict.url);
     assert.equal(outcome.kind === 'refused' && outcome.status, 403);
     assert.equal(strict.connections.length, 0);
-    assert.deepEqual(strict.rejects.map((r) => [r.reason, r.origin]), [['origin-missing', undefined]]);
+    assert.deepEqual(
+      strict.rejects.map((r) => [r.reason, r.origin]),
+      [['origin-missing', undefined]],
+    );
     // requireOrigin does not get in the way of browsers.
     assert.deepEqual(await wsOutcome(strict.url, { origin: 'https://app.example.com' }), { kind: 'open' });
     assert.equal(strict.connections.length, 1);
@@ -76,7 +82,14 @@ describe('upgradeGuard: origins', () => {
 
   test('malformed origins are refused and onReject never sees their raw text', async (t) => {
     const h = await startGuard(t, policy);
-    const malformed = ['https://APP.example.com', 'https://app.example.com/', 'https://app.example.com:443', 'app.example.com', '', 'https://app.example.com.evil.example:99999'];
+    const malformed = [
+      'https://APP.example.com',
+      'https://app.example.com/',
+      'https://app.example.com:443',
+      'app.example.com',
+      '',
+      'https://app.example.com.evil.example:99999',
+    ];
     for (const origin of malformed) {
       const answer = await rawUpgrade(h.port, [`Host: 127.0.0.1:${h.port}`, `Origin: ${origin}`]);
       assert.equal(answer.status, 403, JSON.stringify(origin));
@@ -88,12 +101,25 @@ describe('upgradeGuard: origins', () => {
 
   test('two Origin lines are refused even when both are allowed, as is a comma-joined value', async (t) => {
     const h = await startGuard(t, policy);
-    const twice = await rawUpgrade(h.port, [`Host: 127.0.0.1:${h.port}`, 'Origin: https://app.example.com', 'Origin: https://app.example.com']);
+    const twice = await rawUpgrade(h.port, [
+      `Host: 127.0.0.1:${h.port}`,
+      'Origin: https://app.example.com',
+      'Origin: https://app.example.com',
+    ]);
     assert.equal(twice.status, 403);
-    const joined = await rawUpgrade(h.port, [`Host: 127.0.0.1:${h.port}`, 'Origin: https://app.example.com, https://evil.example']);
+    const joined = await rawUpgrade(h.port, [
+      `Host: 127.0.0.1:${h.port}`,
+      'Origin: https://app.example.com, https://evil.example',
+    ]);
     assert.equal(joined.status, 403);
     assert.equal(h.connections.length, 0);
-    assert.deepEqual(h.rejects.map((r) => [r.reason, r.origin]), [['origin-multiple', undefined], ['origin-multiple', undefined]]);
+    assert.deepEqual(
+      h.rejects.map((r) => [r.reason, r.origin]),
+      [
+        ['origin-multiple', undefined],
+        ['origin-multiple', undefined],
+      ],
+    );
     // Control: one line with the same value is accepted.
     const single = await rawUpgrade(h.port, [`Host: 127.0.0.1:${h.port}`, 'Origin: https://app.example.com']);
     assert.equal(single.status, 101);
@@ -110,26 +136,50 @@ describe('upgradeGuard: origins', () => {
   test('protocol-8 clients: Sec-WebSocket-Origin is checked like Origin', async (t) => {
     const h = await startGuard(t, policy);
     // The ws client sends Sec-WebSocket-Origin instead of Origin for protocolVersion 8.
-    assert.deepEqual(await wsOutcome(h.url, { protocolVersion: 8, origin: 'https://app.example.com' }), { kind: 'open' });
+    assert.deepEqual(await wsOutcome(h.url, { protocolVersion: 8, origin: 'https://app.example.com' }), {
+      kind: 'open',
+    });
     assert.equal(h.connections[0]?.headers['sec-websocket-origin'], 'https://app.example.com');
     assert.equal(h.connections[0]?.headers.origin, undefined);
     const refused = await wsOutcome(h.url, { protocolVersion: 8, origin: 'https://evil.example' });
     assert.equal(refused.kind === 'refused' && refused.status, 403);
     assert.equal(h.connections.length, 1);
-    assert.deepEqual(h.rejects.map((r) => [r.reason, r.origin]), [['origin-not-allowed', 'https://evil.example']]);
+    assert.deepEqual(
+      h.rejects.map((r) => [r.reason, r.origin]),
+      [['origin-not-allowed', 'https://evil.example']],
+    );
   });
 
   test('Origin and a different Sec-WebSocket-Origin are refused; the same value in both is accepted', async (t) => {
     const h = await startGuard(t, policy);
     const host = `Host: 127.0.0.1:${h.port}`;
-    const conflict = await rawUpgrade(h.port, [host, 'Origin: https://app.example.com', 'Sec-WebSocket-Origin: https://evil.example']);
+    const conflict = await rawUpgrade(h.port, [
+      host,
+      'Origin: https://app.example.com',
+      'Sec-WebSocket-Origin: https://evil.example',
+    ]);
     assert.equal(conflict.status, 403);
-    const sneaky = await rawUpgrade(h.port, [host, 'Origin: https://evil.example', 'Sec-WebSocket-Origin: https://app.example.com']);
+    const sneaky = await rawUpgrade(h.port, [
+      host,
+      'Origin: https://evil.example',
+      'Sec-WebSocket-Origin: https://app.example.com',
+    ]);
     assert.equal(sneaky.status, 403);
-    const twoLegacy = await rawUpgrade(h.port, [host, 'Sec-WebSocket-Origin: https://app.example.com', 'Sec-WebSocket-Origin: https://app.example.com']);
+    const twoLegacy = await rawUpgrade(h.port, [
+      host,
+      'Sec-WebSocket-Origin: https://app.example.com',
+      'Sec-WebSocket-Origin: https://app.example.com',
+    ]);
     assert.equal(twoLegacy.status, 403);
-    assert.deepEqual(h.rejects.map((r) => r.reason), ['origin-multiple', 'origin-multiple', 'origin-multiple']);
-    const same = await rawUpgrade(h.port, [host, 'Origin: https://app.example.com', 'Sec-WebSocket-Origin: https://app.example.com']);
+    assert.deepEqual(
+      h.rejects.map((r) => r.reason),
+      ['origin-multiple', 'origin-multiple', 'origin-multiple'],
+    );
+    const same = await rawUpgrade(h.port, [
+      host,
+      'Origin: https://app.example.com',
+      'Sec-WebSocket-Origin: https://app.example.com',
+    ]);
     assert.equal(same.status, 101);
   });
 
@@ -158,7 +208,10 @@ describe('upgradeGuard: origins', () => {
     const refused = await wsOutcome(h.url, { origin: 'https://evil.example' });
     assert.equal(refused.kind === 'refused' && refused.status, 403);
     assert.equal(h.connections.length, 1);
-    assert.deepEqual(h.rejects.map((r) => r.reason), ['origin-not-allowed']);
+    assert.deepEqual(
+      h.rejects.map((r) => r.reason),
+      ['origin-not-allowed'],
+    );
   });
 
   test('an origin function that never answers is refused after originCheckTimeout', async (t) => {
@@ -167,7 +220,10 @@ describe('upgradeGuard: origins', () => {
     const refused = await wsOutcome(h.url, { origin: 'https://slow.example' });
     assert.equal(refused.kind === 'refused' && refused.status, 403);
     assert.ok(Date.now() - started >= 45);
-    assert.deepEqual(h.rejects.map((r) => [r.reason, r.origin]), [['origin-check-timeout', 'https://slow.example']]);
+    assert.deepEqual(
+      h.rejects.map((r) => [r.reason, r.origin]),
+      [['origin-check-timeout', 'https://slow.example']],
+    );
     assert.equal(h.connections.length, 0);
   });
 
@@ -179,7 +235,10 @@ describe('upgradeGuard: origins', () => {
     await rawUpgrade(h.port, [`Host: 127.0.0.1:${h.port}`, 'Origin: <script> X-Injected: 1']);
     await wsOutcome(h.url);
     const log = lines.join('\n');
-    assert.match(log, /cors-safety:upgrade guard: allowed "\/" https:\/\/app\.example\.com \(allowed-exact, rule https:\/\/app\.example\.com\)/);
+    assert.match(
+      log,
+      /cors-safety:upgrade guard: allowed "\/" https:\/\/app\.example\.com \(allowed-exact, rule https:\/\/app\.example\.com\)/,
+    );
     assert.match(log, /guard: refused 403 "\/" https:\/\/evil\.example \(origin-not-allowed\)/);
     assert.match(log, /guard: refused 403 "\/" "<script> X-Injected: 1" \(origin-malformed\)/);
     assert.match(log, /guard: allowed "\/" \(no Origin\) \(allowed-no-origin, rule requireOrigin: false\)/);

@@ -21,7 +21,10 @@ describe('upgradeGuard: paths', () => {
     assert.deepEqual(await wsOutcome(`${h.url}/live?room=1`, allowed), { kind: 'open' });
     const refused = await wsOutcome(`${h.url}/chat`, { origin: 'https://evil.example' });
     assert.equal(refused.kind === 'refused' && refused.status, 403);
-    assert.deepEqual(h.connections.map((req) => req.url), ['/chat', '/live?room=1']);
+    assert.deepEqual(
+      h.connections.map((req) => req.url),
+      ['/chat', '/live?room=1'],
+    );
   });
 
   test('by default an unlisted path gets 404 and is closed, whatever its origin', async (t) => {
@@ -32,7 +35,10 @@ describe('upgradeGuard: paths', () => {
       assert.equal(outcome.kind === 'refused' && outcome.body, 'Not Found');
     }
     assert.equal(h.connections.length, 0);
-    assert.deepEqual(new Set(h.rejects.map((r) => [r.reason, r.status, r.origin].join())), new Set(['path-not-matched,404,']));
+    assert.deepEqual(
+      new Set(h.rejects.map((r) => [r.reason, r.status, r.origin].join())),
+      new Set(['path-not-matched,404,']),
+    );
     await h.waitForNoOpenSockets();
   });
 
@@ -42,7 +48,10 @@ describe('upgradeGuard: paths', () => {
     assert.equal(answer.status, undefined);
     assert.equal(answer.head, '');
     assert.equal(answer.closedByServer, true);
-    assert.deepEqual(h.rejects.map((r) => [r.reason, r.status]), [['path-not-matched', undefined]]);
+    assert.deepEqual(
+      h.rejects.map((r) => [r.reason, r.status]),
+      [['path-not-matched', undefined]],
+    );
     await h.waitForNoOpenSockets();
   });
 
@@ -50,7 +59,10 @@ describe('upgradeGuard: paths', () => {
     const chat = new WebSocketServer({ noServer: true });
     const admin = new WebSocketServer({ noServer: true });
     const seen: string[] = [];
-    for (const [name, wss] of [['chat', chat], ['admin', admin]] as const) {
+    for (const [name, wss] of [
+      ['chat', chat],
+      ['admin', admin],
+    ] as const) {
       wss.on('connection', (ws, req: IncomingMessage) => {
         ws.on('error', () => {});
         seen.push(`${name} ${req.headers.origin ?? ''}`);
@@ -64,10 +76,14 @@ describe('upgradeGuard: paths', () => {
     const server = createServer();
     server.on(
       'upgrade',
-      upgradeGuard(policy, (req, socket, head) => chat.handleUpgrade(req, socket, head, (ws) => chat.emit('connection', ws, req)), {
-        paths: ['/chat'],
-        unmatchedPath: adminGuard,
-      }),
+      upgradeGuard(
+        policy,
+        (req, socket, head) => chat.handleUpgrade(req, socket, head, (ws) => chat.emit('connection', ws, req)),
+        {
+          paths: ['/chat'],
+          unmatchedPath: adminGuard,
+        },
+      ),
     );
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');

@@ -11,8 +11,22 @@ import { describe, test, type TestContext } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { CorsSafetyOptions } from '../../src/policy/options.js';
 import { createCorsPolicy } from '../../src/policy/policy.js';
-import { createVerifyClient, upgradeGuard, type UpgradeRejectInfo, type VerifyClientOptions } from '../../src/websocket/upgrade-guard.js';
-import { KEY, delay, rawUpgrade, startGuard, startWs, waitFor, wsOutcome, type Harness } from '../helpers/upgrade-harness.js';
+import {
+  createVerifyClient,
+  upgradeGuard,
+  type UpgradeRejectInfo,
+  type VerifyClientOptions,
+} from '../../src/websocket/upgrade-guard.js';
+import {
+  KEY,
+  delay,
+  rawUpgrade,
+  startGuard,
+  startWs,
+  waitFor,
+  wsOutcome,
+  type Harness,
+} from '../helpers/upgrade-harness.js';
 
 const syncPolicy = createCorsPolicy({ origin: 'https://app.example.com', env: {} });
 const asyncPolicy = createCorsPolicy({
@@ -28,27 +42,38 @@ type Wiring = (t: TestContext, policy: typeof syncPolicy) => Promise<Harness>;
 const wirings: Record<string, Wiring> = {
   'http server + upgradeGuard + WebSocketServer({ noServer: true })': (t, policy) => startGuard(t, policy),
   'http server + upgradeGuard({ paths }) + noServer': (t, policy) => startGuard(t, policy, { paths: ['/'] }),
-  'WebSocketServer({ server, verifyClient: createVerifyClient(policy) })': (t, policy) => startWs(t, 'server', { verifyClient: createVerifyClient(policy) }),
-  'WebSocketServer({ port, verifyClient: createVerifyClient(policy) })': (t, policy) => startWs(t, 'port', { verifyClient: createVerifyClient(policy) }),
+  'WebSocketServer({ server, verifyClient: createVerifyClient(policy) })': (t, policy) =>
+    startWs(t, 'server', { verifyClient: createVerifyClient(policy) }),
+  'WebSocketServer({ port, verifyClient: createVerifyClient(policy) })': (t, policy) =>
+    startWs(t, 'port', { verifyClient: createVerifyClient(policy) }),
 };
 
 describe('documented wirings', () => {
   for (const [name, start] of Object.entries(wirings)) {
-    for (const [kind, policy] of [['sync policy', syncPolicy], ['async origin function', asyncPolicy]] as const) {
+    for (const [kind, policy] of [
+      ['sync policy', syncPolicy],
+      ['async origin function', asyncPolicy],
+    ] as const) {
       test(`${name}, ${kind}: refused never connects, allowed does`, async (t) => {
         const h = await start(t, policy);
         const refused = await wsOutcome(h.url, { origin: 'https://evil.example' });
         assert.equal(refused.kind === 'refused' && refused.status, 403);
         const downgrade = await wsOutcome(h.url, { origin: 'http://app.example.com' });
         assert.equal(downgrade.kind === 'refused' && downgrade.status, 403);
-        const duplicate = await rawUpgrade(h.port, ['Host: 127.0.0.1', 'Origin: https://app.example.com', 'Origin: https://app.example.com']);
+        const duplicate = await rawUpgrade(h.port, [
+          'Host: 127.0.0.1',
+          'Origin: https://app.example.com',
+          'Origin: https://app.example.com',
+        ]);
         assert.equal(duplicate.status, 403);
         const legacy = await wsOutcome(h.url, { protocolVersion: 8, origin: 'https://evil.example' });
         assert.equal(legacy.kind === 'refused' && legacy.status, 403);
         await delay(20);
         assert.equal(h.connections.length, 0, 'a refused origin reached connection');
         assert.deepEqual(await wsOutcome(h.url, { origin: 'https://app.example.com' }), { kind: 'open' });
-        assert.deepEqual(await wsOutcome(h.url, { protocolVersion: 8, origin: 'https://app.example.com' }), { kind: 'open' });
+        assert.deepEqual(await wsOutcome(h.url, { protocolVersion: 8, origin: 'https://app.example.com' }), {
+          kind: 'open',
+        });
         assert.equal(h.connections.length, 2);
         await h.waitForNoOpenSockets();
       });
@@ -56,7 +81,11 @@ describe('documented wirings', () => {
   }
 });
 
-async function verifyClientServer(t: TestContext, policy: typeof syncPolicy | CorsSafetyOptions, options?: VerifyClientOptions) {
+async function verifyClientServer(
+  t: TestContext,
+  policy: typeof syncPolicy | CorsSafetyOptions,
+  options?: VerifyClientOptions,
+) {
   const rejects: UpgradeRejectInfo[] = [];
   const h = await startWs(t, 'server', {
     verifyClient: createVerifyClient(policy, { ...options, onReject: (info) => rejects.push(info) }),
@@ -78,18 +107,33 @@ describe('createVerifyClient()', () => {
     const refused = await wsOutcome(strict.url);
     assert.equal(refused.kind === 'refused' && refused.status, 403);
     assert.equal(refused.kind === 'refused' && refused.body, 'Forbidden');
-    assert.deepEqual(strict.rejects.map((r) => [r.reason, r.origin, r.status]), [['origin-missing', undefined, 403]]);
+    assert.deepEqual(
+      strict.rejects.map((r) => [r.reason, r.origin, r.status]),
+      [['origin-missing', undefined, 403]],
+    );
     assert.equal(strict.connections.length, 0);
   });
 
   test('Host problems get 400; same-origin and trustProxy work as in the guard', async (t) => {
-    const h = await verifyClientServer(t, { origin: false, allowedHosts: 'app.example.com', env: {} }, { trustProxy: true });
+    const h = await verifyClientServer(
+      t,
+      { origin: false, allowedHosts: 'app.example.com', env: {} },
+      { trustProxy: true },
+    );
     assert.equal((await rawUpgrade(h.port, ['Origin: https://app.example.com'])).status, 400);
     assert.equal((await rawUpgrade(h.port, ['Host: a', 'Host: b'])).status, 400);
-    const proxied = ['Host: 127.0.0.1', 'X-Forwarded-Host: app.example.com', 'X-Forwarded-Proto: https', 'Origin: https://app.example.com'];
+    const proxied = [
+      'Host: 127.0.0.1',
+      'X-Forwarded-Host: app.example.com',
+      'X-Forwarded-Proto: https',
+      'Origin: https://app.example.com',
+    ];
     assert.equal((await rawUpgrade(h.port, proxied)).status, 101);
     assert.equal((await rawUpgrade(h.port, ['Host: 127.0.0.1', 'Origin: https://app.example.com'])).status, 403);
-    assert.deepEqual(h.rejects.map((r) => r.reason), ['host-missing', 'host-multiple', 'cors-disabled']);
+    assert.deepEqual(
+      h.rejects.map((r) => r.reason),
+      ['host-missing', 'host-multiple', 'cors-disabled'],
+    );
     assert.equal(h.connections.length, 1);
   });
 
@@ -107,12 +151,20 @@ describe('createVerifyClient()', () => {
     });
     const ws = new WebSocket(h.url, { origin: 'https://app.example.com' });
     const failed = once(ws, 'error');
-    await waitFor(() => started, 2000, () => 'origin function not called');
+    await waitFor(
+      () => started,
+      2000,
+      () => 'origin function not called',
+    );
     ws.terminate();
     await failed;
     await h.waitForNoOpenSockets();
     assert.equal(settled, false);
-    await waitFor(() => settled, 2000, () => 'origin function did not settle');
+    await waitFor(
+      () => settled,
+      2000,
+      () => 'origin function did not settle',
+    );
     await delay(20);
     assert.equal(h.connections.length, 0);
 
@@ -131,11 +183,21 @@ describe('createVerifyClient()', () => {
     client.on('data', (chunk: Buffer) => received.push(chunk));
     client.on('error', () => {});
     await once(client, 'connect');
-    client.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
-    await waitFor(() => refusingStarted, 2000, () => 'origin function not called');
+    client.write(
+      `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
+    await waitFor(
+      () => refusingStarted,
+      2000,
+      () => 'origin function not called',
+    );
     client.end();
     await once(client, 'close');
-    await waitFor(() => refusing.rejects.length === 1, 2000, () => 'onReject not called');
+    await waitFor(
+      () => refusing.rejects.length === 1,
+      2000,
+      () => 'onReject not called',
+    );
     assert.deepEqual(received, []);
     assert.equal(refusing.rejects[0]?.status, undefined);
   });
@@ -145,7 +207,10 @@ describe('unsafe wiring (documented): ws { server } plus the guard', () => {
   test("ws's own upgrade listener completes handshakes the guard is still checking", async (t) => {
     const server = createServer();
     const connections: IncomingMessage[] = [];
-    server.on('upgrade', upgradeGuard(asyncPolicy, () => {}));
+    server.on(
+      'upgrade',
+      upgradeGuard(asyncPolicy, () => {}),
+    );
     const wss = new WebSocketServer({ server });
     wss.on('connection', (ws, req) => {
       ws.on('error', () => {});
