@@ -1,0 +1,193 @@
+/** PolicyBuilder: compiles the `origin` and `allowedHosts` options into the lookup structures of a policy. */
+import type { IssueCollector } from './errors.js';
+import { HostRules } from './host-rules.js';
+import { type OriginFunction, type OriginOption } from './options.js';
+import {
+  DEFAULT_PORTS,
+  canonicalHost,
+  isIpAddress,
+  isLoopbackHost,
+  parseConfigOrigin,
+  parseConfigPort,
+  splitHostPort,
+  type OriginScheme,
+} from './origin-syntax.js';
+import { describeValue } from './option-values.js';
+import { isPublicSuffix } from './public-suffix.js';
+import { regexpProblem } from './regexp-rules.js';
+import type { PolicyMode } from './policy.js';
+
+/** Mutable state while one options object is compiled. */
+export class PolicyBuilder {
+  mode: PolicyMode = 'allow-list';
+  readonly exact = new Set<string>();
+  readonly originRules = new HostRules();
+  readonly regexps: { re: RegExp; rule: string }[] = [];
+  readonly hostRules = new HostRules();
+  readonly rules: string[] = [];
+  originFunction: OriginFunction | undefined;
+
+  constructor(readonly issues: IssueCollector) {}
+
+  addOriginEntry(entry: string, path: string): void {
+    if (entry.includes(',')) {
+      this.issues.add(
+        path,
+        'origin-comma-list',
+        `${JSON.stringify(entry)} holds a comma; write each origin as its own array item`,
+      );
+      return;
+    }
+    const parsed = parseConfigOrigin(entry, isPublicSuffix);
+    if (!parsed.ok) {
+      this.issues.add(path, parsed.problem.code, parsed.problem.message);
+      return;
+    }
+    const value = parsed.value;
+    if (value.kind === 'exact') {
+      this.exact.add(value.origin);
+      this.rules.push(value.origin);
+    } else if (value.kind === 'host') {
+      const rule = `${value.scheme}://${value.host}:*`;
+      this.originRules.addHost(value.scheme, value.host, value.port, rule);
+      this.rules.push(rule);
+    } else {
+      const portText = value.port === DEFAULT_PORTS[value.scheme] ? '' : `:${value.port}`;
+      const rule = `${value.scheme}://*.${value.suffix}${portText}`;
+      this.originRules.addSubdomains(value.scheme, value.suffix, value.port, rule);
+      this.rules.push(rule);
+    }
+  }
+
+  addRegExp(re: RegExp, path: string): void {
+    const problem = regexpProblem(re);
+    if (problem !== undefined) {
+      this.issues.add(path, problem.code, problem.message);
+      return;
+    }
+    // A private copy: the caller cannot change lastIndex or flags of the compiled rule later.
+    const copy = new RegExp(re.source, re.flags);
+    this.regexps.push({ re: copy, rule: String(copy) });
+    this.rules.push(String(copy));
+  }
+
+  addAllowedHost(entry: unknown, path: string): void {
+    if (typeof entry !== 'string') {
+      this.issues.add(path, 'allowed-host-type', `must be a string such as "example.com", got ${describeValue(entry)}`);
+      return;
+    }
+    const fail = (code: string, message: string): void => this.issues.add(path, code, message);
+    const shown = JSON.stringify(entry);
+    if (entry.length === 0 || entry.length > 300) return fail('allowed-host-invalid', `${shown} is not a host name`);
+    for (let i = 0; i < entry.length; i++) {
+      const code = entry.charCodeAt(i);
+      if (code <= 32 || code === 127)
+        return fail('allowed-host-whitespace', `${shown} contains spaces or control characters; write the host alone`);
+    }
+    if (entry === '*' || entry === '.') {
+      return fail(
+        'allowed-host-any',
+        `${shown} would allow every site; use origin: "*" for a public API without credentials`,
+      );
+    }
+    if (entry.includes('://') || entry.includes('/')) {
+      const bare = entry.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
+      return fail('allowed-host-has-scheme', `${shown} is a URL; allowedHosts takes host names, write "${bare}"`);
+    }
+    if (
+      entry.includes('@') ||
+      entry.includes('?') ||
+      entry.includes('#') ||
+      entry.includes('%') ||
+      entry.includes('\\')
+    ) {
+      return fail('allowed-host-invalid', `${shown} is not a host name`);
+    }
+    let text = entry;
+    let subdomains = false;
+    let apex = true;
+    if (text.startsWith('*.')) {
+      subdomains = true;
+      apex = false;
+      text = text.slice(2);
+    } else if (text.startsWith('.')) {
+      subdomains = true;
+      text = text.slice(1);
+    }
+    const parts = splitHostPort(text);
+    if (parts === undefined || parts.host.length === 0 || parts.host.includes('*')) {
+      return fail(
+        'allowed-host-invalid',
+        `${shown} is not a host name; use "example.com", ".example.com", "host:8443" or "host:*"`,
+      );
+    }
+    const host = canonicalHost('https', parts.host);
+    if (host === undefined) return fail('allowed-host-invalid', `${shown} is not a valid host name`);
+    if (host.endsWith('.'))
+      return fail('allowed-host-trailing-dot', `${shown} ends with a dot; write "${host.slice(0, -1)}"`);
+    if (subdomains && isIpAddress(host))
+      return fail('allowed-host-wildcard-ip', `${shown}: an IP address has no subdomains; write "${host}"`);
+    if (subdomains && isPublicSuffix(host)) {
+      return fail(
+        'allowed-host-public-suffix',
+        `${shown} would allow every site under the public suffix "${host}"; list your own domain`,
+      );
+    }
+    // Only https origins qualify, except loopback hosts, which may also be http (RFC 6761 §6.3).
+    const schemes: OriginScheme[] = isLoopbackHost(host) ? ['https', 'http'] : ['https'];
+    const rule = `allowedHosts: ${entry}`;
+    for (const scheme of schemes) {
+      const port = parseConfigPort(parts.port, scheme, true);
+      if (port === undefined) {
+        return fail(
+          'allowed-host-invalid-port',
+          `${shown} has an invalid port "${String(parts.port)}"; use 1-65535, or "*" for any port`,
+        );
+      }
+      if (apex) this.hostRules.addHost(scheme, host, port, rule);
+      // Only the loopback names themselves may be http: "app.localhost" is not in that list.
+      if (subdomains && scheme === 'https') this.hostRules.addSubdomains(scheme, host, port, rule);
+    }
+    this.rules.push(rule);
+  }
+
+  addOrigin(origin: OriginOption, path: string): void {
+    if (origin === false) {
+      this.mode = 'disabled';
+    } else if (origin === true) {
+      this.mode = 'reflect-any';
+      this.rules.push('any origin (reflected)');
+    } else if (origin === '*') {
+      this.mode = 'public';
+      this.rules.push('*');
+    } else if (typeof origin === 'string') {
+      this.addOriginEntry(origin, path);
+    } else if (origin instanceof RegExp) {
+      this.addRegExp(origin, path);
+    } else if (typeof origin === 'function') {
+      this.originFunction = origin as OriginFunction;
+      this.rules.push(`function ${origin.name || '(anonymous)'}`);
+    } else if (Array.isArray(origin)) {
+      const list = origin as readonly unknown[];
+      if (list.length === 0) {
+        this.issues.add(
+          path,
+          'origin-empty-list',
+          'is an empty list, which allows nothing; list origins, or write origin: false to turn cross-origin access off',
+        );
+      }
+      list.forEach((entry, i) => {
+        if (typeof entry === 'string') this.addOriginEntry(entry, `${path}[${i}]`);
+        else if (entry instanceof RegExp) this.addRegExp(entry, `${path}[${i}]`);
+        else
+          this.issues.add(`${path}[${i}]`, 'origin-type', `must be a string or a RegExp, got ${describeValue(entry)}`);
+      });
+    } else {
+      this.issues.add(
+        path,
+        'origin-type',
+        `must be a string, RegExp, array, function, true, "*" or false, got ${describeValue(origin)}`,
+      );
+    }
+  }
+}
