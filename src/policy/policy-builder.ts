@@ -44,7 +44,7 @@ export class PolicyBuilder {
       return;
     }
     const value = parsed.value;
-    if (value.kind === 'exact') {
+    if (value.kind === 'exact' || value.kind === 'app') {
       this.exact.add(value.origin);
       this.rules.push(value.origin);
     } else if (value.kind === 'host') {

@@ -20,8 +20,9 @@ import { readBoolean, readInteger, readTokenList } from './option-readers.js';
 import { PolicyBuilder } from './policy-builder.js';
 
 /**
- * Loopback origins on any port: `localhost`, `127.0.0.1` and `[::1]` over http. These are three
- * distinct origins to a browser; list all three for local development.
+ * Loopback origins on any port: `localhost`, `127.0.0.1` and `[::1]`, over http and https
+ * (`vite --https` serves `https://localhost:5173`; Capacitor 6 on Android is `https://localhost`).
+ * A browser sees each host and scheme as a distinct origin; list them all for local development.
  *
  * @example
  * ```ts
@@ -32,6 +33,9 @@ export const LOOPBACK_ORIGINS: readonly string[] = Object.freeze([
   'http://localhost:*',
   'http://127.0.0.1:*',
   'http://[::1]:*',
+  'https://localhost:*',
+  'https://127.0.0.1:*',
+  'https://[::1]:*',
 ]);
 
 const DEFAULT_METHODS = ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'];

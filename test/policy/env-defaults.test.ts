@@ -161,6 +161,11 @@ describe('development default', () => {
         'http://localhost',
         'http://127.0.0.1:8080',
         'http://[::1]:3000',
+        // vite --https, Capacitor 6 on Android: https loopback pages are loopback too.
+        'https://localhost:5173',
+        'https://localhost',
+        'https://127.0.0.1:8443',
+        'https://[::1]:5173',
       ]) {
         assert.equal(reasonFor({ env }, origin), 'allowed-pattern', origin);
       }
@@ -168,7 +173,9 @@ describe('development default', () => {
         'https://example.com',
         'http://10.0.0.2:3000',
         'http://localhost.evil.com',
-        'https://localhost:5173',
+        'https://localhost.evil.com:5173',
+        'https://127.0.0.2:5173',
+        'capacitor://localhost',
       ]) {
         assert.equal(reasonFor({ env }, origin), 'origin-not-allowed', origin);
       }
