@@ -10,7 +10,7 @@ export type { ErrorLogEntry } from './error-log.js';
 import { logError, quoteForLog } from '../policy/log.js';
 import { describeForLog, errorLogWriter, type ErrorLogEntry } from './error-log.js';
 import { closestName, isPlainObject } from '../policy/option-values.js';
-import type { CorsSafetyOptions } from '../policy/options.js';
+import { unknownOptionMessage, type CorsSafetyOptions } from '../policy/options.js';
 import { decideOrigin, logVerdict } from '../policy/origin-check.js';
 import { collectPolicy, compiledPolicy, type CorsPolicy } from '../policy/policy.js';
 import type { OriginVerdict } from '../policy/reasons.js';
@@ -309,9 +309,7 @@ function readOptions(
     issues.add(
       `errorHandler.${key}`,
       'unknown-option',
-      close === undefined
-        ? `is not an option of corsErrorHandler(); use ${ERROR_HANDLER_OPTIONS.join(' or ')}`
-        : `is not an option of corsErrorHandler(); did you mean "${close}"?`,
+      unknownOptionMessage('corsErrorHandler()', close, ERROR_HANDLER_OPTIONS),
     );
   }
   const format = given.format ?? 'json';

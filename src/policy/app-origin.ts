@@ -34,16 +34,19 @@ const NEVER_SENT_SCHEMES: ReadonlySet<string> = new Set([
 const WEB_SCHEMES: ReadonlySet<string> = new Set(['http', 'https', 'ws', 'wss']);
 
 /** Extension schemes: their host is an ID the browser assigns, and they have no port. */
-const EXTENSION_HOSTS: Readonly<Record<string, { test: (host: string) => boolean; shape: string }>> = {
+const EXTENSION_HOSTS: Readonly<Record<string, { test: (host: string) => boolean; fix: string }>> = {
   // Chromium: the ID is 32 letters a-p (a SHA-256 prefix in base 16 written with a-p).
   'chrome-extension': {
     test: isChromiumExtensionId,
-    shape: 'an extension ID: 32 letters a-p, as chrome://extensions shows it',
+    fix: 'write the extension ID that chrome://extensions shows (32 letters a-p)',
   },
   // Firefox: a per-install UUID, shown in about:debugging as "Internal UUID".
-  'moz-extension': { test: isUuid, shape: 'the extension\'s "Internal UUID", as about:debugging shows it' },
-  'safari-web-extension': { test: isUuid, shape: "the extension's UUID (8-4-4-4-12 hexadecimal digits)" },
+  'moz-extension': { test: isUuid, fix: 'write the extension\'s "Internal UUID" that about:debugging shows' },
+  'safari-web-extension': { test: isUuid, fix: "write the extension's UUID (8-4-4-4-12 hexadecimal digits)" },
 };
+
+/** The fix for an app origin whose host cannot be read. */
+const APP_HOST_FIX = 'write the host the app uses, e.g. "capacitor://localhost"';
 
 /** Longest host accepted in an app origin (a DNS name is at most 253 octets, RFC 1035 §2.3.4). */
 const MAX_HOST_LENGTH = 253;
@@ -153,7 +156,13 @@ function problem(code: string, message: string): ConfigParse<ConfigOrigin> {
  * quoted; userinfo, query, fragment and path have already been refused.
  */
 export function parseConfigAppOrigin(shown: string, scheme: string, authority: string): ConfigParse<ConfigOrigin> {
-  if (!isSchemeSyntax(scheme)) return problem('origin-invalid-scheme', `${shown} has an invalid scheme "${scheme}"`);
+  if (!isSchemeSyntax(scheme)) {
+    return problem(
+      'origin-invalid-scheme',
+      `${shown} has an invalid scheme "${scheme}" (letters, digits, "+", "-" and "." only); ` +
+        'write the origin as the app sends it, e.g. "capacitor://localhost"',
+    );
+  }
   const lower = authority.toLowerCase();
   if (lower.includes('*')) {
     return problem(
@@ -165,13 +174,13 @@ export function parseConfigAppOrigin(shown: string, scheme: string, authority: s
   const colon = lower.indexOf(':');
   const host = colon < 0 ? lower : lower.slice(0, colon);
   const port = colon < 0 ? '' : lower.slice(colon + 1);
-  if (!isAppHost(host)) return problem('origin-invalid-host', `${shown} has no valid host`);
+  if (!isAppHost(host)) return problem('origin-invalid-host', `${shown} has no valid host; ${APP_HOST_FIX}`);
   const extension = EXTENSION_HOSTS[scheme];
   if (extension !== undefined) {
     if (colon >= 0)
       return problem('origin-invalid-port', `${shown}: an extension origin has no port; write "${scheme}://${host}"`);
     if (!extension.test(host))
-      return problem('origin-extension-id', `${shown}: the host of a ${scheme} origin is ${extension.shape}`);
+      return problem('origin-extension-id', `${shown} is not a ${scheme} origin; ${extension.fix}`);
   }
   const digits = port.replace(/^0+(?=\d)/, '');
   if (colon >= 0 && !isPortText(digits))

@@ -85,6 +85,11 @@ export interface CorsSafetyOptions {
    * Default: `Accept, Accept-Language, Authorization, Content-Language, Content-Type, X-Requested-With`.
    */
   allowedHeaders?: string | readonly string[] | undefined;
+  /**
+   * The `cors` package's name for {@link CorsSafetyOptions.allowedHeaders}, accepted so options
+   * carried over from `cors` keep their header list. Give one of the two, not both.
+   */
+  headers?: string | readonly string[] | undefined;
   /** Response headers the page's script may read (`Access-Control-Expose-Headers`). */
   exposedHeaders?: string | readonly string[] | undefined;
   /** Seconds a browser may cache a preflight answer (`Access-Control-Max-Age`). Default 600. */
@@ -118,6 +123,7 @@ export const OPTION_NAMES: readonly (keyof CorsSafetyOptions)[] = Object.freeze(
   'credentials',
   'methods',
   'allowedHeaders',
+  'headers',
   'exposedHeaders',
   'maxAge',
   'preflightContinue',
@@ -149,4 +155,19 @@ export function suggestOptionName(key: string): string | undefined {
   // Own keys only: "toString" or "constructor" must not find Object.prototype's members.
   if (Object.hasOwn(OPTION_ALIASES, key)) return OPTION_ALIASES[key];
   return closestName(key, OPTION_NAMES);
+}
+
+/**
+ * The message for an option key that `factory` does not know: the likely option when one is
+ * close (a typo, or another library's name for it), else every option it has, so following the
+ * message never means silently dropping what the key held.
+ */
+export function unknownOptionMessage(
+  factory: string,
+  suggestion: string | undefined,
+  known: readonly string[],
+): string {
+  return suggestion === undefined
+    ? `is not an option of ${factory}; the options are ${known.join(', ')}`
+    : `is not an option of ${factory}; did you mean "${suggestion}"?`;
 }

@@ -220,6 +220,9 @@ export type ConfigOrigin =
   /** An app origin (`capacitor://localhost`, `chrome-extension://<id>`): matched exactly, see app-origin.ts. */
   | { readonly kind: 'app'; readonly origin: string; readonly scheme: string };
 
+/** The fix for an origin entry whose host cannot be read. */
+export const HOST_FIX = 'write a host name or IP address, e.g. "https://app.example.com"';
+
 /** Why a configuration entry was refused, with the fix in `message`. */
 export interface ConfigSyntaxProblem {
   readonly code: string;
@@ -305,7 +308,10 @@ export function parseConfigOrigin(
   if (entry.length === 0)
     return problem('origin-empty', 'is an empty string; write an origin such as "https://app.example.com"');
   if (entry.length > MAX_ORIGIN_LENGTH)
-    return problem('origin-too-long', `is longer than ${MAX_ORIGIN_LENGTH} characters; no real origin is`);
+    return problem(
+      'origin-too-long',
+      `is longer than ${MAX_ORIGIN_LENGTH} characters, which no real origin is; write the page's origin, e.g. "https://app.example.com"`,
+    );
   if (hasControlOrSpace(entry)) {
     return problem(
       'origin-whitespace',
@@ -351,8 +357,12 @@ export function parseConfigOrigin(
       'origin-userinfo',
       `${shown} contains user information ("user@"); an origin has none, write "${schemeText}://${rest.slice(rest.lastIndexOf('@') + 1)}"`,
     );
-  if (rest.includes('#')) return problem('origin-fragment', `${shown} has a fragment ("#..."); an origin has none`);
-  if (rest.includes('?')) return problem('origin-query', `${shown} has a query ("?..."); an origin has none`);
+  // What the fix keeps: scheme and authority, up to the first "/", "?" or "#".
+  const bare = `${schemeText}://${rest.split(/[/?#]/, 1)[0] ?? ''}`;
+  if (rest.includes('#'))
+    return problem('origin-fragment', `${shown} has a fragment ("#..."), which an origin never has; write "${bare}"`);
+  if (rest.includes('?'))
+    return problem('origin-query', `${shown} has a query ("?..."), which an origin never has; write "${bare}"`);
   const slash = rest.indexOf('/');
   if (slash >= 0) {
     const path = rest.slice(slash);
@@ -367,7 +377,7 @@ export function parseConfigOrigin(
   }
   const parts = splitHostPort(rest);
   if (parts === undefined || parts.host.length === 0)
-    return problem('origin-invalid-host', `${shown} has no valid host`);
+    return problem('origin-invalid-host', `${shown} has no valid host; ${HOST_FIX}`);
   const port = parseConfigPort(parts.port, scheme, true);
   if (port === undefined) {
     return problem(
@@ -381,11 +391,12 @@ export function parseConfigOrigin(
   if (hostText.includes('*')) {
     return problem(
       'origin-wildcard-position',
-      `${shown}: "*" is only supported as a whole leading label ("${scheme}://*.example.com") or as the port ("${scheme}://localhost:*")`,
+      `${shown}: "*" stands only for whole leading labels or the port; write "${scheme}://*.example.com" or "${scheme}://localhost:*"`,
     );
   }
   const host = canonicalHost(scheme, hostText);
-  if (host === undefined) return problem('origin-invalid-host', `${shown} has an invalid host "${hostText}"`);
+  if (host === undefined)
+    return problem('origin-invalid-host', `${shown} has an invalid host "${hostText}"; ${HOST_FIX}`);
   if (host.endsWith('.')) {
     return problem(
       'origin-trailing-dot',

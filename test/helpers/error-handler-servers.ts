@@ -164,10 +164,10 @@ export function captureDebug(namespaces = 'cors-safety:error'): { lines: string[
 export async function captureStderr(body: () => Promise<void>): Promise<string> {
   const chunks: string[] = [];
   const original = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string | Uint8Array) => {
+  process.stderr.write = (chunk: string | Uint8Array) => {
     chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
     return true;
-  });
+  };
   try {
     await body();
   } finally {

@@ -90,7 +90,7 @@ describe('app origins as exact entries', () => {
       ['app://*.example.com', 'origin-app-pattern', 'list each origin'],
       ['app://host:*', 'origin-app-pattern', 'matched exactly'],
       ['capacitor://localhost/index.html', 'origin-path', 'write "capacitor://localhost"'],
-      ['capacitor://localhost?x', 'origin-query', 'has none'],
+      ['capacitor://localhost?x', 'origin-query', 'write "capacitor://localhost"'],
       ['capacitor://', 'origin-invalid-host', 'no valid host'],
       ['app://a..b', 'origin-invalid-host', 'no valid host'],
       ['app://host:99999', 'origin-invalid-port', '1-65535'],
