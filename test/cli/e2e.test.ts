@@ -263,6 +263,20 @@ describe('cors-safety doctor against real servers', () => {
     }
   });
 
+  it('no arguments: the usage on stderr, exit 2', async () => {
+    const run = await runCli([]);
+    assert.equal(run.code, 2);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, /^cors-safety: no command given\n\nUsage: cors-safety <command>/);
+  });
+
+  it("a mistyped flag: the closest flag, not parseArgs's message, exit 2", async () => {
+    const run = await runCli(['doctor', 'http://127.0.0.1:1/', '--orign', 'http://localhost:5173']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /^cors-safety: unknown option --orign for doctor; did you mean --origin\?\n/);
+    assert.doesNotMatch(run.stderr, /Unknown option|To specify a positional/);
+  });
+
   it('a usage error: exit 2, message and hint, no stack trace', async () => {
     const run = await runCli(['doctor', 'http://127.0.0.1:1/', '--origin', 'localhost:5173']);
     assert.equal(run.code, 2);
