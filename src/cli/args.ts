@@ -142,10 +142,27 @@ export function parsePageOrigin(input: string): { origin: string; note: string |
       `--origin "${input}" is not an origin; write it like https://app.example.com or http://localhost:5173`,
     );
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`--origin "${input}" must be an http or https origin (or null)`);
-  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return appOrigin(input, url);
   const origin = url.origin;
+  return { origin, note: origin === input ? null : `using origin ${origin} (from --origin ${input})` };
+}
+
+/** Schemes whose pages never send their own scheme as `Origin` (they send `null`, or are not pages). */
+const NO_ORIGIN_SCHEMES = new Set(['file:', 'data:', 'blob:', 'about:', 'javascript:', 'ftp:', 'ws:', 'wss:']);
+
+/**
+ * An app origin (`capacitor://localhost`, `chrome-extension://<id>`): hybrid apps and extensions
+ * send `scheme://host`. The URL parser keeps the host's case for such schemes; browsers send it
+ * lowercase, as this does.
+ */
+function appOrigin(input: string, url: URL): { origin: string; note: string | null } {
+  const pathless = url.pathname === '' || url.pathname === '/';
+  if (NO_ORIGIN_SCHEMES.has(url.protocol) || url.host === '' || url.username !== '' || !pathless) {
+    throw new UsageError(
+      `--origin "${input}" must be an http or https origin, an app origin such as capacitor://localhost, or null`,
+    );
+  }
+  const origin = `${url.protocol}//${url.host}`.toLowerCase();
   return { origin, note: origin === input ? null : `using origin ${origin} (from --origin ${input})` };
 }
 

@@ -176,7 +176,9 @@ function afterRequestBody(req: IncomingMessage, done: () => void): void {
  * - answers with `err.status`/`err.statusCode` when it is an integer 400-599, else 500;
  * - renders `{"error":{"status":404,"message":"Not Found"}}` (or RFC 9457 problem+json); 4xx
  *   messages only with `expose: true`, 5xx always the generic status text; HEAD gets no body;
- * - logs the full error server-side; delegates to `next(err)` if headers were already sent;
+ * - logs every 5xx to stderr (status, method, path without the query, stack; control characters
+ *   escaped), 4xx to the `cors-safety:error` debug namespace, or hands each to `log`; `log: false`
+ *   logs nothing; delegates to `next(err)` if headers were already sent;
  * - answers only once the request body is drained, so a client still uploading reads the
  *   answer (a 413 from a body parser) instead of a reset.
  *

@@ -67,7 +67,9 @@ export interface CorsSafetyOptions {
    * Allowed origins: an exact origin (`https://app.example.com`), a pattern
    * (`https://*.example.com`, `http://localhost:*`), an anchored RegExp, a function, an array of
    * strings and RegExps, `'*'` (public, no credentials) or `false` (no cross-origin access).
-   * `true` allows any origin by reflecting it, without credentials.
+   * `true` allows any origin by reflecting it, without credentials. Origins of hybrid apps and
+   * extensions (`capacitor://localhost`, `chrome-extension://<id>`) are allowed by exact entries
+   * or a function only; patterns, RegExps and `allowedHosts` never match them.
    */
   origin?: OriginOption | undefined;
   /**

@@ -88,6 +88,7 @@ describe('parseCli', () => {
     ],
     [['doctor', 'http://a.test', '--origin', 'http://exa mple.com'], /is not an origin/],
     [['doctor', 'http://a.test', '--origin', 'file:///tmp/x'], /http or https origin/],
+    [['doctor', 'http://a.test', '--origin', 'capacitor://localhost/index.html'], /an app origin such as/],
     [
       ['doctor', 'http://a.test', '--origin', 'http://b.test', '--bogus'],
       /^unknown option --bogus for doctor; its options are --origin, --method, --header, --credentials, --ws,/,
@@ -138,6 +139,13 @@ describe('parsePageOrigin and parseHeader', () => {
       note: 'using origin https://app.example.com (from --origin HTTPS://App.Example.com:443/dashboard)',
     });
     assert.deepEqual(parsePageOrigin('null'), { origin: 'null', note: null });
+  });
+  it('accepts the origins hybrid apps and extensions send, lowercased as browsers send them', () => {
+    assert.deepEqual(parsePageOrigin('capacitor://localhost'), { origin: 'capacitor://localhost', note: null });
+    assert.deepEqual(parsePageOrigin('Tauri://LocalHost/'), {
+      origin: 'tauri://localhost',
+      note: 'using origin tauri://localhost (from --origin Tauri://LocalHost/)',
+    });
   });
   it('gives a bare Content-Type a JSON value, as an API client would send', () => {
     assert.deepEqual(parseHeader('Content-Type'), ['Content-Type', 'application/json']);

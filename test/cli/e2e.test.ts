@@ -39,6 +39,16 @@ function errorCodes(json: ReturnType<typeof parseDoctorJson>): string[] {
 }
 
 describe('cors-safety doctor against real servers', () => {
+  it('an app origin (capacitor://localhost) is sent as given and allowed by a server that lists it', async () => {
+    const { code, json } = await doctor(
+      () => correctServer('capacitor://localhost'),
+      (url) => [`${url}/`, '--origin', 'capacitor://localhost', '-X', 'PUT'],
+    );
+    assert.deepEqual(errorCodes(json), []);
+    assert.equal(json.verdict, 'allowed');
+    assert.equal(code, 0);
+  });
+
   it('this library, correctly configured: a credentialed PUT with Authorization is allowed', async () => {
     const { code, json } = await doctor(librarySetupServer, (url) => [
       `${url}/api/me`,
