@@ -16,7 +16,7 @@ export type StepName =
   | 'socketio-polling'
   | 'socketio-upgrade';
 
-/** Stable finding codes. Documented in the README's doctor table; never rename one. */
+/** Stable finding codes. Documented in docs/troubleshooting.md's doctor table; never rename one. */
 export type FindingCode =
   | 'no-allow-origin'
   | 'allow-origin-duplicated'
