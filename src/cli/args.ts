@@ -209,7 +209,10 @@ function parseDoctor(args: readonly string[]): Command {
   if (ws && (values.method !== undefined || headers.length > 0)) {
     throw new UsageError('--method and --header do not apply to --ws: a browser WebSocket cannot set them');
   }
-  const socketio = values.socketio === true;
+  // An engine.io URL (the EIO query parameter) is what socket.io-client requests: probe it as such,
+  // since the plain probe cannot tell the session opened and would blame the allow-list.
+  const engineUrl = !ws && values.method === undefined && headers.length === 0 && url.searchParams.has('EIO');
+  const socketio = values.socketio === true || engineUrl;
   if (socketio) {
     if (values.ws === true) throw new UsageError('use --socketio or --ws, not both: --socketio probes the upgrade too');
     if (values.method !== undefined || headers.length > 0)
@@ -230,7 +233,11 @@ function parseDoctor(args: readonly string[]): Command {
         timeoutMs: parseTimeout(values.timeout),
       },
       json: values.json === true,
-      notes: [...(note === null ? [] : [note]), ...(engine.note === null ? [] : [engine.note])],
+      notes: [
+        ...(note === null ? [] : [note]),
+        ...(values.socketio === true ? [] : ['the URL is an engine.io URL (EIO=...): probing it as --socketio']),
+        ...(engine.note === null ? [] : [engine.note]),
+      ],
     };
   }
 

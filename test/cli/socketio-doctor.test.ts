@@ -117,6 +117,22 @@ describe('cors-safety doctor --socketio against real socket.io servers', () => {
     assert.match(json.findings[0]?.fix ?? '', /transports: \['websocket'\]/);
   });
 
+  it('the plain doctor on the polling URL of an allowed origin no longer blames the allow-list', async (t) => {
+    const url = await server(t, policy, { withoutMiddleware: true });
+    let stdout = '';
+    const code = await run(['doctor', `${url}/socket.io/?EIO=4&transport=polling`, '--origin', PAGE, '--json'], {
+      stdout: (text) => (stdout += text),
+      stderr: () => undefined,
+    });
+    const json = JSON.parse(stdout) as DoctorJson;
+    assert.equal(code, 1);
+    const finding = json.findings.find((f) => f.code === 'no-allow-origin');
+    assert.ok(finding !== undefined);
+    assert.equal(finding.step, 'socketio-polling');
+    assert.doesNotMatch(finding.cause, /not on the allow-list/);
+    assert.match(finding.fix, /io\.engine\.use\(corsSafety\(policy\)\)/);
+  });
+
   it('a path socket.io does not serve: socketio-refused (not-socketio)', async (t) => {
     const url = await server(t);
     const { code, json } = await doctor([`${url}/chat`, '--origin', PAGE]);
@@ -160,6 +176,17 @@ describe('doctor --socketio arguments', () => {
     );
     assert.equal(base(['wss://api.example.com/socket.io']), 'https://api.example.com/socket.io/');
     assert.equal(base(['http://localhost:3000/realtime/']), 'http://localhost:3000/realtime/');
+  });
+
+  it('an engine.io URL (EIO=) implies --socketio, with a note; -X or -H keep the plain probe', () => {
+    const command = parseCli(['doctor', 'http://localhost:3000/socket.io/?EIO=4&transport=polling', '--origin', PAGE]);
+    assert.ok(command.kind === 'doctor');
+    assert.equal(command.options.socketio, true);
+    assert.equal(command.options.url.href, 'http://localhost:3000/socket.io/');
+    assert.match(command.notes.join('\n'), /engine\.io URL.*--socketio/);
+    const plain = parseCli(['doctor', 'http://localhost:3000/socket.io/?EIO=4', '--origin', PAGE, '-X', 'POST']);
+    assert.ok(plain.kind === 'doctor');
+    assert.equal(plain.options.socketio, undefined);
   });
 
   it('refuses --ws, --method and --header with --socketio', () => {
