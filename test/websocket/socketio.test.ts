@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import WebSocket from 'ws';
 import {
   CorsConfigError,
   createAllowRequest,
@@ -192,6 +193,31 @@ describe('io.engine.use(corsSafety(policy)): CORS headers on the long-polling re
     const reply = await call(`${h.url}${handshake}`, { origin: ALLOWED });
     assert.equal(reply.status, 200);
     assert.deepEqual(accessControlNames(reply.headers), []);
+  });
+});
+
+describe("refusals are engine.io's Forbidden error on both transports", () => {
+  test('polling: 403 {"code":4,"message":"Forbidden"}; WebSocket: 400 with the body Forbidden', async (t) => {
+    const h = await startSocketIo(t, policy);
+    const polling = await call(`${h.url}/socket.io/?EIO=4&transport=polling`, { origin: DENIED });
+    assert.equal(polling.status, 403);
+    assert.deepEqual(JSON.parse(polling.body), { code: 4, message: 'Forbidden' });
+    const upgrade = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const ws = new WebSocket(`${h.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`, {
+        origin: DENIED,
+      });
+      ws.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.once('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.once('error', reject);
+      });
+      ws.once('open', () => reject(new Error('a denied origin opened a WebSocket')));
+      ws.once('error', () => undefined);
+    });
+    assert.deepEqual(upgrade, { status: 400, body: 'Forbidden' });
+    assert.equal(h.connections.length, 0);
   });
 });
 
