@@ -39,3 +39,4 @@ export {
   type VerifyClientCallback,
 } from './websocket/upgrade-guard.js';
 export type { UpgradeRefusalStatus } from './websocket/upgrade-refusal.js';
+export { createNginxConfig, type NginxConfig } from './proxy/nginx-config.js';

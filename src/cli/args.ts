@@ -2,7 +2,9 @@
  * Command-line parsing with node:util `parseArgs`. Every mistake becomes a `UsageError` with a
  * message naming the fix; the caller prints it and exits with 2.
  */
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
 import type { DoctorOptions } from './doctor.js';
 import { isForbiddenMethod, isForbiddenRequestHeaderName, normalizeMethod } from './fetch-rules.js';
 import { isToken } from './headers.js';
@@ -28,13 +30,15 @@ export type Command =
       readonly json: boolean;
       readonly notes: readonly string[];
     }
-  | { readonly kind: 'explain'; readonly origin: string; readonly config: string | undefined; readonly json: boolean };
+  | { readonly kind: 'explain'; readonly origin: string; readonly config: string | undefined; readonly json: boolean }
+  | { readonly kind: 'nginx'; readonly config: string | undefined; readonly out: string };
 
 export const MAIN_USAGE = `Usage: cors-safety <command> [options]
 
 Commands:
   doctor <url>   probe a URL the way a browser would and explain any CORS failure
   explain        show what the local cors-safety policy decides for an origin, and why
+  nginx          write nginx include files that answer nginx's own errors with the same policy
 
 Run "cors-safety <command> --help" for a command's options.
 Options: -h, --help   -V, --version`;
@@ -69,6 +73,29 @@ Options:
   -h, --help             show this help
 
 Exit codes: 0 allowed, 1 denied, 2 invalid configuration or bad usage.`;
+
+export const NGINX_USAGE = `Usage: cors-safety nginx --out <dir> [--config <file>]
+
+Builds the cors-safety policy and writes two nginx include files generated from it, so that the
+errors nginx itself produces (413, 429, 500, 502, 503, 504) are readable by the origins the
+policy allows, and by no other origin. Responses from the app pass through untouched.
+
+  <dir>/cors-safety-http.conf     include inside http { }
+  <dir>/cors-safety-server.conf   include inside the server { } that proxies to the app
+
+Options:
+  -o, --out <dir>        directory to write the two files into (created if missing)
+  -c, --config <file>    options as a .json file, or a .js/.mjs/.cjs file whose default export
+                         is the options object; without it the policy reads CORS_ALLOWED_ORIGINS,
+                         CORS_ALLOWED_HOSTS and CORS_CREDENTIALS from the environment
+  -h, --help             show this help
+
+Exit codes: 0 written, 2 invalid configuration, a policy nginx cannot enforce, or bad usage.`;
+
+/** Parses one command's flags (strict, positionals allowed), turning parse errors into usage errors. */
+function parseFlags<const T extends ParseArgsOptionsConfig>(args: readonly string[], options: T) {
+  return usage(() => parseArgs({ args: [...args], allowPositionals: true, strict: true, options }));
+}
 
 /** Runs a `parseArgs` call, turning its TypeErrors (`ERR_PARSE_ARGS_*`) into usage errors. */
 function usage<T>(parse: () => T): T {
@@ -129,23 +156,16 @@ function parseTimeout(text: string | undefined): number {
 }
 
 function parseDoctor(args: readonly string[]): Command {
-  const { values, positionals } = usage(() =>
-    parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        origin: { type: 'string' },
-        method: { type: 'string', short: 'X' },
-        header: { type: 'string', short: 'H', multiple: true },
-        credentials: { type: 'boolean' },
-        ws: { type: 'boolean' },
-        timeout: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }),
-  );
+  const { values, positionals } = parseFlags(args, {
+    origin: { type: 'string' },
+    method: { type: 'string', short: 'X' },
+    header: { type: 'string', short: 'H', multiple: true },
+    credentials: { type: 'boolean' },
+    ws: { type: 'boolean' },
+    timeout: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help === true) return { kind: 'help', text: DOCTOR_USAGE };
   if (positionals.length !== 1) {
     throw new UsageError(
@@ -211,25 +231,32 @@ function parseDoctor(args: readonly string[]): Command {
 }
 
 function parseExplain(args: readonly string[]): Command {
-  const { values, positionals } = usage(() =>
-    parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        origin: { type: 'string' },
-        config: { type: 'string', short: 'c' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }),
-  );
+  const { values, positionals } = parseFlags(args, {
+    origin: { type: 'string' },
+    config: { type: 'string', short: 'c' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help === true) return { kind: 'help', text: EXPLAIN_USAGE };
   if (positionals.length > 0)
     throw new UsageError(`explain takes no positional arguments, got "${positionals.join(' ')}"`);
   const origin = requireString(values.origin, '--origin');
   const config = values.config === undefined ? undefined : requireString(values.config, '--config');
   return { kind: 'explain', origin, config, json: values.json === true };
+}
+
+function parseNginx(args: readonly string[]): Command {
+  const { values, positionals } = parseFlags(args, {
+    out: { type: 'string', short: 'o' },
+    config: { type: 'string', short: 'c' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help === true) return { kind: 'help', text: NGINX_USAGE };
+  if (positionals.length > 0)
+    throw new UsageError(`nginx takes no positional arguments, got "${positionals.join(' ')}"; use --out <dir>`);
+  const out = requireString(values.out, '--out');
+  const config = values.config === undefined ? undefined : requireString(values.config, '--config');
+  return { kind: 'nginx', config, out };
 }
 
 /**
@@ -248,5 +275,6 @@ export function parseCli(argv: readonly string[]): Command {
   if (command === '-V' || command === '--version') return { kind: 'version' };
   if (command === 'doctor') return parseDoctor(rest);
   if (command === 'explain') return parseExplain(rest);
-  throw new UsageError(`unknown command "${command}"; use doctor or explain`);
+  if (command === 'nginx') return parseNginx(rest);
+  throw new UsageError(`unknown command "${command}"; use doctor, explain or nginx`);
 }

@@ -171,11 +171,31 @@ function exchange<T>(
       }
       settled = true;
       clearTimeout(timer);
-      resolve(onResponse(res));
-      res.resume();
       // Close the connection shortly if the body does not end by itself (e.g. a stream).
       const drain = setTimeout(() => res.destroy(), 200);
       res.once('close', () => clearTimeout(drain));
+      if ((res.statusCode ?? 0) < 400) {
+        resolve(onResponse(res));
+        res.resume();
+        return;
+      }
+      // An error: its first KiB tells who made it (a proxy's default error page).
+      let body = '';
+      let read = false;
+      const done = (): void => {
+        if (read) return;
+        read = true;
+        res.removeListener('data', onData);
+        res.resume();
+        resolve({ ...onResponse(res), bodyStart: body.slice(0, MAX_BODY_START) });
+      };
+      const onData = (chunk: Buffer): void => {
+        body += chunk.toString('latin1');
+        if (body.length >= MAX_BODY_START) done();
+      };
+      res.on('data', onData);
+      res.once('end', done);
+      res.once('close', done);
     });
     outgoing.on('upgrade', (res, socket) => {
       socket.on('error', () => undefined);
@@ -189,6 +209,9 @@ function exchange<T>(
     outgoing.end();
   });
 }
+
+/** How much of an error response's body is kept to recognise a proxy's error page. */
+const MAX_BODY_START = 1024;
 
 function snapshot(res: http.IncomingMessage): ResponseSnapshot {
   return {
