@@ -20,7 +20,7 @@ export type NginxResult =
       readonly kind: 'written';
       /** Where the options came from, in words. */
       readonly source: string;
-      readonly policy: Pick<CorsPolicy, 'mode' | 'credentials' | 'rules'>;
+      readonly policy: Pick<CorsPolicy, 'source' | 'mode' | 'credentials' | 'rules'>;
       /** Absolute paths, in {@link NGINX_FILES} order. */
       readonly files: readonly string[];
     }
@@ -84,7 +84,7 @@ export async function runNginx(
   return {
     kind: 'written',
     source,
-    policy: { mode: policy.mode, credentials: policy.credentials, rules: policy.rules },
+    policy: { source: policy.source, mode: policy.mode, credentials: policy.credentials, rules: policy.rules },
     files,
   };
 }
@@ -113,6 +113,11 @@ export function formatNginxResult(result: NginxResult): string {
     `  policy: ${policy.mode}, credentials ${policy.credentials ? 'on' : 'off'}, ` +
       `rules: ${policy.rules.length === 0 ? '(none)' : printable(policy.rules.join(', '))}`,
   ];
+  if (policy.source === 'development-default')
+    lines.push(
+      '  note: no origin configured, so this is the development default (loopback origins);' +
+        ' pass --config or set CORS_ALLOWED_ORIGINS as the app does',
+    );
   if (policy.mode === 'disabled')
     lines.push('  note: this policy allows no cross-origin access, so nginx grants no origin either');
   for (const [i, file] of NGINX_FILES.entries()) {

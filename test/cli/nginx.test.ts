@@ -75,6 +75,11 @@ describe('cors-safety nginx', () => {
     assert.ok(!text.includes('\u001b'));
   });
 
+  it('says so when no origin is configured (the development default)', async () => {
+    const result = await runNginx(undefined, join(scratch, 'dev'), {});
+    assert.match(formatNginxResult(result), /development default \(loopback origins\)/);
+  });
+
   it('says so when the policy allows no cross-origin access', async () => {
     const result = await runNginx(undefined, join(scratch, 'off'), { NODE_ENV: 'production' });
     assert.equal(result.kind, 'written');
