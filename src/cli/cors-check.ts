@@ -47,7 +47,8 @@ function label(step: StepName): string {
 const PROXY_ERROR_FIX =
   'The error came from nginx, in front of the app, so the app never answered. Let nginx answer its own errors with ' +
   'the same policy: run `cors-safety nginx --config <your config> --out /etc/nginx/cors-safety` and include the two ' +
-  'generated files (docs/nginx.md). Do not add `add_header Access-Control-Allow-Origin $http_origin`: it grants every website.';
+  'generated files (docs/nginx.md). ' +
+  'Do not add `add_header Access-Control-Allow-Origin $http_origin`: it grants every website.';
 
 /**
  * True when an error response was made by nginx itself rather than by the app: nginx names
@@ -68,8 +69,9 @@ function noAllowOrigin(response: ResponseSnapshot, ctx: CorsRequestContext, step
       step,
       detail: 'proxy-error',
       cause:
-        `The ${label(step)} response is a ${status} made by the nginx proxy in front of the app (app down or restarting, ` +
-        `body over client_max_body_size, upstream timeout), without Access-Control-Allow-Origin, so the page sees a network error instead of the ${status}.`,
+        `The ${label(step)} response is a ${status} made by the nginx proxy in front of the app ` +
+        '(app down or restarting, body over client_max_body_size, upstream timeout), without ' +
+        `Access-Control-Allow-Origin, so the page sees a network error instead of the ${status}.`,
       fix: PROXY_ERROR_FIX,
     };
   }

@@ -69,7 +69,10 @@ function originEntries(policy: CorsPolicy, compiled: CompiledPolicy, issues: Cor
     issues.push({
       path: 'origin',
       code: 'nginx-origin-function',
-      message: `the origin rule "${rule}" is code that only the app can run, so nginx cannot grant the same origins; list the origins (or patterns such as https://*.example.com) instead of a function, or let nginx errors stay unreadable`,
+      message:
+        `the origin rule "${rule}" is code that only the app can run, so nginx cannot grant the same origins; ` +
+        'list the origins (or patterns such as https://*.example.com) instead of a function, ' +
+        'or let nginx errors stay unreadable',
     });
   }
   if (compiled.mode === 'reflect-any' && compiled.credentials) {
@@ -77,7 +80,8 @@ function originEntries(policy: CorsPolicy, compiled: CompiledPolicy, issues: Cor
       path: 'dangerouslyAllowAnyOriginWithCredentials',
       code: 'nginx-any-origin-with-credentials',
       message:
-        'reflects every origin with credentials; cors-safety will not write that into nginx, where it would cover every error page; list the origins you trust',
+        'reflects every origin with credentials; cors-safety will not write that into nginx, ' +
+        'where it would cover every error page; list the origins you trust',
     });
   }
   if (compiled.allowNullOrigin && compiled.mode !== 'disabled')
@@ -95,7 +99,9 @@ function originEntries(policy: CorsPolicy, compiled: CompiledPolicy, issues: Cor
       issues.push({
         path: 'origin',
         code: 'nginx-regexp',
-        message: `the RegExp ${rule} ${translated}; PCRE in nginx must read it exactly as JavaScript does (or list the origins as strings and patterns)`,
+        message:
+          `the RegExp ${rule} ${translated}; PCRE in nginx must read it exactly as JavaScript does ` +
+          '(or list the origins as strings and patterns)',
       });
       continue;
     }
@@ -269,7 +275,10 @@ function serverFile(policy: CorsPolicy, compiled: CompiledPolicy): string {
  * import { writeFileSync } from 'node:fs';
  * import { createCorsPolicy, createNginxConfig } from 'cors-safety';
  *
- * const policy = createCorsPolicy({ origin: ['https://app.example.com', 'https://*.preview.example.com'], credentials: true });
+ * const policy = createCorsPolicy({
+ *   origin: ['https://app.example.com', 'https://*.preview.example.com'],
+ *   credentials: true,
+ * });
  * const { http, server } = createNginxConfig(policy);
  * writeFileSync('cors-safety-http.conf', http);     // include inside http { }
  * writeFileSync('cors-safety-server.conf', server); // include inside the server { } that proxies to the app

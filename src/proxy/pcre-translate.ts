@@ -61,7 +61,8 @@ function scanClass(source: string, i: number): number | PcreProblem {
  *
  * @example
  * ```ts
- * translateRegExp(/^https:\/\/pr-\d+\.example\.dev$/); // { source: '^https:\\/\\/pr-\\d+\\.example\\.dev$', caseless: false }
+ * translateRegExp(/^https:\/\/pr-\d+\.example\.dev$/);
+ * // { source: '^https:\\/\\/pr-\\d+\\.example\\.dev$', caseless: false }
  * ```
  */
 export function translateRegExp(re: RegExp): PcreRule | PcreProblem {
@@ -77,10 +78,16 @@ export function translateRegExp(re: RegExp): PcreRule | PcreProblem {
     if (ch === '\\') {
       const next = source[i + 1] ?? '';
       if (next === 's' || next === 'S') {
-        return 'uses "\\s" or "\\S" (JavaScript counts U+00A0 as a space, PCRE does not); write "[ \\t]" or list the characters';
+        return (
+          'uses "\\s" or "\\S" (JavaScript counts U+00A0 as a space, PCRE does not); ' +
+          'write "[ \\t]" or list the characters'
+        );
       }
       if (!CLASS_ESCAPES.has(next) && !LITERAL_ESCAPES.has(next)) {
-        return `has the escape "\\${next}", which JavaScript and PCRE read differently (or not at all); write the character itself or a class`;
+        return (
+          `has the escape "\\${next}", which JavaScript and PCRE read differently (or not at all); ` +
+          'write the character itself or a class'
+        );
       }
       out += `\\${next}`;
       i++;
