@@ -185,11 +185,17 @@ export async function startNginx(
 ): Promise<RunningNginx> {
   for (let attemptNo = 1; ; attemptNo++) {
     const dir = mkdtempSync(join(tmpdir(), 'cors-safety-nginx-'));
-    mkdirSync(join(dir, 'temp'));
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-    const port = await freePort();
     const confPath = join(dir, 'nginx.conf');
-    writeFileSync(confPath, mainConfig(dir, httpBlock(dir, port)));
+    const port = await freePort();
+    try {
+      mkdirSync(join(dir, 'temp'));
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+      writeFileSync(confPath, mainConfig(dir, httpBlock(dir, port)));
+    } catch (err) {
+      // A configuration that cannot be written (e.g. examples/nginx.conf changed) leaves nothing behind.
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
     const child = spawn(support.executablePath, ['-p', dir, '-c', confPath, '-e', join(dir, 'error.log')], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
