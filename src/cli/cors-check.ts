@@ -21,8 +21,8 @@ export interface ResponseSnapshot {
   readonly statusText: string;
   /** Every header line, duplicates kept, in wire order. */
   readonly headers: RawHeaders;
-  /** The start of the body (at most 1 KiB, latin1) of an error response, when it was read. */
-  readonly bodyStart?: string | undefined;
+  /** The start of the body (UTF-8), only when the request asked for it with `readBody`. */
+  readonly body?: string | undefined;
 }
 
 /** The request a response is checked against. */
@@ -57,7 +57,7 @@ const PROXY_ERROR_FIX =
 export function looksLikeNginxError(response: ResponseSnapshot): boolean {
   const server = getCombined(response.headers, 'server');
   if (server !== null && /^nginx(\/[\d.]+)?(\s|$)/i.test(server.trim())) return true;
-  return response.bodyStart !== undefined && /<hr><center>nginx(\/[\d.]+)?<\/center>/i.test(response.bodyStart);
+  return response.body !== undefined && /<hr><center>nginx(\/[\d.]+)?<\/center>/i.test(response.body);
 }
 
 function noAllowOrigin(response: ResponseSnapshot, ctx: CorsRequestContext, step: StepName): Finding {

@@ -25,12 +25,12 @@ describe('proxy-made errors', () => {
   const page =
     '<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n<center><h1>504 Gateway Time-out</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
   it("recognises nginx's default error page when the Server header was removed", () => {
-    const findings = corsCheck({ ...res(504, []), bodyStart: page }, ctx(), 'actual');
+    const findings = corsCheck({ ...res(504, []), body: page }, ctx(), 'actual');
     assert.deepEqual(codes(findings), ['no-allow-origin:proxy-error']);
     assert.match(findings[0]?.fix ?? '', /cors-safety nginx/);
   });
   it("an app's own error body that mentions nginx is not nginx's page", () => {
-    const findings = corsCheck({ ...res(502, []), bodyStart: '{"error":"nginx upstream"}' }, ctx(), 'actual');
+    const findings = corsCheck({ ...res(502, []), body: '{"error":"nginx upstream"}' }, ctx(), 'actual');
     assert.deepEqual(codes(findings), ['no-allow-origin:error-status']);
   });
 });
