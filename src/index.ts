@@ -45,3 +45,4 @@ export {
   type AllowRequestCallback,
   type AllowRequestOptions,
 } from './websocket/socketio.js';
+export { createNginxConfig, type NginxConfig } from './proxy/nginx-config.js';

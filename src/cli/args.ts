@@ -32,13 +32,15 @@ export type Command =
       readonly json: boolean;
       readonly notes: readonly string[];
     }
-  | { readonly kind: 'explain'; readonly origin: string; readonly config: string | undefined; readonly json: boolean };
+  | { readonly kind: 'explain'; readonly origin: string; readonly config: string | undefined; readonly json: boolean }
+  | { readonly kind: 'nginx'; readonly config: string | undefined; readonly out: string };
 
 export const MAIN_USAGE = `Usage: cors-safety <command> [options]
 
 Commands:
   doctor <url>   probe a URL the way a browser would and explain any CORS failure
   explain        show what the local cors-safety policy decides for an origin, and why
+  nginx          write nginx include files that answer nginx's own errors with the same policy
 
 Run "cors-safety <command> --help" for a command's options.
 Options: -h, --help   -V, --version`;
@@ -76,6 +78,24 @@ Options:
 
 Exit codes: 0 allowed, 1 denied, 2 invalid configuration or bad usage.`;
 
+export const NGINX_USAGE = `Usage: cors-safety nginx --out <dir> [--config <file>]
+
+Builds the cors-safety policy and writes two nginx include files generated from it, so that the
+errors nginx itself produces (413, 429, 500, 502, 503, 504) are readable by the origins the
+policy allows, and by no other origin. Responses from the app pass through untouched.
+
+  <dir>/cors-safety-http.conf     include inside http { }
+  <dir>/cors-safety-server.conf   include inside the server { } that proxies to the app
+
+Options:
+  -o, --out <dir>        directory to write the two files into (created if missing)
+  -c, --config <file>    options as a .json file, or a .js/.mjs/.cjs file whose default export
+                         is the options object; without it the policy reads CORS_ALLOWED_ORIGINS,
+                         CORS_ALLOWED_HOSTS and CORS_CREDENTIALS from the environment
+  -h, --help             show this help
+
+Exit codes: 0 written, 2 invalid configuration, a policy nginx cannot enforce, or bad usage.`;
+
 type FlagOptions = NonNullable<ParseArgsConfig['options']>;
 
 /**
@@ -111,6 +131,7 @@ const FLAG_EXAMPLES: Readonly<Record<string, string>> = {
   header: '"Content-Type: application/json"',
   timeout: '5000',
   config: 'cors.config.json',
+  out: '/etc/nginx/cors-safety',
 };
 
 /** Parses the flags of `command`; a mistake becomes a UsageError naming the fix. */
@@ -325,6 +346,20 @@ function parseExplain(args: readonly string[]): Command {
   return { kind: 'explain', origin, config, json: values.json === true };
 }
 
+function parseNginx(args: readonly string[]): Command {
+  const { values, positionals } = parseFlags('nginx', args, {
+    out: { type: 'string', short: 'o' },
+    config: { type: 'string', short: 'c' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help === true) return { kind: 'help', text: NGINX_USAGE };
+  if (positionals.length > 0)
+    throw new UsageError(`nginx takes no positional arguments, got "${positionals.join(' ')}"; use --out <dir>`);
+  const out = requireString(values.out, '--out');
+  const config = values.config === undefined ? undefined : requireString(values.config, '--config');
+  return { kind: 'nginx', config, out };
+}
+
 /**
  * Parses the arguments after the program name.
  *
@@ -341,10 +376,11 @@ export function parseCli(argv: readonly string[]): Command {
   if (command === '-V' || command === '--version') return { kind: 'version' };
   if (command === 'doctor') return parseDoctor(rest);
   if (command === 'explain') return parseExplain(rest);
-  const close = closestWord(command, ['doctor', 'explain']);
+  if (command === 'nginx') return parseNginx(rest);
+  const close = closestWord(command, ['doctor', 'explain', 'nginx']);
   throw new UsageError(
     close === undefined
-      ? `unknown command "${command}"; use doctor or explain`
+      ? `unknown command "${command}"; use doctor, explain or nginx`
       : `unknown command "${command}"; did you mean ${close}?`,
   );
 }

@@ -50,7 +50,8 @@ export type ExplainResult =
 
 const ENV_NAMES = ['CORS_ALLOWED_ORIGINS', 'CORS_ALLOWED_HOSTS', 'CORS_CREDENTIALS'] as const;
 
-function describeEnvironment(env: Readonly<Record<string, string | undefined>>): string {
+/** The environment variables the policy reads, described for a report. */
+export function describeEnvironment(env: Readonly<Record<string, string | undefined>>): string {
   const parts = ENV_NAMES.map((name) =>
     env[name] === undefined ? `${name} unset` : `${name}=${JSON.stringify(env[name])}`,
   );

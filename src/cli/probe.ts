@@ -174,7 +174,14 @@ function exchange<T>(
         res.destroy();
         return;
       }
-      if (req.readBody === true) {
+      // An error's body is read too: it tells who made the error (a proxy's default error page).
+      const errorStatus = (res.statusCode ?? 0) >= 400;
+      if (req.readBody === true || errorStatus) {
+        // A body that does not end by itself (a stream) is cut short; what came so far is kept.
+        if (req.readBody !== true) {
+          const drain = setTimeout(() => res.destroy(), 200);
+          res.once('close', () => clearTimeout(drain));
+        }
         readBodyStart(res, (body) => {
           if (settled) return;
           settled = true;

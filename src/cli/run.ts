@@ -52,6 +52,17 @@ async function execute(command: Command, io: Io, transport: Transport): Promise<
       if (result.kind === 'config-error') return EXIT.failed;
       return result.allowed ? EXIT.allowed : EXIT.blocked;
     }
+    case 'nginx': {
+      const { runNginx, formatNginxResult } = await import('./nginx.js');
+      const result = await runNginx(command.config, command.out);
+      const text = formatNginxResult(result);
+      if (result.kind === 'written') {
+        io.stdout(text);
+        return 0;
+      }
+      io.stderr(text);
+      return EXIT.failed;
+    }
   }
 }
 

@@ -3,7 +3,7 @@
  * (`PORT=0 node examples/<name>.mjs`, importing the built `cors-safety`), and answers real
  * requests: an allowed origin gets the grant on successes and errors alike, a denied origin gets
  * nothing, WebSocket handshakes follow the same policy, and SIGTERM stops the program cleanly.
- * nginx.conf is checked as text (nginx is not installed).
+ * nginx.conf is checked as text here, and run under real nginx in test/proxy/nginx.test.ts.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -421,6 +421,15 @@ describe('examples/nginx.conf', () => {
   it('explains itself: the app owns CORS, and when trustProxy is safe', () => {
     assert.match(text, /The app owns CORS/);
     assert.match(text, /trustProxy: true/);
+  });
+
+  it('includes the files cors-safety nginx generates: the maps in http { }, the error pages in server { }', () => {
+    assert.match(config, /^include \/etc\/nginx\/cors-safety\/cors-safety-http\.conf;$/m);
+    const server = config.slice(config.indexOf('server {'));
+    assert.match(server, /^include \/etc\/nginx\/cors-safety\/cors-safety-server\.conf;$/m);
+    // At server level: a location with its own error_page would not inherit the generated ones.
+    assert.ok(server.indexOf('cors-safety-server.conf') < server.indexOf('location '));
+    assert.doesNotMatch(config, /error_page|proxy_intercept_errors\s+on/);
   });
 
   it('is balanced: every { has its }', () => {
