@@ -11,8 +11,20 @@ interface Layer {
   readonly route?: { readonly path?: unknown } | undefined;
 }
 
+/** The handlers cors-safety itself creates: another corsSafety() mounted earlier is never to blame. */
+const corsSafetyHandlers = new WeakSet<object>();
+
+/** Marks a handler made by cors-safety, so mount-order warnings never name it. */
+export function markCorsSafetyHandler(handler: object): void {
+  corsSafetyHandlers.add(handler);
+}
+
 /** Layers Express 4 mounts by itself (`query`, `expressInit`): harmless, never reported. */
 const EXPRESS_BUILTINS = new Set(['query', 'expressInit']);
+
+function isCorsSafetyHandler(handle: unknown): boolean {
+  return typeof handle === 'function' && corsSafetyHandlers.has(handle);
+}
 
 function routerStack(req: IncomingMessage): readonly Layer[] | undefined {
   // Express sets req.app to the application (a function); Connect and node:http set nothing.
@@ -41,7 +53,7 @@ export function findMiddlewareMountedBefore(req: IncomingMessage, middleware: un
   const names: string[] = [];
   // index -1 (not mounted on the app itself) leaves the list empty.
   for (const layer of stack.slice(0, Math.max(index, 0))) {
-    if (EXPRESS_BUILTINS.has(layer.name)) continue;
+    if (EXPRESS_BUILTINS.has(layer.name) || isCorsSafetyHandler(layer.handle)) continue;
     // Express names layers after their function, "<anonymous>" for anonymous ones.
     names.push(layer.route === undefined ? layer.name : `the route ${String(layer.route.path)}`);
   }
