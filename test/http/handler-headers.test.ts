@@ -37,8 +37,7 @@ const WRITERS: readonly [string, Writer][] = [
   ['writeHead(200, flat array)', (res) => res.writeHead(200, [...GRANT_FLAT, 'X-Test', '1']).end('x')],
   [
     'writeHead(200, [name, value] pairs)',
-    (res) =>
-      (res.writeHead as (...a: unknown[]) => ServerResponse)(200, [...GRANT_PAIRS, ['X-Test', '1']]).end('x'),
+    (res) => (res.writeHead as (...a: unknown[]) => ServerResponse)(200, [...GRANT_PAIRS, ['X-Test', '1']]).end('x'),
   ],
   [
     'writeHead(200, text, upper-case names)',
@@ -146,10 +145,9 @@ for (const stack of stacks) {
     for (const mode of MODES) {
       for (const [form, write] of WRITERS) {
         it(`${mode.name}: ${form}`, async () => {
-          const running = await stack.start(
-            { ...mode.options, env: {} },
-            [{ method: 'GET', path: '/handler-headers', handler: (_req, res) => write(res) }],
-          );
+          const running = await stack.start({ ...mode.options, env: {} }, [
+            { method: 'GET', path: '/handler-headers', handler: (_req, res) => write(res) },
+          ]);
           try {
             for (const origin of [EVIL, undefined]) {
               const answer = await request(running.url, origin);
