@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import http2, { type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { corsErrorHandler, corsSafety, createCorsPolicy, notFound } from '../../src/index.js';
@@ -100,10 +100,10 @@ for (const [name, create, scheme] of servers) {
     let server: http2.Http2Server | http2.Http2SecureServer;
     let session: http2.ClientHttp2Session;
     let url: string;
-    const sockets = new Set<import('node:net').Socket>();
+    const sockets = new Set<Socket>();
     before(async () => {
       server = create();
-      server.on('connection', (socket: import('node:net').Socket) => sockets.add(socket));
+      server.on('connection', (socket: Socket) => sockets.add(socket));
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       url = `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`;
       session = http2.connect(url, { rejectUnauthorized: false });
