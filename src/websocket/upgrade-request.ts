@@ -7,6 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import { authorityTarget, parseAuthority } from '../policy/authority.js';
 import type { OriginScheme, ParsedOrigin } from '../policy/origin-syntax.js';
+import { peerIsTrustedProxy, type ProxyTrust } from '../policy/proxy-trust.js';
 
 export { parseAuthority };
 
@@ -54,6 +55,8 @@ export interface UpgradeRequestFacts {
   readonly target: RequestTarget;
   /** True when `X-Forwarded-Host` or `X-Forwarded-Proto` is present, trusted or not (for hints). */
   readonly forwarded: boolean;
+  /** True when those headers were present and came from a trusted proxy, so they counted. */
+  readonly proxyTrusted: boolean;
 }
 
 const NONE: ClaimedOrigin = Object.freeze({ kind: 'none' });
@@ -88,9 +91,9 @@ function isEncrypted(req: IncomingMessage): boolean {
 }
 
 /**
- * Reads the claimed origin and the request's own origin. With `trustProxy`, the first value of
- * `X-Forwarded-Proto` and `X-Forwarded-Host` replaces the socket's scheme and `Host`; without it
- * they are ignored (a client can send anything). `Host` itself must still be present exactly once
+ * Reads the claimed origin and the request's own origin. When the socket's peer is a proxy
+ * `trustProxy` trusts, the first value of `X-Forwarded-Proto` and `X-Forwarded-Host` replaces the
+ * socket's scheme and `Host`; otherwise they are ignored (a client can send anything). `Host` itself must still be present exactly once
  * and well-formed (RFC 9112 §3.2: a request with no Host, several, or an invalid one gets 400).
  *
  * @example
@@ -99,7 +102,7 @@ function isEncrypted(req: IncomingMessage): boolean {
  * if (claimed.kind === 'one' && target.ok && claimed.value === target.origin) { ... } // same-origin
  * ```
  */
-export function readUpgradeRequest(req: IncomingMessage, trustProxy: boolean): UpgradeRequestFacts {
+export function readUpgradeRequest(req: IncomingMessage, trustProxy: ProxyTrust | boolean): UpgradeRequestFacts {
   const raw = req.rawHeaders;
   let hostCount = 0;
   let host: string | undefined;
@@ -153,19 +156,21 @@ export function readUpgradeRequest(req: IncomingMessage, trustProxy: boolean): U
   else claimed = NONE;
 
   const forwarded = forwardedHost !== undefined || forwardedProto !== undefined;
+  // Express's rule: the forwarded headers count only when the socket's peer is a trusted proxy.
+  const trusted = forwarded && peerIsTrustedProxy(req, trustProxy);
   let target: RequestTarget;
   if (host === undefined) target = problem('host-missing');
   else if (hostCount > 1) target = problem('host-multiple');
   else {
     let scheme: OriginScheme | undefined = isEncrypted(req) ? 'https' : 'http';
-    if (trustProxy && forwardedProto !== undefined) scheme = forwardedScheme(forwardedProto);
+    if (trusted && forwardedProto !== undefined) scheme = forwardedScheme(forwardedProto);
     const own = scheme === undefined ? undefined : authorityTarget(host, scheme);
     if (scheme === undefined) target = problem('forwarded-malformed');
     else if (own === undefined) target = problem('host-malformed');
-    else if (trustProxy && forwardedHost !== undefined) {
+    else if (trusted && forwardedHost !== undefined) {
       const via = authorityTarget(firstValue(forwardedHost), scheme);
       target = via ?? problem('forwarded-malformed');
     } else target = own;
   }
-  return { claimed, target, forwarded };
+  return { claimed, target, forwarded, proxyTrusted: trusted };
 }
