@@ -8,9 +8,10 @@ import { describe, it } from 'node:test';
 import { corsErrorHandler, corsSafety, createCorsPolicy } from '../../src/index.js';
 import { REPLACED_HEADERS } from '../../src/http/error-response.js';
 import { FLAVORS, get, withServer } from '../helpers/error-handler-servers.js';
+import { scaled } from '../helpers/time.js';
 
 const ALLOWED = 'https://app.example.com';
-const T = { timeout: 15_000 };
+const T = { timeout: scaled(15_000) };
 const policy = createCorsPolicy({ origin: ALLOWED, env: {} });
 
 /** Headers that must never be copied, each with a value that would break or mislead the client. */

@@ -25,6 +25,7 @@ import {
 import { findMiddlewareMountedBefore } from '../../src/http/mount-order.js';
 import { listen } from '../helpers/frameworks.js';
 import { accessControlNames, call, preflight } from '../helpers/middleware-http.js';
+import { scaled } from '../helpers/time.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Express 4 under an alias is untyped
 const express4 = express4Untyped as () => any;
@@ -324,7 +325,7 @@ function runChild(order: 'first' | 'late'): Promise<string> {
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => child.kill(), 20000);
+    const timer = setTimeout(() => child.kill(), scaled(20_000));
     child.on('error', reject);
     child.on('close', () => {
       clearTimeout(timer);

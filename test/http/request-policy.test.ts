@@ -12,10 +12,11 @@ import { corsErrorHandler, corsSafety, createCorsPolicy, REASON_HEADER, type Mid
 import { compiledPolicy } from '../../src/policy/policy.js';
 import { decideRequest } from '../../src/http/request-verdict.js';
 import { FLAVORS, get, listen, withServer } from '../helpers/error-handler-servers.js';
+import { scaled } from '../helpers/time.js';
 
 const ALLOWED = 'https://app.example.com';
 const EVIL = 'https://evil.example';
-const T = { timeout: 15_000 };
+const T = { timeout: scaled(15_000) };
 
 const warnings: Error[] = [];
 const onWarning = (warning: Error): void => {
