@@ -130,12 +130,16 @@ function afterRequestBody(req: IncomingMessage, done: () => void): void {
 
 /**
  * Creates the CORS-aware Express error handler. Mount it last. It:
- * - applies the policy's CORS headers for this request (allowed origins only, `Vary: Origin`),
- *   computed from the request itself, so errors from middleware mounted before `corsSafety()`
- *   are readable too; `Access-Control-*` from `err.headers` is ignored;
- * - answers with `err.status`/`err.statusCode` when it is an integer 400-599, else 500;
+ * - applies the CORS decision of the `corsSafety()` that handled the request (one policy per
+ *   request), or, for errors from middleware mounted before any `corsSafety()`, decides from the
+ *   request with its own policy (allowed origins only, `Vary: Origin`); `Access-Control-*` from
+ *   `err.headers` is ignored;
+ * - answers with `err.status`/`err.statusCode` when it is an integer 400-599, else 500; never
+ *   copies representation, framing or connection-specific headers (RFC 9110 §7.6.1, §8) from
+ *   `err.headers`, so it works on `node:http2`'s compatibility API too, and never throws;
  * - renders `{"error":{"status":404,"message":"Not Found"}}` (or RFC 9457 problem+json); 4xx
- *   messages only with `expose: true`, 5xx always the generic status text; HEAD gets no body;
+ *   messages only with `expose: true` and when they cannot quote the request (body-parser's
+ *   `entity.parse.failed` and the like), 5xx always the generic status text; HEAD gets no body;
  * - logs the full error server-side; delegates to `next(err)` if headers were already sent;
  * - answers only once the request body is drained, so a client still uploading reads the
  *   answer (a 413 from a body parser) instead of a reset.
