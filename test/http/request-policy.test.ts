@@ -7,25 +7,19 @@
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { corsErrorHandler, corsSafety, createCorsPolicy, REASON_HEADER, type Middleware } from '../../src/index.js';
 import { compiledPolicy } from '../../src/policy/policy.js';
 import { decideRequest } from '../../src/http/request-verdict.js';
 import { FLAVORS, get, listen, withServer } from '../helpers/error-handler-servers.js';
 import { scaled } from '../helpers/time.js';
+import { collectWarnings } from '../helpers/warnings.js';
 
 const ALLOWED = 'https://app.example.com';
 const EVIL = 'https://evil.example';
 const T = { timeout: scaled(15_000) };
 
-const warnings: Error[] = [];
-const onWarning = (warning: Error): void => {
-  warnings.push(warning);
-};
-process.on('warning', onWarning);
-after(() => {
-  process.off('warning', onWarning);
-});
+const warnings = collectWarnings();
 
 const privatePolicy = createCorsPolicy({ origin: ALLOWED, credentials: true, env: {} });
 
