@@ -232,10 +232,18 @@ describe('origin function edge cases', () => {
 
   it('a client that hangs up during a slow check does not break the server', async () => {
     let checks = 0;
+    // The first check waits until the client has hung up: events, not sleeps, order the test.
+    let checkStarted!: () => void;
+    const started = new Promise<void>((resolve) => (checkStarted = resolve));
+    let releaseCheck!: () => void;
+    const gate = new Promise<void>((resolve) => (releaseCheck = resolve));
     const cors = corsSafety({
       origin: async () => {
         checks++;
-        await new Promise((resolve) => setTimeout(resolve, 30));
+        if (checks === 1) {
+          checkStarted();
+          await gate;
+        }
         return true;
       },
       env: {},
@@ -247,9 +255,12 @@ describe('origin function edge cases', () => {
         () => 'answered',
         () => 'aborted',
       );
-      setTimeout(() => controller.abort(), 5);
+      await started;
+      controller.abort();
       assert.equal(await aborted, 'aborted');
-      await new Promise((resolve) => setTimeout(resolve, 50)); // the check settles on a closed request
+      releaseCheck();
+      // The check settles on a closed request (a microtask after the gate opens).
+      await new Promise((resolve) => setImmediate(resolve));
       const reply = await call(`${app.url}/`, { origin: ORIGIN });
       assert.equal(reply.body, 'late');
       assert.equal(reply.headers.get('access-control-allow-origin'), ORIGIN);
