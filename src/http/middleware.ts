@@ -11,11 +11,12 @@ import { findMiddlewareMountedBefore, markCorsSafetyHandler } from './mount-orde
 import type { CorsSafetyOptions } from '../policy/options.js';
 import { logVerdict } from '../policy/origin-check.js';
 import { compiledPolicy, createCorsPolicy, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
+import { canWriteHead, headerNamesOf, setHeaderOn } from './response-access.js';
 import { answerPreflight, preflightVary, preflightVaryText } from './preflight.js';
 import type { RequestVerdict } from '../policy/reasons.js';
 import { claimRequest, decideRequest, type RequestDecision } from './request-verdict.js';
 import { protectCorsHeaders } from './response-guard.js';
-import { REASON_HEADER, hasHeaderMethods, removeAccessControlHeaders } from './response-headers.js';
+import { REASON_HEADER, removeAccessControlHeaders } from './response-headers.js';
 import { appendVary } from './vary.js';
 
 /**
@@ -60,8 +61,10 @@ function respondToPreflight(
   const answer = answerPreflight(policy, verdict, method, requested === undefined ? undefined : String(requested));
   logPreflight('%s %s: %s', req.method, answer.ok ? 'granted' : 'refused', answer.reason ?? 'ok');
   const reason = answer.reason !== undefined && policy.exposeReason ? answer.reason : undefined;
-  const answeredHere = !(answer.ok && policy.preflightContinue);
-  if (answeredHere && res.getHeaderNames().length === 0) {
+  // A response object that cannot end itself (a partial one from a framework) is left to the
+  // application, with the headers set: the request goes on rather than hang or throw.
+  const answeredHere = !(answer.ok && policy.preflightContinue) && canWriteHead(res);
+  if (answeredHere && headerNamesOf(res).length === 0) {
     // Nothing set before us (plain node:http): the whole head in one writeHead() call, which
     // spares Node a setHeader() round per header.
     const head: string[] = [];
@@ -74,12 +77,12 @@ function respondToPreflight(
   }
   // The answer is ours alone: nothing an earlier middleware set is reflected or granted.
   removeAccessControlHeaders(res);
-  for (const [name, value] of answer.headers) res.setHeader(name, value);
+  for (const [name, value] of answer.headers) setHeaderOn(res, name, value);
   appendVary(res, preflightVary(policy));
-  if (reason !== undefined) res.setHeader(REASON_HEADER, reason);
+  if (reason !== undefined) setHeaderOn(res, REASON_HEADER, reason);
   if (!answeredHere) return true;
   res.statusCode = answer.status;
-  res.setHeader('Content-Length', '0');
+  setHeaderOn(res, 'Content-Length', '0');
   res.end();
   return false;
 }
@@ -134,8 +137,8 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
     decision.verdict = verdict;
     if (logOrigin.enabled) logVerdict(verdict, req.headers.origin, `${req.method} request`);
     // A response already sent (by middleware that answered and still called next()) has no
-    // head left to set, and a stand-in without header methods has none to guard: nothing to do.
-    if (res.headersSent || !hasHeaderMethods(res)) {
+    // head left to set: nothing to do.
+    if (res.headersSent) {
       next();
       return;
     }

@@ -11,13 +11,14 @@
  * - 1xx informational heads (`writeEarlyHints()`, RFC 8297), trailers (`addTrailers()`,
  *   HTTP/2's `setTrailer()`) and HTTP/2 pushed responses (`createPushResponse()`).
  *
- * Works on node:http and node:http2's compatibility API. A response object lacking these methods
- * (a partial stand-in) is left as it is: request-time code never throws.
+ * Works on node:http and node:http2's compatibility API. On a response object lacking some of
+ * these methods (engine.io's partial stand-in) it does what the object allows and never throws.
  */
 import type { ServerResponse } from 'node:http';
 import type { CompiledPolicy } from '../policy/policy.js';
 import type { RequestVerdict } from '../policy/reasons.js';
-import { applyCorsHeaders, hasHeaderMethods, isAccessControl } from './response-headers.js';
+import { applyCorsHeaders, isAccessControl } from './response-headers.js';
+import { removeHeaderFrom } from './response-access.js';
 import { appendVary } from './vary.js';
 
 type Method = (...args: unknown[]) => unknown;
@@ -85,7 +86,7 @@ function absorbHeadArgument(res: ServerResponse, headers: object): boolean {
     } else {
       if (!replaced.has(lower)) {
         replaced.add(lower);
-        res.removeHeader(name as string);
+        removeHeaderFrom(res, name as string);
       }
       res.appendHeader(name as string, value as string);
     }
@@ -167,7 +168,7 @@ function methodOf(res: GuardedResponse, name: string): Method | undefined {
  * ```
  */
 export function protectCorsHeaders(res: ServerResponse, policy: CompiledPolicy, verdict: RequestVerdict): void {
-  if (!hasHeaderMethods(res)) return;
+  if (typeof res !== 'object' || res === null) return;
   const guarded = res as GuardedResponse;
   const state = guarded[kState];
   if (state !== undefined) {
@@ -175,7 +176,11 @@ export function protectCorsHeaders(res: ServerResponse, policy: CompiledPolicy, 
     state.verdict = verdict;
   } else {
     const writeHead = methodOf(guarded, 'writeHead');
-    if (writeHead === undefined) return;
+    // Without writeHead (a partial stand-in) there is no head to guard: the headers are set now.
+    if (writeHead === undefined) {
+      applyCorsHeaders(res, policy, verdict);
+      return;
+    }
     const installed: ResponseCorsState = {
       policy,
       verdict,

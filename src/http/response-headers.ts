@@ -6,6 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import type { CompiledPolicy } from '../policy/policy.js';
 import type { RequestVerdict } from '../policy/reasons.js';
+import { headerNamesOf, headerOf, removeHeaderFrom, setHeaderOn } from './response-access.js';
 import { appendVary } from './vary.js';
 
 /**
@@ -34,31 +35,15 @@ export function isAccessControl(name: unknown): boolean {
   );
 }
 
-/**
- * True when `res` has the header methods of a Node response. Some callers hand over partial
- * response objects (engine.io's handshake error path): those are left alone, never thrown on.
- */
-export function hasHeaderMethods(res: ServerResponse): boolean {
-  return (
-    typeof res === 'object' &&
-    res !== null &&
-    typeof res.getHeaderNames === 'function' &&
-    typeof res.setHeader === 'function' &&
-    typeof res.removeHeader === 'function' &&
-    typeof res.getHeader === 'function'
-  );
-}
-
 /** Removes every `Access-Control-*` header set so far. */
 export function removeAccessControlHeaders(res: ServerResponse): void {
-  if (!hasHeaderMethods(res)) return;
   // getHeaderNames() returns lower-case names.
-  for (const name of res.getHeaderNames()) if (name.startsWith(ACCESS_CONTROL_PREFIX)) res.removeHeader(name);
+  for (const name of headerNamesOf(res)) if (name.startsWith(ACCESS_CONTROL_PREFIX)) removeHeaderFrom(res, name);
 }
 
 /** Sets a header only when it does not already hold exactly this value (setHeader validates every time). */
 function ensureHeader(res: ServerResponse, name: string, value: string): void {
-  if (res.getHeader(name) !== value) res.setHeader(name, value);
+  if (headerOf(res, name) !== value) setHeaderOn(res, name, value);
 }
 
 /**
@@ -76,20 +61,20 @@ function ensureHeader(res: ServerResponse, name: string, value: string): void {
  * ```
  */
 export function applyCorsHeaders(res: ServerResponse, policy: CompiledPolicy, verdict: RequestVerdict): void {
-  if (res.headersSent || !hasHeaderMethods(res)) return;
+  if (res.headersSent) return;
   const publicMode = policy.mode === 'public';
   const granted = publicMode || verdict.allowed;
   const allowOrigin = publicMode ? '*' : verdict.allowed ? verdict.origin : undefined;
   const credentials = granted && !publicMode && policy.credentials;
   const expose = granted ? policy.exposedHeadersHeader : undefined;
   // One pass over the names: drop every Access-Control-* header that is not part of the grant.
-  for (const name of res.getHeaderNames()) {
+  for (const name of headerNamesOf(res)) {
     if (!name.startsWith(ACCESS_CONTROL_PREFIX)) continue;
     const kept =
       (name === 'access-control-allow-origin' && allowOrigin !== undefined) ||
       (name === 'access-control-allow-credentials' && credentials) ||
       (name === 'access-control-expose-headers' && expose !== undefined);
-    if (!kept) res.removeHeader(name);
+    if (!kept) removeHeaderFrom(res, name);
   }
   if (allowOrigin !== undefined) ensureHeader(res, ALLOW_ORIGIN, allowOrigin);
   if (credentials) ensureHeader(res, ALLOW_CREDENTIALS, 'true');
@@ -97,7 +82,7 @@ export function applyCorsHeaders(res: ServerResponse, policy: CompiledPolicy, ve
   // No Origin, or the server's own origin: not a cross-origin request, so nothing was refused.
   if (!granted && policy.exposeReason && verdict.reason !== 'origin-missing' && verdict.reason !== 'same-origin')
     ensureHeader(res, REASON_HEADER, verdict.reason);
-  else if (res.getHeader(REASON_HEADER) !== undefined) res.removeHeader(REASON_HEADER);
+  else if (headerOf(res, REASON_HEADER) !== undefined) removeHeaderFrom(res, REASON_HEADER);
   // A public resource is the same for everyone, and a disabled policy answers nobody: no Vary.
   if (!publicMode && policy.mode !== 'disabled') appendVary(res, ORIGIN_FIELD);
 }

@@ -232,17 +232,20 @@ describe('origin function edge cases', () => {
 
   it('a client that hangs up during a slow check does not break the server', async () => {
     let checks = 0;
-    // The first check waits until the client has hung up: events, not sleeps, order the test.
-    let checkStarted!: () => void;
-    const started = new Promise<void>((resolve) => (checkStarted = resolve));
-    let releaseCheck!: () => void;
-    const gate = new Promise<void>((resolve) => (releaseCheck = resolve));
+    // The first check waits until the client has hung up, so the abort always lands mid-check.
+    let hungUp: () => void = () => undefined;
+    const clientGone = new Promise<void>((resolve) => (hungUp = resolve));
+    let firstStarted: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (firstStarted = resolve));
+    let firstSettled: () => void = () => undefined;
+    const settled = new Promise<void>((resolve) => (firstSettled = resolve));
     const cors = corsSafety({
       origin: async () => {
         checks++;
         if (checks === 1) {
-          checkStarted();
-          await gate;
+          firstStarted();
+          await clientGone;
+          setImmediate(firstSettled);
         }
         return true;
       },
@@ -258,9 +261,8 @@ describe('origin function edge cases', () => {
       await started;
       controller.abort();
       assert.equal(await aborted, 'aborted');
-      releaseCheck();
-      // The check settles on a closed request (a microtask after the gate opens).
-      await new Promise((resolve) => setImmediate(resolve));
+      hungUp();
+      await settled; // the check settles on a closed request
       const reply = await call(`${app.url}/`, { origin: ORIGIN });
       assert.equal(reply.body, 'late');
       assert.equal(reply.headers.get('access-control-allow-origin'), ORIGIN);
