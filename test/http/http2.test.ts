@@ -35,6 +35,19 @@ const routes: Record<string, Handler> = {
   '/upgrade-required': (_req, _res, next) =>
     next(httpError(426, { Upgrade: 'TLS/1.3, HTTP/1.1', Connection: 'Upgrade', 'Retry-After': '5' })),
   '/gzip-error': (_req, _res, next) => next(httpError(400, { 'Content-Encoding': 'gzip', 'Keep-Alive': 'timeout=5' })),
+  '/push-and-trailers': (_req, res) => {
+    const h2res = res as unknown as Http2ServerResponse;
+    h2res.createPushResponse({ ':path': '/pushed' }, (err, pushed) => {
+      if (err) return;
+      pushed.writeHead(200, { 'Access-Control-Allow-Origin': EVIL, 'X-Pushed': '1' });
+      pushed.end('pushed');
+    });
+    // setTrailer() exists at run time but not in @types/node 20.
+    const trailing = h2res as unknown as { setTrailer(name: string, value: string): void };
+    trailing.setTrailer('Access-Control-Allow-Origin', EVIL);
+    trailing.setTrailer('X-Trailer', '1');
+    h2res.end('main');
+  },
   '/half-written': (_req, res, next) => {
     // The failed handler had set connection-specific headers before giving up.
     res.setHeader('Upgrade', 'h2c');
@@ -125,6 +138,28 @@ for (const [name, create, scheme] of servers) {
       assert.equal(denied.headers['x-test'], '1');
       assert.equal(denied.headers['access-control-allow-origin'], undefined);
       assert.equal(denied.headers['access-control-allow-credentials'], undefined);
+    });
+
+    it('keeps Access-Control-* out of trailers and pushed responses', async () => {
+      const pushed = new Promise<http2.IncomingHttpHeaders>((resolve) =>
+        session.once('stream', (stream) => {
+          stream.on('push', (headers) => {
+            stream.resume();
+            resolve(headers);
+          });
+        }),
+      );
+      const trailers = new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
+        const stream = session.request({ ':path': '/push-and-trailers', origin: EVIL });
+        stream.on('trailers', (headers) => resolve(headers));
+        stream.on('error', reject);
+        stream.resume();
+      });
+      const [pushHeaders, trailerHeaders] = await Promise.all([pushed, trailers]);
+      assert.equal(pushHeaders['x-pushed'], '1');
+      assert.equal(pushHeaders['access-control-allow-origin'], undefined);
+      assert.equal(trailerHeaders['x-trailer'], '1');
+      assert.equal(trailerHeaders['access-control-allow-origin'], undefined);
     });
 
     it('answers a preflight', async () => {
