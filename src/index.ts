@@ -20,6 +20,8 @@ export type {
   OriginDenyReason,
   PreflightDenyReason,
   UpgradeOnlyReason,
+  SameOriginReason,
+  RequestVerdict,
 } from './policy/reasons.js';
 export { corsSafety, type CorsSafetyMiddleware } from './http/middleware.js';
 export { corsErrorHandler, notFound, type CorsErrorHandlerOptions, type ErrorLogEntry } from './http/error-handler.js';

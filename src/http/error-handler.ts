@@ -3,18 +3,29 @@
  * so errors raised before corsSafety() ran still reach an allowed origin readable, and renders
  * errors as JSON that never leaks internals.
  */
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IssueCollector } from '../policy/errors.js';
 import type { ErrorMiddleware, Middleware, NextFunction } from './http-types.js';
-export type { ErrorLogEntry } from './error-log.js';
-import { logError, quoteForLog } from '../policy/log.js';
+import { logError } from '../policy/log.js';
 import { describeForLog, errorLogWriter, type ErrorLogEntry } from './error-log.js';
 import { closestName, isPlainObject } from '../policy/option-values.js';
 import { unknownOptionMessage, type CorsSafetyOptions } from '../policy/options.js';
-import { decideOrigin, logVerdict } from '../policy/origin-check.js';
-import { collectPolicy, compiledPolicy, type CorsPolicy } from '../policy/policy.js';
-import type { OriginVerdict } from '../policy/reasons.js';
-import { protectCorsHeaders, responseCorsState } from './response-headers.js';
+import { logVerdict } from '../policy/origin-check.js';
+import { collectPolicy, compiledPolicy, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
+import type { RequestVerdict } from '../policy/reasons.js';
+import {
+  errorStatus,
+  publicMessage,
+  readProperty,
+  renderBody,
+  REPLACED_HEADERS,
+  setErrorHeaders,
+  statusText,
+} from './error-response.js';
+import { decideRequest, requestDecision } from './request-verdict.js';
+import { protectCorsHeaders } from './response-guard.js';
+
+export type { ErrorLogEntry } from './error-log.js';
 
 /**
  * Options of {@link corsErrorHandler}, its second argument. Unknown keys and invalid values
@@ -39,65 +50,6 @@ export interface CorsErrorHandlerOptions {
 
 const ERROR_HANDLER_OPTIONS = ['format', 'log'];
 
-interface HttpErrorLike {
-  status?: unknown;
-  statusCode?: unknown;
-  expose?: unknown;
-  message?: unknown;
-  headers?: unknown;
-  stack?: unknown;
-}
-
-/**
- * Reads one property of whatever was thrown. Anything can be thrown, including objects with
- * throwing getters or Proxies whose traps throw: such a read counts as absent, so rendering
- * the error never throws a second one.
- */
-function readProperty(err: unknown, key: keyof HttpErrorLike): unknown {
-  if (typeof err !== 'object' || err === null) return undefined;
-  try {
-    return (err as HttpErrorLike)[key];
-  } catch {
-    return undefined;
-  }
-}
-
-/** finalhandler's rule: `err.status`, then `err.statusCode`, only as an integer 400-599. */
-export function errorStatus(err: unknown): number | undefined {
-  for (const key of ['status', 'statusCode'] as const) {
-    const candidate = readProperty(err, key);
-    if (typeof candidate === 'number' && Number.isInteger(candidate) && candidate >= 400 && candidate <= 599)
-      return candidate;
-  }
-  return undefined;
-}
-
-function statusText(status: number): string {
-  return STATUS_CODES[status] ?? (status >= 500 ? 'Internal Server Error' : 'Bad Request');
-}
-
-/**
- * The client-facing message: a 4xx error's own message only when the error says it may be
- * shown (`expose: true`, as http-errors and body-parser set it); otherwise, and always for 5xx,
- * the generic status text.
- */
-function publicMessage(err: unknown, status: number): string {
-  if (status >= 500 || readProperty(err, 'expose') !== true) return statusText(status);
-  const message = readProperty(err, 'message');
-  if (typeof message !== 'string' || message === '') return statusText(status);
-  return message.length > 300 ? `${message.slice(0, 300)}...` : message;
-}
-
-function renderBody(format: 'json' | 'problem+json', status: number, message: string): { type: string; body: string } {
-  if (format === 'problem+json') {
-    // RFC 9457 §3.1: "about:blank" with the status text as title; detail only when exposed.
-    const problem: Record<string, unknown> = { type: 'about:blank', title: statusText(status), status };
-    if (message !== statusText(status)) problem.detail = message;
-    return { type: 'application/problem+json; charset=utf-8', body: JSON.stringify(problem) };
-  }
-  return { type: 'application/json; charset=utf-8', body: JSON.stringify({ error: { status, message } }) };
-}
-
 function requestPath(req: IncomingMessage): string {
   // Express keeps the full URL in originalUrl (req.url loses the mount path inside routers);
   // a server request always has req.url.
@@ -107,43 +59,35 @@ function requestPath(req: IncomingMessage): string {
   return query < 0 ? url : url.slice(0, query);
 }
 
-/** What `res.setHeader()` accepts without calling user code later (a toString() at writeHead). */
-function isHeaderValue(value: unknown): value is string | number | readonly string[] {
-  return (
-    typeof value === 'string' ||
-    typeof value === 'number' ||
-    (Array.isArray(value) && value.every((item) => typeof item === 'string'))
-  );
-}
+/** Headers the error response cannot do without; everything else goes if writing the head fails. */
+const ESSENTIAL_HEADERS = new Set([
+  'content-type',
+  'content-length',
+  'x-content-type-options',
+  'cache-control',
+  'vary',
+]);
 
 /**
- * Copies `err.headers` (Retry-After, WWW-Authenticate...) except any `Access-Control-*` (CORS
- * is the policy's) or framing header. Invalid names or values are skipped, never thrown.
+ * Ends the response without letting a throw escape: a header the protocol refuses (a
+ * connection-specific field on HTTP/2, RFC 9113 §8.2.2, set by the failed handler) fails the
+ * head, so it is sent again with only the essential and CORS headers, and if that fails too the
+ * response is destroyed.
  */
-function setErrorHeaders(res: ServerResponse, headers: unknown): void {
-  let entries: [string, unknown][];
+function endSafely(res: ServerResponse, body: string | undefined): void {
   try {
-    if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return;
-    entries = Object.entries(headers as Record<string, unknown>);
-  } catch {
-    logError('ignored err.headers: its entries cannot be read');
+    res.end(body);
     return;
+  } catch (thrown) {
+    logError('writing the error response failed: %s', describeForLog(thrown));
   }
-  for (const [name, value] of entries) {
-    const lower = name.toLowerCase();
-    if (
-      lower.startsWith('access-control-') ||
-      lower === 'content-length' ||
-      lower === 'content-type' ||
-      lower === 'transfer-encoding'
-    )
-      continue;
-    try {
-      if (!isHeaderValue(value)) throw new TypeError('not a string, number or list of strings');
-      res.setHeader(name, value);
-    } catch {
-      logError('ignored invalid err.headers entry %s', quoteForLog(name, 40));
-    }
+  try {
+    if (res.headersSent) throw new Error('head already sent');
+    for (const name of res.getHeaderNames())
+      if (!ESSENTIAL_HEADERS.has(name) && !name.startsWith('access-control-')) res.removeHeader(name);
+    res.end(body);
+  } catch {
+    res.destroy();
   }
 }
 
@@ -170,12 +114,16 @@ function afterRequestBody(req: IncomingMessage, done: () => void): void {
 
 /**
  * Creates the CORS-aware Express error handler. Mount it last. It:
- * - applies the policy's CORS headers for this request (allowed origins only, `Vary: Origin`),
- *   computed from the request itself, so errors from middleware mounted before `corsSafety()`
- *   are readable too; `Access-Control-*` from `err.headers` is ignored;
- * - answers with `err.status`/`err.statusCode` when it is an integer 400-599, else 500;
+ * - applies the CORS decision of the `corsSafety()` that handled the request (one policy per
+ *   request), or, for errors from middleware mounted before any `corsSafety()`, decides from the
+ *   request with its own policy (allowed origins only, `Vary: Origin`); `Access-Control-*` from
+ *   `err.headers` is ignored;
+ * - answers with `err.status`/`err.statusCode` when it is an integer 400-599, else 500; never
+ *   copies representation, framing or connection-specific headers (RFC 9110 §7.6.1, §8) from
+ *   `err.headers`, so it works on `node:http2`'s compatibility API too, and never throws;
  * - renders `{"error":{"status":404,"message":"Not Found"}}` (or RFC 9457 problem+json); 4xx
- *   messages only with `expose: true`, 5xx always the generic status text; HEAD gets no body;
+ *   messages only with `expose: true` and when they cannot quote the request (body-parser's
+ *   `entity.parse.failed` and the like), 5xx always the generic status text; HEAD gets no body;
  * - logs every 5xx to stderr (status, method, path without the query, stack; control characters
  *   escaped), 4xx to the `cors-safety:error` debug namespace, or hands each to `log`; `log: false`
  *   logs nothing; delegates to `next(err)` if headers were already sent;
@@ -209,7 +157,8 @@ export function corsErrorHandler(
     req: IncomingMessage,
     res: ServerResponse,
     next: NextFunction,
-    verdict: OriginVerdict,
+    policy: CompiledPolicy,
+    verdict: RequestVerdict,
   ): void => {
     if (res.headersSent) {
       next(err);
@@ -226,16 +175,8 @@ export function corsErrorHandler(
         next(err);
         return;
       }
-      // Headers the failed response had started to set no longer describe this body.
-      for (const name of [
-        'content-encoding',
-        'content-language',
-        'content-range',
-        'content-disposition',
-        'etag',
-        'last-modified',
-      ])
-        res.removeHeader(name);
+      // Headers the failed response had started to set no longer describe this body or connection.
+      for (const name of res.getHeaderNames()) if (REPLACED_HEADERS.has(name)) res.removeHeader(name);
       res.statusCode = status;
       // A status text set for the failed response would contradict the new status (HTTP/2 has none).
       if (req.httpVersionMajor < 2) res.statusMessage = statusText(status);
@@ -244,8 +185,8 @@ export function corsErrorHandler(
       res.setHeader('Content-Length', Buffer.byteLength(body));
       res.setHeader('X-Content-Type-Options', 'nosniff');
       res.setHeader('Cache-Control', 'no-store');
-      protectCorsHeaders(res, compiled, verdict);
-      res.end(req.method === 'HEAD' ? undefined : body);
+      protectCorsHeaders(res, policy, verdict);
+      endSafely(res, req.method === 'HEAD' ? undefined : body);
     });
   };
 
@@ -259,23 +200,26 @@ export function corsErrorHandler(
       next(err);
       return;
     }
-    // Reuse corsSafety()'s decision for this request when it used the same policy.
-    const state = responseCorsState(res);
-    const decided =
-      state !== undefined && state.policy === compiled
-        ? state.verdict
-        : decideOrigin(compiled, req.headers.origin, req);
-    if (!(decided instanceof Promise)) {
-      if (state?.policy !== compiled) logVerdict(decided, req.headers.origin, 'error handler');
-      render(err, req, res, next, decided);
+    // The first corsSafety() that handled the request decided it: its policy answers the error
+    // too. Without one (an error raised before any corsSafety() ran), this handler's policy decides.
+    const decision = requestDecision(req);
+    const policy = decision?.policy ?? compiled;
+    if (decision?.verdict !== undefined) {
+      render(err, req, res, next, policy, decision.verdict);
       return;
     }
-    // decideOrigin() never rejects; the catch keeps a throwing `next` from becoming an
+    const decided = decideRequest(policy, req);
+    if (!(decided instanceof Promise)) {
+      logVerdict(decided, req.headers.origin, 'error handler');
+      render(err, req, res, next, policy, decided);
+      return;
+    }
+    // decideRequest() never rejects; the catch keeps a throwing `next` from becoming an
     // unhandled rejection.
     decided
       .then((verdict) => {
         logVerdict(verdict, req.headers.origin, 'error handler');
-        render(err, req, res, next, verdict);
+        render(err, req, res, next, policy, verdict);
       })
       .catch((thrown: unknown) => logError('error thrown after an async origin check: %s', describeForLog(thrown)));
   };

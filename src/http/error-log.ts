@@ -5,6 +5,7 @@
  * `cors-safety:error` debug namespace only.
  */
 import { logError, quoteForLog } from '../policy/log.js';
+import { readProperty } from './error-response.js';
 
 /**
  * What the `log` option receives for every error the handler renders.
@@ -30,21 +31,11 @@ export interface ErrorLogEntry {
 /** The `log` option: a function that replaces the default, or `false` for no logging at all. */
 export type ErrorLogOption = ((entry: ErrorLogEntry) => unknown) | false | undefined;
 
-/** Reads one property of anything thrown; a throwing getter or Proxy trap counts as absent. */
-function read(err: unknown, key: 'stack' | 'message'): unknown {
-  if (typeof err !== 'object' || err === null) return undefined;
-  try {
-    return (err as Record<string, unknown>)[key];
-  } catch {
-    return undefined;
-  }
-}
-
 /** The server-side description of an error: its stack (which starts with the message), else its message. */
 export function describeForLog(err: unknown): string {
-  const stack = read(err, 'stack');
+  const stack = readProperty(err, 'stack');
   if (typeof stack === 'string' && stack !== '') return stack;
-  const message = read(err, 'message');
+  const message = readProperty(err, 'message');
   if (typeof message === 'string' && message !== '') return message;
   // Not an error: a string, a number, a plain object... quoted, so it cannot forge log lines.
   return quoteForLog(err, 200);

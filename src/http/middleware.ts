@@ -9,12 +9,14 @@ import type { Middleware, NextFunction } from './http-types.js';
 import { logMiddleware, logOrigin, logPreflight, quoteForLog, warnOnce } from '../policy/log.js';
 import { watchMountOrder } from './mount-order.js';
 import type { CorsSafetyOptions } from '../policy/options.js';
-import { decideOrigin, logVerdict } from '../policy/origin-check.js';
+import { logVerdict } from '../policy/origin-check.js';
 import { compiledPolicy, createCorsPolicy, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
 import { canWriteHead, headerNamesOf, setHeaderOn } from './response-access.js';
 import { answerPreflight, preflightVary, preflightVaryText } from './preflight.js';
-import type { OriginVerdict } from '../policy/reasons.js';
-import { REASON_HEADER, protectCorsHeaders, removeAccessControlHeaders } from './response-headers.js';
+import type { RequestVerdict } from '../policy/reasons.js';
+import { claimRequest, decideRequest, type RequestDecision } from './request-verdict.js';
+import { protectCorsHeaders } from './response-guard.js';
+import { REASON_HEADER, removeAccessControlHeaders } from './response-headers.js';
 import { appendVary } from './vary.js';
 
 /**
@@ -50,7 +52,7 @@ function respondToPreflight(
   req: IncomingMessage,
   res: ServerResponse,
   policy: CompiledPolicy,
-  verdict: OriginVerdict,
+  verdict: RequestVerdict,
 ): boolean {
   // Node joins repeated request headers with ", ", so these are single strings; a repeated
   // Access-Control-Request-Method is then not a token and fails as method-malformed.
@@ -124,7 +126,14 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
   const compiled = compiledPolicy(policy);
 
   /** Applies a settled verdict, then passes the request on unless the preflight was answered. */
-  const finish = (req: IncomingMessage, res: ServerResponse, next: NextFunction, verdict: OriginVerdict): void => {
+  const finish = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: NextFunction,
+    decision: RequestDecision,
+    verdict: RequestVerdict,
+  ): void => {
+    decision.verdict = verdict;
     if (logOrigin.enabled) logVerdict(verdict, req.headers.origin, `${req.method} request`);
     // A response already sent (by middleware that answered and still called next()) has no
     // head left to set: nothing to do.
@@ -146,15 +155,22 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
     next: NextFunction,
   ): void {
     checkMountOrder(req);
-    const verdict = decideOrigin(compiled, req.headers.origin, req);
-    if (!(verdict instanceof Promise)) {
-      finish(req, res, next, verdict);
+    // One policy per request: the first corsSafety() that handles it decides; a later one (a
+    // per-route policy mounted after it, or the same one mounted twice) passes it on untouched.
+    const decision = claimRequest(req, compiled);
+    if (decision === undefined) {
+      next();
       return;
     }
-    // decideOrigin never rejects; the catch only keeps a throwing `next` from becoming an
+    const verdict = decideRequest(compiled, req);
+    if (!(verdict instanceof Promise)) {
+      finish(req, res, next, decision, verdict);
+      return;
+    }
+    // decideRequest never rejects; the catch only keeps a throwing `next` from becoming an
     // unhandled rejection.
     verdict
-      .then((settled) => finish(req, res, next, settled))
+      .then((settled) => finish(req, res, next, decision, settled))
       .catch((err: unknown) =>
         logMiddleware('error thrown by next() after an async origin check: %s', quoteForLog(err, 200)),
       );

@@ -4,7 +4,7 @@
  */
 import { isToken, parseHeaderNameList } from '../policy/http-tokens.js';
 import type { CompiledPolicy } from '../policy/policy.js';
-import type { OriginVerdict, ReasonCode } from '../policy/reasons.js';
+import type { ReasonCode, RequestVerdict } from '../policy/reasons.js';
 
 /** Header name/value pairs in the order they are set. */
 export type HeaderPairs = readonly (readonly [string, string])[];
@@ -53,7 +53,7 @@ export function preflightVaryText(policy: CompiledPolicy): string {
  */
 export function answerPreflight(
   policy: CompiledPolicy,
-  verdict: OriginVerdict,
+  verdict: RequestVerdict,
   requestMethod: string,
   requestHeaders: string | undefined,
 ): PreflightAnswer {

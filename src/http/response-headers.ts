@@ -1,12 +1,11 @@
 /**
- * CORS headers on actual (non-preflight) responses, and their protection: the decision is
- * re-applied at the moment the response head is written, so a handler, an error handler or
- * `writeHead(status, headers)` downstream can neither drop the grant for an allowed origin nor
- * add one for a denied origin.
+ * CORS headers on actual (non-preflight) responses: the grant of an allowed origin, and the
+ * removal of every other `Access-Control-*` header. `response-guard.ts` re-applies them at the
+ * moment the head is written.
  */
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { CompiledPolicy } from '../policy/policy.js';
-import type { OriginVerdict } from '../policy/reasons.js';
+import type { RequestVerdict } from '../policy/reasons.js';
 import { headerNamesOf, headerOf, removeHeaderFrom, setHeaderOn } from './response-access.js';
 import { appendVary } from './vary.js';
 
@@ -27,24 +26,10 @@ const ALLOW_CREDENTIALS = 'Access-Control-Allow-Credentials';
 const EXPOSE_HEADERS = 'Access-Control-Expose-Headers';
 const ORIGIN_FIELD: readonly string[] = Object.freeze(['Origin']);
 
-/** The CORS decision attached to one response, and the `writeHead` that guarding replaced. */
-export interface ResponseCorsState {
-  policy: CompiledPolicy;
-  verdict: OriginVerdict;
-  readonly writeHead: (...args: unknown[]) => ServerResponse;
-}
-
-const kState = Symbol('cors-safety.response-state');
-
-type GuardedResponse = ServerResponse & { [kState]?: ResponseCorsState };
-
-/** The decision already attached to this response by corsSafety(), if any. */
-export function responseCorsState(res: ServerResponse): ResponseCorsState | undefined {
-  return (res as GuardedResponse)[kState];
-}
-
-function isAccessControl(name: string): boolean {
+/** True for an `Access-Control-*` field name in any case (field names are case-insensitive, RFC 9110 §5.1). */
+export function isAccessControl(name: unknown): boolean {
   return (
+    typeof name === 'string' &&
     name.length > ACCESS_CONTROL_PREFIX.length &&
     name.slice(0, ACCESS_CONTROL_PREFIX.length).toLowerCase() === ACCESS_CONTROL_PREFIX
   );
@@ -75,7 +60,7 @@ function ensureHeader(res: ServerResponse, name: string, value: string): void {
  * applyCorsHeaders(res, compiled, verdict); // then res.end()
  * ```
  */
-export function applyCorsHeaders(res: ServerResponse, policy: CompiledPolicy, verdict: OriginVerdict): void {
+export function applyCorsHeaders(res: ServerResponse, policy: CompiledPolicy, verdict: RequestVerdict): void {
   if (res.headersSent) return;
   const publicMode = policy.mode === 'public';
   const granted = publicMode || verdict.allowed;
@@ -94,80 +79,10 @@ export function applyCorsHeaders(res: ServerResponse, policy: CompiledPolicy, ve
   if (allowOrigin !== undefined) ensureHeader(res, ALLOW_ORIGIN, allowOrigin);
   if (credentials) ensureHeader(res, ALLOW_CREDENTIALS, 'true');
   if (expose !== undefined) ensureHeader(res, EXPOSE_HEADERS, expose);
-  if (!granted && policy.exposeReason && verdict.reason !== 'origin-missing')
+  // No Origin, or the server's own origin: not a cross-origin request, so nothing was refused.
+  if (!granted && policy.exposeReason && verdict.reason !== 'origin-missing' && verdict.reason !== 'same-origin')
     ensureHeader(res, REASON_HEADER, verdict.reason);
   else if (headerOf(res, REASON_HEADER) !== undefined) removeHeaderFrom(res, REASON_HEADER);
   // A public resource is the same for everyone, and a disabled policy answers nobody: no Vary.
   if (!publicMode && policy.mode !== 'disabled') appendVary(res, ORIGIN_FIELD);
-}
-
-/**
- * Copies a writeHead() header argument without `Access-Control-*` entries; `Vary` is merged
- * into the response instead of replacing it. An odd-length flat array keeps its last item so
- * Node refuses it exactly as it would without cors-safety.
- */
-function sanitizeHeadArgument(
-  res: ServerResponse,
-  headers: OutgoingHttpHeaders | readonly unknown[],
-): OutgoingHttpHeaders | unknown[] {
-  if (Array.isArray(headers)) {
-    const kept: unknown[] = [];
-    for (let i = 0; i < headers.length; i += 2) {
-      const name: unknown = headers[i];
-      if (i + 1 === headers.length) kept.push(name);
-      else if (isAccessControl(String(name))) continue;
-      else if (String(name).toLowerCase() === 'vary') appendVary(res, [String(headers[i + 1])]);
-      else kept.push(name, headers[i + 1]);
-    }
-    return kept;
-  }
-  const kept: OutgoingHttpHeaders = {};
-  for (const name of Object.keys(headers)) {
-    if (isAccessControl(name)) continue;
-    const value = (headers as OutgoingHttpHeaders)[name];
-    if (name.toLowerCase() === 'vary' && value !== undefined)
-      appendVary(res, Array.isArray(value) ? value : [String(value)]);
-    else kept[name] = value;
-  }
-  return kept;
-}
-
-/**
- * The `writeHead` installed on guarded responses: re-applies the response's current decision,
- * then calls the `writeHead` it replaced. One shared function, so guarding a response allocates
- * no closure.
- */
-function corsSafetyWriteHead(this: GuardedResponse, ...args: unknown[]): ServerResponse {
-  // After the head is out Node throws ERR_HTTP_HEADERS_SENT below, exactly as without us.
-  const state = this[kState] as ResponseCorsState;
-  if (!this.headersSent) {
-    // writeHead(status, headers) or writeHead(status, statusMessage, headers).
-    const at = typeof args[1] === 'string' ? 2 : 1;
-    const headers = args[at];
-    if (headers !== null && typeof headers === 'object')
-      args[at] = sanitizeHeadArgument(this, headers as OutgoingHttpHeaders);
-    // Read at call time: corsErrorHandler() may have attached a newer decision since.
-    applyCorsHeaders(this, state.policy, state.verdict);
-  }
-  return state.writeHead.apply(this, args);
-}
-
-/**
- * Attaches a decision to the response, applies it now, and replaces `res.writeHead` (once per
- * response) so the latest decision is applied again when the head goes out. Node's implicit
- * header writing (`res.end()` without `writeHead`) also calls `writeHead`, so every path is
- * covered.
- */
-export function protectCorsHeaders(res: ServerResponse, policy: CompiledPolicy, verdict: OriginVerdict): void {
-  const guarded = res as GuardedResponse;
-  const state = guarded[kState];
-  if (state !== undefined) {
-    state.policy = policy;
-    state.verdict = verdict;
-  } else if (typeof res.writeHead === 'function') {
-    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the response as `this`
-    guarded[kState] = { policy, verdict, writeHead: res.writeHead as (...args: unknown[]) => ServerResponse };
-    res.writeHead = corsSafetyWriteHead;
-  }
-  applyCorsHeaders(res, policy, verdict);
 }

@@ -7,7 +7,7 @@ import { describeError, logOrigin, quoteForLog } from './log.js';
 import { parseAppOrigin } from './app-origin.js';
 import { MAX_ORIGIN_LENGTH, parseSerializedOrigin, type ParsedOrigin } from './origin-syntax.js';
 import type { CompiledPolicy } from './policy.js';
-import { DENIED, type OriginDenyReason, type OriginVerdict } from './reasons.js';
+import { DENIED, type OriginDenyReason, type OriginVerdict, type RequestVerdict } from './reasons.js';
 import { regexpProblem } from './regexp-rules.js';
 
 type CallbackValue = boolean | string | RegExp | ReadonlyArray<string | RegExp> | undefined;
@@ -217,9 +217,12 @@ function decideAppOrigin(
 }
 
 /** Writes one debug line for a verdict; never logs raw malformed input unquoted. */
-export function logVerdict(verdict: OriginVerdict, raw: unknown, context: string): void {
+export function logVerdict(verdict: RequestVerdict, raw: unknown, context: string): void {
   if (!logOrigin.enabled) return;
-  if (verdict.allowed) logOrigin('%s: allowed %s (%s, rule %s)', context, verdict.origin, verdict.reason, verdict.rule);
+  if (verdict.reason === 'same-origin')
+    logOrigin('%s: not cross-origin %s (same-origin, nothing to grant)', context, verdict.origin);
+  else if (verdict.allowed)
+    logOrigin('%s: allowed %s (%s, rule %s)', context, verdict.origin, verdict.reason, verdict.rule);
   else if (verdict.origin !== undefined)
     logOrigin(
       '%s: denied %s (%s)%s',

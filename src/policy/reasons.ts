@@ -68,6 +68,21 @@ export type UpgradeOnlyReason =
   | 'path-not-matched';
 
 /**
+ * Why a request with an `Origin` needs no CORS grant: it comes from the server's own origin
+ * (RFC 6454 §5: same scheme, host and port as the request's scheme and `Host`). Browsers send
+ * `Origin` on their own site's POST, PUT and DELETE requests (Fetch §3.1); these are not
+ * refusals, so no `Cors-Safety-Reason` header is sent, and nothing is granted on the strength
+ * of the `Host` header alone.
+ *
+ * @example
+ * ```ts
+ * // DEBUG=cors-safety:origin → "POST request: not cross-origin https://app.example.com (same-origin)"
+ * const reason: SameOriginReason = 'same-origin';
+ * ```
+ */
+export type SameOriginReason = 'same-origin';
+
+/**
  * Every reason code this library emits.
  *
  * @example
@@ -75,7 +90,8 @@ export type UpgradeOnlyReason =
  * const counts = new Map<ReasonCode, number>();
  * ```
  */
-export type ReasonCode = OriginAllowReason | OriginDenyReason | PreflightDenyReason | UpgradeOnlyReason;
+export type ReasonCode =
+  OriginAllowReason | OriginDenyReason | SameOriginReason | PreflightDenyReason | UpgradeOnlyReason;
 
 /**
  * The outcome of checking one `Origin` header value against a policy.
@@ -102,6 +118,25 @@ export type OriginVerdict =
       readonly origin?: string | undefined;
       /** Extra detail for logs (never request input), e.g. what a failing origin function threw. */
       readonly detail?: string | undefined;
+    };
+
+/**
+ * The verdict the HTTP adapters act on: an {@link OriginVerdict}, or `same-origin` for a request
+ * whose `Origin` is the request's own origin and which the rules do not grant (nothing is
+ * granted then, and nothing is labelled a refusal).
+ *
+ * @example
+ * ```ts
+ * const verdict: RequestVerdict = { allowed: false, reason: 'same-origin', origin: 'https://app.example.com' };
+ * ```
+ */
+export type RequestVerdict =
+  | OriginVerdict
+  | {
+      readonly allowed: false;
+      readonly reason: SameOriginReason;
+      readonly origin: string;
+      readonly detail?: undefined;
     };
 
 const deny = (reason: OriginDenyReason): OriginVerdict => Object.freeze({ allowed: false, reason });

@@ -49,7 +49,10 @@ export type AllowRequest = (req: IncomingMessage, callback: AllowRequestCallback
  * createAllowRequest(policy, { requireOrigin: true, onReject: ({ reason }) => metrics.increment(reason) });
  * ```
  */
-export type AllowRequestOptions = Pick<UpgradeGuardOptions, 'requireOrigin' | 'trustProxy' | 'onReject'>;
+export type AllowRequestOptions = Pick<
+  UpgradeGuardOptions,
+  'requireOrigin' | 'trustProxy' | 'dangerouslyAllowNullOrigin' | 'onReject'
+>;
 
 /** The message engine.io sends with a refusal; its own default, so clients see nothing new. */
 const REFUSAL_MESSAGE = 'Forbidden';
@@ -104,7 +107,7 @@ export function createAllowRequest(
   options?: AllowRequestOptions,
 ): AllowRequest {
   const { compiled, config } = compileHookAdapter(policyOrOptions, options, 'createAllowRequest');
-  const { onReject, trustProxy } = config;
+  const { onReject } = config;
 
   return function corsSafetyAllowRequest(this: unknown, req: IncomingMessage, callback: AllowRequestCallback): void {
     warnIfEngineCors(this);
@@ -118,7 +121,7 @@ export function createAllowRequest(
         callback(null, true);
         return;
       }
-      logRefused(where, path, decision, trustProxy);
+      logRefused(where, path, decision);
       callback(REFUSAL_MESSAGE, false);
       report(onReject, decision.reason, decision.origin, req, upgrade ? 400 : 403);
     };

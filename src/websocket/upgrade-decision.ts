@@ -6,39 +6,109 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { describeError, logUpgrade, quoteForLog } from '../policy/log.js';
 import { decideOrigin } from '../policy/origin-check.js';
-import { isLoopbackHost, parseSerializedOrigin } from '../policy/origin-syntax.js';
-import { type CompiledPolicy } from '../policy/policy.js';
+import { IssueCollector } from '../policy/errors.js';
+import { DEFAULT_PORTS, isLoopbackHost, parseSerializedOrigin, type ParsedOrigin } from '../policy/origin-syntax.js';
+import { compiledPolicy, createCorsPolicy, type CompiledPolicy } from '../policy/policy.js';
+import { compileTrustProxy, type ProxyTrust } from '../policy/proxy-trust.js';
 import type { OriginVerdict } from '../policy/reasons.js';
 import { type UpgradeRefusalStatus } from './upgrade-refusal.js';
 import { readUpgradeRequest, type UpgradeRequestFacts } from './upgrade-request.js';
 import type { GuardConfig, UpgradeDecision, UpgradeDenyReason } from './upgrade-types.js';
 
-/** Only proxy-shaped refusals get a hint: the reasons below cannot be fixed by proxy settings. */
-export function refusalHint(
-  origin: string | undefined,
-  facts: UpgradeRequestFacts,
-  trustProxy: boolean,
-): string | undefined {
+/** What a refusal hint is checked against: the request replayed under a changed configuration. */
+interface HintContext {
+  readonly compiled: CompiledPolicy;
+  readonly config: GuardConfig;
+  readonly req: IncomingMessage;
+  readonly facts: UpgradeRequestFacts;
+}
+
+const FORWARDED_NAMES = new Set(['x-forwarded-host', 'x-forwarded-proto']);
+
+/**
+ * True when the request, with `forwarded` headers in place of its own `X-Forwarded-*` ones,
+ * passes under `config`. Only synchronous outcomes count (an origin function that answers later
+ * makes no hint).
+ */
+function replayPasses(context: HintContext, config: GuardConfig, forwarded?: readonly string[]): boolean {
+  let req = context.req;
+  if (forwarded !== undefined) {
+    const raw: string[] = [];
+    const own = req.rawHeaders;
+    for (let i = 0; i + 1 < own.length; i += 2)
+      if (!FORWARDED_NAMES.has((own[i] as string).toLowerCase())) raw.push(own[i] as string, own[i + 1] as string);
+    req = Object.assign(Object.create(req) as IncomingMessage, { rawHeaders: [...raw, ...forwarded] });
+  }
+  const replayed = decideUpgrade(context.compiled, config, req);
+  return !(replayed instanceof Promise) && replayed.allowed;
+}
+
+/** The `trustProxy` value naming this request's peer, as a hint prints it and a replay applies it. */
+function peerTrust(req: IncomingMessage): { shown: string; trust: ProxyTrust } | undefined {
+  const peer = (req.socket as { remoteAddress?: unknown } | null | undefined)?.remoteAddress;
+  if (typeof peer !== 'string') return undefined;
+  const issues = new IssueCollector();
+  const trust = compileTrustProxy([peer], issues, 'trustProxy');
+  return issues.count === 0 ? { shown: `trustProxy: ${JSON.stringify([peer])}`, trust } : undefined;
+}
+
+/** True when an `allowedHosts` entry would admit `origin` (http counts for loopback hosts only). */
+function allowedHostsAdmits(entry: string, origin: ParsedOrigin): boolean {
+  try {
+    const single = compiledPolicy(createCorsPolicy({ allowedHosts: [entry], env: {} }));
+    return single.hostRules.match(origin) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A hint for a refused handshake that works when followed: each suggestion is checked by
+ * replaying the request under the changed configuration, and where nothing can allow the
+ * request, the hint says so and why.
+ */
+function refusalHint(context: HintContext, origin: string | undefined): string | undefined {
+  const { facts, config } = context;
   if (origin === undefined || !facts.target.ok) return undefined;
+  if (origin === 'null') {
+    return 'the guard refuses Origin: null, which every sandboxed iframe and file: page sends, whatever the policy says; accept it only with dangerouslyAllowNullOrigin: true in the guard options';
+  }
   const claimed = parseSerializedOrigin(origin);
   if (claimed === undefined) return undefined;
   const own = facts.target.parsed;
-  if (facts.forwarded && !trustProxy) {
-    return 'the request has X-Forwarded-Host/X-Forwarded-Proto headers, which are ignored without trustProxy: true; set it only if a reverse proxy you control sets them';
-  }
-  if (claimed.host === own.host && origin !== facts.target.origin) {
-    return `the Origin has this server's host but the request arrived as ${facts.target.origin}; behind a TLS-terminating proxy, ${trustProxy ? 'make it send X-Forwarded-Proto and X-Forwarded-Host' : 'set trustProxy: true and make it send X-Forwarded-Proto'}`;
+  const peer = peerTrust(context.req);
+  if (facts.forwarded && !facts.proxyTrusted && peer !== undefined) {
+    if (replayPasses(context, { ...config, trustProxy: peer.trust }))
+      return `X-Forwarded-Host/X-Forwarded-Proto came from a peer trustProxy does not trust, so they were ignored; if that peer is your reverse proxy, set ${peer.shown}`;
   }
   if (origin === facts.target.origin) {
-    return `the Origin is this server's own origin, but ${own.host}:${own.port} is not in allowedHosts (which admits https, and http for loopback hosts only); add it to allow same-origin pages`;
+    const entry = own.port === DEFAULT_PORTS[own.scheme] ? own.host : `${own.host}:${own.port}`;
+    if (allowedHostsAdmits(entry, own))
+      return `the Origin is this server's own origin, but ${entry} is not in allowedHosts; add "${entry}" to allowedHosts to allow same-origin pages`;
+    return `the Origin is this server's own origin over plain http, which allowedHosts cannot allow (it admits http only for loopback hosts: plain http can be altered on the network); serve the page over https, or list "${origin}" in origin`;
+  }
+  if (peer === undefined) return undefined;
+  const trusted = { ...config, trustProxy: peer.trust };
+  if (claimed.host === own.host) {
+    const scheme = ['X-Forwarded-Proto', claimed.scheme];
+    if (replayPasses(context, trusted, scheme))
+      return `the Origin has this server's host but the request arrived as ${facts.target.origin}; behind a TLS-terminating proxy, make it send X-Forwarded-Proto: ${claimed.scheme} and set ${peer.shown}`;
   }
   if (isLoopbackHost(own.host) && !isLoopbackHost(claimed.host)) {
-    return `the request's Host is ${own.host}: a proxy may be rewriting Host; make it pass Host through, or send X-Forwarded-Host and set trustProxy: true`;
+    const authority = claimed.port === DEFAULT_PORTS[claimed.scheme] ? claimed.host : `${claimed.host}:${claimed.port}`;
+    const forwarded = ['X-Forwarded-Host', authority, 'X-Forwarded-Proto', claimed.scheme];
+    if (replayPasses(context, trusted, forwarded))
+      return `the request's Host is ${own.host}: a proxy may be rewriting Host; make it send X-Forwarded-Host: ${authority} and X-Forwarded-Proto: ${claimed.scheme}, and set ${peer.shown}`;
   }
   return undefined;
 }
 
-export function fromVerdict(verdict: OriginVerdict, value: string, facts: UpgradeRequestFacts): UpgradeDecision {
+export function fromVerdict(
+  verdict: OriginVerdict,
+  value: string,
+  facts: UpgradeRequestFacts,
+  hint?: (origin: string | undefined) => string | undefined,
+): UpgradeDecision {
   const claimed = facts.claimed;
   if (verdict.allowed)
     return { allowed: true, reason: verdict.reason, origin: verdict.origin, rule: verdict.rule, claimed };
@@ -52,6 +122,7 @@ export function fromVerdict(verdict: OriginVerdict, value: string, facts: Upgrad
     claimed,
     detail: verdict.detail,
     facts,
+    hint: hint === undefined ? undefined : () => hint(origin),
   };
 }
 
@@ -77,6 +148,14 @@ export function decideUpgrade(
       : { allowed: true, reason: 'allowed-no-origin', origin: undefined, rule: 'requireOrigin: false', claimed };
   }
   const value = claimed.value;
+  const hint = (origin: string | undefined): string | undefined =>
+    refusalHint({ compiled, config, req, facts }, origin);
+  // Every sandboxed iframe and file: page sends null: only the guard's own option opens to it.
+  if (value === 'null') {
+    return config.allowNullOrigin
+      ? { allowed: true, reason: 'allowed-null', origin: value, rule: 'dangerouslyAllowNullOrigin', claimed }
+      : { allowed: false, status: 403, reason: 'origin-null', origin: value, claimed, hint: () => hint(value) };
+  }
   // RFC 6454 §5: same scheme, host and port. The request's own host must also be one this server
   // answers to (allowedHosts), or a rebound DNS name would make any page "same-origin".
   if (value === target.origin) {
@@ -84,8 +163,8 @@ export function decideUpgrade(
     if (rule !== undefined) return { allowed: true, reason: 'allowed-same-origin', origin: value, rule, claimed };
   }
   const verdict = decideOrigin(compiled, value, req);
-  if (verdict instanceof Promise) return verdict.then((settled) => fromVerdict(settled, value, facts));
-  return fromVerdict(verdict, value, facts);
+  if (verdict instanceof Promise) return verdict.then((settled) => fromVerdict(settled, value, facts, hint));
+  return fromVerdict(verdict, value, facts, hint);
 }
 
 /** Calls the metrics hook; nothing it does can reach the request. */
@@ -171,14 +250,9 @@ export function logAllowed(where: string, path: string, decision: Extract<Upgrad
   );
 }
 
-export function logRefused(
-  where: string,
-  path: string,
-  decision: Extract<UpgradeDecision, { allowed: false }>,
-  trustProxy: boolean,
-): void {
+export function logRefused(where: string, path: string, decision: Extract<UpgradeDecision, { allowed: false }>): void {
   if (!logUpgrade.enabled) return;
-  const hint = decision.facts === undefined ? undefined : refusalHint(decision.origin, decision.facts, trustProxy);
+  const hint = decision.hint?.();
   logUpgrade(
     '%s: refused %d %s %s (%s)%s%s',
     where,

@@ -162,7 +162,7 @@ export function upgradeGuard(
       releaseErrorListener(socket);
       return;
     }
-    logRefused('guard', path, decision, config.trustProxy);
+    logRefused('guard', path, decision);
     const written = refuseUpgrade(socket, decision.status, writeTimeout);
     report(onReject, decision.reason, decision.origin, req, written ? decision.status : undefined);
   };
@@ -234,7 +234,7 @@ export function createVerifyClient(
         callback(true);
         return;
       }
-      logRefused('verifyClient', path, decision, config.trustProxy);
+      logRefused('verifyClient', path, decision);
       callback(false, decision.status, reasonPhrase(decision.status));
       report(onReject, decision.reason, decision.origin, req, decision.status);
     };

@@ -4,11 +4,13 @@ import { warnOnce } from '../policy/log.js';
 import { closestName, describeValue, isPlainObject } from '../policy/option-values.js';
 import { OPTION_NAMES, unknownOptionMessage } from '../policy/options.js';
 import { collectPolicy, compiledPolicy, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
+import { compileTrustProxy, TRUST_NO_PROXY } from '../policy/proxy-trust.js';
 import type { GuardConfig, UpgradeGuardOptions } from './upgrade-types.js';
 
 export const GUARD_OPTION_NAMES: readonly (keyof UpgradeGuardOptions)[] = [
   'requireOrigin',
   'trustProxy',
+  'dangerouslyAllowNullOrigin',
   'paths',
   'unmatchedPath',
   'onReject',
@@ -17,6 +19,7 @@ export const GUARD_OPTION_NAMES: readonly (keyof UpgradeGuardOptions)[] = [
 export const VERIFY_CLIENT_OPTION_NAMES: readonly (keyof UpgradeGuardOptions)[] = [
   'requireOrigin',
   'trustProxy',
+  'dangerouslyAllowNullOrigin',
   'onReject',
 ];
 export const DEFAULT_WRITE_TIMEOUT_MS = 5000;
@@ -104,7 +107,8 @@ export function readPaths(value: unknown, issues: IssueCollector): ReadonlySet<s
 export function readGuardOptions(options: unknown, factory: Factory, issues: IssueCollector): GuardConfig {
   const defaults: GuardConfig = {
     requireOrigin: false,
-    trustProxy: false,
+    trustProxy: TRUST_NO_PROXY,
+    allowNullOrigin: false,
     paths: undefined,
     unmatchedPath: 'not-found',
     onReject: undefined,
@@ -135,14 +139,21 @@ export function readGuardOptions(options: unknown, factory: Factory, issues: Iss
       issues.add(key, 'unknown-option', unknownOptionMessage(`${factory}()`, closestName(key, known), known));
     }
   }
-  const readBoolean = (key: 'requireOrigin' | 'trustProxy'): boolean => {
+  const readBoolean = (key: 'requireOrigin' | 'dangerouslyAllowNullOrigin'): boolean => {
     const value = options[key];
     if (value === undefined || typeof value === 'boolean') return value === true;
     issues.add(key, 'not-boolean', `must be true or false, got ${describeValue(value)}`);
     return false;
   };
   const requireOrigin = readBoolean('requireOrigin');
-  const trustProxy = readBoolean('trustProxy');
+  const trustProxy = compileTrustProxy(options.trustProxy, issues, 'trustProxy');
+  const allowNullOrigin = readBoolean('dangerouslyAllowNullOrigin');
+  if (allowNullOrigin) {
+    warnOnce(
+      'CORS_SAFETY_UPGRADE_NULL_ORIGIN',
+      `cors-safety: ${factory}() has dangerouslyAllowNullOrigin: true. Every sandboxed iframe of any site and every file: page sends Origin: null, so any of them can open a socket with the user's cookies.`,
+    );
+  }
   let onReject: GuardConfig['onReject'];
   if (options.onReject !== undefined) {
     if (typeof options.onReject === 'function') onReject = options.onReject as GuardConfig['onReject'];
@@ -153,7 +164,7 @@ export function readGuardOptions(options: unknown, factory: Factory, issues: Iss
         `must be a function ({ reason, origin, req }) => void, got ${describeValue(options.onReject)}`,
       );
   }
-  if (factory !== 'upgradeGuard') return { ...defaults, requireOrigin, trustProxy, onReject };
+  if (factory !== 'upgradeGuard') return { ...defaults, requireOrigin, trustProxy, allowNullOrigin, onReject };
 
   let writeTimeout = DEFAULT_WRITE_TIMEOUT_MS;
   const timeout = options.writeTimeout;
@@ -186,7 +197,7 @@ export function readGuardOptions(options: unknown, factory: Factory, issues: Iss
         'has no effect without paths; list the accepted paths in paths, or remove unmatchedPath',
       );
   }
-  return { requireOrigin, trustProxy, paths, unmatchedPath, onReject, writeTimeout };
+  return { requireOrigin, trustProxy, allowNullOrigin, paths, unmatchedPath, onReject, writeTimeout };
 }
 
 /** Tells what was passed as `onAllowed` and how to write it. */

@@ -5,15 +5,11 @@
  * `X-Forwarded-Host` value). Pure: no I/O, no regex over header text, lengths capped first.
  */
 import type { IncomingMessage } from 'node:http';
-import {
-  DEFAULT_PORTS,
-  parsePortDigits,
-  parseSerializedOrigin,
-  serializeOrigin,
-  splitHostPort,
-  type OriginScheme,
-  type ParsedOrigin,
-} from '../policy/origin-syntax.js';
+import { authorityTarget, parseAuthority } from '../policy/authority.js';
+import type { OriginScheme, ParsedOrigin } from '../policy/origin-syntax.js';
+import { peerIsTrustedProxy, type ProxyTrust } from '../policy/proxy-trust.js';
+
+export { parseAuthority };
 
 /** Why the request's own origin could not be established; each is answered with 400. */
 export type RequestOriginProblem = 'host-missing' | 'host-multiple' | 'host-malformed' | 'forwarded-malformed';
@@ -59,71 +55,15 @@ export interface UpgradeRequestFacts {
   readonly target: RequestTarget;
   /** True when `X-Forwarded-Host` or `X-Forwarded-Proto` is present, trusted or not (for hints). */
   readonly forwarded: boolean;
+  /** True when those headers were present and came from a trusted proxy, so they counted. */
+  readonly proxyTrusted: boolean;
 }
 
-/** A `Host` value is at most a 253-octet DNS name plus `:65535` (RFC 1035 §2.3.4); cap well above. */
-const MAX_HOST_LENGTH = 300;
 const NONE: ClaimedOrigin = Object.freeze({ kind: 'none' });
 const MULTIPLE: ClaimedOrigin = Object.freeze({ kind: 'multiple' });
 
 function problem(reason: RequestOriginProblem): RequestTarget {
   return { ok: false, reason };
-}
-
-/**
- * Parses `host[:port]` (RFC 9110 §7.2 `Host = uri-host [ ":" port ]`) into the origin it names
- * under `scheme`. Case-insensitive (RFC 3986 §3.2.2) but otherwise as strict as an `Origin`
- * value: ASCII only, a canonical host, no userinfo, no empty port. The scheme's default port is
- * dropped, so `Host: x.com:443` over https is the origin `https://x.com`.
- *
- * @example
- * ```ts
- * parseAuthority('App.Example.com:443', 'https'); // { scheme: 'https', host: 'app.example.com', port: 443 }
- * parseAuthority('user@evil.com', 'https');       // undefined
- * ```
- */
-export function parseAuthority(text: string, scheme: OriginScheme): ParsedOrigin | undefined {
-  if (text.length === 0 || text.length > MAX_HOST_LENGTH) return undefined;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 127) return undefined;
-  const parts = splitHostPort(text.toLowerCase());
-  if (parts === undefined || parts.host.length === 0) return undefined;
-  let port = DEFAULT_PORTS[scheme];
-  if (parts.port !== undefined) {
-    const parsed = parsePortDigits(parts.port);
-    if (parsed === undefined) return undefined;
-    port = parsed;
-  }
-  // The strict Origin parser decides what a canonical host is; both sides then compare as text.
-  return parseSerializedOrigin(serializeOrigin(scheme, parts.host, port));
-}
-
-/** An origin named by a `Host` (or `X-Forwarded-Host`) value, serialized and parsed. */
-type AuthorityTarget = Extract<RequestTarget, { ok: true }>;
-
-/**
- * Recent `Host` values and what they name. A server answers to few hosts, so nearly every
- * handshake is a hit; the bound keeps a client sending random hosts from growing it.
- */
-const authorityCache: Readonly<Record<OriginScheme, Map<string, AuthorityTarget | null>>> = {
-  http: new Map(),
-  https: new Map(),
-};
-const AUTHORITY_CACHE_SIZE = 256;
-
-/** {@link parseAuthority} with its serialized origin, remembered for recent values. */
-function authorityTarget(text: string, scheme: OriginScheme): AuthorityTarget | undefined {
-  // One map per scheme, keyed by the header text itself: no key string is built per request.
-  const cache = authorityCache[scheme];
-  const cached = cache.get(text);
-  if (cached !== undefined) return cached ?? undefined;
-  const parsed = parseAuthority(text, scheme);
-  const target =
-    parsed === undefined
-      ? null
-      : Object.freeze({ ok: true as const, origin: serializeOrigin(parsed.scheme, parsed.host, parsed.port), parsed });
-  if (cache.size >= AUTHORITY_CACHE_SIZE) cache.clear();
-  cache.set(text, target);
-  return target ?? undefined;
 }
 
 /** First element of a comma-separated header value (`X-Forwarded-*: client, proxy1, proxy2`). */
@@ -151,9 +91,9 @@ function isEncrypted(req: IncomingMessage): boolean {
 }
 
 /**
- * Reads the claimed origin and the request's own origin. With `trustProxy`, the first value of
- * `X-Forwarded-Proto` and `X-Forwarded-Host` replaces the socket's scheme and `Host`; without it
- * they are ignored (a client can send anything). `Host` itself must still be present exactly once
+ * Reads the claimed origin and the request's own origin. When the socket's peer is a proxy
+ * `trustProxy` trusts, the first value of `X-Forwarded-Proto` and `X-Forwarded-Host` replaces the
+ * socket's scheme and `Host`; otherwise they are ignored (a client can send anything). `Host` itself must still be present exactly once
  * and well-formed (RFC 9112 §3.2: a request with no Host, several, or an invalid one gets 400).
  *
  * @example
@@ -162,7 +102,7 @@ function isEncrypted(req: IncomingMessage): boolean {
  * if (claimed.kind === 'one' && target.ok && claimed.value === target.origin) { ... } // same-origin
  * ```
  */
-export function readUpgradeRequest(req: IncomingMessage, trustProxy: boolean): UpgradeRequestFacts {
+export function readUpgradeRequest(req: IncomingMessage, trustProxy: ProxyTrust | boolean): UpgradeRequestFacts {
   const raw = req.rawHeaders;
   let hostCount = 0;
   let host: string | undefined;
@@ -216,19 +156,21 @@ export function readUpgradeRequest(req: IncomingMessage, trustProxy: boolean): U
   else claimed = NONE;
 
   const forwarded = forwardedHost !== undefined || forwardedProto !== undefined;
+  // Express's rule: the forwarded headers count only when the socket's peer is a trusted proxy.
+  const trusted = forwarded && peerIsTrustedProxy(req, trustProxy);
   let target: RequestTarget;
   if (host === undefined) target = problem('host-missing');
   else if (hostCount > 1) target = problem('host-multiple');
   else {
     let scheme: OriginScheme | undefined = isEncrypted(req) ? 'https' : 'http';
-    if (trustProxy && forwardedProto !== undefined) scheme = forwardedScheme(forwardedProto);
+    if (trusted && forwardedProto !== undefined) scheme = forwardedScheme(forwardedProto);
     const own = scheme === undefined ? undefined : authorityTarget(host, scheme);
     if (scheme === undefined) target = problem('forwarded-malformed');
     else if (own === undefined) target = problem('host-malformed');
-    else if (trustProxy && forwardedHost !== undefined) {
+    else if (trusted && forwardedHost !== undefined) {
       const via = authorityTarget(firstValue(forwardedHost), scheme);
       target = via ?? problem('forwarded-malformed');
     } else target = own;
   }
-  return { claimed, target, forwarded };
+  return { claimed, target, forwarded, proxyTrusted: trusted };
 }

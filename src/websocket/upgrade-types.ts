@@ -1,6 +1,7 @@
 /** Public and internal types of the WebSocket upgrade adapters (upgradeGuard(), createVerifyClient()). */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { ProxyTrust, TrustProxyOption } from '../policy/proxy-trust.js';
 import type { OriginAllowReason, OriginDenyReason } from '../policy/reasons.js';
 import { type UpgradeRefusalStatus } from './upgrade-refusal.js';
 import { type ClaimedOrigin, type RequestOriginProblem, type UpgradeRequestFacts } from './upgrade-request.js';
@@ -72,11 +73,21 @@ export interface UpgradeGuardOptions {
    */
   requireOrigin?: boolean | undefined;
   /**
-   * Use the first value of `X-Forwarded-Proto` and `X-Forwarded-Host` as the request's scheme and
-   * host for the same-origin check. Only when a reverse proxy you control sets both headers on
-   * every request: otherwise any client can claim to be same-origin. Default `false`.
+   * Which peers are reverse proxies whose `X-Forwarded-Proto` and `X-Forwarded-Host` (first
+   * value) count as the request's scheme and host for the same-origin check. Accepts what
+   * Express's `trust proxy` accepts: `true` (any peer: only when nothing but your proxy can
+   * reach the server), a hop count, addresses and subnets (`'loopback'`, `['10.0.0.0/8']`), or
+   * a function `(address, hop) => boolean`. Headers from any other peer are ignored, since a
+   * client can send anything. Default `false`.
    */
-  trustProxy?: boolean | undefined;
+  trustProxy?: TrustProxyOption | undefined;
+  /**
+   * Open handshakes whose `Origin` is `null`. Every sandboxed iframe of any site and every
+   * `file:` page sends `null`, so this lets any of them open a socket (with the user's cookies);
+   * the guard refuses `null` without it, whatever the policy's `allowNullOrigin` says, and warns
+   * once when it is set. Default `false`.
+   */
+  dangerouslyAllowNullOrigin?: boolean | undefined;
   /**
    * Upgrade paths this guard accepts, matched exactly against the path of `req.url` (the query is
    * ignored), e.g. `['/ws', '/live']`. Default: every path.
@@ -103,7 +114,10 @@ export interface UpgradeGuardOptions {
  * createVerifyClient(policy, { requireOrigin: true });
  * ```
  */
-export type VerifyClientOptions = Pick<UpgradeGuardOptions, 'requireOrigin' | 'trustProxy' | 'onReject'>;
+export type VerifyClientOptions = Pick<
+  UpgradeGuardOptions,
+  'requireOrigin' | 'trustProxy' | 'dangerouslyAllowNullOrigin' | 'onReject'
+>;
 
 /**
  * What ws passes to `verifyClient` (ws's `VerifyClientCallbackAsync`), typed without ws.
@@ -143,7 +157,9 @@ export type VerifyClient = (info: VerifyClientInfo, callback: VerifyClientCallba
 /** Options after validation. */
 export interface GuardConfig {
   readonly requireOrigin: boolean;
-  readonly trustProxy: boolean;
+  /** Compiled `trustProxy` (a boolean is accepted too, for callers building a config by hand). */
+  readonly trustProxy: ProxyTrust | boolean;
+  readonly allowNullOrigin: boolean;
   readonly paths: ReadonlySet<string> | undefined;
   readonly unmatchedPath: 'not-found' | 'destroy' | UpgradeListener;
   readonly onReject: ((info: UpgradeRejectInfo) => void) | undefined;
@@ -168,4 +184,6 @@ export type UpgradeDecision =
       readonly detail?: string | undefined;
       /** The request's facts, for a proxy hint worked out only when the refusal is logged. */
       readonly facts?: UpgradeRequestFacts | undefined;
+      /** Works out a hint that fixes this refusal (checked by replaying the request), only when it is logged. */
+      readonly hint?: (() => string | undefined) | undefined;
     };

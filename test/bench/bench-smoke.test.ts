@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { CASES, CASE_LABELS, QUICK_LISTS, listLabel } from '../../bench/fixtures.js';
 import { DECISION_TABLE_HEADER, HTTP_TABLE_HEADER, UPGRADE_TABLE_HEADER } from '../../bench/report.js';
+import { scaled } from '../helpers/time.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -28,7 +29,7 @@ function runQuick(out: string): Promise<{ code: number | null; stdout: string; s
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 110_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), scaled(150_000));
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -70,7 +71,7 @@ function assertPositive(cell: string | undefined, what: string): void {
 }
 
 describe('npm run bench -- --quick', () => {
-  test('writes a complete, well-formed report', { timeout: 120_000 }, async () => {
+  test('writes a complete, well-formed report', { timeout: scaled(160_000) }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cors-safety-bench-'));
     try {
       const out = join(dir, 'results.md');

@@ -19,6 +19,7 @@ import {
 } from '../../src/index.js';
 
 /** A running server on 127.0.0.1. */
+import { scaled } from '../helpers/time.js';
 import { listen, type Running } from '../helpers/listen.js';
 
 export { listen, type Running };
@@ -32,7 +33,7 @@ window.trySocket = (url, text) => new Promise((resolve) => {
   const events = [];
   let socket;
   try { socket = new WebSocket(url); } catch (e) { resolve({ events: ['throw:' + e], closeCode: null }); return; }
-  const timer = setTimeout(() => { events.push('timeout'); resolve({ events, closeCode: null }); }, 5000);
+  const timer = setTimeout(() => { events.push('timeout'); resolve({ events, closeCode: null }); }, ${scaled(5000)});
   socket.onopen = () => { events.push('open'); socket.send(text); };
   socket.onmessage = (e) => { events.push('message:' + e.data); socket.close(1000, 'done'); };
   socket.onerror = () => { events.push('error'); };

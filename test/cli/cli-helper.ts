@@ -1,6 +1,7 @@
 /** Spawns the real CLI (`node --import tsx src/cli/main.ts`) with a hard timeout. */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { scaled } from '../helpers/time.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -13,7 +14,7 @@ export interface CliRun {
 export function runCli(
   args: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
-  timeoutMs = 15_000,
+  timeoutMs = scaled(20_000),
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { scaled } from '../helpers/time.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -76,7 +77,7 @@ export function startProgram(
     });
   });
 
-  const waitForOutput = (wanted: RegExp, timeoutMs = 15_000): Promise<RegExpExecArray> =>
+  const waitForOutput = (wanted: RegExp, timeoutMs = scaled(15_000)): Promise<RegExpExecArray> =>
     new Promise((resolve, reject) => {
       const check = (): void => {
         const match = wanted.exec(output);
@@ -115,7 +116,7 @@ export function startProgram(
         stop: async () => {
           if (child.exitCode === null && child.signalCode === null) {
             child.kill('SIGTERM');
-            const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+            const timer = setTimeout(() => child.kill('SIGKILL'), scaled(5000));
             const result = await exited;
             clearTimeout(timer);
             return result;
@@ -150,7 +151,7 @@ export function request(
         method: options.method ?? 'GET',
         headers: { Connection: 'close', ...options.headers },
         agent: false,
-        timeout: 5000,
+        timeout: scaled(5000),
       },
       (res) => {
         let body = '';

@@ -9,6 +9,7 @@ import type { Browser } from 'playwright-core';
 import WebSocket from 'ws';
 import { chromiumSupport, launchChromium, openPage, requiredBrowserMessage } from '../helpers/browser-chromium.js';
 import { assertBuilt, assertGranted, assertNotGranted, killAll, request, startProgram, type Program } from './child.js';
+import { scaled } from '../helpers/time.js';
 
 const support = chromiumSupport('test/examples/demo.test.ts');
 const browserSkip = support.missing !== undefined && !support.required ? `skipped: ${support.missing}` : false;
@@ -33,7 +34,7 @@ const ROWS: readonly (readonly [string, RegExp])[] = [
 
 function connect(url: string, origin: string): Promise<'open' | number> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { origin, handshakeTimeout: 5000 });
+    const socket = new WebSocket(url, { origin, handshakeTimeout: scaled(5000) });
     socket.once('open', () => {
       socket.close();
       resolve('open');
@@ -47,7 +48,7 @@ function connect(url: string, origin: string): Promise<'open' | number> {
   });
 }
 
-describe('examples/demo/server.mjs (npm start)', { timeout: 60_000 }, () => {
+describe('examples/demo/server.mjs (npm start)', { timeout: scaled(60_000) }, () => {
   let demo: Program;
   let pageOrigin: string;
   let api: string;
@@ -122,7 +123,7 @@ describe('examples/demo/server.mjs (npm start)', { timeout: 60_000 }, () => {
     assert.equal(await connect(ws, foreignOrigin), 403);
     await demo.waitForOutput(
       new RegExp(`handshake from ${foreignOrigin.replace(/\./g, '\\.')} refused: origin-not-allowed`),
-      5000,
+      scaled(5000),
     );
   });
 
@@ -139,7 +140,7 @@ describe('examples/demo/server.mjs (npm start)', { timeout: 60_000 }, () => {
       assert.ok(browser !== undefined);
       const tab = await openPage(browser, `${pageOrigin}/`);
       try {
-        await tab.page.waitForSelector('body[data-state="done"]', { timeout: 30_000 });
+        await tab.page.waitForSelector('body[data-state="done"]', { timeout: scaled(30_000) });
         const rows = await tab.page.$$eval('tr[data-case]', (elements) =>
           elements.map((row) => {
             const element = row as unknown as {

@@ -20,6 +20,7 @@ import {
   startProgram,
   type Program,
 } from './child.js';
+import { scaled } from '../helpers/time.js';
 
 const ALLOWED = 'http://localhost:5173';
 const DENIED = 'https://evil.example';
@@ -60,7 +61,7 @@ function itStopsOnSigterm(program: { get: () => Program }): void {
 /** Opens a ws client with `origin`; resolves `open` or the handshake's HTTP status. */
 function connect(url: string, origin: string): Promise<{ socket: WebSocket } | { status: number }> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { origin, handshakeTimeout: 5000 });
+    const socket = new WebSocket(url, { origin, handshakeTimeout: scaled(5000) });
     socket.once('open', () => resolve({ socket }));
     socket.once('unexpected-response', (_req, res) => {
       resolve({ status: res.statusCode ?? 0 });
@@ -73,7 +74,7 @@ function connect(url: string, origin: string): Promise<{ socket: WebSocket } | {
 
 function nextMessage(socket: WebSocket): Promise<string> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no message within 5 s')), 5000);
+    const timer = setTimeout(() => reject(new Error(`no message within ${scaled(5000)} ms`)), scaled(5000));
     socket.once('message', (data: Buffer) => {
       clearTimeout(timer);
       resolve(data.toString('utf8'));
@@ -105,7 +106,7 @@ describe('examples/express-error-handler.mjs', () => {
     // ...while the server's own log gets the whole error.
     await program
       .get()
-      .waitForOutput(/500 GET \/api\/boom: Error: connection to postgres:\/\/admin:hunter2@db failed/, 5000);
+      .waitForOutput(/500 GET \/api\/boom: Error: connection to postgres:\/\/admin:hunter2@db failed/, scaled(5000));
   });
 
   it('400 from express.json() and 404 from notFound() keep the grant', async () => {
@@ -180,7 +181,9 @@ describe('examples/express-ws-chat.mjs', () => {
   it('a denied origin gets 403 and the program logs the reason', async () => {
     const outcome = await connect(`ws://127.0.0.1:${program.get().port}/chat`, DENIED);
     assert.deepEqual(outcome, { status: 403 });
-    await program.get().waitForOutput(/refused WebSocket from https:\/\/evil\.example: origin-not-allowed/, 5000);
+    await program
+      .get()
+      .waitForOutput(/refused WebSocket from https:\/\/evil\.example: origin-not-allowed/, scaled(5000));
   });
 
   it('another path gets 404, even from the allowed origin', async () => {

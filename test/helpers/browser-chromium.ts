@@ -7,6 +7,7 @@
 import { accessSync, constants } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { warnSkipped } from './skip-warning.js';
+import { scaled } from './time.js';
 
 /** Flags from issue #6: headless, no sandbox (containers), nothing that talks to Google. */
 export const CHROMIUM_FLAGS: readonly string[] = Object.freeze([
@@ -67,7 +68,7 @@ export function requiredBrowserMessage(support: ChromiumSupport): string {
 
 /** Launches one headless Chromium; close it in `after`. */
 export function launchChromium(executablePath: string): Promise<Browser> {
-  return chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_FLAGS], timeout: 30_000 });
+  return chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_FLAGS], timeout: scaled(30_000) });
 }
 
 /** A console message the browser printed (CORS errors are reported here, not to the page's JS). */
@@ -89,7 +90,7 @@ export interface CollectingPage {
  */
 export async function openPage(browser: Browser, url: string): Promise<CollectingPage> {
   const context = await browser.newContext();
-  context.setDefaultTimeout(10_000);
+  context.setDefaultTimeout(scaled(10_000));
   const page = await context.newPage();
   const lines: ConsoleLine[] = [];
   page.on('console', (message) => lines.push({ type: message.type(), text: message.text() }));

@@ -19,9 +19,9 @@ export const ALLOWED = 'http://app.test:5173';
 export const DENIED = 'https://evil.test';
 
 /** Per-request limit: every fetch and raw request is aborted after this long. */
-export const REQUEST_TIMEOUT_MS = 5000;
+export const REQUEST_TIMEOUT_MS = scaled(5000);
 /** Per-test limit, passed as `{ timeout }` to every test. */
-export const TEST_TIMEOUT_MS = 15_000;
+export const TEST_TIMEOUT_MS = scaled(15_000);
 
 export interface Flavor {
   readonly name: 'Express 4' | 'Express 5';
@@ -36,6 +36,7 @@ export const FLAVORS: readonly Flavor[] = [
 ];
 
 import { listen as listenOnLoopback, type Running } from './listen.js';
+import { scaled } from './time.js';
 
 export type { Running };
 

@@ -5,9 +5,10 @@
  */
 import http from 'node:http';
 import net from 'node:net';
+import { scaled } from './time.js';
 
 /** Every request gives up after this long, so a hanging response fails the test instead of the run. */
-export const REQUEST_TIMEOUT_MS = 5000;
+export const REQUEST_TIMEOUT_MS = scaled(5000);
 
 export interface Reply {
   readonly status: number;

@@ -17,6 +17,7 @@ import type { CorsSafetyOptions } from '../../src/policy/options.js';
 import type { CorsPolicy } from '../../src/policy/policy.js';
 import { upgradeGuard, type UpgradeGuardOptions, type UpgradeRejectInfo } from '../../src/websocket/upgrade-guard.js';
 import { TLS_CERT, TLS_KEY } from './upgrade-tls.js';
+import { scaled } from './time.js';
 
 /** A valid Sec-WebSocket-Key (RFC 6455 §1.3 example). */
 export const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
@@ -76,7 +77,7 @@ function harness(
     connections,
     rejects,
     openSockets: () => open.size,
-    waitForNoOpenSockets: (timeoutMs = 3000) =>
+    waitForNoOpenSockets: (timeoutMs = scaled(3000)) =>
       waitFor(
         () => open.size === 0,
         timeoutMs,
@@ -180,7 +181,7 @@ export type ClientOutcome =
   | { readonly kind: 'error'; readonly message: string };
 
 /** Opens a real ws client and reports how the handshake ended (closing the client again). */
-export function wsOutcome(url: string, options: ClientOptions = {}, timeoutMs = 4000): Promise<ClientOutcome> {
+export function wsOutcome(url: string, options: ClientOptions = {}, timeoutMs = scaled(4000)): Promise<ClientOutcome> {
   return new Promise<ClientOutcome>((resolve, reject) => {
     const ws = new WebSocket(url, { ...options, handshakeTimeout: timeoutMs });
     const timer = setTimeout(() => {
@@ -242,7 +243,7 @@ export function rawUpgrade(port: number, lines: readonly string[], options: RawO
       ? []
       : ['Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Key: ${KEY}`, 'Sec-WebSocket-Version: 13'];
   const request = `GET ${options.path ?? '/'} HTTP/1.1\r\n${[...lines, ...standard].map((line) => `${line}\r\n`).join('')}\r\n`;
-  const timeoutMs = options.timeoutMs ?? 4000;
+  const timeoutMs = options.timeoutMs ?? scaled(4000);
   return new Promise<RawOutcome>((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     let data = '';

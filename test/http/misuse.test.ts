@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import connect from 'connect';
 import express from 'express';
@@ -25,20 +25,15 @@ import {
 import { findMiddlewareMountedBefore } from '../../src/http/mount-order.js';
 import { listen } from '../helpers/frameworks.js';
 import { accessControlNames, call, preflight } from '../helpers/middleware-http.js';
+import { scaled } from '../helpers/time.js';
+import { collectWarnings } from '../helpers/warnings.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Express 4 under an alias is untyped
 const express4 = express4Untyped as () => any;
 
 const ORIGIN = 'https://app.example.com';
 
-const warnings: Error[] = [];
-const onWarning = (warning: Error): void => {
-  warnings.push(warning);
-};
-process.on('warning', onWarning);
-after(() => {
-  process.off('warning', onWarning);
-});
+const warnings = collectWarnings();
 
 function warningsWithCode(code: string): Error[] {
   return warnings.filter((w) => (w as Error & { code?: unknown }).code === code);
@@ -369,7 +364,7 @@ function runScript(script: string): Promise<string> {
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => child.kill(), 20000);
+    const timer = setTimeout(() => child.kill(), scaled(20_000));
     child.on('error', reject);
     child.on('close', () => {
       clearTimeout(timer);

@@ -10,12 +10,8 @@ import { describe, it } from 'node:test';
 import { findMiddlewareMountedBefore } from '../../src/http/mount-order.js';
 import { compiledPolicy, createCorsPolicy } from '../../src/policy/policy.js';
 import type { OriginVerdict } from '../../src/policy/reasons.js';
-import {
-  applyCorsHeaders,
-  protectCorsHeaders,
-  REASON_HEADER,
-  responseCorsState,
-} from '../../src/http/response-headers.js';
+import { applyCorsHeaders, REASON_HEADER } from '../../src/http/response-headers.js';
+import { protectCorsHeaders, responseCorsState } from '../../src/http/response-guard.js';
 import { appendVary, mergeVary } from '../../src/http/vary.js';
 
 const ORIGIN = 'https://app.example.com';

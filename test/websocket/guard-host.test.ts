@@ -153,7 +153,7 @@ describe('upgradeGuard: behind a reverse proxy', () => {
     assert.equal(h.connections.length, 0);
     assert.match(
       lines.join('\n'),
-      /refused 403 "\/" https:\/\/app\.example\.com \(cors-disabled\); hint: .*X-Forwarded-Host.*trustProxy: true/,
+      /refused 403 "\/" https:\/\/app\.example\.com \(cors-disabled\); hint: .*X-Forwarded-Host.*trustProxy: \["127\.0\.0\.1"\]/,
     );
   });
 
@@ -216,9 +216,8 @@ describe('upgradeGuard: behind a reverse proxy', () => {
     const log = lines.join('\n');
     assert.match(
       log,
-      /hint: the Origin has this server's host but the request arrived as http:\/\/app\.example\.com; behind a TLS-terminating proxy, set trustProxy: true/,
+      /hint: the Origin has this server's host but the request arrived as http:\/\/app\.example\.com; behind a TLS-terminating proxy, make it send X-Forwarded-Proto: https and set trustProxy: \["127\.0\.0\.1"\]/,
     );
-    assert.match(log, /hint: .*behind a TLS-terminating proxy, make it send X-Forwarded-Proto and X-Forwarded-Host/);
     assert.match(log, /hint: the request's Host is localhost: a proxy may be rewriting Host/);
     assert.equal(untrusted.connections.length + trusted.connections.length, 0);
   });

@@ -76,14 +76,23 @@ describe('upgradeGuard: origins', () => {
     assert.equal(strict.connections.length, 1);
   });
 
-  test('the opaque origin "null" is refused unless the policy allows it', async (t) => {
+  test('the opaque origin "null" is refused unless the guard itself allows it', async (t) => {
     const h = await startGuard(t, policy);
     const outcome = await wsOutcome(h.url, { origin: 'null' });
     assert.equal(outcome.kind === 'refused' && outcome.status, 403);
     assert.equal(h.rejects[0]?.reason, 'origin-null');
     assert.equal(h.connections.length, 0);
 
-    const allowsNull = await startGuard(t, { origin: 'https://app.example.com', allowNullOrigin: true, env: {} });
+    // The policy's allowNullOrigin is for CORS: the guard still refuses null (README: WebSockets).
+    const policyAllowsNull = await startGuard(t, {
+      origin: 'https://app.example.com',
+      allowNullOrigin: true,
+      env: {},
+    });
+    const refused = await wsOutcome(policyAllowsNull.url, { origin: 'null' });
+    assert.equal(refused.kind === 'refused' && refused.status, 403);
+    assert.equal(policyAllowsNull.connections.length, 0);
+    const allowsNull = await startGuard(t, policy, { dangerouslyAllowNullOrigin: true });
     assert.deepEqual(await wsOutcome(allowsNull.url, { origin: 'null' }), { kind: 'open' });
     assert.equal(allowsNull.connections.length, 1);
   });
