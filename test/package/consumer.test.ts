@@ -52,10 +52,26 @@ async function run(command: string, args: string[], cwd: string): Promise<string
   }
 }
 
-/** A copy of the repository as a fresh clone has it: tracked and unignored files, no dist/. */
+/**
+ * What a fresh clone has of the files a pack reads (the build's inputs and the package's own
+ * files; tests and their scratch folders left out): tracked and unignored files, and no dist/.
+ */
 function freshCopy(): string {
   const dir = join(scratch, 'clone');
-  const files = execFileSyncList('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], root);
+  const paths = [
+    'package.json',
+    'package-lock.json',
+    'README.md',
+    'LICENSE',
+    'tsconfig.json',
+    'tsdown.config.ts',
+    'src',
+  ];
+  const files = execFileSyncList(
+    'git',
+    ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', ...paths],
+    root,
+  );
   for (const file of files) {
     if (!existsSync(join(root, file))) continue; // deleted in the working tree
     mkdirSync(dirname(join(dir, file)), { recursive: true });
