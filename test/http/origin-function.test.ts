@@ -232,10 +232,18 @@ describe('origin function edge cases', () => {
 
   it('a client that hangs up during a slow check does not break the server', async () => {
     let checks = 0;
+    // Events, not sleeps: the client hangs up once the first check has started, and the test goes
+    // on once that check has answered (on a closed request).
+    let firstStarted: () => void = () => undefined;
+    let firstAnswered: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (firstStarted = resolve));
+    const answered = new Promise<void>((resolve) => (firstAnswered = resolve));
     const cors = corsSafety({
       origin: async () => {
         checks++;
+        if (checks === 1) firstStarted();
         await new Promise((resolve) => setTimeout(resolve, 30));
+        if (checks === 1) setImmediate(firstAnswered);
         return true;
       },
       env: {},
@@ -247,9 +255,10 @@ describe('origin function edge cases', () => {
         () => 'answered',
         () => 'aborted',
       );
-      setTimeout(() => controller.abort(), 5);
+      await started;
+      controller.abort();
       assert.equal(await aborted, 'aborted');
-      await new Promise((resolve) => setTimeout(resolve, 50)); // the check settles on a closed request
+      await answered;
       const reply = await call(`${app.url}/`, { origin: ORIGIN });
       assert.equal(reply.body, 'late');
       assert.equal(reply.headers.get('access-control-allow-origin'), ORIGIN);
