@@ -50,6 +50,8 @@ Options:
   -H, --header <header>  a header the page sets: "Name: value" or just "Name"; repeatable
   --credentials          the page sends credentials (fetch credentials: 'include', XHR withCredentials)
   --ws                   probe a WebSocket handshake instead (implied by ws:// and wss:// URLs)
+  --socketio             probe what socket.io-client does: the long-polling handshake, then the
+                         WebSocket upgrade; the URL is the server's (path /socket.io/ unless given)
   --timeout <ms>         deadline for each request (default ${DEFAULT_TIMEOUT_MS})
   --json                 print the result as one JSON object
   -h, --help             show this help
@@ -128,6 +130,21 @@ function parseTimeout(text: string | undefined): number {
   return ms;
 }
 
+/**
+ * The engine.io base URL for `--socketio`: http(s) (ws(s) URLs are mapped), the query dropped,
+ * and socket.io's default path when the URL has none, as `io(url)` does.
+ */
+function socketIoBase(input: URL): { url: URL; note: string | null } {
+  const url = new URL(input.href);
+  if (url.protocol === 'ws:' || url.protocol === 'wss:') url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+  url.search = '';
+  url.hash = '';
+  if (url.pathname === '/') url.pathname = '/socket.io/';
+  else if (!url.pathname.endsWith('/')) url.pathname = `${url.pathname}/`;
+  const note = url.pathname === '/socket.io/' ? null : `probing socket.io at the path ${url.pathname}`;
+  return { url, note };
+}
+
 function parseDoctor(args: readonly string[]): Command {
   const { values, positionals } = usage(() =>
     parseArgs({
@@ -140,6 +157,7 @@ function parseDoctor(args: readonly string[]): Command {
         header: { type: 'string', short: 'H', multiple: true },
         credentials: { type: 'boolean' },
         ws: { type: 'boolean' },
+        socketio: { type: 'boolean' },
         timeout: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -190,6 +208,37 @@ function parseDoctor(args: readonly string[]): Command {
   }
   if (ws && (values.method !== undefined || headers.length > 0)) {
     throw new UsageError('--method and --header do not apply to --ws: a browser WebSocket cannot set them');
+  }
+  // An engine.io URL (the EIO query parameter) is what socket.io-client requests: probe it as such,
+  // since the plain probe cannot tell the session opened and would blame the allow-list.
+  const engineUrl = !ws && values.method === undefined && headers.length === 0 && url.searchParams.has('EIO');
+  const socketio = values.socketio === true || engineUrl;
+  if (socketio) {
+    if (values.ws === true) throw new UsageError('use --socketio or --ws, not both: --socketio probes the upgrade too');
+    if (values.method !== undefined || headers.length > 0)
+      throw new UsageError(
+        '--method and --header do not apply to --socketio: the doctor sends what socket.io-client sends',
+      );
+    const engine = socketIoBase(url);
+    return {
+      kind: 'doctor',
+      options: {
+        url: engine.url,
+        origin,
+        method: 'GET',
+        headers: [],
+        credentials: values.credentials === true ? 'include' : 'same-origin',
+        ws: false,
+        socketio: true,
+        timeoutMs: parseTimeout(values.timeout),
+      },
+      json: values.json === true,
+      notes: [
+        ...(note === null ? [] : [note]),
+        ...(values.socketio === true ? [] : ['the URL is an engine.io URL (EIO=...): probing it as --socketio']),
+        ...(engine.note === null ? [] : [engine.note]),
+      ],
+    };
   }
 
   if (ws && (url.protocol === 'http:' || url.protocol === 'https:')) {

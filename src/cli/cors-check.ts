@@ -21,6 +21,8 @@ export interface ResponseSnapshot {
   readonly statusText: string;
   /** Every header line, duplicates kept, in wire order. */
   readonly headers: RawHeaders;
+  /** The start of the body (UTF-8), only when the request asked for it with `readBody`. */
+  readonly body?: string | undefined;
 }
 
 /** The request a response is checked against. */

@@ -34,7 +34,9 @@ async function execute(command: Command, io: Io, transport: Transport): Promise<
       io.stdout(`${version()}\n`);
       return 0;
     case 'doctor': {
-      const result = await runDoctor(command.options, transport);
+      const result = command.options.socketio
+        ? await (await import('./socketio-probe.js')).runSocketIoDoctor(command.options, transport)
+        : await runDoctor(command.options, transport);
       io.stdout(command.json ? formatDoctorJson(result, command.notes) : formatDoctorText(result, command.notes));
       if (result.verdict === 'probe-failed') {
         io.stderr(`cors-safety: ${result.error?.message ?? 'the probe failed'}\n`);

@@ -11,6 +11,7 @@ import { findMiddlewareMountedBefore } from './mount-order.js';
 import type { CorsSafetyOptions } from '../policy/options.js';
 import { decideOrigin, logVerdict } from '../policy/origin-check.js';
 import { compiledPolicy, createCorsPolicy, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
+import { canWriteHead, headerNamesOf, setHeaderOn } from './response-access.js';
 import { answerPreflight, preflightVary, preflightVaryText } from './preflight.js';
 import type { OriginVerdict } from '../policy/reasons.js';
 import { REASON_HEADER, protectCorsHeaders, removeAccessControlHeaders } from './response-headers.js';
@@ -58,8 +59,10 @@ function respondToPreflight(
   const answer = answerPreflight(policy, verdict, method, requested === undefined ? undefined : String(requested));
   logPreflight('%s %s: %s', req.method, answer.ok ? 'granted' : 'refused', answer.reason ?? 'ok');
   const reason = answer.reason !== undefined && policy.exposeReason ? answer.reason : undefined;
-  const answeredHere = !(answer.ok && policy.preflightContinue);
-  if (answeredHere && res.getHeaderNames().length === 0) {
+  // A response object that cannot end itself (a partial one from a framework) is left to the
+  // application, with the headers set: the request goes on rather than hang or throw.
+  const answeredHere = !(answer.ok && policy.preflightContinue) && canWriteHead(res);
+  if (answeredHere && headerNamesOf(res).length === 0) {
     // Nothing set before us (plain node:http): the whole head in one writeHead() call, which
     // spares Node a setHeader() round per header.
     const head: string[] = [];
@@ -72,12 +75,12 @@ function respondToPreflight(
   }
   // The answer is ours alone: nothing an earlier middleware set is reflected or granted.
   removeAccessControlHeaders(res);
-  for (const [name, value] of answer.headers) res.setHeader(name, value);
+  for (const [name, value] of answer.headers) setHeaderOn(res, name, value);
   appendVary(res, preflightVary(policy));
-  if (reason !== undefined) res.setHeader(REASON_HEADER, reason);
+  if (reason !== undefined) setHeaderOn(res, REASON_HEADER, reason);
   if (!answeredHere) return true;
   res.statusCode = answer.status;
-  res.setHeader('Content-Length', '0');
+  setHeaderOn(res, 'Content-Length', '0');
   res.end();
   return false;
 }

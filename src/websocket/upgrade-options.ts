@@ -1,9 +1,9 @@
 /** Validation of the upgrade adapters' options and of their policy argument, at construction. */
-import type { IssueCollector } from '../policy/errors.js';
+import { IssueCollector } from '../policy/errors.js';
 import { warnOnce } from '../policy/log.js';
 import { closestName, describeValue, isPlainObject } from '../policy/option-values.js';
 import { OPTION_NAMES } from '../policy/options.js';
-import { collectPolicy, type CorsPolicy } from '../policy/policy.js';
+import { collectPolicy, compiledPolicy, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
 import type { GuardConfig, UpgradeGuardOptions } from './upgrade-types.js';
 
 export const GUARD_OPTION_NAMES: readonly (keyof UpgradeGuardOptions)[] = [
@@ -24,12 +24,20 @@ export const MAX_PATH_LENGTH = 2048;
 export const HANDLE_UPGRADE_EXAMPLE =
   '(req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req))';
 
-export type Factory = 'upgradeGuard' | 'createVerifyClient';
+/** The upgrade adapters: the guard, ws's `verifyClient` and engine.io's `allowRequest`. */
+export type Factory = 'upgradeGuard' | 'createVerifyClient' | 'createAllowRequest';
 
 export function optionsExample(factory: Factory, key: string): string {
   return factory === 'upgradeGuard'
     ? `upgradeGuard(policy, onAllowed, { ${key}: ... })`
-    : `createVerifyClient(policy, { ${key}: ... })`;
+    : `${factory}(policy, { ${key}: ... })`;
+}
+
+/** What the library under a hook adapter offers instead of a guard-only option. */
+function guardOnlyFix(factory: Factory, key: string): string {
+  if (factory === 'createAllowRequest')
+    return key === 'paths' ? "use socket.io's own path option" : 'engine.io writes the refusal itself';
+  return key === 'paths' ? "use WebSocketServer's own path option" : 'ws writes the refusal itself';
 }
 
 /** Builds the policy, reporting guard options written into the policy options where they belong. */
@@ -112,8 +120,8 @@ export function readGuardOptions(options: unknown, factory: Factory, issues: Iss
   for (const key of Object.keys(options)) {
     if ((known as readonly string[]).includes(key)) continue;
     if ((GUARD_OPTION_NAMES as readonly string[]).includes(key)) {
-      const fix = key === 'paths' ? "use WebSocketServer's own path option" : 'ws writes the refusal itself';
-      issues.add(key, 'unknown-option', `is an upgradeGuard() option only; with createVerifyClient() ${fix}`);
+      const fix = guardOnlyFix(factory, key);
+      issues.add(key, 'unknown-option', `is an upgradeGuard() option only; with ${factory}() ${fix}`);
     } else if ((OPTION_NAMES as readonly string[]).includes(key)) {
       issues.add(
         key,
@@ -149,7 +157,7 @@ export function readGuardOptions(options: unknown, factory: Factory, issues: Iss
         `must be a function ({ reason, origin, req }) => void, got ${describeValue(options.onReject)}`,
       );
   }
-  if (factory === 'createVerifyClient') return { ...defaults, requireOrigin, trustProxy, onReject };
+  if (factory !== 'upgradeGuard') return { ...defaults, requireOrigin, trustProxy, onReject };
 
   let writeTimeout = DEFAULT_WRITE_TIMEOUT_MS;
   const timeout = options.writeTimeout;
@@ -206,4 +214,21 @@ export function warnIfAnyOrigin(policy: CorsPolicy, factory: Factory): void {
     'CORS_SAFETY_UPGRADE_ANY_ORIGIN',
     `cors-safety: ${factory}() uses a policy that allows any origin. Browsers send cookies with WebSocket handshakes whatever the CORS policy says, so any website can open a socket as your logged-in users; list the origins you trust, or authenticate sockets with a token rather than cookies.`,
   );
+}
+
+/**
+ * Validates the policy and options of a hook adapter (ws's `verifyClient`, engine.io's
+ * `allowRequest`), throwing one `CorsConfigError` with every problem, and compiles the policy.
+ */
+export function compileHookAdapter(
+  policyOrOptions: unknown,
+  options: unknown,
+  factory: Exclude<Factory, 'upgradeGuard'>,
+): { readonly compiled: CompiledPolicy; readonly config: GuardConfig } {
+  const issues = new IssueCollector();
+  const policy = resolvePolicy(policyOrOptions, factory, issues);
+  const config = readGuardOptions(options, factory, issues);
+  issues.throwIfAny();
+  warnIfAnyOrigin(policy as CorsPolicy, factory);
+  return { compiled: compiledPolicy(policy as CorsPolicy), config };
 }

@@ -232,18 +232,21 @@ describe('origin function edge cases', () => {
 
   it('a client that hangs up during a slow check does not break the server', async () => {
     let checks = 0;
-    // Events, not sleeps: the client hangs up once the first check has started, and the test goes
-    // on once that check has answered (on a closed request).
+    // The first check waits until the client has hung up, so the abort always lands mid-check.
+    let hungUp: () => void = () => undefined;
+    const clientGone = new Promise<void>((resolve) => (hungUp = resolve));
     let firstStarted: () => void = () => undefined;
-    let firstAnswered: () => void = () => undefined;
     const started = new Promise<void>((resolve) => (firstStarted = resolve));
-    const answered = new Promise<void>((resolve) => (firstAnswered = resolve));
+    let firstSettled: () => void = () => undefined;
+    const settled = new Promise<void>((resolve) => (firstSettled = resolve));
     const cors = corsSafety({
       origin: async () => {
         checks++;
-        if (checks === 1) firstStarted();
-        await new Promise((resolve) => setTimeout(resolve, 30));
-        if (checks === 1) setImmediate(firstAnswered);
+        if (checks === 1) {
+          firstStarted();
+          await clientGone;
+          setImmediate(firstSettled);
+        }
         return true;
       },
       env: {},
@@ -258,7 +261,8 @@ describe('origin function edge cases', () => {
       await started;
       controller.abort();
       assert.equal(await aborted, 'aborted');
-      await answered;
+      hungUp();
+      await settled; // the check settles on a closed request
       const reply = await call(`${app.url}/`, { origin: ORIGIN });
       assert.equal(reply.body, 'late');
       assert.equal(reply.headers.get('access-control-allow-origin'), ORIGIN);

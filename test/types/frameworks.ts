@@ -1,6 +1,6 @@
 /**
  * Type tests: every public function fits the frameworks it is documented for (Express 4 through
- * the `express4` alias and @types/express4, Express 5, Connect, node:http, ws), and misuses do
+ * the `express4` alias and @types/express4, Express 5, Connect, node:http, ws, socket.io), and misuses do
  * not compile (`@ts-expect-error`). Checked by TypeScript 5 and 7 (test/types/types.test.ts);
  * nothing here runs.
  */
@@ -9,11 +9,13 @@ import type { Duplex } from 'node:stream';
 import connect from 'connect';
 import express from 'express';
 import express4 from 'express4';
+import { Server as SocketIoServer } from 'socket.io';
 import { WebSocketServer } from 'ws';
 import corsSafety, {
   CorsConfigError,
   corsErrorHandler,
   corsSafety as namedCorsSafety,
+  createAllowRequest,
   createCorsPolicy,
   createOriginValidator,
   createVerifyClient,
@@ -22,6 +24,7 @@ import corsSafety, {
   notFound,
   REASON_HEADER,
   upgradeGuard,
+  type AllowRequest,
   type CorsConfigIssue,
   type CorsPolicy,
   type CorsSafetyMiddleware,
@@ -90,6 +93,14 @@ const verifyClient: VerifyClient = createVerifyClient(policy, { requireOrigin: t
 new WebSocketServer({ server, verifyClient });
 new WebSocketServer({ noServer: true, verifyClient: createVerifyClient({ origin: 'https://app.example.com' }) });
 
+// socket.io: engine.io's allowRequest option, and the middleware on io.engine for long-polling.
+const allowRequest: AllowRequest = createAllowRequest(policy, { requireOrigin: true });
+const io = new SocketIoServer(server, { allowRequest });
+io.engine.use(cors);
+new SocketIoServer(server, {
+  allowRequest: createAllowRequest({ origin: (origin) => origin.endsWith('.example.com') }),
+});
+
 // The validator: a verdict, or a Promise of one when an origin function answers later.
 const validator = createOriginValidator(policy);
 const verdict: OriginVerdict | Promise<OriginVerdict> = validator.check('https://app.example.com');
@@ -133,6 +144,8 @@ LOOPBACK_ORIGINS.push('http://evil.example');
 const wrong: OriginVerdict = { allowed: false, reason: 'nope' };
 // @ts-expect-error -- the policy is read-only once compiled
 policy.credentials = false;
+// @ts-expect-error -- allowRequest is made from a policy or options, not a list of origins
+new SocketIoServer(server, { allowRequest: createAllowRequest(['https://app.example.com']) });
 // @ts-expect-error -- the error handler's log option is false or a function
 corsErrorHandler(policy, { log: 'stderr' });
 void wrong;
