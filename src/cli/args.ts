@@ -2,14 +2,18 @@
  * Command-line parsing with node:util `parseArgs`. Every mistake becomes a `UsageError` with a
  * message naming the fix; the caller prints it and exits with 2.
  */
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { DoctorOptions } from './doctor.js';
 import { isForbiddenMethod, isForbiddenRequestHeaderName, normalizeMethod } from './fetch-rules.js';
 import { isToken } from './headers.js';
+import { closestWord } from './suggest.js';
 
-/** A mistake on the command line. */
+/** A mistake on the command line. `usage` is the help text to print with it, if any. */
 export class UsageError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly usage?: string,
+  ) {
     super(message);
     this.name = 'UsageError';
   }
@@ -72,12 +76,49 @@ Options:
 
 Exit codes: 0 allowed, 1 denied, 2 invalid configuration or bad usage.`;
 
-/** Runs a `parseArgs` call, turning its TypeErrors (`ERR_PARSE_ARGS_*`) into usage errors. */
-function usage<T>(parse: () => T): T {
+type FlagOptions = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * Says what is wrong with the flags of `command` in our words rather than parseArgs's: an
+ * unknown flag with the closest known one, a value missing or given where none is taken.
+ */
+function flagProblem(command: string, args: readonly string[], options: FlagOptions, err: unknown): string {
+  const { tokens } = parseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true });
+  const flags = Object.keys(options).map((name) => `--${name}`);
+  const shorts = Object.values(options).flatMap((option) => (option.short === undefined ? [] : [`-${option.short}`]));
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const known = options[token.name];
+    if (known === undefined) {
+      const short = !token.rawName.startsWith('--');
+      const close = closestWord(token.rawName, short ? shorts : flags);
+      return close === undefined
+        ? `unknown option ${token.rawName} for ${command}; its options are ${flags.join(', ')}`
+        : `unknown option ${token.rawName} for ${command}; did you mean ${close}?`;
+    }
+    if (known.type === 'string' && token.value === undefined)
+      return `${token.rawName} needs a value, e.g. ${token.rawName} ${FLAG_EXAMPLES[token.name] ?? '<value>'}`;
+    if (known.type === 'boolean' && token.value !== undefined)
+      return `${token.rawName} takes no value; write ${token.rawName} alone`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A sample value per string flag, for "needs a value" messages. */
+const FLAG_EXAMPLES: Readonly<Record<string, string>> = {
+  origin: 'https://app.example.com',
+  method: 'PUT',
+  header: '"Content-Type: application/json"',
+  timeout: '5000',
+  config: 'cors.config.json',
+};
+
+/** Parses the flags of `command`; a mistake becomes a UsageError naming the fix. */
+function parseFlags<T extends FlagOptions>(command: string, args: readonly string[], options: T) {
   try {
-    return parse();
+    return parseArgs({ args: [...args], allowPositionals: true, strict: true, options });
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
+    throw new UsageError(flagProblem(command, args, options, err));
   }
 }
 
@@ -103,10 +144,27 @@ export function parsePageOrigin(input: string): { origin: string; note: string |
       `--origin "${input}" is not an origin; write it like https://app.example.com or http://localhost:5173`,
     );
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`--origin "${input}" must be an http or https origin (or null)`);
-  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return appOrigin(input, url);
   const origin = url.origin;
+  return { origin, note: origin === input ? null : `using origin ${origin} (from --origin ${input})` };
+}
+
+/** Schemes whose pages never send their own scheme as `Origin` (they send `null`, or are not pages). */
+const NO_ORIGIN_SCHEMES = new Set(['file:', 'data:', 'blob:', 'about:', 'javascript:', 'ftp:', 'ws:', 'wss:']);
+
+/**
+ * An app origin (`capacitor://localhost`, `chrome-extension://<id>`): hybrid apps and extensions
+ * send `scheme://host`. The URL parser keeps the host's case for such schemes; browsers send it
+ * lowercase, as this does.
+ */
+function appOrigin(input: string, url: URL): { origin: string; note: string | null } {
+  const pathless = url.pathname === '' || url.pathname === '/';
+  if (NO_ORIGIN_SCHEMES.has(url.protocol) || url.host === '' || url.username !== '' || !pathless) {
+    throw new UsageError(
+      `--origin "${input}" must be an http or https origin, an app origin such as capacitor://localhost, or null`,
+    );
+  }
+  const origin = `${url.protocol}//${url.host}`.toLowerCase();
   return { origin, note: origin === input ? null : `using origin ${origin} (from --origin ${input})` };
 }
 
@@ -146,24 +204,17 @@ function socketIoBase(input: URL): { url: URL; note: string | null } {
 }
 
 function parseDoctor(args: readonly string[]): Command {
-  const { values, positionals } = usage(() =>
-    parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        origin: { type: 'string' },
-        method: { type: 'string', short: 'X' },
-        header: { type: 'string', short: 'H', multiple: true },
-        credentials: { type: 'boolean' },
-        ws: { type: 'boolean' },
-        socketio: { type: 'boolean' },
-        timeout: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }),
-  );
+  const { values, positionals } = parseFlags('doctor', args, {
+    origin: { type: 'string' },
+    method: { type: 'string', short: 'X' },
+    header: { type: 'string', short: 'H', multiple: true },
+    credentials: { type: 'boolean' },
+    ws: { type: 'boolean' },
+    socketio: { type: 'boolean' },
+    timeout: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help === true) return { kind: 'help', text: DOCTOR_USAGE };
   if (positionals.length !== 1) {
     throw new UsageError(
@@ -260,19 +311,12 @@ function parseDoctor(args: readonly string[]): Command {
 }
 
 function parseExplain(args: readonly string[]): Command {
-  const { values, positionals } = usage(() =>
-    parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        origin: { type: 'string' },
-        config: { type: 'string', short: 'c' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }),
-  );
+  const { values, positionals } = parseFlags('explain', args, {
+    origin: { type: 'string' },
+    config: { type: 'string', short: 'c' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help === true) return { kind: 'help', text: EXPLAIN_USAGE };
   if (positionals.length > 0)
     throw new UsageError(`explain takes no positional arguments, got "${positionals.join(' ')}"`);
@@ -291,11 +335,16 @@ function parseExplain(args: readonly string[]): Command {
  */
 export function parseCli(argv: readonly string[]): Command {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
-    return { kind: 'help', text: MAIN_USAGE };
-  }
+  // No command is a usage error (exit 2), as with git or npm: a script calling us wrongly must fail.
+  if (command === undefined) throw new UsageError('no command given', MAIN_USAGE);
+  if (command === '-h' || command === '--help' || command === 'help') return { kind: 'help', text: MAIN_USAGE };
   if (command === '-V' || command === '--version') return { kind: 'version' };
   if (command === 'doctor') return parseDoctor(rest);
   if (command === 'explain') return parseExplain(rest);
-  throw new UsageError(`unknown command "${command}"; use doctor or explain`);
+  const close = closestWord(command, ['doctor', 'explain']);
+  throw new UsageError(
+    close === undefined
+      ? `unknown command "${command}"; use doctor or explain`
+      : `unknown command "${command}"; did you mean ${close}?`,
+  );
 }

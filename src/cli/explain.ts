@@ -7,6 +7,7 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CorsConfigIssue, CorsPolicy, CorsSafetyOptions, OriginValidator } from '../index.js';
 import { CorsConfigError, createOriginValidator } from '../index.js';
+import { fixFor, type ExplainFix } from './explain-fix.js';
 
 /** The config file could not be read or loaded (not a validation problem). */
 export class ConfigLoadError extends Error {
@@ -37,6 +38,8 @@ export type ExplainResult =
       readonly rule?: string | undefined;
       readonly matchedOrigin?: string | undefined;
       readonly detail?: string | undefined;
+      /** For a denied origin: the change that would allow it, or why none can. */
+      readonly fix?: ExplainFix | undefined;
     }
   | {
       readonly kind: 'config-error';
@@ -151,5 +154,6 @@ export async function runExplain(
     rule: verdict.allowed ? verdict.rule : undefined,
     matchedOrigin: verdict.allowed ? verdict.origin : undefined,
     detail: verdict.allowed ? undefined : verdict.detail,
+    fix: fixFor(origin, verdict, { policy, configFile, env: environment }),
   };
 }

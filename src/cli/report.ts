@@ -133,6 +133,8 @@ export function formatExplainText(result: ExplainResult): string {
   if (result.detail !== undefined) lines.push(`  detail:   ${result.detail}`);
   if (result.matchedOrigin !== undefined)
     lines.push(`  grants:   Access-Control-Allow-Origin: ${result.matchedOrigin}`);
+  if (result.fix !== undefined)
+    lines.push(result.fix.kind === 'impossible' ? `  cannot:   ${result.fix.text}` : `  fix:      ${result.fix.text}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -151,6 +153,7 @@ export function formatExplainJson(result: ExplainResult): string {
           rule: result.rule ?? null,
           matchedOrigin: result.matchedOrigin ?? null,
           detail: result.detail ?? null,
+          fix: result.fix ?? null,
           issues: [],
         };
   return `${JSON.stringify(json, null, 2)}\n`;

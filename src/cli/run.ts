@@ -68,7 +68,8 @@ export async function run(argv: readonly string[], io: Io, transport: Transport 
     return await execute(parseCli(argv), io, transport);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr(`cors-safety: ${err.message}\nRun "cors-safety --help" for usage.\n`);
+      const help = err.usage === undefined ? 'Run "cors-safety --help" for usage.' : `\n${err.usage}`;
+      io.stderr(`cors-safety: ${err.message}\n${help}\n`);
       return EXIT.failed;
     }
     if (err instanceof Error && err.name === 'ConfigLoadError') {

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CorsConfigError } from '../policy/errors.js';
 import type { Middleware, NextFunction } from './http-types.js';
 import { logMiddleware, logOrigin, logPreflight, quoteForLog, warnOnce } from '../policy/log.js';
-import { findMiddlewareMountedBefore } from './mount-order.js';
+import { watchMountOrder } from './mount-order.js';
 import type { CorsSafetyOptions } from '../policy/options.js';
 import { decideOrigin, logVerdict } from '../policy/origin-check.js';
 import { compiledPolicy, createCorsPolicy, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
@@ -122,7 +122,6 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
   }
   const policy = createCorsPolicy(options as CorsSafetyOptions | CorsPolicy | undefined);
   const compiled = compiledPolicy(policy);
-  let mountChecked = false;
 
   /** Applies a settled verdict, then passes the request on unless the preflight was answered. */
   const finish = (req: IncomingMessage, res: ServerResponse, next: NextFunction, verdict: OriginVerdict): void => {
@@ -146,16 +145,7 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
     res: ServerResponse,
     next: NextFunction,
   ): void {
-    if (!mountChecked) {
-      mountChecked = true;
-      const before = findMiddlewareMountedBefore(req, middleware);
-      if (before.length > 0) {
-        warnOnce(
-          'CORS_SAFETY_MOUNT_ORDER',
-          `cors-safety: corsSafety() is mounted after ${before.join(', ')}; responses they end (401, 400, 413, 429...) carry no CORS headers and the browser hides them. Mount corsSafety() first.`,
-        );
-      }
-    }
+    checkMountOrder(req);
     const verdict = decideOrigin(compiled, req.headers.origin, req);
     if (!(verdict instanceof Promise)) {
       finish(req, res, next, verdict);
@@ -170,5 +160,6 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
       );
   } as CorsSafetyMiddleware;
   Object.defineProperty(middleware, 'policy', { value: policy, enumerable: true });
+  const checkMountOrder = watchMountOrder(middleware);
   return middleware;
 }

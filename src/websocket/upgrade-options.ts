@@ -2,7 +2,7 @@
 import { IssueCollector } from '../policy/errors.js';
 import { warnOnce } from '../policy/log.js';
 import { closestName, describeValue, isPlainObject } from '../policy/option-values.js';
-import { OPTION_NAMES } from '../policy/options.js';
+import { OPTION_NAMES, unknownOptionMessage } from '../policy/options.js';
 import { collectPolicy, compiledPolicy, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
 import type { GuardConfig, UpgradeGuardOptions } from './upgrade-types.js';
 
@@ -49,8 +49,7 @@ export function resolvePolicy(
   return collectPolicy(policyOrOptions, issues, {
     names: factory === 'upgradeGuard' ? GUARD_OPTION_NAMES : VERIFY_CLIENT_OPTION_NAMES,
     code: 'guard-option-in-policy',
-    message: (key) =>
-      `is a ${factory}() option, not a policy option; pass it separately: ${optionsExample(factory, key)}`,
+    message: (key) => `belongs to ${factory}(), not to the policy; pass it separately: ${optionsExample(factory, key)}`,
   });
 }
 
@@ -75,7 +74,11 @@ export function readPaths(value: unknown, issues: IssueCollector): ReadonlySet<s
     if (!entry.startsWith('/'))
       return issues.add(path, 'path-not-absolute', `${shown} must start with "/"; write "/${entry}"`);
     if (entry.length > MAX_PATH_LENGTH)
-      return issues.add(path, 'path-too-long', `is longer than ${MAX_PATH_LENGTH} characters`);
+      return issues.add(
+        path,
+        'path-too-long',
+        `is longer than ${MAX_PATH_LENGTH} characters; list the paths clients request`,
+      );
     for (let c = 0; c < entry.length; c++) {
       const code = entry.charCodeAt(c);
       if (code <= 32 || code === 127)
@@ -112,7 +115,7 @@ export function readGuardOptions(options: unknown, factory: Factory, issues: Iss
     issues.add(
       '(options)',
       'options-type',
-      `${factory}() options must be a plain object, got ${describeValue(options)}`,
+      `must be a plain object such as { requireOrigin: true }, got ${describeValue(options)}; pass it last: ${optionsExample(factory, 'requireOrigin')}`,
     );
     return defaults;
   }
@@ -129,14 +132,7 @@ export function readGuardOptions(options: unknown, factory: Factory, issues: Iss
         `is a policy option; pass it in the first argument, e.g. ${factory}({ ${key}: ... }), or to createCorsPolicy()`,
       );
     } else {
-      const suggestion = closestName(key, known);
-      issues.add(
-        key,
-        'unknown-option',
-        suggestion === undefined
-          ? `is not an option of ${factory}(); remove it (known: ${known.join(', ')})`
-          : `is not an option; did you mean "${suggestion}"?`,
-      );
+      issues.add(key, 'unknown-option', unknownOptionMessage(`${factory}()`, closestName(key, known), known));
     }
   }
   const readBoolean = (key: 'requireOrigin' | 'trustProxy'): boolean => {
