@@ -1,6 +1,6 @@
 /**
- * The library code the benchmarks run: src/ compiled to plain JavaScript by TypeScript, as
- * `npm run build` emits it, rather than src/ run through tsx. tsx (esbuild with `keepNames`)
+ * The library code the benchmarks run: src/ compiled to plain JavaScript by TypeScript (the code
+ * `npm run build` bundles), rather than src/ run through tsx. tsx (esbuild with `keepNames`)
  * wraps every function expression created at run time in a `__name()` call that redefines
  * its `name`, a per-request cost that the published package does not have and `cors` (plain
  * JavaScript) does not pay.
@@ -43,15 +43,15 @@ function sourceFiles(dir: string): string[] {
 }
 
 /**
- * Compiles src/ with the compiler options of tsconfig.build.json (file by file: the project
- * uses `isolatedModules`, so this is what tsc emits, minus declarations and source maps).
+ * Compiles src/ with the compiler options of tsconfig.json (file by file: the project uses
+ * `isolatedModules`, so this is the code the package's build bundles, without the bundling).
  */
 export function compileLibrary(): { readonly dir: string; remove(): void } {
-  const configPath = join(ROOT, 'tsconfig.build.json');
+  const configPath = join(ROOT, 'tsconfig.json');
   const config = ts.readConfigFile(configPath, (path) => ts.sys.readFile(path));
   if (config.error !== undefined)
     throw new Error(
-      `bench: cannot read tsconfig.build.json: ${ts.flattenDiagnosticMessageText(config.error.messageText, '\n')}`,
+      `bench: cannot read tsconfig.json: ${ts.flattenDiagnosticMessageText(config.error.messageText, '\n')}`,
     );
   const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, ROOT, undefined, configPath);
   const compilerOptions: ts.CompilerOptions = {
@@ -93,6 +93,6 @@ export async function loadLibrary(dir: string | undefined): Promise<Library> {
     source:
       dir === undefined
         ? 'src/ through tsx'
-        : 'src/ compiled to plain JavaScript by TypeScript, as `npm run build` emits it (not run through tsx)',
+        : 'src/ compiled to plain JavaScript by TypeScript, the code `npm run build` bundles (not run through tsx)',
   };
 }

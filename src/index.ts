@@ -3,7 +3,15 @@
  * @packageDocumentation
  */
 export { CorsConfigError, type CorsConfigIssue } from './policy/errors.js';
-export type { CorsSafetyOptions, OriginOption, OriginFunction, CorsCallbackOriginFunction } from './policy/options.js';
+export type {
+  CorsSafetyOptions,
+  OriginOption,
+  OriginFunction,
+  CorsCallbackOriginFunction,
+  TypedRequestOriginFunction,
+  OriginRequest,
+  OriginCallbackValue,
+} from './policy/options.js';
 export {
   createCorsPolicy,
   isCorsPolicy,
@@ -24,6 +32,8 @@ export type {
   RequestVerdict,
 } from './policy/reasons.js';
 export { corsSafety, type CorsSafetyMiddleware } from './http/middleware.js';
+// `import corsSafety from 'cors-safety'`, the habit from the `cors` package.
+export { corsSafety as default } from './http/middleware.js';
 export { corsErrorHandler, notFound, type CorsErrorHandlerOptions, type ErrorLogEntry } from './http/error-handler.js';
 export { REASON_HEADER } from './http/response-headers.js';
 export type { Middleware, ErrorMiddleware, NextFunction } from './http/http-types.js';

@@ -5,7 +5,10 @@
  */
 import { run } from './run.js';
 
-process.exitCode = await run(process.argv.slice(2), {
+// No top-level await: the package ships this file as CommonJS (dist/cli/main.cjs).
+void run(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+}).then((code) => {
+  process.exitCode = code;
 });

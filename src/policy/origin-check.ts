@@ -5,12 +5,13 @@
 import type { IncomingMessage } from 'node:http';
 import { describeError, logOrigin, quoteForLog } from './log.js';
 import { parseAppOrigin } from './app-origin.js';
+import type { OriginCallbackValue } from './options.js';
 import { MAX_ORIGIN_LENGTH, parseSerializedOrigin, type ParsedOrigin } from './origin-syntax.js';
 import type { CompiledPolicy } from './policy.js';
 import { DENIED, type OriginDenyReason, type OriginVerdict, type RequestVerdict } from './reasons.js';
 import { regexpProblem } from './regexp-rules.js';
 
-type CallbackValue = boolean | string | RegExp | ReadonlyArray<string | RegExp> | undefined;
+type CallbackValue = OriginCallbackValue | undefined;
 
 function allow(
   reason: Extract<OriginVerdict, { allowed: true }>['reason'],

@@ -17,11 +17,11 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * missing or older than the exports the examples use.
  */
 export function assertBuilt(exports: readonly string[]): void {
-  const index = `${ROOT}dist/index.js`;
-  assert.ok(existsSync(index), 'dist/index.js is missing: run `npm run build` (npm test does) before these tests');
+  const index = `${ROOT}dist/index.mjs`;
+  assert.ok(existsSync(index), 'dist/index.mjs is missing: run `npm run build` (npm test does) before these tests');
   const text = readFileSync(index, 'utf8');
   for (const name of exports) {
-    assert.ok(new RegExp(`\\b${name}\\b`).test(text), `dist/index.js does not export ${name}: run \`npm run build\``);
+    assert.ok(new RegExp(`\\b${name}\\b`).test(text), `dist/index.mjs does not export ${name}: run \`npm run build\``);
   }
 }
 

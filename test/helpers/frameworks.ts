@@ -10,7 +10,6 @@ import connect from 'connect';
 import express from 'express';
 // @ts-expect-error -- finalhandler (Connect's own final handler) ships no type declarations.
 import finalhandlerUntyped from 'finalhandler';
-// @ts-expect-error -- `express4` is an npm alias of Express 4 and has no type declarations.
 import express4Untyped from 'express4';
 import {
   corsSafety,

@@ -12,7 +12,6 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import connect from 'connect';
 import express from 'express';
-// @ts-expect-error -- `express4` is an npm alias of Express 4 and has no type declarations.
 import express4Untyped from 'express4';
 import {
   CorsConfigError,

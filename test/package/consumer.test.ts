@@ -1,108 +1,304 @@
 /**
- * The package as a consumer meets it: publint and arethetypeswrong on the packed tarball, then
- * the tarball installed into a scratch CommonJS project (require) and an ESM project (import,
- * plus a TypeScript type check against the shipped declarations).
+ * The package as a consumer meets it, from a tarball packed in a copy of the repository that has
+ * no dist/ (so `prepack` must build it): publint and arethetypeswrong with no ignored rule, the
+ * tarball's contents and source maps, one library in the process whether it is reached by
+ * require() or import (the dual-package hazard), the CLI bin, and consumer projects for every
+ * module setting (test/package/projects.ts) compiled by TypeScript 5 and 7 and then run.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { PROJECTS, PROGRAM_CHECKS, type ConsumerProject } from './projects.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = (name: string): string => join(root, 'node_modules', '.bin', name);
 const scratch = mkdtempSync(join(tmpdir(), 'cors-safety-consumer-'));
-let tarball = '';
+const consumers = join(scratch, 'consumers');
+const execFileAsync = promisify(execFile);
 
-function run(command: string, args: string[], cwd: string): string {
-  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+const COMPILERS = [
+  { name: 'TypeScript 5', tsc: join(root, 'node_modules', 'typescript', 'bin', 'tsc'), out: 'out-ts5' },
+  { name: 'TypeScript 7', tsc: join(root, 'node_modules', 'typescript7', 'bin', 'tsc'), out: 'out-ts7' },
+] as const;
+
+let tarball = '';
+/** Every file in the tarball, by path inside `package/`. */
+const packed = new Map<string, string>();
+
+async function run(command: string, args: string[], cwd: string): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync(command, args, { cwd, encoding: 'utf8', timeout: 240_000 });
+    return stdout;
+  } catch (err) {
+    const failed = err as Error & { stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${failed.stdout ?? ''}${failed.stderr ?? ''}`, {
+      cause: err,
+    });
+  }
 }
 
-function project(name: string, packageJson: object): string {
-  const dir = join(scratch, name);
-  execFileSync('mkdir', ['-p', dir]);
-  writeFileSync(join(dir, 'package.json'), JSON.stringify(packageJson));
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball], dir);
+/**
+ * What a fresh clone has of the files a pack reads (the build's inputs and the package's own
+ * files; tests and their scratch folders left out): tracked and unignored files, and no dist/.
+ */
+function freshCopy(): string {
+  const dir = join(scratch, 'clone');
+  const paths = [
+    'package.json',
+    'package-lock.json',
+    'README.md',
+    'LICENSE',
+    'tsconfig.json',
+    'tsdown.config.ts',
+    'src',
+  ];
+  const files = execFileSyncList(
+    'git',
+    ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', ...paths],
+    root,
+  );
+  for (const file of files) {
+    if (!existsSync(join(root, file))) continue; // deleted in the working tree
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    cpSync(join(root, file), join(dir, file));
+  }
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
   return dir;
 }
 
-before(() => {
-  assert.ok(existsSync(join(root, 'dist', 'index.js')), 'dist/ is missing: run `npm run build` first (npm test does)');
-  run('npm', ['pack', '--pack-destination', scratch, '--loglevel=error'], root);
-  const packed = readdirSync(scratch).find((name) => name.endsWith('.tgz'));
-  assert.ok(packed !== undefined, 'npm pack produced no tarball');
-  tarball = join(scratch, packed);
+function execFileSyncList(command: string, args: string[], cwd: string): string[] {
+  return execFileSync(command, args, { cwd, encoding: 'utf8' })
+    .split('\0')
+    .filter((name) => name !== '');
+}
+
+before(async () => {
+  const clone = freshCopy();
+  assert.ok(!existsSync(join(clone, 'dist')), 'the copy has no dist/');
+  await run('npm', ['pack', '--pack-destination', scratch, '--loglevel=error'], clone);
+  const name = readdirSync(scratch).find((file) => file.endsWith('.tgz'));
+  assert.ok(name !== undefined, 'npm pack produced no tarball');
+  tarball = join(scratch, name);
+  const unpacked = join(scratch, 'unpacked');
+  mkdirSync(unpacked);
+  await run('tar', ['xzf', tarball, '-C', unpacked], scratch);
+  const walk = (dir: string, prefix: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+      if (entry.isDirectory()) walk(join(dir, entry.name), path);
+      else packed.set(path, readFileSync(join(dir, entry.name), 'utf8'));
+    }
+  };
+  walk(join(unpacked, 'package'), '');
+
+  // One install of the tarball; every project is a folder below it and resolves it from there.
+  mkdirSync(consumers);
+  writeFileSync(join(consumers, 'package.json'), JSON.stringify({ name: 'consumers', private: true }));
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball], consumers);
 });
 
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-test('publint finds no problem in the package', () => {
-  const out = run(bin('publint'), ['run', '--strict', tarball], root);
-  assert.match(out, /All good/);
-});
+describe('the packed tarball', () => {
+  it('was built by prepack in a copy without dist/: both entries, their types and the CLI', () => {
+    for (const file of [
+      'dist/index.cjs',
+      'dist/index.mjs',
+      'dist/index.d.cts',
+      'dist/index.d.mts',
+      'dist/cli/main.cjs',
+    ]) {
+      assert.ok(packed.has(file), `${file} is in the tarball (files: ${[...packed.keys()].join(', ')})`);
+    }
+    assert.ok(!packed.has('src/index.ts') && ![...packed.keys()].some((file) => file.startsWith('test/')));
+  });
 
-test('arethetypeswrong: types resolve for ESM, bundlers and node10; CJS uses require(esm)', () => {
-  // Node >= 20.19 loads ESM with require(), so "CJS resolves to ESM" is expected here and is
-  // proven at run time by the CommonJS test below.
-  const out = run(bin('attw'), [tarball, '--ignore-rules', 'cjs-resolves-to-esm', '--format', 'ascii'], root);
-  assert.doesNotMatch(out, /❌|💀|🐛|🥴|❗️/u);
-});
+  it('no source map points at a file the tarball does not contain', () => {
+    for (const [file, text] of packed) {
+      for (const match of text.matchAll(/^\/\/# sourceMappingURL=(\S+)$/gm)) {
+        const map = join(dirname(file), match[1] ?? '').replaceAll('\\', '/');
+        assert.ok(packed.has(map), `${file} names ${map}, which is not in the tarball`);
+      }
+      if (!file.endsWith('.map')) continue;
+      const { sources } = JSON.parse(text) as { sources: string[] };
+      for (const source of sources) {
+        const target = join(dirname(file), source).replaceAll('\\', '/');
+        assert.ok(packed.has(target), `${file} points at ${target}, which is not in the tarball`);
+      }
+    }
+  });
 
-test('a CommonJS project can require() the package and use it', () => {
-  const dir = project('cjs', { name: 'cjs-consumer', version: '1.0.0', private: true, type: 'commonjs' });
-  writeFileSync(
-    join(dir, 'index.js'),
-    `const { createOriginValidator, corsSafety, CorsConfigError } = require('cors-safety');
-const v = createOriginValidator({ origin: 'https://app.example.com' });
-let threw = false;
-try { corsSafety({ origin: 'https://app.example.com/path' }); } catch (e) { threw = e instanceof CorsConfigError; }
-console.log(JSON.stringify({ allowed: v.check('https://app.example.com').allowed, denied: v.check('https://evil.example').allowed, threw }));`,
-  );
-  const out = run(process.execPath, ['index.js'], dir);
-  assert.deepEqual(JSON.parse(out), { allowed: true, denied: false, threw: true });
-});
+  it('publint finds no problem', async () => {
+    assert.match(await run(bin('publint'), ['run', '--strict', tarball], root), /All good/);
+  });
 
-test('an ESM TypeScript project imports the package and type-checks against its declarations', () => {
-  const dir = project('esm', { name: 'esm-consumer', version: '1.0.0', private: true, type: 'module' });
-  writeFileSync(
-    join(dir, 'index.ts'),
-    `import { corsSafety, corsErrorHandler, createCorsPolicy, type CorsPolicy, type OriginVerdict } from 'cors-safety';
-const policy: CorsPolicy = createCorsPolicy({ origin: ['https://app.example.com'], credentials: true });
-const mw = corsSafety(policy);
-const handler = corsErrorHandler(policy);
-const verdict: OriginVerdict | Promise<OriginVerdict> = mw.policy === policy ? { allowed: false, reason: 'origin-missing' } : Promise.reject(new Error('no'));
-// @ts-expect-error: unknown reason codes are a type error
-const wrong: OriginVerdict = { allowed: false, reason: 'nope' };
-console.log(typeof handler, typeof verdict, wrong === undefined);
+  it('arethetypeswrong finds no problem for node10, node16 (CJS and ESM) and bundlers, with no rule ignored', async () => {
+    const out = await run(bin('attw'), [tarball, '--format', 'ascii'], root);
+    assert.match(out, /No problems found/);
+    assert.doesNotMatch(out, /❌|💀|🐛|🥴|❗️|⚠️/u);
+  });
+
+  it('one library in the process: require() and import share policies, validators and CorsConfigError', async () => {
+    writeFileSync(
+      join(consumers, 'one-copy.mjs'),
+      `import { createRequire } from 'node:module';
+import * as esm from 'cors-safety';
+import esmDefault from 'cors-safety';
+const cjs = createRequire(import.meta.url)('cors-safety');
+const fromRequire = cjs.createCorsPolicy({ origin: 'https://app.example.com' });
+const fromImport = esm.createCorsPolicy({ origin: 'https://app.example.com' });
+const thrown = (make) => { try { make(); } catch (err) { return err; } };
+const errFromRequire = thrown(() => cjs.createCorsPolicy({ origin: 'https://app.example.com/path' }));
+const errFromImport = thrown(() => esm.corsSafety({ origin: 'https://app.example.com/path' }));
+console.log(JSON.stringify({
+  sameFactory: cjs === esmDefault && cjs.corsSafety === esm.corsSafety && esm.default === esm.corsSafety,
+  importAcceptsRequired: esm.corsSafety(fromRequire).policy === fromRequire,
+  requireAcceptsImported: cjs.corsSafety(fromImport).policy === fromImport,
+  validatorAcrossCopies: esm.createOriginValidator(fromRequire).check('https://app.example.com').allowed
+    && cjs.createOriginValidator(fromImport).check('https://app.example.com').allowed,
+  isCorsPolicy: esm.isCorsPolicy(fromRequire) && cjs.isCorsPolicy(fromImport),
+  errorFromRequireIsImportedClass: errFromRequire instanceof esm.CorsConfigError,
+  errorFromImportIsRequiredClass: errFromImport instanceof cjs.CorsConfigError,
+}));
 `,
-  );
-  writeFileSync(
-    join(dir, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: {
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        target: 'ES2022',
-        strict: true,
-        exactOptionalPropertyTypes: true,
-        noEmit: true,
-        skipLibCheck: false,
-        types: [],
-      },
-      files: ['node-types.d.ts', 'index.ts'],
-    }),
-  );
-  // The consumer has no @types/node of its own; point TypeScript at ours so node:http resolves.
-  writeFileSync(
-    join(dir, 'node-types.d.ts'),
-    `/// <reference path="${join(root, 'node_modules', '@types', 'node', 'index.d.ts')}" />\n`,
-  );
-  run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], dir);
-  writeFileSync(
-    join(dir, 'run.mjs'),
-    `import { createOriginValidator } from 'cors-safety';\nconsole.log(createOriginValidator({ origin: 'https://a.example' }).check('https://a.example').reason);\n`,
-  );
-  assert.equal(run(process.execPath, ['run.mjs'], dir).trim(), 'allowed-exact');
+    );
+    assert.deepEqual(JSON.parse(await run(process.execPath, ['one-copy.mjs'], consumers)), {
+      sameFactory: true,
+      importAcceptsRequired: true,
+      requireAcceptsImported: true,
+      validatorAcrossCopies: true,
+      isCorsPolicy: true,
+      errorFromRequireIsImportedClass: true,
+      errorFromImportIsRequiredClass: true,
+    });
+  });
+
+  it('the cors-safety bin runs from the installed package', async () => {
+    const out = await run(
+      join(consumers, 'node_modules', '.bin', 'cors-safety'),
+      ['explain', '--origin', 'http://localhost:5173'],
+      consumers,
+    );
+    assert.match(out, /decision: ALLOWED/);
+  });
+});
+
+type Compiler = (typeof COMPILERS)[number];
+
+/** Writes a project's folder (package.json and its program) and returns it. */
+function writeProject(project: ConsumerProject, compiler: Compiler | undefined): string {
+  const dir = join(consumers, compiler === undefined ? project.name : `${project.name}-${compiler.out}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ private: true, type: project.type }));
+  writeFileSync(join(dir, project.file), project.source);
+  if (compiler !== undefined) {
+    const compilerOptions = {
+      ...project.compilerOptions,
+      strict: true,
+      target: 'ES2022',
+      outDir: 'out',
+      // As most projects have it (tsc --init's default); the declarations are checked below.
+      skipLibCheck: true,
+      // The consumer has no @types/node of its own: ours, for node:http.
+      types: ['node'],
+      typeRoots: [join(root, 'node_modules', '@types')],
+    };
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: [project.file] }));
+  }
+  return dir;
+}
+
+/**
+ * Every TypeScript project compiled by one `tsc -b` per compiler: one process reads @types/node
+ * once for all of them (separate runs cost TypeScript 5 several seconds each on a loaded machine).
+ * Resolves with tsc's output; errors are told apart by each project's folder name.
+ */
+const compilations = new Map<string, Promise<string>>();
+function compileAll(compiler: Compiler): Promise<string> {
+  let compiled = compilations.get(compiler.name);
+  if (compiled === undefined) {
+    const dirs = PROJECTS.filter((project) => project.compilerOptions !== undefined).map((project) =>
+      writeProject(project, compiler),
+    );
+    compiled = execFileAsync(process.execPath, [compiler.tsc, '-b', ...dirs, '--pretty', 'false'], {
+      cwd: consumers,
+      encoding: 'utf8',
+      timeout: 240_000,
+    }).then(
+      ({ stdout, stderr }) => stdout + stderr,
+      (err: Error & { stdout?: string; stderr?: string }) => `${err.stdout ?? ''}${err.stderr ?? ''}` || err.message,
+    );
+    compilations.set(compiler.name, compiled);
+  }
+  return compiled;
+}
+
+async function compileAndRun(project: ConsumerProject, compiler: Compiler | undefined): Promise<void> {
+  let dir: string;
+  let entry = project.file;
+  if (compiler === undefined) {
+    dir = writeProject(project, undefined);
+  } else {
+    const output = await compileAll(compiler);
+    dir = join(consumers, `${project.name}-${compiler.out}`);
+    const mine = output.split('\n').filter((line) => line.includes(`${project.name}-${compiler.out}/`));
+    assert.deepEqual(mine, [], `${compiler.name} reported for ${project.name}:\n${output}`);
+    entry = join('out', project.file.replace(/\.ts$/, '.js'));
+    assert.ok(existsSync(join(dir, entry)), `${compiler.name} wrote no ${entry} for ${project.name}:\n${output}`);
+  }
+  const out = JSON.parse(await run(process.execPath, [entry], dir)) as unknown;
+  assert.deepEqual(out, PROGRAM_CHECKS);
+}
+
+describe('consumer projects installed from the tarball compile and run', { concurrency: 2 }, () => {
+  it('the shipped declarations themselves type-check (skipLibCheck off), for require and for import', async () => {
+    // One nodenext project with a .cts and an .mts file reads dist/index.d.cts and dist/index.d.mts.
+    // TypeScript 7 only: TypeScript 5 spends half a minute on @types/node here for the same verdict.
+    const dir = join(consumers, 'declarations');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ private: true, type: 'module' }));
+    const use = 'corsSafety(createCorsPolicy({ origin: (origin, req) => origin === req.headers.host }));\n';
+    writeFileSync(join(dir, 'required.cts'), `import corsSafety, { createCorsPolicy } from 'cors-safety';\n${use}`);
+    writeFileSync(join(dir, 'imported.mts'), `import corsSafety, { createCorsPolicy } from 'cors-safety';\n${use}`);
+    const compilerOptions = {
+      module: 'nodenext',
+      strict: true,
+      noEmit: true,
+      skipLibCheck: false,
+      types: ['node'],
+      typeRoots: [join(root, 'node_modules', '@types')],
+    };
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions, files: ['required.cts', 'imported.mts'] }),
+    );
+    const listed = await run(process.execPath, [COMPILERS[1].tsc, '-p', 'tsconfig.json', '--listFiles'], dir);
+    assert.match(listed, /cors-safety\/dist\/index\.d\.cts/);
+    assert.match(listed, /cors-safety\/dist\/index\.d\.mts/);
+  });
+
+  for (const project of PROJECTS) {
+    if (project.compilerOptions === undefined) {
+      it(`${project.name}`, () => compileAndRun(project, undefined));
+      continue;
+    }
+    for (const compiler of COMPILERS) {
+      it(`${project.name} with ${compiler.name}`, () => compileAndRun(project, compiler));
+    }
+  }
 });
