@@ -183,7 +183,9 @@ describe('options object', () => {
     );
     assert.deepEqual(
       messages(() => createVerifyClient(policy, { verbose: true } as never)),
-      ['verbose: is not an option of createVerifyClient(); the options are requireOrigin, trustProxy, dangerouslyAllowNullOrigin, onReject'],
+      [
+        'verbose: is not an option of createVerifyClient(); the options are requireOrigin, trustProxy, dangerouslyAllowNullOrigin, onReject',
+      ],
     );
     assert.deepEqual(
       messages(() => corsSafety({ ...base, origin: 'https://a.com', allowHeaders: 'X' } as never)),
