@@ -7,7 +7,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import { IssueCollector } from '../policy/errors.js';
 import type { ErrorMiddleware, Middleware, NextFunction } from './http-types.js';
 import { logError, quoteForLog } from '../policy/log.js';
-import { closestName, isPlainObject } from '../policy/option-values.js';
+import { closestName, isPlainObject, ownOptions } from '../policy/option-values.js';
 import type { CorsSafetyOptions } from '../policy/options.js';
 import { decideOrigin, logVerdict } from '../policy/origin-check.js';
 import { collectPolicy, compiledPolicy, type CorsPolicy } from '../policy/policy.js';
@@ -340,8 +340,8 @@ function readOptions(
     message: (key) =>
       `is an option of corsErrorHandler() itself; pass it as the second argument: corsErrorHandler(policy, { ${key} })`,
   });
-  let given: Record<string, unknown> = {};
-  if (isPlainObject(options)) given = options;
+  let given = ownOptions(undefined);
+  if (isPlainObject(options)) given = ownOptions(options);
   else if (options !== undefined)
     issues.add(
       'errorHandler',

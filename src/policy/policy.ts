@@ -13,7 +13,7 @@ import {
   type OriginFunction,
   type OriginOption,
 } from './options.js';
-import { describeValue, isPlainObject, looksLikeRequest } from './option-values.js';
+import { describeValue, isPlainObject, looksLikeRequest, ownEnvValue, ownOptions } from './option-values.js';
 import type { OriginVerdict } from './reasons.js';
 import { optionsFromEnvironment } from './environment.js';
 import { readBoolean, readInteger, readTokenList } from './option-readers.js';
@@ -183,7 +183,7 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     issues.add('(options)', 'options-type', `options must be a plain object; ${hint}`);
     issues.throwIfAny();
   }
-  const given: Record<string, unknown> = { ...(options as Record<string, unknown> | undefined) };
+  const given = ownOptions(options);
   for (const key of Object.keys(given)) {
     if ((OPTION_NAMES as readonly string[]).includes(key)) continue;
     const suggestion = suggestOptionName(key);
@@ -202,7 +202,7 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     issues.add('env', 'env-type', 'must be an object of environment variables, like process.env');
   }
   const env = (envIsObject ? envOption : process.env) as Readonly<Record<string, string | undefined>>;
-  const production = env.NODE_ENV === 'production';
+  const production = ownEnvValue(env, 'NODE_ENV') === 'production';
 
   let source: PolicySource = 'options';
   let effective = given;
@@ -210,10 +210,10 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     const fromEnv = optionsFromEnvironment(env, issues);
     if (fromEnv !== undefined) {
       source = 'environment';
-      effective = { ...given, ...fromEnv, credentials: given.credentials ?? fromEnv.credentials };
+      effective = Object.assign(ownOptions(given), fromEnv, { credentials: given.credentials ?? fromEnv.credentials });
     } else {
       source = production ? 'production-default' : 'development-default';
-      effective = { ...given, origin: production ? false : LOOPBACK_ORIGINS.slice() };
+      effective = Object.assign(ownOptions(given), { origin: production ? false : LOOPBACK_ORIGINS.slice() });
     }
   }
 

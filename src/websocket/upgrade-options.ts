@@ -1,7 +1,7 @@
 /** Validation of the upgrade adapters' options and of their policy argument, at construction. */
 import type { IssueCollector } from '../policy/errors.js';
 import { warnOnce } from '../policy/log.js';
-import { closestName, describeValue, isPlainObject } from '../policy/option-values.js';
+import { closestName, describeValue, isPlainObject, ownOptions } from '../policy/option-values.js';
 import { OPTION_NAMES } from '../policy/options.js';
 import { collectPolicy, type CorsPolicy } from '../policy/policy.js';
 import type { GuardConfig, UpgradeGuardOptions } from './upgrade-types.js';
@@ -90,7 +90,7 @@ export function readPaths(value: unknown, issues: IssueCollector): ReadonlySet<s
 }
 
 /** Validates the options object of either factory; every problem goes to `issues`. */
-export function readGuardOptions(options: unknown, factory: Factory, issues: IssueCollector): GuardConfig {
+export function readGuardOptions(given: unknown, factory: Factory, issues: IssueCollector): GuardConfig {
   const defaults: GuardConfig = {
     requireOrigin: false,
     trustProxy: false,
@@ -99,15 +99,13 @@ export function readGuardOptions(options: unknown, factory: Factory, issues: Iss
     onReject: undefined,
     writeTimeout: DEFAULT_WRITE_TIMEOUT_MS,
   };
-  if (options === undefined) return defaults;
-  if (!isPlainObject(options)) {
-    issues.add(
-      '(options)',
-      'options-type',
-      `${factory}() options must be a plain object, got ${describeValue(options)}`,
-    );
+  if (given === undefined) return defaults;
+  if (!isPlainObject(given)) {
+    issues.add('(options)', 'options-type', `${factory}() options must be a plain object, got ${describeValue(given)}`);
     return defaults;
   }
+  // Own properties only: a polluted Object.prototype cannot turn an option on.
+  const options = ownOptions(given);
   const known = factory === 'upgradeGuard' ? GUARD_OPTION_NAMES : VERIFY_CLIENT_OPTION_NAMES;
   for (const key of Object.keys(options)) {
     if ((known as readonly string[]).includes(key)) continue;
