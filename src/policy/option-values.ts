@@ -31,15 +31,11 @@ export function ownEnvValue(env: Readonly<Record<string, string | undefined>>, n
 
 /** True for something shaped like an `IncomingMessage`: a factory called as if it were middleware. */
 export function looksLikeRequest(value: unknown): boolean {
-  // Own properties (an IncomingMessage sets all three in its constructor): a polluted
-  // Object.prototype.headers must not make every options object look like a request.
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    Object.hasOwn(value, 'headers') &&
-    Object.hasOwn(value, 'method') &&
-    Object.hasOwn(value, 'socket')
-  );
+  if (typeof value !== 'object' || value === null) return false;
+  // A plain object (a test double) must hold them itself: a polluted Object.prototype.headers
+  // must not make every options object look like a request. An IncomingMessage inherits some.
+  const has = isPlainObject(value) ? (key: string) => Object.hasOwn(value, key) : (key: string) => key in value;
+  return has('headers') && has('method') && has('socket');
 }
 
 /** A short, safe description of a wrong option value for an error message. */

@@ -130,7 +130,7 @@ export class PolicyBuilder {
     if (subdomains && isPublicSuffix(host)) {
       return fail(
         'allowed-host-public-suffix',
-        `${shown} would allow every site under the public suffix "${host}"; list your own domain`,
+        `${shown} would allow every site under the public suffix "${host}"; list your own domain, e.g. ".${isPublicSuffix(`example.${host}`) ? 'mine.' : ''}example.${host}"`,
       );
     }
     // Only https origins qualify, except loopback hosts, which may also be http (RFC 6761 §6.3).
