@@ -17,6 +17,7 @@ import { describeValue, isPlainObject, looksLikeRequest, ownEnvValue, ownOptions
 import type { OriginVerdict } from './reasons.js';
 import { optionsFromEnvironment } from './environment.js';
 import { readBoolean, readInteger, readTokenList } from './option-readers.js';
+import { allowedHeaderProblem, exposedHeaderProblem, methodProblem } from './forbidden-names.js';
 import { PolicyBuilder } from './policy-builder.js';
 
 /**
@@ -262,16 +263,24 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
   );
 
   const issuesBeforeMethods = issues.count;
-  const methodsRaw = readTokenList(effective, 'methods', DEFAULT_METHODS, issues, false) as string[];
   // Browsers upper-case these six before sending (Fetch §2.2.1), so "put" in the config can only
   // mean PUT. Any other method, PATCH included, is compared exactly as written.
-  const methods = methodsRaw.map((m) => (NORMALIZED_METHODS.has(m.toUpperCase()) ? m.toUpperCase() : m));
+  const methods = readTokenList(effective, 'methods', DEFAULT_METHODS, issues, false, methodProblem, (m) =>
+    NORMALIZED_METHODS.has(m.toUpperCase()) ? m.toUpperCase() : m,
+  ) as string[];
   // Only when nothing else was said about methods: `methods: "*"` needs one message, not two.
   if (methods.length === 0 && issues.count === issuesBeforeMethods && effective.methods !== undefined)
     issues.add('methods', 'methods-empty', 'is empty; list at least one method, e.g. "GET"');
-  const headersRaw = readTokenList(effective, 'allowedHeaders', DEFAULT_ALLOWED_HEADERS, issues, true);
+  const headersRaw = readTokenList(
+    effective,
+    'allowedHeaders',
+    DEFAULT_ALLOWED_HEADERS,
+    issues,
+    true,
+    allowedHeaderProblem,
+  );
   const allowedHeaders = headersRaw === '*' ? '*' : headersRaw.map((h) => h.toLowerCase());
-  const exposedRaw = readTokenList(effective, 'exposedHeaders', [], issues, true);
+  const exposedRaw = readTokenList(effective, 'exposedHeaders', [], issues, true, exposedHeaderProblem);
 
   // Fetch §3.2.3 / §4.9: "*" never works with credentials; refuse rather than reflect silently.
   const anyOrigin = builder.mode === 'public' || builder.mode === 'reflect-any';
