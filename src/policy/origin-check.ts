@@ -3,11 +3,11 @@
  * policy has an origin function that answers asynchronously. Never throws, never hangs.
  */
 import type { IncomingMessage } from 'node:http';
-import { describeError, logOrigin, quoteForLog } from './log.js';
+import { describeError, logOrigin, quoteForLog, warnOnce } from './log.js';
 import { MAX_ORIGIN_LENGTH, parseSerializedOrigin, type ParsedOrigin } from './origin-syntax.js';
 import type { CompiledPolicy } from './policy.js';
 import { DENIED, type OriginDenyReason, type OriginVerdict } from './reasons.js';
-import { regexpProblem } from './regexp-rules.js';
+import { cachedRegexpProblem } from './regexp-rules.js';
 
 type CallbackValue = boolean | string | RegExp | ReadonlyArray<string | RegExp> | undefined;
 
@@ -33,8 +33,15 @@ function callbackAnswer(value: CallbackValue, origin: string): boolean | string 
   for (const item of items) {
     if (item === origin) return true;
     if (item instanceof RegExp) {
-      const problem = regexpProblem(item);
-      if (problem !== undefined) return `origin callback answered ${problem.message}`;
+      // Analysed once per RegExp; an unsafe one denies every origin (fail closed) and says why once.
+      const problem = cachedRegexpProblem(item);
+      if (problem !== undefined) {
+        warnOnce(
+          'CORS_SAFETY_UNSAFE_CALLBACK_REGEXP',
+          `cors-safety: an origin callback answered with an unsafe RegExp, so its origins are denied: ${problem.message}`,
+        );
+        return `origin callback answered ${problem.message} [${problem.code}]`;
+      }
       if (item.test(origin)) return true;
     }
   }
@@ -91,8 +98,13 @@ function runOriginFunction(
   };
   const callback = (err: unknown, value?: CallbackValue): void => {
     if (answered) return;
-    if (err) return answer(deny('origin-check-failed', origin, describeError(err)));
-    const verdict = callbackAnswer(value, origin);
+    let verdict: boolean | string;
+    try {
+      // User values: a truthy check, an array or a RegExp can all run getters or Proxy traps.
+      verdict = err ? describeError(err) : callbackAnswer(value, origin);
+    } catch (thrown) {
+      verdict = `origin callback answered a value that threw when read: ${describeError(thrown)}`;
+    }
     answer(
       verdict === true
         ? allow('allowed-function', origin, rule)
