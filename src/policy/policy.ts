@@ -5,7 +5,7 @@
  */
 import { CorsConfigError, IssueCollector } from './errors.js';
 import type { HostRules } from './host-rules.js';
-import { logPolicy, warnOnce } from './log.js';
+import { logPolicy, quoteForLog, warnOnce } from './log.js';
 import {
   OPTION_NAMES,
   suggestOptionName,
@@ -332,6 +332,18 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     warnOnce(
       'CORS_SAFETY_NOT_CONFIGURED',
       'cors-safety: no CORS configuration and NODE_ENV=production, so cross-origin access is off. Set CORS_ALLOWED_ORIGINS (comma-separated) or pass { origin: [...] }.',
+    );
+  }
+
+  // Plain http off this machine: anyone on the network path can run script in that origin and
+  // then use the user's credentials (Fetch §3.2, "secure context" in the HTML standard).
+  if (credentials && builder.plainHttpRules.length > 0) {
+    warnOnce(
+      'CORS_SAFETY_INSECURE_ORIGIN',
+      `cors-safety: credentials are on and these origins use plain http on another machine: ${builder.plainHttpRules
+        .map((rule) => quoteForLog(rule, 120))
+        .join(', ')}. Anyone on the network path can inject script into those pages and act as your users; ` +
+        'serve them over https (http is quiet only for loopback hosts).',
     );
   }
 
