@@ -11,7 +11,13 @@ import { findMiddlewareMountedBefore } from './mount-order.js';
 import type { CorsSafetyOptions } from '../policy/options.js';
 import { decideOrigin, logVerdict } from '../policy/origin-check.js';
 import { compiledPolicy, createCorsPolicy, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
-import { answerPreflight, preflightVary, preflightVaryText } from './preflight.js';
+import {
+  ALLOW_PRIVATE_NETWORK,
+  DENIED_PREFLIGHT_STATUS,
+  answerPreflight,
+  preflightVary,
+  preflightVaryText,
+} from './preflight.js';
 import type { OriginVerdict } from '../policy/reasons.js';
 import { REASON_HEADER, protectCorsHeaders, removeAccessControlHeaders } from './response-headers.js';
 import { appendVary } from './vary.js';
@@ -55,7 +61,15 @@ function respondToPreflight(
   // Access-Control-Request-Method is then not a token and fails as method-malformed.
   const method = String(req.headers['access-control-request-method']);
   const requested = req.headers['access-control-request-headers'];
-  const answer = answerPreflight(policy, verdict, method, requested === undefined ? undefined : String(requested));
+  // WICG Private Network Access §3.1: the request header's only meaningful value is "true".
+  const privateNetwork = req.headers['access-control-request-private-network'] === 'true';
+  const answer = answerPreflight(
+    policy,
+    verdict,
+    method,
+    requested === undefined ? undefined : String(requested),
+    privateNetwork,
+  );
   logPreflight('%s %s: %s', req.method, answer.ok ? 'granted' : 'refused', answer.reason ?? 'ok');
   const reason = answer.reason !== undefined && policy.exposeReason ? answer.reason : undefined;
   const answeredHere = !(answer.ok && policy.preflightContinue);
@@ -70,8 +84,20 @@ function respondToPreflight(
     res.end();
     return false;
   }
-  // The answer is ours alone: nothing an earlier middleware set is reflected or granted.
+  // The answer is ours alone: nothing an earlier middleware set is reflected or granted. A
+  // Private Network grant set earlier survives only when the policy allows it for this origin.
+  const earlierPrivateNetwork = res.getHeader(ALLOW_PRIVATE_NETWORK);
   removeAccessControlHeaders(res);
+  if (earlierPrivateNetwork !== undefined) {
+    if (policy.allowPrivateNetwork && answer.status !== DENIED_PREFLIGHT_STATUS)
+      res.setHeader(ALLOW_PRIVATE_NETWORK, earlierPrivateNetwork);
+    else
+      logPreflight(
+        'removed %s set before corsSafety(): %s',
+        ALLOW_PRIVATE_NETWORK,
+        policy.allowPrivateNetwork ? 'the origin is denied' : 'set allowPrivateNetwork: true to grant it',
+      );
+  }
   for (const [name, value] of answer.headers) res.setHeader(name, value);
   appendVary(res, preflightVary(policy));
   if (reason !== undefined) res.setHeader(REASON_HEADER, reason);

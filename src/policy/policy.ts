@@ -102,6 +102,8 @@ export interface CorsPolicy {
   readonly preflightContinue: boolean;
   readonly optionsSuccessStatus: number;
   readonly allowNullOrigin: boolean;
+  /** Answer Private Network Access preflights of allowed origins. */
+  readonly allowPrivateNetwork: boolean;
   readonly originCheckTimeout: number;
   readonly exposeReason: boolean;
   /** True when an origin function is configured: checks may then return a Promise. */
@@ -118,6 +120,7 @@ export interface CompiledPolicy {
   readonly hostRules: HostRules;
   readonly originFunction: OriginFunction | undefined;
   readonly allowNullOrigin: boolean;
+  readonly allowPrivateNetwork: boolean;
   readonly credentials: boolean;
   readonly methods: ReadonlySet<string>;
   /** Precomputed `Access-Control-Allow-Methods` value. */
@@ -240,6 +243,7 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
   const credentials = readBoolean(effective, 'credentials', false, issues);
   const dangerous = readBoolean(effective, 'dangerouslyAllowAnyOriginWithCredentials', false, issues);
   const allowNullOrigin = readBoolean(effective, 'allowNullOrigin', false, issues);
+  const allowPrivateNetwork = readBoolean(effective, 'allowPrivateNetwork', false, issues);
   const preflightContinue = readBoolean(effective, 'preflightContinue', false, issues);
   const exposeReason = readBoolean(effective, 'exposeReason', !production, issues);
   const maxAge = readInteger(effective, 'maxAge', DEFAULT_MAX_AGE, 0, 86400, 'seconds; Chromium caps at 7200', issues);
@@ -360,6 +364,7 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     hostRules: builder.hostRules,
     originFunction: builder.originFunction,
     allowNullOrigin,
+    allowPrivateNetwork,
     credentials,
     methods: new Set(methods),
     methodsHeader: methods.join(', '),
@@ -385,6 +390,7 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     preflightContinue,
     optionsSuccessStatus,
     allowNullOrigin,
+    allowPrivateNetwork,
     originCheckTimeout,
     exposeReason,
     hasOriginFunction: builder.originFunction !== undefined,
