@@ -7,6 +7,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import { IssueCollector } from '../policy/errors.js';
 import type { ErrorMiddleware, Middleware, NextFunction } from './http-types.js';
 import { logError, quoteForLog } from '../policy/log.js';
+import { callApplication, rethrowApplicationError, unwrapApplicationError } from '../policy/application-error.js';
 import { closestName, isPlainObject, ownOptions } from '../policy/option-values.js';
 import type { CorsSafetyOptions } from '../policy/options.js';
 import { decideOrigin, logVerdict } from '../policy/origin-check.js';
@@ -255,7 +256,7 @@ export function corsErrorHandler(
     verdict: OriginVerdict,
   ): void => {
     if (res.headersSent) {
-      next(err);
+      callApplication(next, err);
       return;
     }
     const validStatus = errorStatus(err);
@@ -263,6 +264,15 @@ export function corsErrorHandler(
     writeLog({ error: err, status, method: req.method as string, path: requestPath(req) });
     const { type, body } = renderBody(format, status, publicMessage(err, status));
     afterRequestBody(req, () => {
+      try {
+        writeResponse();
+      } catch (thrown) {
+        // Later, from an event: a throw here would be an uncaught exception. Only a response
+        // that is not a real one gets here.
+        logError('could not write the error response: %s', describeForLog(thrown));
+      }
+    });
+    function writeResponse(): void {
       if (res.destroyed) return;
       // Someone else started the response meanwhile: only the next handler can end it now.
       if (res.headersSent) {
@@ -289,7 +299,26 @@ export function corsErrorHandler(
       res.setHeader('Cache-Control', 'no-store');
       protectCorsHeaders(res, compiled, verdict);
       res.end(req.method === 'HEAD' ? undefined : body);
-    });
+    }
+  };
+
+  const renderLater = (
+    err: unknown,
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: NextFunction,
+    decided: Promise<OriginVerdict>,
+  ): void => {
+    // decideOrigin() never rejects; the catch keeps a throwing `next` from becoming an
+    // unhandled rejection.
+    decided
+      .then((verdict) => {
+        logVerdict(verdict, req.headers.origin, 'error handler');
+        render(err, req, res, next, verdict);
+      })
+      .catch((thrown: unknown) =>
+        logError('error thrown after an async origin check: %s', describeForLog(unwrapApplicationError(thrown))),
+      );
   };
 
   return function corsErrorHandlerMiddleware(
@@ -298,29 +327,29 @@ export function corsErrorHandler(
     res: ServerResponse,
     next: NextFunction,
   ): void {
-    if (res.headersSent) {
-      next(err);
-      return;
+    try {
+      if (res.headersSent) {
+        callApplication(next, err);
+        return;
+      }
+      // Reuse corsSafety()'s decision for this request when it used the same policy.
+      const state = responseCorsState(res);
+      const decided =
+        state !== undefined && state.policy === compiled
+          ? state.verdict
+          : decideOrigin(compiled, req.headers.origin, req);
+      if (!(decided instanceof Promise)) {
+        if (state?.policy !== compiled) logVerdict(decided, req.headers.origin, 'error handler');
+        render(err, req, res, next, decided);
+        return;
+      }
+      renderLater(err, req, res, next, decided);
+    } catch (thrown) {
+      rethrowApplicationError(thrown);
+      // The request or response threw when read: they are not real ones. Hand the error on.
+      logError('request or response unusable, error passed on: %s', describeForLog(thrown));
+      if (typeof next === 'function') next(err);
     }
-    // Reuse corsSafety()'s decision for this request when it used the same policy.
-    const state = responseCorsState(res);
-    const decided =
-      state !== undefined && state.policy === compiled
-        ? state.verdict
-        : decideOrigin(compiled, req.headers.origin, req);
-    if (!(decided instanceof Promise)) {
-      if (state?.policy !== compiled) logVerdict(decided, req.headers.origin, 'error handler');
-      render(err, req, res, next, decided);
-      return;
-    }
-    // decideOrigin() never rejects; the catch keeps a throwing `next` from becoming an
-    // unhandled rejection.
-    decided
-      .then((verdict) => {
-        logVerdict(verdict, req.headers.origin, 'error handler');
-        render(err, req, res, next, verdict);
-      })
-      .catch((thrown: unknown) => logError('error thrown after an async origin check: %s', describeForLog(thrown)));
   };
 }
 
@@ -389,6 +418,10 @@ function readOptions(
  */
 export function notFound(): Middleware {
   return function notFoundMiddleware(_req: IncomingMessage, _res: ServerResponse, next: NextFunction): void {
+    if (typeof next !== 'function') {
+      logError('notFound() was called without a next function; nothing to pass the 404 to');
+      return;
+    }
     next(Object.assign(new Error('Not Found'), { status: 404, expose: true }));
   };
 }

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CorsConfigError } from '../policy/errors.js';
 import type { Middleware, NextFunction } from './http-types.js';
-import { logMiddleware, logOrigin, logPreflight, quoteForLog, warnOnce } from '../policy/log.js';
+import { describeError, logMiddleware, logOrigin, logPreflight, quoteForLog, warnOnce } from '../policy/log.js';
 import { findMiddlewareMountedBefore } from './mount-order.js';
 import type { CorsSafetyOptions } from '../policy/options.js';
 import { decideOrigin, logVerdict } from '../policy/origin-check.js';
@@ -108,6 +108,27 @@ function respondToPreflight(
   return false;
 }
 
+/** Calls next() when it is a function; a middleware handed something else has no one to pass the request to. */
+function callNext(next: unknown): void {
+  if (typeof next === 'function') (next as NextFunction)();
+  else logMiddleware('corsSafety() was called without a next function; nothing to pass the request to');
+}
+
+/**
+ * What the middleware does when the request or response it was handed threw while read (only
+ * objects that are not real requests or responses do): no CORS header is granted, the reason is
+ * logged, and the request goes on.
+ */
+function failClosed(res: unknown, next: unknown, err: unknown): void {
+  logMiddleware('request or response unusable, no CORS grant: %s', describeError(err));
+  try {
+    removeAccessControlHeaders(res as ServerResponse);
+  } catch {
+    // Not a response: there is nothing to remove from.
+  }
+  callNext(next);
+}
+
 const FACTORY_NOT_CALLED =
   'corsSafety was passed to app.use() without being called; write app.use(corsSafety()) or app.use(corsSafety(options))';
 
@@ -147,21 +168,27 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
   const compiled = compiledPolicy(policy);
   let mountChecked = false;
 
-  /** Applies a settled verdict, then passes the request on unless the preflight was answered. */
-  const finish = (req: IncomingMessage, res: ServerResponse, next: NextFunction, verdict: OriginVerdict): void => {
-    if (logOrigin.enabled) logVerdict(verdict, req.headers.origin, `${req.method} request`);
+  /** Applies a settled verdict; true when the request goes on (the preflight was not answered here). */
+  const apply = (req: IncomingMessage, res: ServerResponse, verdict: OriginVerdict): boolean => {
+    if (logOrigin.enabled) logVerdict(verdict, req.headers.origin, `${String(req.method)} request`);
     // A response already sent (by middleware that answered and still called next()) has no
     // head left to set: nothing to do.
-    if (res.headersSent) {
-      next();
-      return;
-    }
-    if (isPreflight(req)) {
-      if (respondToPreflight(req, res, compiled, verdict)) next();
-      return;
-    }
+    if (res.headersSent) return true;
+    if (isPreflight(req)) return respondToPreflight(req, res, compiled, verdict);
     protectCorsHeaders(res, compiled, verdict);
-    next();
+    return true;
+  };
+
+  /** Applies the verdict, then calls next() outside the try: an exception of next() is the application's. */
+  const finish = (req: IncomingMessage, res: ServerResponse, next: NextFunction, verdict: OriginVerdict): void => {
+    let goOn: boolean;
+    try {
+      goOn = apply(req, res, verdict);
+    } catch (err) {
+      failClosed(res, next, err);
+      return;
+    }
+    if (goOn) callNext(next);
   };
 
   const middleware = function corsSafetyMiddleware(
@@ -169,17 +196,23 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
     res: ServerResponse,
     next: NextFunction,
   ): void {
-    if (!mountChecked) {
-      mountChecked = true;
-      const before = findMiddlewareMountedBefore(req, middleware);
-      if (before.length > 0) {
-        warnOnce(
-          'CORS_SAFETY_MOUNT_ORDER',
-          `cors-safety: corsSafety() is mounted after ${before.join(', ')}; responses they end (401, 400, 413, 429...) carry no CORS headers and the browser hides them. Mount corsSafety() first.`,
-        );
+    let verdict: OriginVerdict | Promise<OriginVerdict>;
+    try {
+      if (!mountChecked) {
+        mountChecked = true;
+        const before = findMiddlewareMountedBefore(req, middleware);
+        if (before.length > 0) {
+          warnOnce(
+            'CORS_SAFETY_MOUNT_ORDER',
+            `cors-safety: corsSafety() is mounted after ${before.join(', ')}; responses they end (401, 400, 413, 429...) carry no CORS headers and the browser hides them. Mount corsSafety() first.`,
+          );
+        }
       }
+      verdict = decideOrigin(compiled, req.headers.origin, req);
+    } catch (err) {
+      failClosed(res, next, err);
+      return;
     }
-    const verdict = decideOrigin(compiled, req.headers.origin, req);
     if (!(verdict instanceof Promise)) {
       finish(req, res, next, verdict);
       return;

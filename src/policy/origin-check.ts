@@ -167,9 +167,10 @@ export function decideOrigin(
   value: string | readonly string[] | undefined,
   req?: IncomingMessage,
 ): OriginVerdict | Promise<OriginVerdict> {
-  if (value === undefined) return DENIED.missing;
+  if (value === undefined || value === null) return DENIED.missing;
   let origin: string;
   if (typeof value === 'string') origin = value;
+  else if (!Array.isArray(value)) return DENIED.malformed;
   else if (value.length === 1 && typeof value[0] === 'string') origin = value[0];
   else return value.length === 0 ? DENIED.missing : DENIED.multiple;
   // Length first: nothing below runs on an over-long value (hashing included).

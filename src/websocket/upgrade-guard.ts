@@ -10,7 +10,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { IssueCollector } from '../policy/errors.js';
-import { logUpgrade, quoteForLog, warnOnce } from '../policy/log.js';
+import { ApplicationError, callApplication, rethrowApplicationError } from '../policy/application-error.js';
+import { describeError, logUpgrade, quoteForLog, warnOnce } from '../policy/log.js';
 import { looksLikeRequest } from '../policy/option-values.js';
 import { type CorsSafetyOptions } from '../policy/options.js';
 import { compiledPolicy, type CorsPolicy } from '../policy/policy.js';
@@ -21,7 +22,16 @@ import {
   releaseErrorListener,
   socketGone,
 } from './upgrade-refusal.js';
-import { decideUpgrade, logAllowed, logRefused, pathOf, report, shownOrigin, whenDecided } from './upgrade-decision.js';
+import {
+  decideUpgrade,
+  destroyQuietly,
+  logAllowed,
+  logRefused,
+  pathOf,
+  report,
+  shownOrigin,
+  whenDecided,
+} from './upgrade-decision.js';
 import { onAllowedProblem, readGuardOptions, resolvePolicy, warnIfAnyOrigin } from './upgrade-options.js';
 import type {
   UpgradeDecision,
@@ -151,7 +161,7 @@ export function upgradeGuard(
         onAllowed(req, socket, head);
       } catch (err) {
         socket.destroy();
-        throw err;
+        throw new ApplicationError(err);
       }
       releaseErrorListener(socket);
       return;
@@ -162,6 +172,17 @@ export function upgradeGuard(
   };
 
   const guard = function corsSafetyUpgradeGuard(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    try {
+      guardUpgrade(req, socket, head);
+    } catch (err) {
+      rethrowApplicationError(err);
+      // Only objects that are not a real request and socket get here: close what can be closed.
+      logUpgrade('guard: request or socket unusable, socket destroyed: %s', describeError(err));
+      destroyQuietly(socket);
+    }
+  };
+
+  const guardUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     // First, before anything that can wait: an 'error' with no listener would crash the process.
     attachErrorListener(socket);
     warnIfBypassed(req, guard, checked);
@@ -169,7 +190,7 @@ export function upgradeGuard(
     if (paths !== undefined && !paths.has(path)) {
       if (typeof unmatchedPath === 'function') {
         logUpgrade('guard: path %s is not in paths: passed to unmatchedPath', quoteForLog(path));
-        unmatchedPath(req, socket, head);
+        callApplication(unmatchedPath, req, socket, head);
         return;
       }
       logUpgrade(
@@ -212,7 +233,7 @@ export function createVerifyClient(
   warnIfAnyOrigin(policy as CorsPolicy, 'createVerifyClient');
   const { onReject } = config;
 
-  return function corsSafetyVerifyClient(info: VerifyClientInfo, callback: VerifyClientCallback): void {
+  const verify = (info: VerifyClientInfo, callback: VerifyClientCallback): void => {
     const req = info.req;
     const socket = req.socket;
     const path = pathOf(req);
@@ -230,13 +251,24 @@ export function createVerifyClient(
       }
       if (decision.allowed) {
         logAllowed('verifyClient', path, decision);
-        callback(true);
+        callApplication(callback, true);
         return;
       }
       logRefused('verifyClient', path, decision, config.trustProxy);
-      callback(false, decision.status, reasonPhrase(decision.status));
+      callApplication(callback, false, decision.status, reasonPhrase(decision.status));
       report(onReject, decision.reason, decision.origin, req, decision.status);
     };
     whenDecided(decideUpgrade(compiled, config, req), socket, answer);
+  };
+
+  return function corsSafetyVerifyClient(info: VerifyClientInfo, callback: VerifyClientCallback): void {
+    try {
+      verify(info, callback);
+    } catch (err) {
+      rethrowApplicationError(err);
+      // Not a ws handshake (no usable req or socket): refuse, as ws would for a bad request.
+      logUpgrade('verifyClient: handshake unusable, refused with 400: %s', describeError(err));
+      if (typeof callback === 'function') callback(false, 400, reasonPhrase(400));
+    }
   };
 }
