@@ -7,6 +7,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import { IssueCollector } from '../policy/errors.js';
 import type { ErrorMiddleware, Middleware, NextFunction } from './http-types.js';
 import { logError, quoteForLog } from '../policy/log.js';
+import { escapeControlCharacters } from '../policy/escape.js';
 import { callApplication, rethrowApplicationError, unwrapApplicationError } from '../policy/application-error.js';
 import { closestName, isPlainObject, ownOptions } from '../policy/option-values.js';
 import type { CorsSafetyOptions } from '../policy/options.js';
@@ -108,9 +109,11 @@ function publicMessage(err: unknown, status: number): string {
 /** The server-side description of an error: its stack (which starts with the message), else its message. */
 function describeForLog(err: unknown): string {
   const stack = readProperty(err, 'stack');
-  if (typeof stack === 'string' && stack !== '') return stack;
+  // A stack keeps its line breaks (it is logged as the application wrote it); every other
+  // control character, a CR included, is escaped.
+  if (typeof stack === 'string' && stack !== '') return escapeControlCharacters(stack, true);
   const message = readProperty(err, 'message');
-  if (typeof message === 'string' && message !== '') return message;
+  if (typeof message === 'string' && message !== '') return escapeControlCharacters(message);
   // Not an error: a string, a number, a plain object... quoted, so it cannot forge log lines.
   return quoteForLog(err, 200);
 }

@@ -3,20 +3,40 @@
  * Lines name reason codes and well-formed origins only; raw header text is never logged
  * unquoted, and no cookie, authorization or body content is ever logged.
  */
-import createDebug from 'debug';
+import createDebug, { type Debugger } from 'debug';
+import { escapeControlCharacters } from './escape.js';
+
+/**
+ * A debug logger whose string arguments are escaped ({@link escapeControlCharacters}): rules,
+ * details, paths and error messages come from configuration or the network. A Proxy, so
+ * `enabled`, `log` and `namespace` stay the debug instance's own; nothing runs while disabled.
+ */
+function escapingDebug(namespace: string): Debugger {
+  return new Proxy(createDebug(namespace), {
+    apply(target, thisArg, args: unknown[]) {
+      if (!target.enabled) return;
+      // Line breaks survive only where a caller kept them on purpose (a stack trace); values that
+      // come from requests reach here through quoteForLog() or describeError(), fully escaped.
+      const escaped = args.map((arg, i) =>
+        i > 0 && typeof arg === 'string' ? escapeControlCharacters(arg, true) : arg,
+      );
+      Reflect.apply(target, thisArg, escaped);
+    },
+  });
+}
 
 /** Policy construction: where the configuration came from, development defaults. */
-export const logPolicy = createDebug('cors-safety:policy');
+export const logPolicy = escapingDebug('cors-safety:policy');
 /** One line per origin decision with its reason code. */
-export const logOrigin = createDebug('cors-safety:origin');
+export const logOrigin = escapingDebug('cors-safety:origin');
 /** Preflight answers. */
-export const logPreflight = createDebug('cors-safety:preflight');
+export const logPreflight = escapingDebug('cors-safety:preflight');
 /** Middleware wiring and misuse warnings. */
-export const logMiddleware = createDebug('cors-safety:middleware');
+export const logMiddleware = escapingDebug('cors-safety:middleware');
 /** Errors rendered by corsErrorHandler(). */
-export const logError = createDebug('cors-safety:error');
+export const logError = escapingDebug('cors-safety:error');
 /** WebSocket upgrade decisions. */
-export const logUpgrade = createDebug('cors-safety:upgrade');
+export const logUpgrade = escapingDebug('cors-safety:upgrade');
 
 /**
  * Quotes untrusted text for a log line: JSON escaping neutralises CR/LF and control
@@ -30,13 +50,15 @@ export function quoteForLog(value: unknown, max = 80): string {
     // String() throws for objects without a usable toString (Object.create(null)); never throw here.
     text = `[${typeof value}]`;
   }
-  return JSON.stringify(text.length > max ? `${text.slice(0, max)}...` : text);
+  // JSON escapes C0 controls and quotes; C1 controls, DEL and bidi controls it leaves raw.
+  return escapeControlCharacters(JSON.stringify(text.length > max ? `${text.slice(0, max)}...` : text));
 }
 
 const warned = new Set<string>();
 
 /** Emits a process warning once per process for a given code (and always to the debug log). */
-export function warnOnce(code: string, message: string): void {
+export function warnOnce(code: string, text: string): void {
+  const message = escapeControlCharacters(text);
   logMiddleware('%s: %s', code, message);
   if (warned.has(code)) return;
   warned.add(code);
@@ -46,7 +68,7 @@ export function warnOnce(code: string, message: string): void {
 /** One line describing a thrown value for a log, without ever throwing itself. */
 export function describeError(err: unknown): string {
   try {
-    if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 200);
+    if (err instanceof Error) return escapeControlCharacters(`${err.name}: ${err.message}`.slice(0, 200));
   } catch {
     // A throwing name/message getter: fall through to the generic description.
   }

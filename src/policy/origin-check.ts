@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { describeError, logOrigin, quoteForLog, warnOnce } from './log.js';
+import { escapeControlCharacters } from './escape.js';
 import { MAX_ORIGIN_LENGTH, parseSerializedOrigin, type ParsedOrigin } from './origin-syntax.js';
 import type { CompiledPolicy } from './policy.js';
 import { DENIED, type OriginDenyReason, type OriginVerdict } from './reasons.js';
@@ -204,14 +205,22 @@ export function decideOrigin(
 /** Writes one debug line for a verdict; never logs raw malformed input unquoted. */
 export function logVerdict(verdict: OriginVerdict, raw: unknown, context: string): void {
   if (!logOrigin.enabled) return;
-  if (verdict.allowed) logOrigin('%s: allowed %s (%s, rule %s)', context, verdict.origin, verdict.reason, verdict.rule);
+  // Rules and details name configuration (a function's name, a RegExp): escaped like any value.
+  if (verdict.allowed)
+    logOrigin(
+      '%s: allowed %s (%s, rule %s)',
+      context,
+      verdict.origin,
+      verdict.reason,
+      escapeControlCharacters(verdict.rule),
+    );
   else if (verdict.origin !== undefined)
     logOrigin(
       '%s: denied %s (%s)%s',
       context,
       verdict.origin,
       verdict.reason,
-      verdict.detail === undefined ? '' : `: ${verdict.detail}`,
+      verdict.detail === undefined ? '' : `: ${escapeControlCharacters(verdict.detail)}`,
     );
   else logOrigin('%s: denied %s (%s)', context, raw === undefined ? '(no Origin)' : quoteForLog(raw), verdict.reason);
 }

@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ApplicationError } from '../policy/application-error.js';
 import { describeError, logUpgrade, quoteForLog } from '../policy/log.js';
+import { escapeControlCharacters } from '../policy/escape.js';
 import { decideOrigin } from '../policy/origin-check.js';
 import { isLoopbackHost, parseSerializedOrigin } from '../policy/origin-syntax.js';
 import { type CompiledPolicy } from '../policy/policy.js';
@@ -184,7 +185,7 @@ export function logAllowed(where: string, path: string, decision: Extract<Upgrad
     quoteForLog(path),
     shownOrigin(decision),
     decision.reason,
-    decision.rule,
+    escapeControlCharacters(decision.rule),
   );
 }
 
@@ -203,7 +204,7 @@ export function logRefused(
     quoteForLog(path),
     shownOrigin(decision),
     decision.reason,
-    decision.detail === undefined ? '' : `: ${decision.detail}`,
-    hint === undefined ? '' : `; hint: ${hint}`,
+    decision.detail === undefined ? '' : `: ${escapeControlCharacters(decision.detail)}`,
+    hint === undefined ? '' : `; hint: ${escapeControlCharacters(hint)}`,
   );
 }

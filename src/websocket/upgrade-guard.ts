@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import { IssueCollector } from '../policy/errors.js';
 import { ApplicationError, callApplication, rethrowApplicationError } from '../policy/application-error.js';
 import { describeError, logUpgrade, quoteForLog, warnOnce } from '../policy/log.js';
+import { escapeControlCharacters } from '../policy/escape.js';
 import { looksLikeRequest } from '../policy/option-values.js';
 import { type CorsSafetyOptions } from '../policy/options.js';
 import { compiledPolicy, type CorsPolicy } from '../policy/policy.js';
@@ -76,7 +77,7 @@ function warnIfBypassed(req: IncomingMessage, guard: UpgradeListener, checked: W
     `cors-safety: the server has ${others.length} other 'upgrade' listener${others.length === 1 ? '' : 's'} (${names}) besides upgradeGuard(); ` +
     "each receives every handshake and can complete one the guard refuses. new WebSocketServer({ server }) adds one named 'upgrade': " +
     'create it with { noServer: true } and call wss.handleUpgrade() from onAllowed, or use { server, verifyClient: createVerifyClient(policy) } without the guard.';
-  logUpgrade('%s', message);
+  logUpgrade('%s', escapeControlCharacters(message));
   warnOnce('CORS_SAFETY_UPGRADE_BYPASS', message);
 }
 
