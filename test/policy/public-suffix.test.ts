@@ -88,37 +88,29 @@ describe('public suffixes follow the Public Suffix List', () => {
       assert.notEqual(getPublicSuffix(entry, { allowPrivateDomains: false }), entry, `${entry} is private`);
   });
 
+  /** `entry` is refused with `code`, and the fix its message prints compiles. */
+  function refusedWithWorkingFix(option: 'origin' | 'allowedHosts', entry: string, code: string): void {
+    const build = () => createCorsPolicy({ [option]: [entry] });
+    assert.equal(codeOf(build), code, entry);
+    const fix = /e\.g\. "([^"]+)"/.exec(messageOf(build))?.[1];
+    assert.ok(fix !== undefined, entry);
+    assert.equal(
+      codeOf(() => createCorsPolicy({ [option]: [fix] })),
+      undefined,
+      `fix for ${entry}: ${fix}`,
+    );
+  }
+
   test('every listed suffix is refused as https://*.<suffix>, with a fix that compiles', () => {
-    for (const suffix of suffixes) {
-      for (const scheme of ['https', 'http']) {
-        const entry = `${scheme}://*.${suffix}`;
-        const build = () => createCorsPolicy({ origin: [entry] });
-        assert.equal(codeOf(build), 'origin-wildcard-public-suffix', entry);
-        const fix = /e\.g\. "([^"]+)"/.exec(messageOf(build))?.[1];
-        assert.ok(fix !== undefined, entry);
-        assert.equal(
-          codeOf(() => createCorsPolicy({ origin: [fix] })),
-          undefined,
-          `fix for ${entry}: ${fix}`,
-        );
-      }
-    }
+    for (const suffix of suffixes)
+      for (const scheme of ['https', 'http'])
+        refusedWithWorkingFix('origin', `${scheme}://*.${suffix}`, 'origin-wildcard-public-suffix');
   });
 
   test('every listed suffix is refused as ".suffix" and "*.suffix" in allowedHosts, with a fix that compiles', () => {
-    for (const suffix of suffixes) {
-      for (const entry of [`.${suffix}`, `*.${suffix}`]) {
-        const build = () => createCorsPolicy({ allowedHosts: [entry] });
-        assert.equal(codeOf(build), 'allowed-host-public-suffix', entry);
-        const fix = /e\.g\. "([^"]+)"/.exec(messageOf(build))?.[1];
-        assert.ok(fix !== undefined, entry);
-        assert.equal(
-          codeOf(() => createCorsPolicy({ allowedHosts: [fix] })),
-          undefined,
-          `fix for ${entry}: ${fix}`,
-        );
-      }
-    }
+    for (const suffix of suffixes)
+      for (const entry of [`.${suffix}`, `*.${suffix}`])
+        refusedWithWorkingFix('allowedHosts', entry, 'allowed-host-public-suffix');
   });
 
   test('the failing inputs of the review: r2.dev and githubusercontent.com with credentials', () => {
