@@ -9,7 +9,7 @@ export type Severity = 'error' | 'warning';
 /** Which exchange a finding is about. `request` means the request itself, before any response. */
 export type StepName = 'request' | 'preflight' | 'actual' | 'websocket' | 'websocket-foreign-origin';
 
-/** Stable finding codes. Documented in the README's doctor table; never rename one. */
+/** Stable finding codes. Documented in docs/troubleshooting.md's doctor table; never rename one. */
 export type FindingCode =
   | 'no-allow-origin'
   | 'allow-origin-duplicated'

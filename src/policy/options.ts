@@ -49,7 +49,7 @@ export type OriginOption =
 /**
  * Options for {@link createCorsPolicy}, {@link corsSafety}, {@link corsErrorHandler} and
  * {@link upgradeGuard}. All are optional; with no `origin` and no `allowedHosts` the policy is
- * read from the environment (see the README, "Defaults").
+ * read from the environment (see docs/options.md, "Configuration from the environment").
  *
  * @example
  * ```ts
