@@ -234,7 +234,13 @@ export function corsErrorHandler(
     try {
       if (log === undefined) {
         if (logError.enabled)
-          logError('%d %s %s: %s', entry.status, entry.method, entry.path, describeForLog(entry.error));
+          logError(
+            '%d %s %s: %s',
+            entry.status,
+            escapeControlCharacters(entry.method),
+            escapeControlCharacters(entry.path),
+            describeForLog(entry.error),
+          );
         return;
       }
       const result: unknown = log(entry);

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CorsConfigError } from '../policy/errors.js';
 import type { Middleware, NextFunction } from './http-types.js';
+import { escapeControlCharacters } from '../policy/escape.js';
 import { describeError, logMiddleware, logOrigin, logPreflight, quoteForLog, warnOnce } from '../policy/log.js';
 import { findMiddlewareMountedBefore } from './mount-order.js';
 import type { CorsSafetyOptions } from '../policy/options.js';
@@ -70,7 +71,13 @@ function respondToPreflight(
     requested === undefined ? undefined : String(requested),
     privateNetwork,
   );
-  logPreflight('%s %s: %s', req.method, answer.ok ? 'granted' : 'refused', answer.reason ?? 'ok');
+  if (logPreflight.enabled)
+    logPreflight(
+      '%s %s: %s',
+      escapeControlCharacters(String(req.method)),
+      answer.ok ? 'granted' : 'refused',
+      answer.reason ?? 'ok',
+    );
   const reason = answer.reason !== undefined && policy.exposeReason ? answer.reason : undefined;
   const answeredHere = !(answer.ok && policy.preflightContinue);
   if (answeredHere && res.getHeaderNames().length === 0) {

@@ -31,12 +31,10 @@ const VARY_PREFLIGHT_PUBLIC = Object.freeze(['Access-Control-Request-Method', 'A
 const REQUEST_PRIVATE_NETWORK = 'Access-Control-Request-Private-Network';
 const VARY_PREFLIGHT_PNA = Object.freeze([...VARY_PREFLIGHT, REQUEST_PRIVATE_NETWORK]);
 const VARY_PREFLIGHT_PUBLIC_PNA = Object.freeze([...VARY_PREFLIGHT_PUBLIC, REQUEST_PRIVATE_NETWORK]);
-const VARY_TEXT = new Map<readonly string[], string>(
-  [VARY_PREFLIGHT, VARY_PREFLIGHT_PUBLIC, VARY_PREFLIGHT_PNA, VARY_PREFLIGHT_PUBLIC_PNA].map((list) => [
-    list,
-    list.join(', '),
-  ]),
-);
+const VARY_PREFLIGHT_TEXT = VARY_PREFLIGHT.join(', ');
+const VARY_PREFLIGHT_PUBLIC_TEXT = VARY_PREFLIGHT_PUBLIC.join(', ');
+const VARY_PREFLIGHT_PNA_TEXT = VARY_PREFLIGHT_PNA.join(', ');
+const VARY_PREFLIGHT_PUBLIC_PNA_TEXT = VARY_PREFLIGHT_PUBLIC_PNA.join(', ');
 
 /** The `Vary` fields of every preflight answer under this policy. */
 export function preflightVary(policy: CompiledPolicy): readonly string[] {
@@ -46,7 +44,9 @@ export function preflightVary(policy: CompiledPolicy): readonly string[] {
 
 /** The same fields as one header value. */
 export function preflightVaryText(policy: CompiledPolicy): string {
-  return VARY_TEXT.get(preflightVary(policy)) ?? '';
+  if (policy.mode === 'public')
+    return policy.allowPrivateNetwork ? VARY_PREFLIGHT_PUBLIC_PNA_TEXT : VARY_PREFLIGHT_PUBLIC_TEXT;
+  return policy.allowPrivateNetwork ? VARY_PREFLIGHT_PNA_TEXT : VARY_PREFLIGHT_TEXT;
 }
 
 /** Response header of a Private Network Access grant (WICG Private Network Access, §3.2). */

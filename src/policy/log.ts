@@ -1,42 +1,25 @@
 /**
  * Debug namespaces, all under `cors-safety:`. Enable with `DEBUG=cors-safety:*`.
  * Lines name reason codes and well-formed origins only; raw header text is never logged
- * unquoted, and no cookie, authorization or body content is ever logged.
+ * unquoted, and no cookie, authorization or body content is ever logged. Any other text from
+ * configuration or the network goes through escapeControlCharacters() (directly, or through
+ * quoteForLog() and describeError()) before it is logged.
  */
-import createDebug, { type Debugger } from 'debug';
+import createDebug from 'debug';
 import { escapeControlCharacters } from './escape.js';
 
-/**
- * A debug logger whose string arguments are escaped ({@link escapeControlCharacters}): rules,
- * details, paths and error messages come from configuration or the network. A Proxy, so
- * `enabled`, `log` and `namespace` stay the debug instance's own; nothing runs while disabled.
- */
-function escapingDebug(namespace: string): Debugger {
-  return new Proxy(createDebug(namespace), {
-    apply(target, thisArg, args: unknown[]) {
-      if (!target.enabled) return;
-      // Line breaks survive only where a caller kept them on purpose (a stack trace); values that
-      // come from requests reach here through quoteForLog() or describeError(), fully escaped.
-      const escaped = args.map((arg, i) =>
-        i > 0 && typeof arg === 'string' ? escapeControlCharacters(arg, true) : arg,
-      );
-      Reflect.apply(target, thisArg, escaped);
-    },
-  });
-}
-
 /** Policy construction: where the configuration came from, development defaults. */
-export const logPolicy = escapingDebug('cors-safety:policy');
+export const logPolicy = createDebug('cors-safety:policy');
 /** One line per origin decision with its reason code. */
-export const logOrigin = escapingDebug('cors-safety:origin');
+export const logOrigin = createDebug('cors-safety:origin');
 /** Preflight answers. */
-export const logPreflight = escapingDebug('cors-safety:preflight');
+export const logPreflight = createDebug('cors-safety:preflight');
 /** Middleware wiring and misuse warnings. */
-export const logMiddleware = escapingDebug('cors-safety:middleware');
+export const logMiddleware = createDebug('cors-safety:middleware');
 /** Errors rendered by corsErrorHandler(). */
-export const logError = escapingDebug('cors-safety:error');
+export const logError = createDebug('cors-safety:error');
 /** WebSocket upgrade decisions. */
-export const logUpgrade = escapingDebug('cors-safety:upgrade');
+export const logUpgrade = createDebug('cors-safety:upgrade');
 
 /**
  * Quotes untrusted text for a log line: JSON escaping neutralises CR/LF and control
