@@ -4,7 +4,19 @@
  * `.github.io` in allowedHosts) would allow sites registered by anyone, so such entries are
  * refused. Called at construction only: request-time code never consults the list.
  */
-import { getPublicSuffix } from 'tldts';
+import { createRequire } from 'node:module';
+import type * as Tldts from 'tldts';
+
+/**
+ * tldts holds the whole list (about 1 MB of code, tens of milliseconds to load): it is loaded
+ * the first time a wildcard entry is compiled, not when cors-safety is imported, so a policy
+ * without wildcards never pays for it and request-time code never touches it.
+ */
+let tldts: typeof Tldts | undefined;
+function publicSuffixOf(host: string): string | null {
+  tldts ??= createRequire(import.meta.url)('tldts') as typeof Tldts;
+  return tldts.getPublicSuffix(host, LOOKUP_OPTIONS);
+}
 
 /** Names that only ever resolve to this machine (RFC 6761 §6.3): `*.localhost` is a safe development pattern. */
 const LOCAL_ONLY_SUFFIXES = new Set(['localhost']);
@@ -31,5 +43,5 @@ const LOOKUP_OPTIONS = {
  */
 export function isPublicSuffix(host: string): boolean {
   if (LOCAL_ONLY_SUFFIXES.has(host)) return false;
-  return getPublicSuffix(host, LOOKUP_OPTIONS) === host;
+  return publicSuffixOf(host) === host;
 }
