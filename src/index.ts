@@ -40,3 +40,10 @@ export {
   type VerifyClientCallback,
 } from './websocket/upgrade-guard.js';
 export type { UpgradeRefusalStatus } from './websocket/upgrade-refusal.js';
+export {
+  createAllowRequest,
+  type AllowRequest,
+  type AllowRequestCallback,
+  type AllowRequestOptions,
+} from './websocket/socketio.js';
+export { createNginxConfig, type NginxConfig } from './proxy/nginx-config.js';

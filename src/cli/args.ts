@@ -2,14 +2,18 @@
  * Command-line parsing with node:util `parseArgs`. Every mistake becomes a `UsageError` with a
  * message naming the fix; the caller prints it and exits with 2.
  */
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { DoctorOptions } from './doctor.js';
 import { isForbiddenMethod, isForbiddenRequestHeaderName, normalizeMethod } from './fetch-rules.js';
 import { isToken } from './headers.js';
+import { closestWord } from './suggest.js';
 
-/** A mistake on the command line. */
+/** A mistake on the command line. `usage` is the help text to print with it, if any. */
 export class UsageError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly usage?: string,
+  ) {
     super(message);
     this.name = 'UsageError';
   }
@@ -28,13 +32,15 @@ export type Command =
       readonly json: boolean;
       readonly notes: readonly string[];
     }
-  | { readonly kind: 'explain'; readonly origin: string; readonly config: string | undefined; readonly json: boolean };
+  | { readonly kind: 'explain'; readonly origin: string; readonly config: string | undefined; readonly json: boolean }
+  | { readonly kind: 'nginx'; readonly config: string | undefined; readonly out: string };
 
 export const MAIN_USAGE = `Usage: cors-safety <command> [options]
 
 Commands:
   doctor <url>   probe a URL the way a browser would and explain any CORS failure
   explain        show what the local cors-safety policy decides for an origin, and why
+  nginx          write nginx include files that answer nginx's own errors with the same policy
 
 Run "cors-safety <command> --help" for a command's options.
 Options: -h, --help   -V, --version`;
@@ -50,6 +56,8 @@ Options:
   -H, --header <header>  a header the page sets: "Name: value" or just "Name"; repeatable
   --credentials          the page sends credentials (fetch credentials: 'include', XHR withCredentials)
   --ws                   probe a WebSocket handshake instead (implied by ws:// and wss:// URLs)
+  --socketio             probe what socket.io-client does: the long-polling handshake, then the
+                         WebSocket upgrade; the URL is the server's (path /socket.io/ unless given)
   --timeout <ms>         deadline for each request (default ${DEFAULT_TIMEOUT_MS})
   --json                 print the result as one JSON object
   -h, --help             show this help
@@ -70,12 +78,68 @@ Options:
 
 Exit codes: 0 allowed, 1 denied, 2 invalid configuration or bad usage.`;
 
-/** Runs a `parseArgs` call, turning its TypeErrors (`ERR_PARSE_ARGS_*`) into usage errors. */
-function usage<T>(parse: () => T): T {
+export const NGINX_USAGE = `Usage: cors-safety nginx --out <dir> [--config <file>]
+
+Builds the cors-safety policy and writes two nginx include files generated from it, so that the
+errors nginx itself produces (413, 429, 500, 502, 503, 504) are readable by the origins the
+policy allows, and by no other origin. Responses from the app pass through untouched.
+
+  <dir>/cors-safety-http.conf     include inside http { }
+  <dir>/cors-safety-server.conf   include inside the server { } that proxies to the app
+
+Options:
+  -o, --out <dir>        directory to write the two files into (created if missing)
+  -c, --config <file>    options as a .json file, or a .js/.mjs/.cjs file whose default export
+                         is the options object; without it the policy reads CORS_ALLOWED_ORIGINS,
+                         CORS_ALLOWED_HOSTS and CORS_CREDENTIALS from the environment
+  -h, --help             show this help
+
+Exit codes: 0 written, 2 invalid configuration, a policy nginx cannot enforce, or bad usage.`;
+
+type FlagOptions = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * Says what is wrong with the flags of `command` in our words rather than parseArgs's: an
+ * unknown flag with the closest known one, a value missing or given where none is taken.
+ */
+function flagProblem(command: string, args: readonly string[], options: FlagOptions, err: unknown): string {
+  const { tokens } = parseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true });
+  const flags = Object.keys(options).map((name) => `--${name}`);
+  const shorts = Object.values(options).flatMap((option) => (option.short === undefined ? [] : [`-${option.short}`]));
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const known = options[token.name];
+    if (known === undefined) {
+      const short = !token.rawName.startsWith('--');
+      const close = closestWord(token.rawName, short ? shorts : flags);
+      return close === undefined
+        ? `unknown option ${token.rawName} for ${command}; its options are ${flags.join(', ')}`
+        : `unknown option ${token.rawName} for ${command}; did you mean ${close}?`;
+    }
+    if (known.type === 'string' && token.value === undefined)
+      return `${token.rawName} needs a value, e.g. ${token.rawName} ${FLAG_EXAMPLES[token.name] ?? '<value>'}`;
+    if (known.type === 'boolean' && token.value !== undefined)
+      return `${token.rawName} takes no value; write ${token.rawName} alone`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A sample value per string flag, for "needs a value" messages. */
+const FLAG_EXAMPLES: Readonly<Record<string, string>> = {
+  origin: 'https://app.example.com',
+  method: 'PUT',
+  header: '"Content-Type: application/json"',
+  timeout: '5000',
+  config: 'cors.config.json',
+  out: '/etc/nginx/cors-safety',
+};
+
+/** Parses the flags of `command`; a mistake becomes a UsageError naming the fix. */
+function parseFlags<T extends FlagOptions>(command: string, args: readonly string[], options: T) {
   try {
-    return parse();
+    return parseArgs({ args: [...args], allowPositionals: true, strict: true, options });
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
+    throw new UsageError(flagProblem(command, args, options, err));
   }
 }
 
@@ -101,10 +165,27 @@ export function parsePageOrigin(input: string): { origin: string; note: string |
       `--origin "${input}" is not an origin; write it like https://app.example.com or http://localhost:5173`,
     );
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`--origin "${input}" must be an http or https origin (or null)`);
-  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return appOrigin(input, url);
   const origin = url.origin;
+  return { origin, note: origin === input ? null : `using origin ${origin} (from --origin ${input})` };
+}
+
+/** Schemes whose pages never send their own scheme as `Origin` (they send `null`, or are not pages). */
+const NO_ORIGIN_SCHEMES = new Set(['file:', 'data:', 'blob:', 'about:', 'javascript:', 'ftp:', 'ws:', 'wss:']);
+
+/**
+ * An app origin (`capacitor://localhost`, `chrome-extension://<id>`): hybrid apps and extensions
+ * send `scheme://host`. The URL parser keeps the host's case for such schemes; browsers send it
+ * lowercase, as this does.
+ */
+function appOrigin(input: string, url: URL): { origin: string; note: string | null } {
+  const pathless = url.pathname === '' || url.pathname === '/';
+  if (NO_ORIGIN_SCHEMES.has(url.protocol) || url.host === '' || url.username !== '' || !pathless) {
+    throw new UsageError(
+      `--origin "${input}" must be an http or https origin, an app origin such as capacitor://localhost, or null`,
+    );
+  }
+  const origin = `${url.protocol}//${url.host}`.toLowerCase();
   return { origin, note: origin === input ? null : `using origin ${origin} (from --origin ${input})` };
 }
 
@@ -128,24 +209,33 @@ function parseTimeout(text: string | undefined): number {
   return ms;
 }
 
+/**
+ * The engine.io base URL for `--socketio`: http(s) (ws(s) URLs are mapped), the query dropped,
+ * and socket.io's default path when the URL has none, as `io(url)` does.
+ */
+function socketIoBase(input: URL): { url: URL; note: string | null } {
+  const url = new URL(input.href);
+  if (url.protocol === 'ws:' || url.protocol === 'wss:') url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+  url.search = '';
+  url.hash = '';
+  if (url.pathname === '/') url.pathname = '/socket.io/';
+  else if (!url.pathname.endsWith('/')) url.pathname = `${url.pathname}/`;
+  const note = url.pathname === '/socket.io/' ? null : `probing socket.io at the path ${url.pathname}`;
+  return { url, note };
+}
+
 function parseDoctor(args: readonly string[]): Command {
-  const { values, positionals } = usage(() =>
-    parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        origin: { type: 'string' },
-        method: { type: 'string', short: 'X' },
-        header: { type: 'string', short: 'H', multiple: true },
-        credentials: { type: 'boolean' },
-        ws: { type: 'boolean' },
-        timeout: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }),
-  );
+  const { values, positionals } = parseFlags('doctor', args, {
+    origin: { type: 'string' },
+    method: { type: 'string', short: 'X' },
+    header: { type: 'string', short: 'H', multiple: true },
+    credentials: { type: 'boolean' },
+    ws: { type: 'boolean' },
+    socketio: { type: 'boolean' },
+    timeout: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help === true) return { kind: 'help', text: DOCTOR_USAGE };
   if (positionals.length !== 1) {
     throw new UsageError(
@@ -191,6 +281,37 @@ function parseDoctor(args: readonly string[]): Command {
   if (ws && (values.method !== undefined || headers.length > 0)) {
     throw new UsageError('--method and --header do not apply to --ws: a browser WebSocket cannot set them');
   }
+  // An engine.io URL (the EIO query parameter) is what socket.io-client requests: probe it as such,
+  // since the plain probe cannot tell the session opened and would blame the allow-list.
+  const engineUrl = !ws && values.method === undefined && headers.length === 0 && url.searchParams.has('EIO');
+  const socketio = values.socketio === true || engineUrl;
+  if (socketio) {
+    if (values.ws === true) throw new UsageError('use --socketio or --ws, not both: --socketio probes the upgrade too');
+    if (values.method !== undefined || headers.length > 0)
+      throw new UsageError(
+        '--method and --header do not apply to --socketio: the doctor sends what socket.io-client sends',
+      );
+    const engine = socketIoBase(url);
+    return {
+      kind: 'doctor',
+      options: {
+        url: engine.url,
+        origin,
+        method: 'GET',
+        headers: [],
+        credentials: values.credentials === true ? 'include' : 'same-origin',
+        ws: false,
+        socketio: true,
+        timeoutMs: parseTimeout(values.timeout),
+      },
+      json: values.json === true,
+      notes: [
+        ...(note === null ? [] : [note]),
+        ...(values.socketio === true ? [] : ['the URL is an engine.io URL (EIO=...): probing it as --socketio']),
+        ...(engine.note === null ? [] : [engine.note]),
+      ],
+    };
+  }
 
   if (ws && (url.protocol === 'http:' || url.protocol === 'https:')) {
     url = new URL(url.href.replace(/^http/, 'ws'));
@@ -211,25 +332,32 @@ function parseDoctor(args: readonly string[]): Command {
 }
 
 function parseExplain(args: readonly string[]): Command {
-  const { values, positionals } = usage(() =>
-    parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        origin: { type: 'string' },
-        config: { type: 'string', short: 'c' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }),
-  );
+  const { values, positionals } = parseFlags('explain', args, {
+    origin: { type: 'string' },
+    config: { type: 'string', short: 'c' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help === true) return { kind: 'help', text: EXPLAIN_USAGE };
   if (positionals.length > 0)
     throw new UsageError(`explain takes no positional arguments, got "${positionals.join(' ')}"`);
   const origin = requireString(values.origin, '--origin');
   const config = values.config === undefined ? undefined : requireString(values.config, '--config');
   return { kind: 'explain', origin, config, json: values.json === true };
+}
+
+function parseNginx(args: readonly string[]): Command {
+  const { values, positionals } = parseFlags('nginx', args, {
+    out: { type: 'string', short: 'o' },
+    config: { type: 'string', short: 'c' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help === true) return { kind: 'help', text: NGINX_USAGE };
+  if (positionals.length > 0)
+    throw new UsageError(`nginx takes no positional arguments, got "${positionals.join(' ')}"; use --out <dir>`);
+  const out = requireString(values.out, '--out');
+  const config = values.config === undefined ? undefined : requireString(values.config, '--config');
+  return { kind: 'nginx', config, out };
 }
 
 /**
@@ -242,11 +370,17 @@ function parseExplain(args: readonly string[]): Command {
  */
 export function parseCli(argv: readonly string[]): Command {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
-    return { kind: 'help', text: MAIN_USAGE };
-  }
+  // No command is a usage error (exit 2), as with git or npm: a script calling us wrongly must fail.
+  if (command === undefined) throw new UsageError('no command given', MAIN_USAGE);
+  if (command === '-h' || command === '--help' || command === 'help') return { kind: 'help', text: MAIN_USAGE };
   if (command === '-V' || command === '--version') return { kind: 'version' };
   if (command === 'doctor') return parseDoctor(rest);
   if (command === 'explain') return parseExplain(rest);
-  throw new UsageError(`unknown command "${command}"; use doctor or explain`);
+  if (command === 'nginx') return parseNginx(rest);
+  const close = closestWord(command, ['doctor', 'explain', 'nginx']);
+  throw new UsageError(
+    close === undefined
+      ? `unknown command "${command}"; use doctor, explain or nginx`
+      : `unknown command "${command}"; did you mean ${close}?`,
+  );
 }

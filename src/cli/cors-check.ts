@@ -21,6 +21,8 @@ export interface ResponseSnapshot {
   readonly statusText: string;
   /** Every header line, duplicates kept, in wire order. */
   readonly headers: RawHeaders;
+  /** The start of the body (UTF-8), only when the request asked for it with `readBody`. */
+  readonly body?: string | undefined;
 }
 
 /** The request a response is checked against. */
@@ -42,8 +44,37 @@ function label(step: StepName): string {
   return step === 'preflight' ? 'preflight (OPTIONS)' : step;
 }
 
+const PROXY_ERROR_FIX =
+  'The error came from nginx, in front of the app, so the app never answered. Let nginx answer its own errors with ' +
+  'the same policy: run `cors-safety nginx --config <your config> --out /etc/nginx/cors-safety` and include the two ' +
+  'generated files (docs/nginx.md). ' +
+  'Do not add `add_header Access-Control-Allow-Origin $http_origin`: it grants every website.';
+
+/**
+ * True when an error response was made by nginx itself rather than by the app: nginx names
+ * itself in `Server` (`nginx`, `nginx/1.22.1`) and signs its default error page.
+ */
+export function looksLikeNginxError(response: ResponseSnapshot): boolean {
+  const server = getCombined(response.headers, 'server');
+  if (server !== null && /^nginx(\/[\d.]+)?(\s|$)/i.test(server.trim())) return true;
+  return response.body !== undefined && /<hr><center>nginx(\/[\d.]+)?<\/center>/i.test(response.body);
+}
+
 function noAllowOrigin(response: ResponseSnapshot, ctx: CorsRequestContext, step: StepName): Finding {
   const { status } = response;
+  if (status >= 400 && looksLikeNginxError(response)) {
+    return {
+      code: 'no-allow-origin',
+      severity: 'error',
+      step,
+      detail: 'proxy-error',
+      cause:
+        `The ${label(step)} response is a ${status} made by the nginx proxy in front of the app ` +
+        '(app down or restarting, body over client_max_body_size, upstream timeout), without ' +
+        `Access-Control-Allow-Origin, so the page sees a network error instead of the ${status}.`,
+      fix: PROXY_ERROR_FIX,
+    };
+  }
   if (status >= 400) {
     return {
       code: 'no-allow-origin',

@@ -11,7 +11,7 @@ import { isCorsSafelistedRequestHeader, isMixedContent, preflightDecision } from
 import type { Finding, StepName } from './findings.js';
 import { hasError } from './findings.js';
 import type { RawHeaders } from './headers.js';
-import type { Transport } from './probe.js';
+import type { Transport, UpgradeSnapshot } from './probe.js';
 import { ProbeError, websocketKey } from './probe.js';
 import { FOREIGN_ORIGIN, foreignOriginCheck, handshakeCheck, handshakeHeaders } from './ws-probe.js';
 
@@ -26,6 +26,8 @@ export interface DoctorOptions {
   readonly headers: RawHeaders;
   readonly credentials: CredentialsMode;
   readonly ws: boolean;
+  /** Probe what socket.io-client does (polling handshake, then the upgrade); `url` is the engine.io path. */
+  readonly socketio?: boolean | undefined;
   readonly timeoutMs: number;
 }
 
@@ -58,6 +60,8 @@ export interface DoctorResult {
   readonly method: string;
   readonly credentials: CredentialsMode;
   readonly websocket: boolean;
+  /** True for `--socketio`: the steps are socket.io-client's. */
+  readonly socketio?: boolean | undefined;
   readonly preflight: PreflightDecision | null;
   readonly steps: readonly Step[];
   readonly findings: readonly Finding[];
@@ -81,7 +85,7 @@ function relevantHeaders(headers: RawHeaders): RawHeaders {
   return headers.filter(([name]) => RELEVANT_RESPONSE_HEADER.test(name));
 }
 
-function stepOf(
+export function stepOf(
   name: StepName,
   method: string,
   url: URL,
@@ -97,7 +101,7 @@ function stepOf(
 }
 
 /** Runs one exchange; when the network fails, records the step with its error before rethrowing. */
-async function recordFailure<T>(
+export async function recordFailure<T>(
   steps: Step[],
   name: StepName,
   method: string,
@@ -120,14 +124,14 @@ async function recordFailure<T>(
   }
 }
 
-function verdictOf(findings: readonly Finding[]): Verdict {
+export function verdictOf(findings: readonly Finding[]): Verdict {
   return hasError(findings) ? 'blocked' : 'allowed';
 }
 
 /** Methods Node's HTTP parser accepts, exactly as written. */
 const NODE_METHODS: ReadonlySet<string> = new Set(METHODS);
 
-function requestFindings(opts: DoctorOptions): Finding[] {
+export function requestFindings(opts: DoctorOptions): Finding[] {
   const findings: Finding[] = [];
   if (isMixedContent(opts.origin, opts.url)) {
     findings.push({
@@ -154,23 +158,45 @@ function requestFindings(opts: DoctorOptions): Finding[] {
   return findings;
 }
 
-async function doctorWebSocket(opts: DoctorOptions, transport: Transport): Promise<DoctorResult> {
-  const steps: Step[] = [];
-  const findings = requestFindings(opts);
-  const base = {
+/** Sends a browser's WebSocket opening handshake from `origin` and records it as a step. */
+export async function sendHandshake(
+  transport: Transport,
+  steps: Step[],
+  name: StepName,
+  url: URL,
+  origin: string,
+  timeoutMs: number,
+): Promise<UpgradeSnapshot> {
+  const sent = handshakeHeaders(origin, websocketKey());
+  const res = await recordFailure(steps, name, 'GET', url, sent, [], () =>
+    transport.upgrade({ method: 'GET', url, headers: sent, timeoutMs }),
+  );
+  steps.push(stepOf(name, 'GET', url, sent, [], res));
+  return res;
+}
+
+/** The request part of a result for probes that send GET handshakes only (no preflight). */
+export function handshakeBase(
+  opts: DoctorOptions,
+  websocket: boolean,
+): Omit<DoctorResult, 'verdict' | 'steps' | 'findings'> {
+  return {
     url: opts.url.href,
     origin: opts.origin,
     method: 'GET',
     credentials: opts.credentials,
-    websocket: true,
+    websocket,
+    ...(opts.socketio === true ? { socketio: true } : {}),
     preflight: null,
   };
+}
+
+async function doctorWebSocket(opts: DoctorOptions, transport: Transport): Promise<DoctorResult> {
+  const steps: Step[] = [];
+  const findings = requestFindings(opts);
+  const base = handshakeBase(opts, true);
   const handshake = async (name: StepName, origin: string): Promise<void> => {
-    const sent = handshakeHeaders(origin, websocketKey());
-    const res = await recordFailure(steps, name, 'GET', opts.url, sent, [], () =>
-      transport.upgrade({ method: 'GET', url: opts.url, headers: sent, timeoutMs: opts.timeoutMs }),
-    );
-    steps.push(stepOf(name, 'GET', opts.url, sent, [], res));
+    const res = await sendHandshake(transport, steps, name, opts.url, origin, opts.timeoutMs);
     findings.push(...(name === 'websocket' ? handshakeCheck(res, origin) : foreignOriginCheck(res)));
   };
   try {
@@ -183,7 +209,7 @@ async function doctorWebSocket(opts: DoctorOptions, transport: Transport): Promi
   return { ...base, verdict: verdictOf(findings), steps, findings };
 }
 
-function probeFailed(
+export function probeFailed(
   base: Omit<DoctorResult, 'verdict' | 'steps' | 'findings'>,
   steps: readonly Step[],
   findings: readonly Finding[],

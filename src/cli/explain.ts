@@ -7,6 +7,7 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CorsConfigIssue, CorsPolicy, CorsSafetyOptions, OriginValidator } from '../index.js';
 import { CorsConfigError, createOriginValidator } from '../index.js';
+import { fixFor, type ExplainFix } from './explain-fix.js';
 
 /** The config file could not be read or loaded (not a validation problem). */
 export class ConfigLoadError extends Error {
@@ -37,6 +38,8 @@ export type ExplainResult =
       readonly rule?: string | undefined;
       readonly matchedOrigin?: string | undefined;
       readonly detail?: string | undefined;
+      /** For a denied origin: the change that would allow it, or why none can. */
+      readonly fix?: ExplainFix | undefined;
     }
   | {
       readonly kind: 'config-error';
@@ -47,7 +50,8 @@ export type ExplainResult =
 
 const ENV_NAMES = ['CORS_ALLOWED_ORIGINS', 'CORS_ALLOWED_HOSTS', 'CORS_CREDENTIALS'] as const;
 
-function describeEnvironment(env: Readonly<Record<string, string | undefined>>): string {
+/** The environment variables the policy reads, described for a report. */
+export function describeEnvironment(env: Readonly<Record<string, string | undefined>>): string {
   const parts = ENV_NAMES.map((name) =>
     Object.hasOwn(env, name) && env[name] !== undefined ? `${name}=${JSON.stringify(env[name])}` : `${name} unset`,
   );
@@ -151,5 +155,6 @@ export async function runExplain(
     rule: verdict.allowed ? verdict.rule : undefined,
     matchedOrigin: verdict.allowed ? verdict.origin : undefined,
     detail: verdict.allowed ? undefined : verdict.detail,
+    fix: fixFor(origin, verdict, { policy, configFile, env: environment }),
   };
 }

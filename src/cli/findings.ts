@@ -7,7 +7,14 @@
 export type Severity = 'error' | 'warning';
 
 /** Which exchange a finding is about. `request` means the request itself, before any response. */
-export type StepName = 'request' | 'preflight' | 'actual' | 'websocket' | 'websocket-foreign-origin';
+export type StepName =
+  | 'request'
+  | 'preflight'
+  | 'actual'
+  | 'websocket'
+  | 'websocket-foreign-origin'
+  | 'socketio-polling'
+  | 'socketio-upgrade';
 
 /** Stable finding codes. Documented in docs/troubleshooting.md's doctor table; never rename one. */
 export type FindingCode =
@@ -29,7 +36,10 @@ export type FindingCode =
   | 'same-origin'
   | 'ws-refused'
   | 'ws-accept-invalid'
-  | 'ws-origin-not-checked';
+  | 'ws-origin-not-checked'
+  | 'socketio-refused'
+  | 'socketio-upgrade-failed'
+  | 'socketio-no-upgrade';
 
 /** One diagnosis: what is wrong (`cause`), what to change (`fix`), and how bad it is. */
 export interface Finding {

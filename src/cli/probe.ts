@@ -19,7 +19,12 @@ export interface OutgoingRequest {
   readonly url: URL;
   readonly headers: RawHeaders;
   readonly timeoutMs: number;
+  /** Read the start of the body (at most {@link MAX_BODY_BYTES}) into the snapshot's `body`. */
+  readonly readBody?: boolean | undefined;
 }
+
+/** How much of a body the doctor reads when asked (an engine.io handshake is about 120 bytes). */
+export const MAX_BODY_BYTES = 4096;
 
 /** A WebSocket handshake's outcome: the response, and whether the connection was upgraded. */
 export interface UpgradeSnapshot extends ResponseSnapshot {
@@ -173,6 +178,22 @@ function exchange<T>(
         res.destroy();
         return;
       }
+      // An error's body is read too: it tells who made the error (a proxy's default error page).
+      const errorStatus = (res.statusCode ?? 0) >= 400;
+      if (req.readBody === true || errorStatus) {
+        // A body that does not end by itself (a stream) is cut short; what came so far is kept.
+        if (req.readBody !== true) {
+          const drain = setTimeout(() => res.destroy(), 200);
+          res.once('close', () => clearTimeout(drain));
+        }
+        readBodyStart(res, (body) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve({ ...onResponse(res), body });
+        });
+        return;
+      }
       settled = true;
       clearTimeout(timer);
       resolve(onResponse(res));
@@ -192,6 +213,23 @@ function exchange<T>(
     });
     outgoing.end();
   });
+}
+
+/** Collects the body up to MAX_BODY_BYTES, then closes the response; calls `done` once. */
+function readBodyStart(res: http.IncomingMessage, done: (body: string) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const finish = (): void => {
+    done(Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8'));
+    res.destroy();
+  };
+  res.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= MAX_BODY_BYTES) finish();
+  });
+  res.once('end', finish);
+  res.once('close', finish);
 }
 
 function snapshot(res: http.IncomingMessage): ResponseSnapshot {

@@ -40,7 +40,12 @@ function verdictLine(result: DoctorResult): string {
   const errors = result.findings.filter((f) => f.severity === 'error').length;
   const warnings = result.findings.length - errors;
   const counts = `${plural(errors, 'error')}, ${plural(warnings, 'warning')}`;
-  const what = result.websocket ? 'this WebSocket connection' : 'this request';
+  const what =
+    result.socketio === true
+      ? 'this socket.io connection'
+      : result.websocket
+        ? 'this WebSocket connection'
+        : 'this request';
   switch (result.verdict) {
     case 'allowed':
       return `Verdict: ALLOWED - a browser would allow ${what} (${counts})`;
@@ -54,9 +59,14 @@ function verdictLine(result: DoctorResult): string {
 /** The doctor's result as terminal text. */
 export function formatDoctorText(result: DoctorResult, notes: readonly string[] = []): string {
   const lines: string[] = ['cors-safety doctor'];
-  lines.push(`  ${result.websocket ? 'handshake:  ' : 'request:    '} ${result.method} ${result.url}`);
+  const kind = result.socketio === true ? 'socket.io:  ' : result.websocket ? 'handshake:  ' : 'request:    ';
+  lines.push(`  ${kind} ${result.method} ${result.url}`);
   lines.push(`  page origin: ${result.origin}`);
-  if (!result.websocket) {
+  if (result.socketio === true) {
+    lines.push(
+      `  credentials: ${result.credentials === 'include' ? 'withCredentials: true' : 'not sent (use --credentials for withCredentials: true)'}`,
+    );
+  } else if (!result.websocket) {
     lines.push(
       `  credentials: ${result.credentials === 'include' ? 'include' : 'not sent (use --credentials for cookies)'}`,
     );
@@ -85,6 +95,7 @@ export function formatDoctorJson(result: DoctorResult, notes: readonly string[] 
       method: result.method,
       credentials: result.credentials,
       websocket: result.websocket,
+      socketio: result.socketio === true,
     },
     preflight:
       result.preflight === null
@@ -122,6 +133,8 @@ export function formatExplainText(result: ExplainResult): string {
   if (result.detail !== undefined) lines.push(`  detail:   ${result.detail}`);
   if (result.matchedOrigin !== undefined)
     lines.push(`  grants:   Access-Control-Allow-Origin: ${result.matchedOrigin}`);
+  if (result.fix !== undefined)
+    lines.push(result.fix.kind === 'impossible' ? `  cannot:   ${result.fix.text}` : `  fix:      ${result.fix.text}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -140,6 +153,7 @@ export function formatExplainJson(result: ExplainResult): string {
           rule: result.rule ?? null,
           matchedOrigin: result.matchedOrigin ?? null,
           detail: result.detail ?? null,
+          fix: result.fix ?? null,
           issues: [],
         };
   return `${JSON.stringify(json, null, 2)}\n`;

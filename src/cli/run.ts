@@ -35,7 +35,9 @@ async function execute(command: Command, io: Io, transport: Transport): Promise<
       io.stdout(`${version()}\n`);
       return 0;
     case 'doctor': {
-      const result = await runDoctor(command.options, transport);
+      const result = command.options.socketio
+        ? await (await import('./socketio-probe.js')).runSocketIoDoctor(command.options, transport)
+        : await runDoctor(command.options, transport);
       io.stdout(command.json ? formatDoctorJson(result, command.notes) : formatDoctorText(result, command.notes));
       if (result.verdict === 'probe-failed') {
         io.stderr(`cors-safety: ${result.error?.message ?? 'the probe failed'}\n`);
@@ -50,6 +52,17 @@ async function execute(command: Command, io: Io, transport: Transport): Promise<
       io.stdout(command.json ? formatExplainJson(result) : formatExplainText(result));
       if (result.kind === 'config-error') return EXIT.failed;
       return result.allowed ? EXIT.allowed : EXIT.blocked;
+    }
+    case 'nginx': {
+      const { runNginx, formatNginxResult } = await import('./nginx.js');
+      const result = await runNginx(command.config, command.out);
+      const text = formatNginxResult(result);
+      if (result.kind === 'written') {
+        io.stdout(text);
+        return 0;
+      }
+      io.stderr(text);
+      return EXIT.failed;
     }
   }
 }
@@ -76,7 +89,8 @@ export async function run(argv: readonly string[], rawIo: Io, transport: Transpo
     return await execute(parseCli(argv), io, transport);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr(`cors-safety: ${err.message}\nRun "cors-safety --help" for usage.\n`);
+      const help = err.usage === undefined ? 'Run "cors-safety --help" for usage.' : `\n${err.usage}`;
+      io.stderr(`cors-safety: ${err.message}\n${help}\n`);
       return EXIT.failed;
     }
     if (err instanceof Error && err.name === 'ConfigLoadError') {

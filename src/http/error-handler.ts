@@ -6,35 +6,16 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { IssueCollector } from '../policy/errors.js';
 import type { ErrorMiddleware, Middleware, NextFunction } from './http-types.js';
+export type { ErrorLogEntry } from './error-log.js';
 import { logError, quoteForLog } from '../policy/log.js';
-import { escapeControlCharacters } from '../policy/escape.js';
 import { callApplication, rethrowApplicationError, unwrapApplicationError } from '../policy/application-error.js';
+import { describeForLog, errorLogWriter, type ErrorLogEntry } from './error-log.js';
 import { closestName, isPlainObject, ownOptions } from '../policy/option-values.js';
-import type { CorsSafetyOptions } from '../policy/options.js';
+import { unknownOptionMessage, type CorsSafetyOptions } from '../policy/options.js';
 import { decideOrigin, logVerdict } from '../policy/origin-check.js';
 import { collectPolicy, compiledPolicy, type CorsPolicy } from '../policy/policy.js';
 import type { OriginVerdict } from '../policy/reasons.js';
 import { protectCorsHeaders, responseCorsState } from './response-headers.js';
-
-/**
- * What the `log` option receives for every error the handler renders.
- *
- * @example
- * ```ts
- * corsErrorHandler(policy, { log: ({ error, status, method, path }) => logger.error({ err: error, status, method, path }) });
- * ```
- */
-export interface ErrorLogEntry {
-  /**
-   * The error as thrown or passed to `next(err)`: message, stack and all. Server side only.
-   * It may carry request data: body-parser attaches the raw body to parse errors as `body`.
-   */
-  readonly error: unknown;
-  readonly status: number;
-  readonly method: string;
-  /** Request path without the query string (queries often carry tokens). */
-  readonly path: string;
-}
 
 /**
  * Options of {@link corsErrorHandler}, its second argument. Unknown keys and invalid values
@@ -49,10 +30,12 @@ export interface CorsErrorHandlerOptions {
   /** Body format: `'json'` (default) or `'problem+json'` (RFC 9457). */
   format?: 'json' | 'problem+json' | undefined;
   /**
-   * Receives every rendered error; default: the `cors-safety:error` debug namespace (stack,
-   * status, method and path only). A throw or a rejected promise from it is caught and ignored.
+   * Receives every rendered error instead of the default, or `false` to log nothing. Default:
+   * every 5xx goes to stderr (status, method, path without the query, stack; control characters
+   * escaped) and 4xx to the `cors-safety:error` debug namespace only. A throw or a rejected
+   * promise from a `log` function is caught and ignored.
    */
-  log?: ((entry: ErrorLogEntry) => unknown) | undefined;
+  log?: ((entry: ErrorLogEntry) => unknown) | false | undefined;
 }
 
 const ERROR_HANDLER_OPTIONS = ['format', 'log'];
@@ -104,18 +87,6 @@ function publicMessage(err: unknown, status: number): string {
   const message = readProperty(err, 'message');
   if (typeof message !== 'string' || message === '') return statusText(status);
   return message.length > 300 ? `${message.slice(0, 300)}...` : message;
-}
-
-/** The server-side description of an error: its stack (which starts with the message), else its message. */
-function describeForLog(err: unknown): string {
-  const stack = readProperty(err, 'stack');
-  // A stack keeps its line breaks (it is logged as the application wrote it); every other
-  // control character, a CR included, is escaped.
-  if (typeof stack === 'string' && stack !== '') return escapeControlCharacters(stack, true);
-  const message = readProperty(err, 'message');
-  if (typeof message === 'string' && message !== '') return escapeControlCharacters(message);
-  // Not an error: a string, a number, a plain object... quoted, so it cannot forge log lines.
-  return quoteForLog(err, 200);
 }
 
 function renderBody(format: 'json' | 'problem+json', status: number, message: string): { type: string; body: string } {
@@ -206,7 +177,9 @@ function afterRequestBody(req: IncomingMessage, done: () => void): void {
  * - answers with `err.status`/`err.statusCode` when it is an integer 400-599, else 500;
  * - renders `{"error":{"status":404,"message":"Not Found"}}` (or RFC 9457 problem+json); 4xx
  *   messages only with `expose: true`, 5xx always the generic status text; HEAD gets no body;
- * - logs the full error server-side; delegates to `next(err)` if headers were already sent;
+ * - logs every 5xx to stderr (status, method, path without the query, stack; control characters
+ *   escaped), 4xx to the `cors-safety:error` debug namespace, or hands each to `log`; `log: false`
+ *   logs nothing; delegates to `next(err)` if headers were already sent;
  * - answers only once the request body is drained, so a client still uploading reads the
  *   answer (a 413 from a body parser) instead of a reset.
  *
@@ -230,32 +203,7 @@ export function corsErrorHandler(
   const { policy, format, log } = readOptions(policyOrOptions, handlerOptions);
   const compiled = compiledPolicy(policy);
 
-  const writeLog = (entry: ErrorLogEntry): void => {
-    try {
-      if (log === undefined) {
-        if (logError.enabled)
-          logError(
-            '%d %s %s: %s',
-            entry.status,
-            escapeControlCharacters(entry.method),
-            escapeControlCharacters(entry.path),
-            describeForLog(entry.error),
-          );
-        return;
-      }
-      const result: unknown = log(entry);
-      // An async logger's rejection must not become an unhandled rejection (it ends the process).
-      if (
-        typeof result === 'object' &&
-        result !== null &&
-        typeof (result as PromiseLike<unknown>).then === 'function'
-      ) {
-        Promise.resolve(result).catch(() => logError('the log option threw while logging a %d', entry.status));
-      }
-    } catch {
-      logError('the log option threw while logging a %d', entry.status);
-    }
-  };
+  const writeLog = errorLogWriter(log);
 
   const render = (
     err: unknown,
@@ -392,20 +340,18 @@ function readOptions(
     issues.add(
       `errorHandler.${key}`,
       'unknown-option',
-      close === undefined
-        ? `is not an option of corsErrorHandler(); use ${ERROR_HANDLER_OPTIONS.join(' or ')}`
-        : `is not an option of corsErrorHandler(); did you mean "${close}"?`,
+      unknownOptionMessage('corsErrorHandler()', close, ERROR_HANDLER_OPTIONS),
     );
   }
   const format = given.format ?? 'json';
   if (format !== 'json' && format !== 'problem+json')
     issues.add('errorHandler.format', 'format-invalid', 'must be "json" or "problem+json"');
   const log = given.log;
-  if (log !== undefined && typeof log !== 'function')
+  if (log !== undefined && log !== false && typeof log !== 'function')
     issues.add(
       'errorHandler.log',
       'log-not-function',
-      'must be a function (entry) => void, e.g. (e) => logger.error(e)',
+      'must be a function (entry) => void, e.g. (e) => logger.error(e), or false to log nothing',
     );
   issues.throwIfAny();
   return {

@@ -8,10 +8,11 @@ import { CorsConfigError } from '../policy/errors.js';
 import type { Middleware, NextFunction } from './http-types.js';
 import { escapeControlCharacters } from '../policy/escape.js';
 import { describeError, logMiddleware, logOrigin, logPreflight, quoteForLog, warnOnce } from '../policy/log.js';
-import { findMiddlewareMountedBefore } from './mount-order.js';
+import { watchMountOrder } from './mount-order.js';
 import type { CorsSafetyOptions } from '../policy/options.js';
 import { decideOrigin, logVerdict } from '../policy/origin-check.js';
 import { compiledPolicy, createCorsPolicy, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
+import { canWriteHead, headerNamesOf, headerOf, setHeaderOn } from './response-access.js';
 import {
   ALLOW_PRIVATE_NETWORK,
   DENIED_PREFLIGHT_STATUS,
@@ -79,8 +80,10 @@ function respondToPreflight(
       answer.reason ?? 'ok',
     );
   const reason = answer.reason !== undefined && policy.exposeReason ? answer.reason : undefined;
-  const answeredHere = !(answer.ok && policy.preflightContinue);
-  if (answeredHere && res.getHeaderNames().length === 0) {
+  // A response object that cannot end itself (a partial one from a framework) is left to the
+  // application, with the headers set: the request goes on rather than hang or throw.
+  const answeredHere = !(answer.ok && policy.preflightContinue) && canWriteHead(res);
+  if (answeredHere && headerNamesOf(res).length === 0) {
     // Nothing set before us (plain node:http): the whole head in one writeHead() call, which
     // spares Node a setHeader() round per header.
     const head: string[] = [];
@@ -93,11 +96,11 @@ function respondToPreflight(
   }
   // The answer is ours alone: nothing an earlier middleware set is reflected or granted. A
   // Private Network grant set earlier survives only when the policy allows it for this origin.
-  const earlierPrivateNetwork = res.getHeader(ALLOW_PRIVATE_NETWORK);
+  const earlierPrivateNetwork = headerOf(res, ALLOW_PRIVATE_NETWORK);
   removeAccessControlHeaders(res);
   if (earlierPrivateNetwork !== undefined) {
     if (policy.allowPrivateNetwork && answer.status !== DENIED_PREFLIGHT_STATUS)
-      res.setHeader(ALLOW_PRIVATE_NETWORK, earlierPrivateNetwork);
+      setHeaderOn(res, ALLOW_PRIVATE_NETWORK, headerText(earlierPrivateNetwork));
     else
       logPreflight(
         'removed %s set before corsSafety(): %s',
@@ -105,14 +108,20 @@ function respondToPreflight(
         policy.allowPrivateNetwork ? 'the origin is denied' : 'set allowPrivateNetwork: true to grant it',
       );
   }
-  for (const [name, value] of answer.headers) res.setHeader(name, value);
+  for (const [name, value] of answer.headers) setHeaderOn(res, name, value);
   appendVary(res, preflightVary(policy));
-  if (reason !== undefined) res.setHeader(REASON_HEADER, reason);
+  if (reason !== undefined) setHeaderOn(res, REASON_HEADER, reason);
   if (!answeredHere) return true;
   res.statusCode = answer.status;
-  res.setHeader('Content-Length', '0');
+  setHeaderOn(res, 'Content-Length', '0');
   res.end();
   return false;
+}
+
+/** A header value as read back from a response (string, number or list) as one string. */
+function headerText(value: unknown): string {
+  if (Array.isArray(value)) return value.map((item) => String(item as string)).join(', ');
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
 }
 
 /** Calls next() when it is a function; a middleware handed something else has no one to pass the request to. */
@@ -173,7 +182,6 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
   }
   const policy = createCorsPolicy(options as CorsSafetyOptions | CorsPolicy | undefined);
   const compiled = compiledPolicy(policy);
-  let mountChecked = false;
 
   /** Applies a settled verdict; true when the request goes on (the preflight was not answered here). */
   const apply = (req: IncomingMessage, res: ServerResponse, verdict: OriginVerdict): boolean => {
@@ -205,16 +213,7 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
   ): void {
     let verdict: OriginVerdict | Promise<OriginVerdict>;
     try {
-      if (!mountChecked) {
-        mountChecked = true;
-        const before = findMiddlewareMountedBefore(req, middleware);
-        if (before.length > 0) {
-          warnOnce(
-            'CORS_SAFETY_MOUNT_ORDER',
-            `cors-safety: corsSafety() is mounted after ${before.join(', ')}; responses they end (401, 400, 413, 429...) carry no CORS headers and the browser hides them. Mount corsSafety() first.`,
-          );
-        }
-      }
+      checkMountOrder(req);
       verdict = decideOrigin(compiled, req.headers.origin, req);
     } catch (err) {
       failClosed(res, next, err);
@@ -233,5 +232,6 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
       );
   } as CorsSafetyMiddleware;
   Object.defineProperty(middleware, 'policy', { value: policy, enumerable: true });
+  const checkMountOrder = watchMountOrder(middleware);
   return middleware;
 }

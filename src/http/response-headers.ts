@@ -7,6 +7,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { CompiledPolicy } from '../policy/policy.js';
 import type { OriginVerdict } from '../policy/reasons.js';
+import { headerNamesOf, headerOf, removeHeaderFrom, setHeaderOn } from './response-access.js';
 import { appendVary } from './vary.js';
 
 /**
@@ -52,12 +53,12 @@ function isAccessControl(name: string): boolean {
 /** Removes every `Access-Control-*` header set so far. */
 export function removeAccessControlHeaders(res: ServerResponse): void {
   // getHeaderNames() returns lower-case names.
-  for (const name of res.getHeaderNames()) if (name.startsWith(ACCESS_CONTROL_PREFIX)) res.removeHeader(name);
+  for (const name of headerNamesOf(res)) if (name.startsWith(ACCESS_CONTROL_PREFIX)) removeHeaderFrom(res, name);
 }
 
 /** Sets a header only when it does not already hold exactly this value (setHeader validates every time). */
 function ensureHeader(res: ServerResponse, name: string, value: string): void {
-  if (res.getHeader(name) !== value) res.setHeader(name, value);
+  if (headerOf(res, name) !== value) setHeaderOn(res, name, value);
 }
 
 /**
@@ -82,20 +83,20 @@ export function applyCorsHeaders(res: ServerResponse, policy: CompiledPolicy, ve
   const credentials = granted && !publicMode && policy.credentials;
   const expose = granted ? policy.exposedHeadersHeader : undefined;
   // One pass over the names: drop every Access-Control-* header that is not part of the grant.
-  for (const name of res.getHeaderNames()) {
+  for (const name of headerNamesOf(res)) {
     if (!name.startsWith(ACCESS_CONTROL_PREFIX)) continue;
     const kept =
       (name === 'access-control-allow-origin' && allowOrigin !== undefined) ||
       (name === 'access-control-allow-credentials' && credentials) ||
       (name === 'access-control-expose-headers' && expose !== undefined);
-    if (!kept) res.removeHeader(name);
+    if (!kept) removeHeaderFrom(res, name);
   }
   if (allowOrigin !== undefined) ensureHeader(res, ALLOW_ORIGIN, allowOrigin);
   if (credentials) ensureHeader(res, ALLOW_CREDENTIALS, 'true');
   if (expose !== undefined) ensureHeader(res, EXPOSE_HEADERS, expose);
   if (!granted && policy.exposeReason && verdict.reason !== 'origin-missing')
     ensureHeader(res, REASON_HEADER, verdict.reason);
-  else if (res.hasHeader(REASON_HEADER)) res.removeHeader(REASON_HEADER);
+  else if (headerOf(res, REASON_HEADER) !== undefined) removeHeaderFrom(res, REASON_HEADER);
   // A public resource is the same for everyone, and a disabled policy answers nobody: no Vary.
   if (!publicMode && policy.mode !== 'disabled') appendVary(res, ORIGIN_FIELD);
 }
@@ -163,7 +164,7 @@ export function protectCorsHeaders(res: ServerResponse, policy: CompiledPolicy, 
   if (state !== undefined) {
     state.policy = policy;
     state.verdict = verdict;
-  } else {
+  } else if (typeof res.writeHead === 'function') {
     // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the response as `this`
     guarded[kState] = { policy, verdict, writeHead: res.writeHead as (...args: unknown[]) => ServerResponse };
     res.writeHead = corsSafetyWriteHead;

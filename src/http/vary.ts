@@ -3,6 +3,7 @@
  * added once, compared case-insensitively, and `*` (varies on everything) is kept as it is.
  */
 import type { ServerResponse } from 'node:http';
+import { headerOf, setHeaderOn } from './response-access.js';
 
 /** The fields of a header value (a string, or a list of them); anything else has none. */
 function splitFields(value: unknown): string[] {
@@ -51,7 +52,7 @@ const mergedAlone = new WeakMap<readonly string[], string>();
  * ```
  */
 export function appendVary(res: ServerResponse, fields: readonly string[]): void {
-  const current = res.getHeader('vary');
+  const current = headerOf(res, 'vary');
   // Callers pass constant lists, and every response gets Origin appended twice (when the
   // decision is made and when the head is written): remember what each list alone merges to, so
   // the common cases (no Vary yet, or exactly ours already) cost one lookup.
@@ -61,5 +62,5 @@ export function appendVary(res: ServerResponse, fields: readonly string[]): void
     mergedAlone.set(fields, alone);
   }
   const merged = current === undefined || current === alone ? alone : mergeVary(current, fields);
-  if (merged !== '' && merged !== current) res.setHeader('Vary', merged);
+  if (merged !== '' && merged !== current) setHeaderOn(res, 'Vary', merged);
 }

@@ -6,11 +6,7 @@ export function parseEnvBoolean(name: string, value: string, issues: IssueCollec
   const lower = value.trim().toLowerCase();
   if (lower === 'true' || lower === '1' || lower === 'yes') return true;
   if (lower === 'false' || lower === '0' || lower === 'no' || lower === '') return false;
-  issues.add(
-    name,
-    'env-not-boolean',
-    `environment variable ${name}=${JSON.stringify(value)} must be "true" or "false"`,
-  );
+  issues.add(name, 'env-not-boolean', `is ${JSON.stringify(value)}; set the environment variable to "true" or "false"`);
   return undefined;
 }
 

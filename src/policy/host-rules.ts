@@ -22,6 +22,16 @@ function lookupPort(ports: PortTable | undefined, port: number): string | undefi
   return ports.get(port) ?? ports.get('*');
 }
 
+/** One rule of a {@link HostRules} table, as the proxy generator reads it. */
+export interface HostRuleEntry {
+  /** `host`: the host itself; `subdomains`: hosts one or more labels below `host`. */
+  readonly kind: 'host' | 'subdomains';
+  readonly scheme: OriginScheme;
+  readonly host: string;
+  readonly port: PortChoice;
+  readonly rule: string;
+}
+
 /** A compiled set of host rules, immutable once compilation is done. */
 export class HostRules {
   /** Key: `scheme://host`. */
@@ -37,6 +47,21 @@ export class HostRules {
   /** Allows every host one or more whole labels below `suffix` (never `suffix` itself). */
   addSubdomains(scheme: OriginScheme, suffix: string, port: PortChoice, rule: string): void {
     addPort(this.#subdomains, `${scheme}://${suffix}`, port, rule);
+  }
+
+  /** Every rule in the order it was added: hosts first, then subdomain rules. */
+  *entries(): IterableIterator<HostRuleEntry> {
+    for (const [kind, table] of [
+      ['host', this.#hosts],
+      ['subdomains', this.#subdomains],
+    ] as const) {
+      for (const [key, ports] of table) {
+        const sep = key.indexOf('://');
+        const scheme = key.slice(0, sep) as OriginScheme;
+        const host = key.slice(sep + 3);
+        for (const [port, rule] of ports) yield { kind, scheme, host, port, rule };
+      }
+    }
   }
 
   /** Returns the rule that allows `origin`, or `undefined`. */

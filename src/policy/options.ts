@@ -67,7 +67,9 @@ export interface CorsSafetyOptions {
    * Allowed origins: an exact origin (`https://app.example.com`), a pattern
    * (`https://*.example.com`, `http://localhost:*`), an anchored RegExp, a function, an array of
    * strings and RegExps, `'*'` (public, no credentials) or `false` (no cross-origin access).
-   * `true` allows any origin by reflecting it, without credentials.
+   * `true` allows any origin by reflecting it, without credentials. Origins of hybrid apps and
+   * extensions (`capacitor://localhost`, `chrome-extension://<id>`) are allowed by exact entries
+   * or a function only; patterns, RegExps and `allowedHosts` never match them.
    */
   origin?: OriginOption | undefined;
   /**
@@ -85,6 +87,11 @@ export interface CorsSafetyOptions {
    * Default: `Accept, Accept-Language, Authorization, Content-Language, Content-Type, X-Requested-With`.
    */
   allowedHeaders?: string | readonly string[] | undefined;
+  /**
+   * The `cors` package's name for {@link CorsSafetyOptions.allowedHeaders}, accepted so options
+   * carried over from `cors` keep their header list. Give one of the two, not both.
+   */
+  headers?: string | readonly string[] | undefined;
   /** Response headers the page's script may read (`Access-Control-Expose-Headers`). */
   exposedHeaders?: string | readonly string[] | undefined;
   /** Seconds a browser may cache a preflight answer (`Access-Control-Max-Age`). Default 600. */
@@ -125,6 +132,7 @@ export const OPTION_NAMES: readonly (keyof CorsSafetyOptions)[] = Object.freeze(
   'credentials',
   'methods',
   'allowedHeaders',
+  'headers',
   'exposedHeaders',
   'maxAge',
   'preflightContinue',
@@ -157,4 +165,19 @@ export function suggestOptionName(key: string): string | undefined {
   // Own keys only: "toString" or "constructor" must not find Object.prototype's members.
   if (Object.hasOwn(OPTION_ALIASES, key)) return OPTION_ALIASES[key];
   return closestName(key, OPTION_NAMES);
+}
+
+/**
+ * The message for an option key that `factory` does not know: the likely option when one is
+ * close (a typo, or another library's name for it), else every option it has, so following the
+ * message never means silently dropping what the key held.
+ */
+export function unknownOptionMessage(
+  factory: string,
+  suggestion: string | undefined,
+  known: readonly string[],
+): string {
+  return suggestion === undefined
+    ? `is not an option of ${factory}; the options are ${known.join(', ')}`
+    : `is not an option of ${factory}; did you mean "${suggestion}"?`;
 }

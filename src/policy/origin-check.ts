@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { describeError, logOrigin, quoteForLog, warnOnce } from './log.js';
 import { escapeControlCharacters } from './escape.js';
+import { parseAppOrigin } from './app-origin.js';
 import { MAX_ORIGIN_LENGTH, parseSerializedOrigin, type ParsedOrigin } from './origin-syntax.js';
 import type { CompiledPolicy } from './policy.js';
 import { DENIED, type OriginDenyReason, type OriginVerdict } from './reasons.js';
@@ -185,7 +186,17 @@ export function decideOrigin(
   // Fetch §3.2.5: a browser sends one serialized origin; a list means two Origin headers.
   if (origin.includes(',')) return DENIED.multiple;
   const parsed = parseSerializedOrigin(origin);
-  if (parsed === undefined) return DENIED.malformed;
+  if (parsed === undefined) return decideAppOrigin(policy, origin, req);
+  const byMode = modeVerdict(policy, origin);
+  if (byMode !== undefined) return byMode;
+  const matched = matchSyncRules(policy, origin, parsed);
+  if (matched !== undefined) return matched;
+  if (policy.originFunction !== undefined) return runOriginFunction(policy, policy.originFunction, origin, req);
+  return deny('origin-not-allowed', origin);
+}
+
+/** The verdict of a policy that is not an allow-list, for a well-formed origin; `undefined` for an allow-list. */
+function modeVerdict(policy: CompiledPolicy, origin: string): OriginVerdict | undefined {
   switch (policy.mode) {
     case 'disabled':
       return DENIED.disabled;
@@ -194,10 +205,27 @@ export function decideOrigin(
     case 'reflect-any':
       return allow('allowed-any', origin, 'any origin (reflected)');
     case 'allow-list':
-      break;
+      return undefined;
   }
-  const matched = matchSyncRules(policy, origin, parsed);
-  if (matched !== undefined) return matched;
+}
+
+/**
+ * An origin that is not http(s): an app origin (`capacitor://localhost`, `chrome-extension://<id>`)
+ * is allowed by an exact entry or the origin function only; patterns, RegExps and allowedHosts
+ * describe web origins and never see it. Anything else is malformed.
+ */
+function decideAppOrigin(
+  policy: CompiledPolicy,
+  origin: string,
+  req: IncomingMessage | undefined,
+): OriginVerdict | Promise<OriginVerdict> {
+  const canonical = parseAppOrigin(origin);
+  if (canonical === undefined) return DENIED.malformed;
+  const byMode = modeVerdict(policy, origin);
+  if (byMode !== undefined) return byMode;
+  // The host compares case-insensitively; the grant names the origin exactly as the browser sent it.
+  const exact = policy.exact.get(canonical);
+  if (exact !== undefined) return allow('allowed-exact', origin, canonical);
   if (policy.originFunction !== undefined) return runOriginFunction(policy, policy.originFunction, origin, req);
   return deny('origin-not-allowed', origin);
 }

@@ -3,10 +3,12 @@
  * canonicalising parser for configuration entries. Pure functions, no I/O.
  *
  * A serialized origin is `scheme "://" host [ ":" port ]` (Fetch standard §3.2.5 "`Origin` header",
- * HTML "serialization of an origin"): lowercase ASCII, no default port, no path.
+ * HTML "serialization of an origin"): lowercase ASCII, no default port, no path. Origins of other
+ * schemes (hybrid apps, extensions) are handled by app-origin.ts.
  */
+import { isNeverSentScheme, parseConfigAppOrigin } from './app-origin.js';
 
-/** The schemes an allow-list entry may name. Origins of other schemes are opaque ("null"). */
+/** The web schemes, whose origins patterns and allowedHosts can match. App schemes: see app-origin.ts. */
 export type OriginScheme = 'http' | 'https';
 
 /** Default port per scheme (RFC 9110 §4.2.1, §4.2.2). */
@@ -214,7 +216,12 @@ export type ConfigOrigin =
       readonly port: number;
     }
   | { readonly kind: 'host'; readonly scheme: OriginScheme; readonly host: string; readonly port: PortChoice }
-  | { readonly kind: 'subdomains'; readonly scheme: OriginScheme; readonly suffix: string; readonly port: PortChoice };
+  | { readonly kind: 'subdomains'; readonly scheme: OriginScheme; readonly suffix: string; readonly port: PortChoice }
+  /** An app origin (`capacitor://localhost`, `chrome-extension://<id>`): matched exactly, see app-origin.ts. */
+  | { readonly kind: 'app'; readonly origin: string; readonly scheme: string };
+
+/** The fix for an origin entry whose host cannot be read. */
+export const HOST_FIX = 'write a host name or IP address, e.g. "https://app.example.com"';
 
 /** Why a configuration entry was refused, with the fix in `message`. */
 export interface ConfigSyntaxProblem {
@@ -301,7 +308,10 @@ export function parseConfigOrigin(
   if (entry.length === 0)
     return problem('origin-empty', 'is an empty string; write an origin such as "https://app.example.com"');
   if (entry.length > MAX_ORIGIN_LENGTH)
-    return problem('origin-too-long', `is longer than ${MAX_ORIGIN_LENGTH} characters; no real origin is`);
+    return problem(
+      'origin-too-long',
+      `is longer than ${MAX_ORIGIN_LENGTH} characters, which no real origin is; write the page's origin, e.g. "https://app.example.com"`,
+    );
   if (hasControlOrSpace(entry)) {
     return problem(
       'origin-whitespace',
@@ -332,33 +342,42 @@ export function parseConfigOrigin(
       `${shown} is a WebSocket URL; list the origin of the page that opens the socket, e.g. "${page}${entry.slice(schemeText.length)}"`,
     );
   }
-  if (schemeText !== 'http' && schemeText !== 'https') {
+  // "blob:https://a.com": the scheme is what comes before the first ":".
+  const firstScheme = schemeText.split(':', 1)[0] ?? schemeText;
+  if (isNeverSentScheme(firstScheme)) {
     return problem(
       'origin-unsupported-scheme',
-      `${shown} uses scheme "${schemeText}"; only http and https origins can be listed (use an origin function for others)`,
+      `${shown} uses scheme "${firstScheme}", which no browser sends as an Origin ` +
+        '(file: and data: pages send "null"); list the origin of the page that makes the request',
     );
   }
-  const scheme: OriginScheme = schemeText;
   let rest = entry.slice(sep + 3);
   if (rest.includes('@'))
     return problem(
       'origin-userinfo',
-      `${shown} contains user information ("user@"); an origin has none, write "${scheme}://${rest.slice(rest.lastIndexOf('@') + 1)}"`,
+      `${shown} contains user information ("user@"); an origin has none, write "${schemeText}://${rest.slice(rest.lastIndexOf('@') + 1)}"`,
     );
-  if (rest.includes('#')) return problem('origin-fragment', `${shown} has a fragment ("#..."); an origin has none`);
-  if (rest.includes('?')) return problem('origin-query', `${shown} has a query ("?..."); an origin has none`);
+  // What the fix keeps: scheme and authority, up to the first "/", "?" or "#".
+  const bare = `${schemeText}://${rest.split(/[/?#]/, 1)[0] ?? ''}`;
+  if (rest.includes('#'))
+    return problem('origin-fragment', `${shown} has a fragment ("#..."), which an origin never has; write "${bare}"`);
+  if (rest.includes('?'))
+    return problem('origin-query', `${shown} has a query ("?..."), which an origin never has; write "${bare}"`);
   const slash = rest.indexOf('/');
   if (slash >= 0) {
     const path = rest.slice(slash);
     rest = rest.slice(0, slash);
-    if (path !== '/') return problem('origin-path', `${shown} has a path; write "${scheme}://${rest}"`);
+    if (path !== '/') return problem('origin-path', `${shown} has a path; write "${schemeText}://${rest}"`);
   }
+  // capacitor://localhost, chrome-extension://<id>...: exact app origins (see app-origin.ts).
+  if (schemeText !== 'http' && schemeText !== 'https') return parseConfigAppOrigin(shown, schemeText, rest);
+  const scheme: OriginScheme = schemeText;
   if (rest.includes('\\') || rest.includes('%')) {
     return problem('origin-invalid-host', `${shown} has "\\" or "%" in its host; write the host as plain text`);
   }
   const parts = splitHostPort(rest);
   if (parts === undefined || parts.host.length === 0)
-    return problem('origin-invalid-host', `${shown} has no valid host`);
+    return problem('origin-invalid-host', `${shown} has no valid host; ${HOST_FIX}`);
   const port = parseConfigPort(parts.port, scheme, true);
   if (port === undefined) {
     return problem(
@@ -372,11 +391,12 @@ export function parseConfigOrigin(
   if (hostText.includes('*')) {
     return problem(
       'origin-wildcard-position',
-      `${shown}: "*" is only supported as a whole leading label ("${scheme}://*.example.com") or as the port ("${scheme}://localhost:*")`,
+      `${shown}: "*" stands only for whole leading labels or the port; write "${scheme}://*.example.com" or "${scheme}://localhost:*"`,
     );
   }
   const host = canonicalHost(scheme, hostText);
-  if (host === undefined) return problem('origin-invalid-host', `${shown} has an invalid host "${hostText}"`);
+  if (host === undefined)
+    return problem('origin-invalid-host', `${shown} has an invalid host "${hostText}"; ${HOST_FIX}`);
   if (host.endsWith('.')) {
     return problem(
       'origin-trailing-dot',

@@ -64,9 +64,10 @@ export class PolicyBuilder {
       return;
     }
     const value = parsed.value;
-    const host = value.kind === 'subdomains' ? value.suffix : value.host;
-    const plainHttp = value.scheme === 'http' && !staysOnThisMachine(host);
-    if (value.kind === 'exact') {
+    // App origins (capacitor://, chrome-extension://) have no host on a network path.
+    const host = value.kind === 'subdomains' ? value.suffix : value.kind === 'app' ? undefined : value.host;
+    const plainHttp = value.scheme === 'http' && host !== undefined && !staysOnThisMachine(host);
+    if (value.kind === 'exact' || value.kind === 'app') {
       this.exact.add(value.origin);
       this.rules.push(value.origin);
     } else if (value.kind === 'host') {
@@ -102,7 +103,8 @@ export class PolicyBuilder {
     }
     const fail = (code: string, message: string): void => this.issues.add(path, code, message);
     const shown = JSON.stringify(entry);
-    if (entry.length === 0 || entry.length > 300) return fail('allowed-host-invalid', `${shown} is not a host name`);
+    const notAHost = `${shown} is not a host name; use "example.com", ".example.com", "host:8443" or "host:*"`;
+    if (entry.length === 0 || entry.length > 300) return fail('allowed-host-invalid', notAHost);
     for (let i = 0; i < entry.length; i++) {
       const code = entry.charCodeAt(i);
       if (code <= 32 || code === 127)
@@ -125,7 +127,7 @@ export class PolicyBuilder {
       entry.includes('%') ||
       entry.includes('\\')
     ) {
-      return fail('allowed-host-invalid', `${shown} is not a host name`);
+      return fail('allowed-host-invalid', notAHost);
     }
     let text = entry;
     let subdomains = false;
@@ -140,13 +142,10 @@ export class PolicyBuilder {
     }
     const parts = splitHostPort(text);
     if (parts === undefined || parts.host.length === 0 || parts.host.includes('*')) {
-      return fail(
-        'allowed-host-invalid',
-        `${shown} is not a host name; use "example.com", ".example.com", "host:8443" or "host:*"`,
-      );
+      return fail('allowed-host-invalid', notAHost);
     }
     const host = canonicalHost('https', parts.host);
-    if (host === undefined) return fail('allowed-host-invalid', `${shown} is not a valid host name`);
+    if (host === undefined) return fail('allowed-host-invalid', notAHost);
     if (host.endsWith('.'))
       return fail('allowed-host-trailing-dot', `${shown} ends with a dot; write "${host.slice(0, -1)}"`);
     if (subdomains && isIpAddress(host))

@@ -9,6 +9,7 @@ import { logPolicy, quoteForLog, warnOnce } from './log.js';
 import {
   OPTION_NAMES,
   suggestOptionName,
+  unknownOptionMessage,
   type CorsSafetyOptions,
   type OriginFunction,
   type OriginOption,
@@ -21,8 +22,9 @@ import { allowedHeaderProblem, exposedHeaderProblem, methodProblem } from './for
 import { PolicyBuilder } from './policy-builder.js';
 
 /**
- * Loopback origins on any port: `localhost`, `127.0.0.1` and `[::1]` over http. These are three
- * distinct origins to a browser; list all three for local development.
+ * Loopback origins on any port: `localhost`, `127.0.0.1` and `[::1]`, over http and https
+ * (`vite --https` serves `https://localhost:5173`; Capacitor 6 on Android is `https://localhost`).
+ * A browser sees each host and scheme as a distinct origin; list them all for local development.
  *
  * @example
  * ```ts
@@ -33,6 +35,9 @@ export const LOOPBACK_ORIGINS: readonly string[] = Object.freeze([
   'http://localhost:*',
   'http://127.0.0.1:*',
   'http://[::1]:*',
+  'https://localhost:*',
+  'https://127.0.0.1:*',
+  'https://[::1]:*',
 ]);
 
 const DEFAULT_METHODS = ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'];
@@ -184,20 +189,13 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     const hint = looksLikeRequest(options)
       ? 'it looks like a request: was a factory passed to app.use() without being called? Write app.use(corsSafety()) and app.use(corsErrorHandler(policy))'
       : `got ${describeValue(options)}`;
-    issues.add('(options)', 'options-type', `options must be a plain object; ${hint}`);
+    issues.add('(options)', 'options-type', `must be a plain object such as { origin: [...] }; ${hint}`);
     issues.throwIfAny();
   }
   const given = ownOptions(options);
   for (const key of Object.keys(given)) {
     if ((OPTION_NAMES as readonly string[]).includes(key)) continue;
-    const suggestion = suggestOptionName(key);
-    issues.add(
-      key,
-      'unknown-option',
-      suggestion === undefined
-        ? 'is not an option of cors-safety; remove it'
-        : `is not an option; did you mean "${suggestion}"?`,
-    );
+    issues.add(key, 'unknown-option', unknownOptionMessage('the policy', suggestOptionName(key), OPTION_NAMES));
   }
   const envOption = given.env;
   // process.env itself is not a plain object (its prototype is not Object.prototype).
@@ -277,7 +275,7 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     issues.add('methods', 'methods-empty', 'is empty; list at least one method, e.g. "GET"');
   const headersRaw = readTokenList(
     effective,
-    'allowedHeaders',
+    allowedHeadersKey(effective, issues),
     DEFAULT_ALLOWED_HEADERS,
     issues,
     true,
@@ -294,7 +292,7 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
       issues.add(
         'credentials',
         'credentials-with-any-origin',
-        'credentials: true with origin "*" or true would let every website act as your logged-in users; list the origins you trust (or, only for a closed network, set dangerouslyAllowAnyOriginWithCredentials: true)',
+        'is true while origin is "*" or true, which would let every website act as your logged-in users; list the origins you trust (or, only for a closed network, set dangerouslyAllowAnyOriginWithCredentials: true)',
       );
     }
   } else if (dangerous) {
@@ -315,7 +313,7 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     issues.add(
       'allowNullOrigin',
       'null-origin-with-credentials',
-      'the "null" origin is shared by every sandboxed iframe and file: page; it cannot be allowed together with credentials',
+      'cannot be true with credentials: the "null" origin is shared by every sandboxed iframe and file: page; remove allowNullOrigin or set credentials: false',
     );
   }
   if (exposedRaw === '*' && credentials) {
@@ -404,6 +402,23 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     credentials,
   );
   return policy;
+}
+
+/**
+ * Which key holds the allowed request headers: `allowedHeaders`, or `headers` (the `cors`
+ * package's alias) when only that one is given. Both, with different lists, is an error.
+ */
+function allowedHeadersKey(options: Record<string, unknown>, issues: IssueCollector): 'allowedHeaders' | 'headers' {
+  if (options.headers === undefined) return 'allowedHeaders';
+  if (options.allowedHeaders === undefined) return 'headers';
+  const same = JSON.stringify(options.headers) === JSON.stringify(options.allowedHeaders);
+  if (!same)
+    issues.add(
+      'headers',
+      'headers-alias-conflict',
+      "is the cors package's name for allowedHeaders, which is also given with other headers; keep one list in allowedHeaders",
+    );
+  return 'allowedHeaders';
 }
 
 /** Keys that belong to another factory's own options, and how to say so. */

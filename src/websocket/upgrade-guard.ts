@@ -33,7 +33,13 @@ import {
   shownOrigin,
   whenDecided,
 } from './upgrade-decision.js';
-import { onAllowedProblem, readGuardOptions, resolvePolicy, warnIfAnyOrigin } from './upgrade-options.js';
+import {
+  compileHookAdapter,
+  onAllowedProblem,
+  readGuardOptions,
+  resolvePolicy,
+  warnIfAnyOrigin,
+} from './upgrade-options.js';
 import type {
   UpgradeDecision,
   UpgradeGuardOptions,
@@ -226,12 +232,7 @@ export function createVerifyClient(
   policyOrOptions: CorsPolicy | CorsSafetyOptions,
   options?: VerifyClientOptions,
 ): VerifyClient {
-  const issues = new IssueCollector();
-  const policy = resolvePolicy(policyOrOptions, 'createVerifyClient', issues);
-  const config = readGuardOptions(options, 'createVerifyClient', issues);
-  issues.throwIfAny();
-  const compiled = compiledPolicy(policy as CorsPolicy);
-  warnIfAnyOrigin(policy as CorsPolicy, 'createVerifyClient');
+  const { compiled, config } = compileHookAdapter(policyOrOptions, options, 'createVerifyClient');
   const { onReject } = config;
 
   const verify = (info: VerifyClientInfo, callback: VerifyClientCallback): void => {

@@ -1,9 +1,9 @@
 /** Validation of the upgrade adapters' options and of their policy argument, at construction. */
-import type { IssueCollector } from '../policy/errors.js';
+import { IssueCollector } from '../policy/errors.js';
 import { warnOnce } from '../policy/log.js';
 import { closestName, describeValue, isPlainObject, ownOptions } from '../policy/option-values.js';
-import { OPTION_NAMES } from '../policy/options.js';
-import { collectPolicy, type CorsPolicy } from '../policy/policy.js';
+import { OPTION_NAMES, unknownOptionMessage } from '../policy/options.js';
+import { collectPolicy, compiledPolicy, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
 import type { GuardConfig, UpgradeGuardOptions } from './upgrade-types.js';
 
 export const GUARD_OPTION_NAMES: readonly (keyof UpgradeGuardOptions)[] = [
@@ -24,12 +24,20 @@ export const MAX_PATH_LENGTH = 2048;
 export const HANDLE_UPGRADE_EXAMPLE =
   '(req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req))';
 
-export type Factory = 'upgradeGuard' | 'createVerifyClient';
+/** The upgrade adapters: the guard, ws's `verifyClient` and engine.io's `allowRequest`. */
+export type Factory = 'upgradeGuard' | 'createVerifyClient' | 'createAllowRequest';
 
 export function optionsExample(factory: Factory, key: string): string {
   return factory === 'upgradeGuard'
     ? `upgradeGuard(policy, onAllowed, { ${key}: ... })`
-    : `createVerifyClient(policy, { ${key}: ... })`;
+    : `${factory}(policy, { ${key}: ... })`;
+}
+
+/** What the library under a hook adapter offers instead of a guard-only option. */
+function guardOnlyFix(factory: Factory, key: string): string {
+  if (factory === 'createAllowRequest')
+    return key === 'paths' ? "use socket.io's own path option" : 'engine.io writes the refusal itself';
+  return key === 'paths' ? "use WebSocketServer's own path option" : 'ws writes the refusal itself';
 }
 
 /** Builds the policy, reporting guard options written into the policy options where they belong. */
@@ -41,8 +49,7 @@ export function resolvePolicy(
   return collectPolicy(policyOrOptions, issues, {
     names: factory === 'upgradeGuard' ? GUARD_OPTION_NAMES : VERIFY_CLIENT_OPTION_NAMES,
     code: 'guard-option-in-policy',
-    message: (key) =>
-      `is a ${factory}() option, not a policy option; pass it separately: ${optionsExample(factory, key)}`,
+    message: (key) => `belongs to ${factory}(), not to the policy; pass it separately: ${optionsExample(factory, key)}`,
   });
 }
 
@@ -67,7 +74,11 @@ export function readPaths(value: unknown, issues: IssueCollector): ReadonlySet<s
     if (!entry.startsWith('/'))
       return issues.add(path, 'path-not-absolute', `${shown} must start with "/"; write "/${entry}"`);
     if (entry.length > MAX_PATH_LENGTH)
-      return issues.add(path, 'path-too-long', `is longer than ${MAX_PATH_LENGTH} characters`);
+      return issues.add(
+        path,
+        'path-too-long',
+        `is longer than ${MAX_PATH_LENGTH} characters; list the paths clients request`,
+      );
     for (let c = 0; c < entry.length; c++) {
       const code = entry.charCodeAt(c);
       if (code <= 32 || code === 127)
@@ -101,7 +112,11 @@ export function readGuardOptions(given: unknown, factory: Factory, issues: Issue
   };
   if (given === undefined) return defaults;
   if (!isPlainObject(given)) {
-    issues.add('(options)', 'options-type', `${factory}() options must be a plain object, got ${describeValue(given)}`);
+    issues.add(
+      '(options)',
+      'options-type',
+      `must be a plain object such as { requireOrigin: true }, got ${describeValue(given)}; pass it last: ${optionsExample(factory, 'requireOrigin')}`,
+    );
     return defaults;
   }
   // Own properties only: a polluted Object.prototype cannot turn an option on.
@@ -110,8 +125,8 @@ export function readGuardOptions(given: unknown, factory: Factory, issues: Issue
   for (const key of Object.keys(options)) {
     if ((known as readonly string[]).includes(key)) continue;
     if ((GUARD_OPTION_NAMES as readonly string[]).includes(key)) {
-      const fix = key === 'paths' ? "use WebSocketServer's own path option" : 'ws writes the refusal itself';
-      issues.add(key, 'unknown-option', `is an upgradeGuard() option only; with createVerifyClient() ${fix}`);
+      const fix = guardOnlyFix(factory, key);
+      issues.add(key, 'unknown-option', `is an upgradeGuard() option only; with ${factory}() ${fix}`);
     } else if ((OPTION_NAMES as readonly string[]).includes(key)) {
       issues.add(
         key,
@@ -119,14 +134,7 @@ export function readGuardOptions(given: unknown, factory: Factory, issues: Issue
         `is a policy option; pass it in the first argument, e.g. ${factory}({ ${key}: ... }), or to createCorsPolicy()`,
       );
     } else {
-      const suggestion = closestName(key, known);
-      issues.add(
-        key,
-        'unknown-option',
-        suggestion === undefined
-          ? `is not an option of ${factory}(); remove it (known: ${known.join(', ')})`
-          : `is not an option; did you mean "${suggestion}"?`,
-      );
+      issues.add(key, 'unknown-option', unknownOptionMessage(`${factory}()`, closestName(key, known), known));
     }
   }
   const readBoolean = (key: 'requireOrigin' | 'trustProxy'): boolean => {
@@ -147,7 +155,7 @@ export function readGuardOptions(given: unknown, factory: Factory, issues: Issue
         `must be a function ({ reason, origin, req }) => void, got ${describeValue(options.onReject)}`,
       );
   }
-  if (factory === 'createVerifyClient') return { ...defaults, requireOrigin, trustProxy, onReject };
+  if (factory !== 'upgradeGuard') return { ...defaults, requireOrigin, trustProxy, onReject };
 
   let writeTimeout = DEFAULT_WRITE_TIMEOUT_MS;
   const timeout = options.writeTimeout;
@@ -204,4 +212,21 @@ export function warnIfAnyOrigin(policy: CorsPolicy, factory: Factory): void {
     'CORS_SAFETY_UPGRADE_ANY_ORIGIN',
     `cors-safety: ${factory}() uses a policy that allows any origin. Browsers send cookies with WebSocket handshakes whatever the CORS policy says, so any website can open a socket as your logged-in users; list the origins you trust, or authenticate sockets with a token rather than cookies.`,
   );
+}
+
+/**
+ * Validates the policy and options of a hook adapter (ws's `verifyClient`, engine.io's
+ * `allowRequest`), throwing one `CorsConfigError` with every problem, and compiles the policy.
+ */
+export function compileHookAdapter(
+  policyOrOptions: unknown,
+  options: unknown,
+  factory: Exclude<Factory, 'upgradeGuard'>,
+): { readonly compiled: CompiledPolicy; readonly config: GuardConfig } {
+  const issues = new IssueCollector();
+  const policy = resolvePolicy(policyOrOptions, factory, issues);
+  const config = readGuardOptions(options, factory, issues);
+  issues.throwIfAny();
+  warnIfAnyOrigin(policy as CorsPolicy, factory);
+  return { compiled: compiledPolicy(policy as CorsPolicy), config };
 }

@@ -60,7 +60,6 @@ describe('parseCli', () => {
   });
 
   it('routes help, version and explain', () => {
-    assert.equal(parseCli([]).kind, 'help');
     assert.equal(parseCli(['--help']).kind, 'help');
     assert.equal(parseCli(['--version']).kind, 'version');
     const help = parseCli(['doctor', '--help']);
@@ -89,7 +88,25 @@ describe('parseCli', () => {
     ],
     [['doctor', 'http://a.test', '--origin', 'http://exa mple.com'], /is not an origin/],
     [['doctor', 'http://a.test', '--origin', 'file:///tmp/x'], /http or https origin/],
-    [['doctor', 'http://a.test', '--origin', 'http://b.test', '--bogus'], /Unknown option '--bogus'/],
+    [['doctor', 'http://a.test', '--origin', 'capacitor://localhost/index.html'], /an app origin such as/],
+    [
+      ['doctor', 'http://a.test', '--origin', 'http://b.test', '--bogus'],
+      /^unknown option --bogus for doctor; its options are --origin, --method, --header, --credentials, --ws,/,
+    ],
+    [
+      ['doctor', 'http://a.test', '--orign', 'http://b.test'],
+      /^unknown option --orign for doctor; did you mean --origin\?$/,
+    ],
+    [['doctor', 'http://a.test', '--credential', '--origin', 'http://b.test'], /did you mean --credentials\?$/],
+    [
+      ['doctor', 'http://a.test', '--origin', 'http://b.test', '-x', 'PUT'],
+      /unknown option -x for doctor; did you mean -X\?$/,
+    ],
+    [['doctor', 'http://a.test', '--origin'], /^--origin needs a value, e.g. --origin https:\/\/app\.example\.com$/],
+    [['explain', '--origin', 'https://a.test', '--json=yes'], /^--json takes no value; write --json alone$/],
+    [['explain', '--orgin', 'https://a.test'], /^unknown option --orgin for explain; did you mean --origin\?$/],
+    [['explian', '--origin', 'https://a.test'], /^unknown command "explian"; did you mean explain\?$/],
+    [[], /^no command given$/],
     [['doctor', 'http://a.test', '--origin', 'http://b.test', '-X', 'TRACE'], /never send this method/],
     [['doctor', 'http://a.test', '--origin', 'http://b.test', '-X', 'GE T'], /not a valid method/],
     [
@@ -122,6 +139,13 @@ describe('parsePageOrigin and parseHeader', () => {
       note: 'using origin https://app.example.com (from --origin HTTPS://App.Example.com:443/dashboard)',
     });
     assert.deepEqual(parsePageOrigin('null'), { origin: 'null', note: null });
+  });
+  it('accepts the origins hybrid apps and extensions send, lowercased as browsers send them', () => {
+    assert.deepEqual(parsePageOrigin('capacitor://localhost'), { origin: 'capacitor://localhost', note: null });
+    assert.deepEqual(parsePageOrigin('Tauri://LocalHost/'), {
+      origin: 'tauri://localhost',
+      note: 'using origin tauri://localhost (from --origin Tauri://LocalHost/)',
+    });
   });
   it('gives a bare Content-Type a JSON value, as an API client would send', () => {
     assert.deepEqual(parseHeader('Content-Type'), ['Content-Type', 'application/json']);

@@ -66,3 +66,11 @@ export function parseDoctorJson(stdout: string): DoctorJson {
 export function hasStackTrace(text: string): boolean {
   return /^\s+at .+[:(]/m.test(text);
 }
+
+/** An environment without any CORS_* variable or NODE_ENV from the developer's shell. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of ['CORS_ALLOWED_ORIGINS', 'CORS_ALLOWED_HOSTS', 'CORS_CREDENTIALS', 'NODE_ENV', 'DEBUG'])
+    delete env[name];
+  return { ...env, ...extra };
+}

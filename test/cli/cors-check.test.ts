@@ -21,6 +21,20 @@ function codes(findings: readonly Finding[]): string[] {
   return findings.map((f) => (f.detail === undefined ? f.code : `${f.code}:${f.detail}`));
 }
 
+describe('proxy-made errors', () => {
+  const page =
+    '<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n<center><h1>504 Gateway Time-out</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
+  it("recognises nginx's default error page when the Server header was removed", () => {
+    const findings = corsCheck({ ...res(504, []), body: page }, ctx(), 'actual');
+    assert.deepEqual(codes(findings), ['no-allow-origin:proxy-error']);
+    assert.match(findings[0]?.fix ?? '', /cors-safety nginx/);
+  });
+  it("an app's own error body that mentions nginx is not nginx's page", () => {
+    const findings = corsCheck({ ...res(502, []), body: '{"error":"nginx upstream"}' }, ctx(), 'actual');
+    assert.deepEqual(codes(findings), ['no-allow-origin:error-status']);
+  });
+});
+
 describe('corsCheck (Fetch §4.9)', () => {
   const cases: [
     title: string,
@@ -44,6 +58,22 @@ describe('corsCheck (Fetch §4.9)', () => {
     ['missing on 200', 200, [], {}, ['no-allow-origin:not-granted']],
     ['missing on 401 points to the error path', 401, [], {}, ['no-allow-origin:error-status']],
     ['missing on 500', 500, [['Content-Type', 'text/html']], {}, ['no-allow-origin:error-status']],
+    ['missing on a 502 from nginx', 502, [['Server', 'nginx/1.22.1']], {}, ['no-allow-origin:proxy-error']],
+    [
+      'missing on a 413 from nginx (server_tokens off)',
+      413,
+      [['Server', 'nginx']],
+      {},
+      ['no-allow-origin:proxy-error'],
+    ],
+    [
+      'a server merely named like nginx is not nginx',
+      502,
+      [['Server', 'nginxish']],
+      {},
+      ['no-allow-origin:error-status'],
+    ],
+    ['Server: nginx on a 200 is not an error', 200, [['Server', 'nginx']], {}, ['no-allow-origin:not-granted']],
     ['missing on a redirect', 302, [['Location', '/x']], {}, ['no-allow-origin:redirect']],
     [
       'two identical lines',

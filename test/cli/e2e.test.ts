@@ -39,6 +39,16 @@ function errorCodes(json: ReturnType<typeof parseDoctorJson>): string[] {
 }
 
 describe('cors-safety doctor against real servers', () => {
+  it('an app origin (capacitor://localhost) is sent as given and allowed by a server that lists it', async () => {
+    const { code, json } = await doctor(
+      () => correctServer('capacitor://localhost'),
+      (url) => [`${url}/`, '--origin', 'capacitor://localhost', '-X', 'PUT'],
+    );
+    assert.deepEqual(errorCodes(json), []);
+    assert.equal(json.verdict, 'allowed');
+    assert.equal(code, 0);
+  });
+
   it('this library, correctly configured: a credentialed PUT with Authorization is allowed', async () => {
     const { code, json } = await doctor(librarySetupServer, (url) => [
       `${url}/api/me`,
@@ -261,6 +271,20 @@ describe('cors-safety doctor against real servers', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('no arguments: the usage on stderr, exit 2', async () => {
+    const run = await runCli([]);
+    assert.equal(run.code, 2);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, /^cors-safety: no command given\n\nUsage: cors-safety <command>/);
+  });
+
+  it("a mistyped flag: the closest flag, not parseArgs's message, exit 2", async () => {
+    const run = await runCli(['doctor', 'http://127.0.0.1:1/', '--orign', 'http://localhost:5173']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /^cors-safety: unknown option --orign for doctor; did you mean --origin\?\n/);
+    assert.doesNotMatch(run.stderr, /Unknown option|To specify a positional/);
   });
 
   it('a usage error: exit 2, message and hint, no stack trace', async () => {

@@ -3,18 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { ConfigLoadError, loadConfigFile, runExplain } from '../../src/cli/explain.js';
 import { formatExplainText } from '../../src/cli/report.js';
-import { hasStackTrace, runCli } from './cli-helper.js';
+import { cleanEnv, hasStackTrace, runCli } from './cli-helper.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const fixture = (name: string): string => `${FIXTURES}${name}`;
-
-/** An environment without any CORS_* variable or NODE_ENV from the developer's shell. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['CORS_ALLOWED_ORIGINS', 'CORS_ALLOWED_HOSTS', 'CORS_CREDENTIALS', 'NODE_ENV', 'DEBUG'])
-    delete env[name];
-  return { ...env, ...extra };
-}
 
 describe('loadConfigFile', () => {
   it('reads a .json options object', async () => {

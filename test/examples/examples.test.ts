@@ -3,11 +3,12 @@
  * (`PORT=0 node examples/<name>.mjs`, importing the built `cors-safety`), and answers real
  * requests: an allowed origin gets the grant on successes and errors alike, a denied origin gets
  * nothing, WebSocket handshakes follow the same policy, and SIGTERM stops the program cleanly.
- * nginx.conf is checked as text (nginx is not installed).
+ * nginx.conf is checked as text here, and run under real nginx in test/proxy/nginx.test.ts.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { io as connectSocketIo, type Socket as SocketIoClient } from 'socket.io-client';
 import WebSocket from 'ws';
 import {
   ROOT,
@@ -23,7 +24,9 @@ import {
 const ALLOWED = 'http://localhost:5173';
 const DENIED = 'https://evil.example';
 
-before(() => assertBuilt(['corsSafety', 'corsErrorHandler', 'notFound', 'createCorsPolicy', 'upgradeGuard']));
+before(() =>
+  assertBuilt(['corsSafety', 'corsErrorHandler', 'notFound', 'createCorsPolicy', 'upgradeGuard', 'createAllowRequest']),
+);
 after(killAll);
 
 function json(body: string): unknown {
@@ -182,6 +185,60 @@ describe('examples/express-ws-chat.mjs', () => {
 
   it('another path gets 404, even from the allowed origin', async () => {
     assert.deepEqual(await connect(`ws://127.0.0.1:${program.get().port}/other`, ALLOWED), { status: 404 });
+  });
+
+  itStopsOnSigterm(program);
+});
+
+/** Connects socket.io-client from `origin` (default transports: polling, then the upgrade). */
+function socketIo(url: string, origin: string): Promise<{ socket: SocketIoClient } | { error: string }> {
+  return new Promise((resolve) => {
+    const socket = connectSocketIo(url, { extraHeaders: { origin }, reconnection: false, forceNew: true });
+    socket.once('connect', () => resolve({ socket }));
+    socket.once('connect_error', (err) => {
+      socket.close();
+      resolve({ error: err.message });
+    });
+  });
+}
+
+describe('examples/express-socketio.mjs', () => {
+  const program = useProgram('examples/express-socketio.mjs');
+  const sockets: SocketIoClient[] = [];
+  after(() => sockets.forEach((socket) => socket.close()));
+
+  it('HTTP: the allowed origin is granted, another is not', async () => {
+    const ok = await request(`${program.get().url}/api/online`, { headers: { Origin: ALLOWED } });
+    assert.equal(ok.status, 200);
+    assertGranted(ok, ALLOWED, true);
+    assertNotGranted(await request(`${program.get().url}/api/online`, { headers: { Origin: DENIED } }));
+  });
+
+  it('the long-polling handshake carries the grant for the allowed origin only', async () => {
+    const path = `${program.get().url}/socket.io/?EIO=4&transport=polling`;
+    const ok = await request(path, { headers: { Origin: ALLOWED } });
+    assert.equal(ok.status, 200);
+    assertGranted(ok, ALLOWED, true);
+    const refused = await request(path, { headers: { Origin: DENIED } });
+    assert.equal(refused.status, 403);
+    assertNotGranted(refused);
+  });
+
+  it('two clients from the allowed origin chat over socket.io: a message reaches both', async () => {
+    const first = await socketIo(program.get().url, ALLOWED);
+    const second = await socketIo(program.get().url, ALLOWED);
+    assert.ok('socket' in first && 'socket' in second, 'allowed origins must connect');
+    sockets.push(first.socket, second.socket);
+    const received = Promise.all(
+      [first.socket, second.socket].map((socket) => new Promise((resolve) => socket.once('chat', resolve))),
+    );
+    first.socket.emit('chat', 'hello, chat');
+    assert.deepEqual(await received, ['hello, chat', 'hello, chat']);
+  });
+
+  it('a denied origin gets connect_error and the program logs the reason', async () => {
+    assert.deepEqual(await socketIo(program.get().url, DENIED), { error: 'xhr poll error' });
+    await program.get().waitForOutput(/refused socket\.io from https:\/\/evil\.example: origin-not-allowed/, 5000);
   });
 
   itStopsOnSigterm(program);
@@ -364,6 +421,15 @@ describe('examples/nginx.conf', () => {
   it('explains itself: the app owns CORS, and when trustProxy is safe', () => {
     assert.match(text, /The app owns CORS/);
     assert.match(text, /trustProxy: true/);
+  });
+
+  it('includes the files cors-safety nginx generates: the maps in http { }, the error pages in server { }', () => {
+    assert.match(config, /^include \/etc\/nginx\/cors-safety\/cors-safety-http\.conf;$/m);
+    const server = config.slice(config.indexOf('server {'));
+    assert.match(server, /^include \/etc\/nginx\/cors-safety\/cors-safety-server\.conf;$/m);
+    // At server level: a location with its own error_page would not inherit the generated ones.
+    assert.ok(server.indexOf('cors-safety-server.conf') < server.indexOf('location '));
+    assert.doesNotMatch(config, /error_page|proxy_intercept_errors\s+on/);
   });
 
   it('is balanced: every { has its }', () => {

@@ -6,6 +6,7 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { warnSkipped } from './skip-warning.js';
 
 /** Flags from issue #6: headless, no sandbox (containers), nothing that talks to Google. */
 export const CHROMIUM_FLAGS: readonly string[] = Object.freeze([
@@ -50,20 +51,11 @@ export function chromiumSupport(suite: string): ChromiumSupport {
     : `Chromium not found at ${executablePath}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`;
   if (missing !== undefined && !required && !warned) {
     warned = true;
-    const bar = '!'.repeat(78);
-    process.stderr.write(
-      [
-        '',
-        bar,
-        `!!  BROWSER TESTS SKIPPED (${suite})`,
-        `!!  ${missing}.`,
-        '!!  The real-browser proof of CORS and WebSocket behaviour did NOT run on this machine.',
-        '!!  CI runs .ci/run, which installs Chromium and sets CORS_SAFETY_REQUIRE_BROWSER=1.',
-        bar,
-        '',
-        '',
-      ].join('\n'),
-    );
+    warnSkipped(`BROWSER TESTS SKIPPED (${suite})`, [
+      `${missing}.`,
+      'The real-browser proof of CORS and WebSocket behaviour did NOT run on this machine.',
+      'CI runs .ci/run, which installs Chromium and sets CORS_SAFETY_REQUIRE_BROWSER=1.',
+    ]);
   }
   return { executablePath, required, missing };
 }

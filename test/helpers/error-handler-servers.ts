@@ -159,3 +159,19 @@ export function captureDebug(namespaces = 'cors-safety:error'): { lines: string[
     },
   };
 }
+
+/** Collects what is written to process.stderr while `body` runs (corsErrorHandler()'s 5xx lines). */
+export async function captureStderr(body: () => Promise<void>): Promise<string> {
+  const chunks: string[] = [];
+  const original = process.stderr.write.bind(process.stderr);
+  process.stderr.write = (chunk: string | Uint8Array) => {
+    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  };
+  try {
+    await body();
+  } finally {
+    process.stderr.write = original;
+  }
+  return chunks.join('');
+}

@@ -305,6 +305,17 @@ export function captureUpgradeLog(t: TestContext): string[] {
   return lines;
 }
 
+/** Collects the process warnings with `code` until the test ends. */
+export function collectWarnings(t: TestContext, code: string): Error[] {
+  const warnings: Error[] = [];
+  const onWarning = (warning: Error): void => {
+    if ((warning as { code?: string }).code === code) warnings.push(warning);
+  };
+  process.on('warning', onWarning);
+  t.after(() => process.off('warning', onWarning));
+  return warnings;
+}
+
 /** A promise that settles after `ms`. */
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -128,6 +128,14 @@ const COMPAT: readonly CompatCase[] = [
     requestHeaders: 'authorization,content-type',
   },
   {
+    // cors's own name for allowedHeaders: options carried over keep their header list.
+    name: 'headers (the cors alias of allowedHeaders)',
+    options: { origin: APP, headers: ['Content-Type', 'X-Api-Key'] },
+    origins: [APP],
+    method: 'PUT',
+    requestHeaders: 'x-api-key,content-type',
+  },
+  {
     name: 'optionsSuccessStatus: 200',
     options: { origin: APP, optionsSuccessStatus: 200, maxAge: 10 },
     origins: [APP],

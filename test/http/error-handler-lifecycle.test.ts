@@ -19,6 +19,7 @@ import {
   FLAVORS,
   TEST_TIMEOUT_MS,
   captureDebug,
+  captureStderr,
   delay,
   get,
   listen,
@@ -324,49 +325,56 @@ for (const flavor of FLAVORS) {
       }
     });
 
-    it('by default the full error goes to the cors-safety:error debug namespace, and nothing else', T, async () => {
-      const debug = captureDebug();
-      try {
-        const a = flavor.create();
-        a.post('/fail', flavor.json(), (req) => {
-          throw Object.assign(new Error('db password rejected'), { body: req.body as unknown, status: 503 });
-        });
-        a.get('/string', () => {
-          // eslint-disable-next-line @typescript-eslint/only-throw-error -- a thrown non-error is the case under test
-          throw 'plain\nstring';
-        });
-        a.get('/object', () => {
-          // eslint-disable-next-line @typescript-eslint/only-throw-error -- a thrown non-error is the case under test
-          throw { status: 400, message: 'plain object message', password: 'hunter2' };
-        });
-        a.use(corsErrorHandler(policy));
-        await withServer(a, async (url) => {
-          await (
-            await get(`${url}/fail?token=q-secret`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json' },
-              body: '{"card":"4111-1111"}',
-            })
-          ).text();
-          await (await get(`${url}/string`)).text();
-          await (await get(`${url}/object`)).text();
-        });
-        const [first, second, third] = debug.lines;
-        assert.equal(debug.lines.length, 3, debug.lines.join('\n'));
-        assert.match(first ?? '', /cors-safety:error/);
-        assert.match(first ?? '', /503 POST \/fail\b/);
-        assert.match(first ?? '', /Error: db password rejected/);
-        assert.match(first ?? '', /\n\s+at /, 'the stack is logged');
-        assert.doesNotMatch(first ?? '', /q-secret/, 'no query string');
-        assert.doesNotMatch(first ?? '', /4111/, 'no request body');
-        assert.match(second ?? '', /500 GET \/string/);
-        assert.match(second ?? '', /"plain\\nstring"/, 'a non-error value is logged quoted');
-        assert.match(third ?? '', /400 GET \/object: plain object message/, 'an error-like object: its message');
-        assert.doesNotMatch(third ?? '', /hunter2/);
-      } finally {
-        debug.stop();
-      }
-    });
+    it(
+      'by default a 5xx goes to stderr with its stack, a 4xx to the cors-safety:error debug namespace only',
+      T,
+      async () => {
+        const debug = captureDebug();
+        try {
+          const a = flavor.create();
+          a.post('/fail', flavor.json(), (req) => {
+            throw Object.assign(new Error('db password rejected'), { body: req.body as unknown, status: 503 });
+          });
+          a.get('/string', () => {
+            // eslint-disable-next-line @typescript-eslint/only-throw-error -- a thrown non-error is the case under test
+            throw 'plain\nstring';
+          });
+          a.get('/object', () => {
+            // eslint-disable-next-line @typescript-eslint/only-throw-error -- a thrown non-error is the case under test
+            throw { status: 400, message: 'plain object message', password: 'hunter2' };
+          });
+          a.use(corsErrorHandler(policy));
+          const written = await captureStderr(() =>
+            withServer(a, async (url) => {
+              await (
+                await get(`${url}/fail?token=q-secret`, {
+                  method: 'POST',
+                  headers: { 'content-type': 'application/json' },
+                  body: '{"card":"4111-1111"}',
+                })
+              ).text();
+              await (await get(`${url}/string`)).text();
+              await (await get(`${url}/object`)).text();
+            }),
+          );
+          const [first, second] = written.split(/\n(?=cors-safety: )/);
+          const [third] = debug.lines;
+          assert.equal(debug.lines.length, 1, debug.lines.join('\n'));
+          assert.match(third ?? '', /cors-safety:error/);
+          assert.match(first ?? '', /^cors-safety: 503 POST \/fail\b/);
+          assert.match(first ?? '', /Error: db password rejected/);
+          assert.match(first ?? '', /\n\s+at /, 'the stack is logged');
+          assert.doesNotMatch(first ?? '', /q-secret/, 'no query string');
+          assert.doesNotMatch(first ?? '', /4111/, 'no request body');
+          assert.match(second ?? '', /500 GET \/string/);
+          assert.match(second ?? '', /"plain\\nstring"/, 'a non-error value is logged quoted');
+          assert.match(third ?? '', /400 GET \/object: plain object message/, 'an error-like object: its message');
+          assert.doesNotMatch(third ?? '', /hunter2/);
+        } finally {
+          debug.stop();
+        }
+      },
+    );
 
     it('invalid err.headers entries are reported in the debug log by name', T, async () => {
       const debug = captureDebug();

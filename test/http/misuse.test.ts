@@ -294,7 +294,89 @@ describe('mount order', () => {
   });
 });
 
+describe('mount order: seen even when nothing ever reaches corsSafety()', () => {
+  // Each variant runs in its own process: the warning is emitted once per process.
+  const rejectAll = {
+    end: 'function authenticate(req, res) { res.status(401).end(); }',
+    next: 'function authenticate(req, res, next) { next(Object.assign(new Error("no token"), { status: 401 })); }',
+  };
+  for (const framework of ['express', 'express4'] as const) {
+    for (const [how, auth] of Object.entries(rejectAll)) {
+      it(`${framework}: an auth check before corsSafety() answers every request 401 (${how}); the warning appears`, async () => {
+        const output = await runApp(framework, `app.use(${auth}); app.use(corsSafety(options));`);
+        // With res.end() the 401 has no CORS headers; with next(err) corsErrorHandler() makes it
+        // readable, but a preflight would still get a 401, which fails it.
+        assert.match(output, how === 'end' ? /status=401 ACAO=null/ : /status=401 ACAO=https:/, output);
+        assert.match(
+          output,
+          /\[CORS_SAFETY_MOUNT_ORDER\] CorsSafetyWarning: cors-safety: corsSafety\(\) is mounted after authenticate;/,
+        );
+        assert.equal(output.match(/CORS_SAFETY_MOUNT_ORDER/g)?.length, 1, 'once');
+      });
+    }
+  }
+
+  it('express: corsSafety() first, then the same auth check: no warning, and the 401 is readable', async () => {
+    const output = await runApp('express', `app.use(corsSafety(options)); app.use(${rejectAll.next});`);
+    assert.match(output, /status=401 ACAO=https:\/\/app\.example\.com/);
+    assert.doesNotMatch(output, /CORS_SAFETY_MOUNT_ORDER/);
+  });
+
+  it('express: another corsSafety() instance mounted before is not blamed', async () => {
+    const output = await runApp(
+      'express',
+      `app.use(corsSafety(options)); app.use(corsSafety(options)); app.use(${rejectAll.end});`,
+    );
+    assert.doesNotMatch(output, /CORS_SAFETY_MOUNT_ORDER/);
+  });
+});
+
 const SRC = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
+
+/**
+ * Runs an Express app in a child process: `mount` adds the middleware (with `options`, `corsSafety`
+ * in scope), then routes, notFound() and corsErrorHandler(). Two requests; returns stdout + stderr.
+ */
+function runApp(framework: 'express' | 'express4', mount: string): Promise<string> {
+  const script = `
+    import http from 'node:http';
+    import express from '${framework}';
+    import { corsSafety, corsErrorHandler, notFound } from ${JSON.stringify(SRC)};
+    const options = { origin: ${JSON.stringify(ORIGIN)}, env: {} };
+    const app = express();
+    ${mount}
+    app.get('/', (req, res) => res.send('ok'));
+    app.use(notFound());
+    app.use(corsErrorHandler(options, { log: false }));
+    const server = http.createServer(app).listen(0, '127.0.0.1', async () => {
+      const url = 'http://127.0.0.1:' + server.address().port + '/';
+      for (let i = 0; i < 2; i++) {
+        const res = await fetch(url, { headers: { Origin: ${JSON.stringify(ORIGIN)} } });
+        console.log('status=' + res.status + ' ACAO=' + res.headers.get('access-control-allow-origin'));
+      }
+      server.close();
+    });
+  `;
+  return runScript(script);
+}
+
+function runScript(script: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => child.kill(), 20000);
+    child.on('error', reject);
+    child.on('close', () => {
+      clearTimeout(timer);
+      resolve(output);
+    });
+  });
+}
 
 /** Runs a small Express 4 app in a child process and returns its stdout + stderr. */
 function runChild(order: 'first' | 'late'): Promise<string> {
@@ -316,21 +398,7 @@ function runChild(order: 'first' | 'late'): Promise<string> {
       server.close();
     });
   `;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: fileURLToPath(new URL('../..', import.meta.url)),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => child.kill(), 20000);
-    child.on('error', reject);
-    child.on('close', () => {
-      clearTimeout(timer);
-      resolve(output);
-    });
-  });
+  return runScript(script);
 }
 
 describe('invalid options throw CorsConfigError at construction', () => {

@@ -232,10 +232,21 @@ describe('origin function edge cases', () => {
 
   it('a client that hangs up during a slow check does not break the server', async () => {
     let checks = 0;
+    // The first check waits until the client has hung up, so the abort always lands mid-check.
+    let hungUp: () => void = () => undefined;
+    const clientGone = new Promise<void>((resolve) => (hungUp = resolve));
+    let firstStarted: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (firstStarted = resolve));
+    let firstSettled: () => void = () => undefined;
+    const settled = new Promise<void>((resolve) => (firstSettled = resolve));
     const cors = corsSafety({
       origin: async () => {
         checks++;
-        await new Promise((resolve) => setTimeout(resolve, 30));
+        if (checks === 1) {
+          firstStarted();
+          await clientGone;
+          setImmediate(firstSettled);
+        }
         return true;
       },
       env: {},
@@ -247,9 +258,11 @@ describe('origin function edge cases', () => {
         () => 'answered',
         () => 'aborted',
       );
-      setTimeout(() => controller.abort(), 5);
+      await started;
+      controller.abort();
       assert.equal(await aborted, 'aborted');
-      await new Promise((resolve) => setTimeout(resolve, 50)); // the check settles on a closed request
+      hungUp();
+      await settled; // the check settles on a closed request
       const reply = await call(`${app.url}/`, { origin: ORIGIN });
       assert.equal(reply.body, 'late');
       assert.equal(reply.headers.get('access-control-allow-origin'), ORIGIN);

@@ -3,7 +3,16 @@ import assert from 'node:assert/strict';
 import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import { describe, test } from 'node:test';
-import { CorsConfigError, createCorsPolicy, type CorsConfigIssue, type CorsSafetyOptions } from '../../src/index.js';
+import {
+  CorsConfigError,
+  corsErrorHandler,
+  corsSafety,
+  createCorsPolicy,
+  createVerifyClient,
+  upgradeGuard,
+  type CorsConfigIssue,
+  type CorsSafetyOptions,
+} from '../../src/index.js';
 import { IssueCollector } from '../../src/policy/errors.js';
 import { OPTION_NAMES, suggestOptionName } from '../../src/policy/options.js';
 import { editDistance } from '../../src/policy/option-values.js';
@@ -124,10 +133,62 @@ describe('options object', () => {
       'unknown-option',
       'did you mean "credentials"?',
     );
-    expectIssue({ ...base, origin: 'https://a.com', somethingElse: 1 }, 'somethingElse', 'unknown-option', 'remove it');
+    // Nothing close: the message lists every option, so following it never drops what the key held.
+    const listed = 'the options are origin, allowedHosts, credentials, methods, allowedHeaders, headers,';
+    expectIssue({ ...base, origin: 'https://a.com', somethingElse: 1 }, 'somethingElse', 'unknown-option', listed);
     // Object.prototype members are not aliases.
-    expectIssue({ ...base, origin: 'https://a.com', toString: 1 }, 'toString', 'unknown-option', 'remove it');
-    expectIssue({ ...base, origin: 'https://a.com', constructor: 1 }, 'constructor', 'unknown-option', 'remove it');
+    expectIssue({ ...base, origin: 'https://a.com', toString: 1 }, 'toString', 'unknown-option', listed);
+    expectIssue({ ...base, origin: 'https://a.com', constructor: 1 }, 'constructor', 'unknown-option', listed);
+  });
+
+  test('headers is the cors alias of allowedHeaders; both with different lists is an error', () => {
+    const viaAlias = createCorsPolicy({ ...base, origin: 'https://a.com', headers: ['X-Api-Key', 'Content-Type'] });
+    assert.deepEqual(viaAlias.allowedHeaders, ['x-api-key', 'content-type']);
+    assert.equal(createCorsPolicy({ ...base, origin: 'https://a.com', headers: '*' }).allowedHeaders, '*');
+    // Equal lists under both names are accepted; problems in the alias are reported under its name.
+    const both = createCorsPolicy({ ...base, origin: 'https://a.com', headers: 'X-A', allowedHeaders: 'X-A' });
+    assert.deepEqual(both.allowedHeaders, ['x-a']);
+    expectIssue(
+      { ...base, origin: 'https://a.com', headers: ['X-A'], allowedHeaders: ['X-B'] },
+      'headers',
+      'headers-alias-conflict',
+      'keep one list in allowedHeaders',
+    );
+    expectIssue({ ...base, origin: 'https://a.com', headers: ['X A'] }, 'headers[0]', 'not-a-token');
+  });
+
+  test('every factory suggests the closest option, or lists them all', () => {
+    const messages = (make: () => unknown): string[] => {
+      try {
+        make();
+      } catch (err) {
+        assert.ok(err instanceof CorsConfigError);
+        return err.issues.filter((i) => i.code === 'unknown-option').map((i) => `${i.path}: ${i.message}`);
+      }
+      return [];
+    };
+    const policy = createCorsPolicy({ ...base, origin: 'https://a.com' });
+    const listener = () => undefined;
+    assert.deepEqual(
+      messages(() => corsErrorHandler(policy, { fromat: 'json' } as never)),
+      ['errorHandler.fromat: is not an option of corsErrorHandler(); did you mean "format"?'],
+    );
+    assert.deepEqual(
+      messages(() => corsErrorHandler(policy, { logger: console.error } as never)),
+      ['errorHandler.logger: is not an option of corsErrorHandler(); the options are format, log'],
+    );
+    assert.deepEqual(
+      messages(() => upgradeGuard(policy, listener, { requireOrign: true } as never)),
+      ['requireOrign: is not an option of upgradeGuard(); did you mean "requireOrigin"?'],
+    );
+    assert.deepEqual(
+      messages(() => createVerifyClient(policy, { verbose: true } as never)),
+      ['verbose: is not an option of createVerifyClient(); the options are requireOrigin, trustProxy, onReject'],
+    );
+    assert.deepEqual(
+      messages(() => corsSafety({ ...base, origin: 'https://a.com', allowHeaders: 'X' } as never)),
+      ['allowHeaders: is not an option of the policy; did you mean "allowedHeaders"?'],
+    );
   });
 
   test('suggestOptionName and editDistance', () => {
@@ -163,7 +224,8 @@ describe('origin option', () => {
       ['null', 'origin-null-entry', 'allowNullOrigin: true'],
       ['app.example.com', 'origin-no-scheme', 'write "https://app.example.com"'],
       ['wss://a.com', 'origin-websocket-scheme', 'e.g. "https://a.com"'],
-      ['chrome-extension://abc', 'origin-unsupported-scheme', 'origin function'],
+      ['chrome-extension://abc', 'origin-extension-id', '32 letters a-p'],
+      ['file:///index.html', 'origin-unsupported-scheme', 'send "null"'],
       ['https://u@a.com', 'origin-userinfo', 'write "https://a.com"'],
       ['https://a.com#x', 'origin-fragment'],
       ['https://a.com?x', 'origin-query'],

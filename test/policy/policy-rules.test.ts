@@ -464,8 +464,18 @@ describe('rule 7: credentials with any origin', () => {
 });
 
 describe('rule 8: localhost', () => {
-  test('LOOPBACK_ORIGINS lists the three loopback hosts on any port', () => {
-    assert.deepEqual([...LOOPBACK_ORIGINS], ['http://localhost:*', 'http://127.0.0.1:*', 'http://[::1]:*']);
+  test('LOOPBACK_ORIGINS lists the three loopback hosts on any port, over http and https', () => {
+    assert.deepEqual(
+      [...LOOPBACK_ORIGINS],
+      [
+        'http://localhost:*',
+        'http://127.0.0.1:*',
+        'http://[::1]:*',
+        'https://localhost:*',
+        'https://127.0.0.1:*',
+        'https://[::1]:*',
+      ],
+    );
     assert.ok(Object.isFrozen(LOOPBACK_ORIGINS));
   });
 
@@ -481,7 +491,10 @@ describe('rule 8: localhost', () => {
     ['http://[::1]:8080', 'allowed-pattern', 'http://[::1]:*'],
     ['http://127.0.0.2:8080', 'origin-not-allowed'],
     ['http://[::2]:8080', 'origin-not-allowed'],
-    ['https://localhost:5173', 'origin-not-allowed'],
+    ['https://localhost:5173', 'allowed-pattern', 'https://localhost:*'],
+    ['https://127.0.0.1', 'allowed-pattern', 'https://127.0.0.1:*'],
+    ['https://[::1]:8443', 'allowed-pattern', 'https://[::1]:*'],
+    ['https://127.0.0.2:8443', 'origin-not-allowed'],
     ['http://127.1:8080', 'origin-malformed'],
     ['http://2130706433:8080', 'origin-malformed'],
     ['http://[0:0::1]:8080', 'origin-malformed'],

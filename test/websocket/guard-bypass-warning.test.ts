@@ -11,19 +11,9 @@ import { describe, test, type TestContext } from 'node:test';
 import { WebSocketServer } from 'ws';
 import { createCorsPolicy } from '../../src/policy/policy.js';
 import { upgradeGuard } from '../../src/websocket/upgrade-guard.js';
-import { captureUpgradeLog, wsOutcome } from '../helpers/upgrade-harness.js';
+import { captureUpgradeLog, collectWarnings, wsOutcome } from '../helpers/upgrade-harness.js';
 
 const policy = createCorsPolicy({ origin: 'https://app.example.com', env: {} });
-
-function collectWarnings(t: TestContext): Error[] {
-  const warnings: Error[] = [];
-  const onWarning = (warning: Error): void => {
-    if ((warning as { code?: string }).code === 'CORS_SAFETY_UPGRADE_BYPASS') warnings.push(warning);
-  };
-  process.on('warning', onWarning);
-  t.after(() => process.off('warning', onWarning));
-  return warnings;
-}
 
 async function serve(t: TestContext, setup: (server: ReturnType<typeof createServer>) => void): Promise<string> {
   const server = createServer();
@@ -39,7 +29,7 @@ async function serve(t: TestContext, setup: (server: ReturnType<typeof createSer
 
 describe('upgradeGuard: bypass warning', () => {
   test('no warning when the guard is the only upgrade listener, or wrapped in one', async (t) => {
-    const warnings = collectWarnings(t);
+    const warnings = collectWarnings(t, 'CORS_SAFETY_UPGRADE_BYPASS');
     const wss = new WebSocketServer({ noServer: true });
     t.after(() => wss.close());
     wss.on('connection', (ws) => ws.on('error', () => {}));
@@ -60,7 +50,7 @@ describe('upgradeGuard: bypass warning', () => {
   });
 
   test("ws's own { server } listener next to the guard: warned once, naming it", async (t) => {
-    const warnings = collectWarnings(t);
+    const warnings = collectWarnings(t, 'CORS_SAFETY_UPGRADE_BYPASS');
     const lines = captureUpgradeLog(t);
     const connections: string[] = [];
     let wss: WebSocketServer | undefined;

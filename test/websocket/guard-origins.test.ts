@@ -5,7 +5,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createCorsPolicy } from '../../src/policy/policy.js';
-import { captureUpgradeLog, headerMap, rawUpgrade, startGuard, wsOutcome } from '../helpers/upgrade-harness.js';
+import { createVerifyClient } from '../../src/websocket/upgrade-guard.js';
+import {
+  captureUpgradeLog,
+  headerMap,
+  rawUpgrade,
+  startGuard,
+  startWs,
+  wsOutcome,
+} from '../helpers/upgrade-harness.js';
 
 const policy = createCorsPolicy({ origin: ['https://app.example.com', 'http://localhost:*'], env: {} });
 
@@ -277,5 +285,50 @@ describe('upgradeGuard: origins', () => {
     const answer = await rawUpgrade(h.port, [`Host: 127.0.0.1:${h.port}`, 'Origin: https://evil.example']);
     const headers = headerMap(answer.head);
     assert.equal(Number(headers.get('content-length')), Buffer.byteLength(answer.body));
+  });
+});
+
+describe('upgradeGuard and createVerifyClient: app origins (hybrid apps, extensions)', () => {
+  const EXTENSION = 'chrome-extension://abcdefghijklmnopabcdefghijklmnop';
+  const appPolicy = createCorsPolicy({
+    origin: ['capacitor://localhost', EXTENSION],
+    allowedHosts: ['localhost:*', '127.0.0.1:*'],
+    env: {},
+  });
+
+  test('an exact entry lets the app connect; allowedHosts and other app origins do not', async (t) => {
+    const h = await startGuard(t, appPolicy);
+    assert.deepEqual(await wsOutcome(h.url, { origin: 'capacitor://localhost' }), { kind: 'open' });
+    assert.deepEqual(await wsOutcome(h.url, { origin: EXTENSION }), { kind: 'open' });
+    for (const origin of ['ionic://localhost', 'capacitor://127.0.0.1', 'tauri://localhost']) {
+      const outcome = await wsOutcome(h.url, { origin });
+      assert.equal(outcome.kind === 'refused' && outcome.status, 403, origin);
+    }
+    assert.equal(h.connections.length, 2);
+    assert.deepEqual(
+      h.rejects.map((r) => [r.reason, r.origin]),
+      [
+        ['origin-not-allowed', 'ionic://localhost'],
+        ['origin-not-allowed', 'capacitor://127.0.0.1'],
+        ['origin-not-allowed', 'tauri://localhost'],
+      ],
+    );
+  });
+
+  test('createVerifyClient applies the same rules, and an origin function sees app origins', async (t) => {
+    const seen: string[] = [];
+    const ws = await startWs(t, 'server', {
+      verifyClient: createVerifyClient({
+        env: {},
+        origin: (origin: string) => {
+          seen.push(origin);
+          return origin === 'tauri://localhost';
+        },
+      }),
+    });
+    assert.deepEqual(await wsOutcome(ws.url, { origin: 'tauri://localhost' }), { kind: 'open' });
+    const refused = await wsOutcome(ws.url, { origin: 'app://other' });
+    assert.equal(refused.kind === 'refused' && refused.status, 403);
+    assert.deepEqual(seen, ['tauri://localhost', 'app://other']);
   });
 });

@@ -1,0 +1,108 @@
+/**
+ * What corsErrorHandler() tells the server's operator about an error it rendered. By default a
+ * 5xx goes to stderr (method, path, status, stack), as Express's own final handler would print
+ * it, so a crashed route never goes unseen; 4xx answers are the client's mistake and go to the
+ * `cors-safety:error` debug namespace only.
+ */
+import { logError, quoteForLog } from '../policy/log.js';
+
+/**
+ * What the `log` option receives for every error the handler renders.
+ *
+ * @example
+ * ```ts
+ * corsErrorHandler(policy, { log: ({ error, status, method, path }) => logger.error({ err: error, status, method, path }) });
+ * ```
+ */
+export interface ErrorLogEntry {
+  /**
+   * The error as thrown or passed to `next(err)`: message, stack and all. Server side only.
+   * It may carry request data: body-parser attaches the raw body to parse errors as `body`.
+   */
+  readonly error: unknown;
+  /** The status answered, 400-599. */
+  readonly status: number;
+  readonly method: string;
+  /** Request path without the query string (queries often carry tokens). */
+  readonly path: string;
+}
+
+/** The `log` option: a function that replaces the default, or `false` for no logging at all. */
+export type ErrorLogOption = ((entry: ErrorLogEntry) => unknown) | false | undefined;
+
+/** Reads one property of anything thrown; a throwing getter or Proxy trap counts as absent. */
+function read(err: unknown, key: 'stack' | 'message'): unknown {
+  if (typeof err !== 'object' || err === null) return undefined;
+  try {
+    return (err as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The server-side description of an error: its stack (which starts with the message), else its message. */
+export function describeForLog(err: unknown): string {
+  const stack = read(err, 'stack');
+  if (typeof stack === 'string' && stack !== '') return stack;
+  const message = read(err, 'message');
+  if (typeof message === 'string' && message !== '') return message;
+  // Not an error: a string, a number, a plain object... quoted, so it cannot forge log lines.
+  return quoteForLog(err, 200);
+}
+
+/**
+ * Escapes what a terminal would act on: C0 controls (ESC starts ANSI sequences, CR rewrites the
+ * line), DEL and C1 controls (U+009B is a one-character CSI). With `keepNewlines`, line feeds and
+ * tabs stay (a stack has them); request values get no such allowance.
+ */
+export function escapeForTerminal(text: string, keepNewlines: boolean): string {
+  let out = '';
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const control = code < 0x20 || (code >= 0x7f && code <= 0x9f);
+    if (!control || (keepNewlines && (code === 0x0a || code === 0x09))) continue;
+    out += `${text.slice(start, i)}\\x${code.toString(16).padStart(2, '0')}`;
+    start = i + 1;
+  }
+  return start === 0 ? text : out + text.slice(start);
+}
+
+/** The default: 5xx to stderr, everything to the debug namespace when it is enabled. */
+function defaultLog(entry: ErrorLogEntry): void {
+  const method = escapeForTerminal(entry.method, false);
+  const path = escapeForTerminal(entry.path, false);
+  if (entry.status >= 500) {
+    const description = escapeForTerminal(describeForLog(entry.error), true);
+    process.stderr.write(`cors-safety: ${entry.status} ${method} ${path}: ${description}\n`);
+  } else if (logError.enabled) {
+    logError('%d %s %s: %s', entry.status, method, path, escapeForTerminal(describeForLog(entry.error), true));
+  }
+}
+
+/**
+ * The function that logs one rendered error for the `log` option given: the default above,
+ * nothing for `false`, or the user's function, whose throw or rejection is caught and noted.
+ */
+export function errorLogWriter(log: ErrorLogOption): (entry: ErrorLogEntry) => void {
+  if (log === false) return () => undefined;
+  return (entry) => {
+    try {
+      if (log === undefined) {
+        defaultLog(entry);
+        return;
+      }
+      const result: unknown = log(entry);
+      // An async logger's rejection must not become an unhandled rejection (it ends the process).
+      if (
+        typeof result === 'object' &&
+        result !== null &&
+        typeof (result as PromiseLike<unknown>).then === 'function'
+      ) {
+        Promise.resolve(result).catch(() => logError('the log option threw while logging a %d', entry.status));
+      }
+    } catch {
+      logError('the log option threw while logging a %d', entry.status);
+    }
+  };
+}
