@@ -21,6 +21,7 @@ export {
   type PolicySource,
 } from './policy/policy.js';
 export { createOriginValidator, type OriginValidator } from './policy/origin-validator.js';
+export { escapeControlCharacters } from './policy/escape.js';
 export type {
   OriginVerdict,
   ReasonCode,

@@ -3,6 +3,7 @@
  * send the actual request, check it) and collects findings. The network is behind a
  * `Transport`, so this module is tested with a fake as well as over real sockets.
  */
+import { METHODS } from 'node:http';
 import type { CorsRequestContext, ResponseSnapshot } from './cors-check.js';
 import { actualCheck, preflightCheck } from './cors-check.js';
 import type { CredentialsMode, PreflightDecision } from './fetch-rules.js';
@@ -127,17 +128,34 @@ export function verdictOf(findings: readonly Finding[]): Verdict {
   return hasError(findings) ? 'blocked' : 'allowed';
 }
 
+/** Methods Node's HTTP parser accepts, exactly as written. */
+const NODE_METHODS: ReadonlySet<string> = new Set(METHODS);
+
 export function requestFindings(opts: DoctorOptions): Finding[] {
-  if (!isMixedContent(opts.origin, opts.url)) return [];
-  return [
-    {
+  const findings: Finding[] = [];
+  if (isMixedContent(opts.origin, opts.url)) {
+    findings.push({
       code: 'mixed-content',
       severity: 'error',
       step: 'request',
       cause: `The page is served over https but the URL is ${opts.url.protocol}//; browsers block such mixed content before CORS is even consulted (Mixed Content, "should fetching request be blocked as mixed content?").`,
       fix: `Serve the API over ${opts.ws ? 'wss' : 'https'} (only localhost and 127.0.0.1 are exempt).`,
-    },
-  ];
+    });
+  }
+  if (!opts.ws && !NODE_METHODS.has(opts.method)) {
+    const upper = opts.method.toUpperCase();
+    const fix = NODE_METHODS.has(upper)
+      ? `Send "${upper}" from the page: fetch(url, { method: '${upper}' }) (browsers send the method exactly as written, and upper-case only DELETE, GET, HEAD, OPTIONS, POST and PUT).`
+      : 'Use a method Node accepts (listed in http.METHODS), or a server that accepts this one.';
+    findings.push({
+      code: 'method-refused-by-node',
+      severity: 'warning',
+      step: 'request',
+      cause: `The browser sends the method "${opts.method}" exactly as written. Node's HTTP parser accepts only the methods in http.METHODS, as written, and answers any other with 400 Bad Request before any JavaScript runs: a Node server answers this request with 400 and no CORS headers, whatever its CORS setup.`,
+      fix,
+    });
+  }
+  return findings;
 }
 
 /** Sends a browser's WebSocket opening handshake from `origin` and records it as a step. */

@@ -53,7 +53,7 @@ const ENV_NAMES = ['CORS_ALLOWED_ORIGINS', 'CORS_ALLOWED_HOSTS', 'CORS_CREDENTIA
 /** The environment variables the policy reads, described for a report. */
 export function describeEnvironment(env: Readonly<Record<string, string | undefined>>): string {
   const parts = ENV_NAMES.map((name) =>
-    env[name] === undefined ? `${name} unset` : `${name}=${JSON.stringify(env[name])}`,
+    Object.hasOwn(env, name) && env[name] !== undefined ? `${name}=${JSON.stringify(env[name])}` : `${name} unset`,
   );
   return `environment (${parts.join(', ')})`;
 }

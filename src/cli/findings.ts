@@ -32,6 +32,7 @@ export type FindingCode =
   | 'vary-origin-missing'
   | 'redirect-not-followed'
   | 'mixed-content'
+  | 'method-refused-by-node'
   | 'same-origin'
   | 'ws-refused'
   | 'ws-accept-invalid'

@@ -167,6 +167,10 @@ function exchange<T>(
       fail(err);
       return;
     }
+    // Node's client upper-cases every method in the ClientRequest constructor, but a browser
+    // sends `patch` exactly as the page wrote it (Fetch §2.2.1 upper-cases only six methods).
+    // The request line is written from `method` at end(), so restore the method as given.
+    if (outgoing.method !== req.method) outgoing.method = req.method;
     outgoing.on('error', fail);
     outgoing.on('response', (res) => {
       res.on('error', () => undefined);

@@ -8,6 +8,7 @@ import { parseCli, UsageError } from './args.js';
 import { runDoctor } from './doctor.js';
 import type { Transport } from './probe.js';
 import { nodeTransport } from './probe.js';
+import { escapeControlCharacters } from '../index.js';
 import { formatDoctorJson, formatDoctorText, formatExplainJson, formatExplainText } from './report.js';
 
 /** Exit codes: a browser would allow it / would block it / the probe or the usage failed. */
@@ -66,6 +67,14 @@ async function execute(command: Command, io: Io, transport: Transport): Promise<
   }
 }
 
+/** Every byte the CLI prints goes through the core's escaping: servers and config files control much of it. */
+function escapedIo(io: Io): Io {
+  return {
+    stdout: (text) => io.stdout(escapeControlCharacters(text, true)),
+    stderr: (text) => io.stderr(escapeControlCharacters(text, true)),
+  };
+}
+
 /**
  * Runs the CLI with `argv` (the arguments after the program name) and returns the exit code.
  *
@@ -74,7 +83,8 @@ async function execute(command: Command, io: Io, transport: Transport): Promise<
  * const code = await run(['doctor', url, '--origin', origin, '--json'], { stdout: (s) => out.push(s), stderr: () => {} });
  * ```
  */
-export async function run(argv: readonly string[], io: Io, transport: Transport = nodeTransport): Promise<number> {
+export async function run(argv: readonly string[], rawIo: Io, transport: Transport = nodeTransport): Promise<number> {
+  const io = escapedIo(rawIo);
   try {
     return await execute(parseCli(argv), io, transport);
   } catch (err) {

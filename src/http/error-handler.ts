@@ -7,8 +7,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IssueCollector } from '../policy/errors.js';
 import type { ErrorMiddleware, Middleware, NextFunction } from './http-types.js';
 import { logError } from '../policy/log.js';
+import { callApplication, rethrowApplicationError, unwrapApplicationError } from '../policy/application-error.js';
 import { describeForLog, errorLogWriter, type ErrorLogEntry } from './error-log.js';
-import { closestName, isPlainObject } from '../policy/option-values.js';
+import { closestName, isPlainObject, ownOptions } from '../policy/option-values.js';
 import { unknownOptionMessage, type CorsSafetyOptions } from '../policy/options.js';
 import { logVerdict } from '../policy/origin-check.js';
 import { collectPolicy, compiledPolicy, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
@@ -161,7 +162,7 @@ export function corsErrorHandler(
     verdict: RequestVerdict,
   ): void => {
     if (res.headersSent) {
-      next(err);
+      callApplication(next, err);
       return;
     }
     const validStatus = errorStatus(err);
@@ -169,6 +170,15 @@ export function corsErrorHandler(
     writeLog({ error: err, status, method: req.method as string, path: requestPath(req) });
     const { type, body } = renderBody(format, status, publicMessage(err, status));
     afterRequestBody(req, () => {
+      try {
+        writeResponse();
+      } catch (thrown) {
+        // Later, from an event: a throw here would be an uncaught exception. Only a response
+        // that is not a real one gets here.
+        logError('could not write the error response: %s', describeForLog(thrown));
+      }
+    });
+    function writeResponse(): void {
       if (res.destroyed) return;
       // Someone else started the response meanwhile: only the next handler can end it now.
       if (res.headersSent) {
@@ -187,7 +197,27 @@ export function corsErrorHandler(
       res.setHeader('Cache-Control', 'no-store');
       protectCorsHeaders(res, policy, verdict);
       endSafely(res, req.method === 'HEAD' ? undefined : body);
-    });
+    }
+  };
+
+  const renderLater = (
+    err: unknown,
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: NextFunction,
+    policy: CompiledPolicy,
+    decided: Promise<RequestVerdict>,
+  ): void => {
+    // decideRequest() never rejects; the catch keeps a throwing `next` from becoming an
+    // unhandled rejection.
+    decided
+      .then((verdict) => {
+        logVerdict(verdict, req.headers.origin, 'error handler');
+        render(err, req, res, next, policy, verdict);
+      })
+      .catch((thrown: unknown) =>
+        logError('error thrown after an async origin check: %s', describeForLog(unwrapApplicationError(thrown))),
+      );
   };
 
   return function corsErrorHandlerMiddleware(
@@ -196,32 +226,32 @@ export function corsErrorHandler(
     res: ServerResponse,
     next: NextFunction,
   ): void {
-    if (res.headersSent) {
-      next(err);
-      return;
+    try {
+      if (res.headersSent) {
+        callApplication(next, err);
+        return;
+      }
+      // The first corsSafety() that handled the request decided it: its policy answers the error
+      // too. Without one (an error raised before any corsSafety() ran), this handler's policy decides.
+      const decision = requestDecision(req);
+      const policy = decision?.policy ?? compiled;
+      if (decision?.verdict !== undefined) {
+        render(err, req, res, next, policy, decision.verdict);
+        return;
+      }
+      const decided = decideRequest(policy, req);
+      if (!(decided instanceof Promise)) {
+        logVerdict(decided, req.headers.origin, 'error handler');
+        render(err, req, res, next, policy, decided);
+        return;
+      }
+      renderLater(err, req, res, next, policy, decided);
+    } catch (thrown) {
+      rethrowApplicationError(thrown);
+      // The request or response threw when read: they are not real ones. Hand the error on.
+      logError('request or response unusable, error passed on: %s', describeForLog(thrown));
+      if (typeof next === 'function') next(err);
     }
-    // The first corsSafety() that handled the request decided it: its policy answers the error
-    // too. Without one (an error raised before any corsSafety() ran), this handler's policy decides.
-    const decision = requestDecision(req);
-    const policy = decision?.policy ?? compiled;
-    if (decision?.verdict !== undefined) {
-      render(err, req, res, next, policy, decision.verdict);
-      return;
-    }
-    const decided = decideRequest(policy, req);
-    if (!(decided instanceof Promise)) {
-      logVerdict(decided, req.headers.origin, 'error handler');
-      render(err, req, res, next, policy, decided);
-      return;
-    }
-    // decideRequest() never rejects; the catch keeps a throwing `next` from becoming an
-    // unhandled rejection.
-    decided
-      .then((verdict) => {
-        logVerdict(verdict, req.headers.origin, 'error handler');
-        render(err, req, res, next, policy, verdict);
-      })
-      .catch((thrown: unknown) => logError('error thrown after an async origin check: %s', describeForLog(thrown)));
   };
 }
 
@@ -241,8 +271,8 @@ function readOptions(
     message: (key) =>
       `is an option of corsErrorHandler() itself; pass it as the second argument: corsErrorHandler(policy, { ${key} })`,
   });
-  let given: Record<string, unknown> = {};
-  if (isPlainObject(options)) given = options;
+  let given = ownOptions(undefined);
+  if (isPlainObject(options)) given = ownOptions(options);
   else if (options !== undefined)
     issues.add(
       'errorHandler',
@@ -288,6 +318,10 @@ function readOptions(
  */
 export function notFound(): Middleware {
   return function notFoundMiddleware(_req: IncomingMessage, _res: ServerResponse, next: NextFunction): void {
+    if (typeof next !== 'function') {
+      logError('notFound() was called without a next function; nothing to pass the 404 to');
+      return;
+    }
     next(Object.assign(new Error('Not Found'), { status: 404, expose: true }));
   };
 }

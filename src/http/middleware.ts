@@ -6,13 +6,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CorsConfigError } from '../policy/errors.js';
 import type { Middleware, NextFunction } from './http-types.js';
-import { logMiddleware, logOrigin, logPreflight, quoteForLog, warnOnce } from '../policy/log.js';
+import { escapeControlCharacters } from '../policy/escape.js';
+import { describeError, logMiddleware, logOrigin, logPreflight, quoteForLog, warnOnce } from '../policy/log.js';
 import { watchMountOrder } from './mount-order.js';
 import type { CorsSafetyOptions } from '../policy/options.js';
 import { logVerdict } from '../policy/origin-check.js';
 import { compiledPolicy, createCorsPolicy, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
-import { canWriteHead, headerNamesOf, setHeaderOn } from './response-access.js';
-import { answerPreflight, preflightVary, preflightVaryText } from './preflight.js';
+import { canWriteHead, headerNamesOf, headerOf, setHeaderOn } from './response-access.js';
+import {
+  ALLOW_PRIVATE_NETWORK,
+  DENIED_PREFLIGHT_STATUS,
+  answerPreflight,
+  preflightVary,
+  preflightVaryText,
+} from './preflight.js';
 import type { RequestVerdict } from '../policy/reasons.js';
 import { claimRequest, decideRequest, type RequestDecision } from './request-verdict.js';
 import { protectCorsHeaders } from './response-guard.js';
@@ -58,8 +65,22 @@ function respondToPreflight(
   // Access-Control-Request-Method is then not a token and fails as method-malformed.
   const method = String(req.headers['access-control-request-method']);
   const requested = req.headers['access-control-request-headers'];
-  const answer = answerPreflight(policy, verdict, method, requested === undefined ? undefined : String(requested));
-  logPreflight('%s %s: %s', req.method, answer.ok ? 'granted' : 'refused', answer.reason ?? 'ok');
+  // WICG Private Network Access §3.1: the request header's only meaningful value is "true".
+  const privateNetwork = req.headers['access-control-request-private-network'] === 'true';
+  const answer = answerPreflight(
+    policy,
+    verdict,
+    method,
+    requested === undefined ? undefined : String(requested),
+    privateNetwork,
+  );
+  if (logPreflight.enabled)
+    logPreflight(
+      '%s %s: %s',
+      escapeControlCharacters(String(req.method)),
+      answer.ok ? 'granted' : 'refused',
+      answer.reason ?? 'ok',
+    );
   const reason = answer.reason !== undefined && policy.exposeReason ? answer.reason : undefined;
   // A response object that cannot end itself (a partial one from a framework) is left to the
   // application, with the headers set: the request goes on rather than hang or throw.
@@ -75,8 +96,20 @@ function respondToPreflight(
     res.end();
     return false;
   }
-  // The answer is ours alone: nothing an earlier middleware set is reflected or granted.
+  // The answer is ours alone: nothing an earlier middleware set is reflected or granted. A
+  // Private Network grant set earlier survives only when the policy allows it for this origin.
+  const earlierPrivateNetwork = headerOf(res, ALLOW_PRIVATE_NETWORK);
   removeAccessControlHeaders(res);
+  if (earlierPrivateNetwork !== undefined) {
+    if (policy.allowPrivateNetwork && answer.status !== DENIED_PREFLIGHT_STATUS)
+      setHeaderOn(res, ALLOW_PRIVATE_NETWORK, headerText(earlierPrivateNetwork));
+    else
+      logPreflight(
+        'removed %s set before corsSafety(): %s',
+        ALLOW_PRIVATE_NETWORK,
+        policy.allowPrivateNetwork ? 'the origin is denied' : 'set allowPrivateNetwork: true to grant it',
+      );
+  }
   for (const [name, value] of answer.headers) setHeaderOn(res, name, value);
   appendVary(res, preflightVary(policy));
   if (reason !== undefined) setHeaderOn(res, REASON_HEADER, reason);
@@ -85,6 +118,33 @@ function respondToPreflight(
   setHeaderOn(res, 'Content-Length', '0');
   res.end();
   return false;
+}
+
+/** A header value as read back from a response (string, number or list) as one string. */
+function headerText(value: unknown): string {
+  if (Array.isArray(value)) return value.map((item) => String(item as string)).join(', ');
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+}
+
+/** Calls next() when it is a function; a middleware handed something else has no one to pass the request to. */
+function callNext(next: unknown): void {
+  if (typeof next === 'function') (next as NextFunction)();
+  else logMiddleware('corsSafety() was called without a next function; nothing to pass the request to');
+}
+
+/**
+ * What the middleware does when the request or response it was handed threw while read (only
+ * objects that are not real requests or responses do): no CORS header is granted, the reason is
+ * logged, and the request goes on.
+ */
+function failClosed(res: unknown, next: unknown, err: unknown): void {
+  logMiddleware('request or response unusable, no CORS grant: %s', describeError(err));
+  try {
+    removeAccessControlHeaders(res as ServerResponse);
+  } catch {
+    // Not a response: there is nothing to remove from.
+  }
+  callNext(next);
 }
 
 const FACTORY_NOT_CALLED =
@@ -125,7 +185,18 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
   const policy = createCorsPolicy(options as CorsSafetyOptions | CorsPolicy | undefined);
   const compiled = compiledPolicy(policy);
 
-  /** Applies a settled verdict, then passes the request on unless the preflight was answered. */
+  /** Applies a settled verdict; true when the request goes on (the preflight was not answered here). */
+  const apply = (req: IncomingMessage, res: ServerResponse, verdict: RequestVerdict): boolean => {
+    if (logOrigin.enabled) logVerdict(verdict, req.headers.origin, `${String(req.method)} request`);
+    // A response already sent (by middleware that answered and still called next()) has no
+    // head left to set: nothing to do.
+    if (res.headersSent) return true;
+    if (isPreflight(req)) return respondToPreflight(req, res, compiled, verdict);
+    protectCorsHeaders(res, compiled, verdict);
+    return true;
+  };
+
+  /** Applies the verdict, then calls next() outside the try: an exception of next() is the application's. */
   const finish = (
     req: IncomingMessage,
     res: ServerResponse,
@@ -134,19 +205,14 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
     verdict: RequestVerdict,
   ): void => {
     decision.verdict = verdict;
-    if (logOrigin.enabled) logVerdict(verdict, req.headers.origin, `${req.method} request`);
-    // A response already sent (by middleware that answered and still called next()) has no
-    // head left to set: nothing to do.
-    if (res.headersSent) {
-      next();
+    let goOn: boolean;
+    try {
+      goOn = apply(req, res, verdict);
+    } catch (err) {
+      failClosed(res, next, err);
       return;
     }
-    if (isPreflight(req)) {
-      if (respondToPreflight(req, res, compiled, verdict)) next();
-      return;
-    }
-    protectCorsHeaders(res, compiled, verdict);
-    next();
+    if (goOn) callNext(next);
   };
 
   const middleware = function corsSafetyMiddleware(
@@ -154,15 +220,22 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
     res: ServerResponse,
     next: NextFunction,
   ): void {
-    checkMountOrder(req);
-    // One policy per request: the first corsSafety() that handles it decides; a later one (a
-    // per-route policy mounted after it, or the same one mounted twice) passes it on untouched.
-    const decision = claimRequest(req, compiled);
-    if (decision === undefined) {
-      next();
+    let decision: RequestDecision | undefined;
+    let verdict: RequestVerdict | Promise<RequestVerdict> | undefined;
+    try {
+      checkMountOrder(req);
+      // One policy per request: the first corsSafety() that handles it decides; a later one (a
+      // per-route policy mounted after it, or the same one mounted twice) passes it on untouched.
+      decision = claimRequest(req, compiled);
+      if (decision !== undefined) verdict = decideRequest(compiled, req);
+    } catch (err) {
+      failClosed(res, next, err);
       return;
     }
-    const verdict = decideRequest(compiled, req);
+    if (decision === undefined || verdict === undefined) {
+      callNext(next);
+      return;
+    }
     if (!(verdict instanceof Promise)) {
       finish(req, res, next, decision, verdict);
       return;

@@ -27,18 +27,30 @@ export const DENIED_PREFLIGHT_STATUS = 403;
 
 const VARY_PREFLIGHT = Object.freeze(['Origin', 'Access-Control-Request-Method', 'Access-Control-Request-Headers']);
 const VARY_PREFLIGHT_PUBLIC = Object.freeze(['Access-Control-Request-Method', 'Access-Control-Request-Headers']);
+/** With `allowPrivateNetwork`, the answer also depends on this request header. */
+const REQUEST_PRIVATE_NETWORK = 'Access-Control-Request-Private-Network';
+const VARY_PREFLIGHT_PNA = Object.freeze([...VARY_PREFLIGHT, REQUEST_PRIVATE_NETWORK]);
+const VARY_PREFLIGHT_PUBLIC_PNA = Object.freeze([...VARY_PREFLIGHT_PUBLIC, REQUEST_PRIVATE_NETWORK]);
 const VARY_PREFLIGHT_TEXT = VARY_PREFLIGHT.join(', ');
 const VARY_PREFLIGHT_PUBLIC_TEXT = VARY_PREFLIGHT_PUBLIC.join(', ');
+const VARY_PREFLIGHT_PNA_TEXT = VARY_PREFLIGHT_PNA.join(', ');
+const VARY_PREFLIGHT_PUBLIC_PNA_TEXT = VARY_PREFLIGHT_PUBLIC_PNA.join(', ');
 
 /** The `Vary` fields of every preflight answer under this policy. */
 export function preflightVary(policy: CompiledPolicy): readonly string[] {
-  return policy.mode === 'public' ? VARY_PREFLIGHT_PUBLIC : VARY_PREFLIGHT;
+  if (policy.mode === 'public') return policy.allowPrivateNetwork ? VARY_PREFLIGHT_PUBLIC_PNA : VARY_PREFLIGHT_PUBLIC;
+  return policy.allowPrivateNetwork ? VARY_PREFLIGHT_PNA : VARY_PREFLIGHT;
 }
 
 /** The same fields as one header value. */
 export function preflightVaryText(policy: CompiledPolicy): string {
-  return policy.mode === 'public' ? VARY_PREFLIGHT_PUBLIC_TEXT : VARY_PREFLIGHT_TEXT;
+  if (policy.mode === 'public')
+    return policy.allowPrivateNetwork ? VARY_PREFLIGHT_PUBLIC_PNA_TEXT : VARY_PREFLIGHT_PUBLIC_TEXT;
+  return policy.allowPrivateNetwork ? VARY_PREFLIGHT_PNA_TEXT : VARY_PREFLIGHT_TEXT;
 }
+
+/** Response header of a Private Network Access grant (WICG Private Network Access, §3.2). */
+export const ALLOW_PRIVATE_NETWORK = 'Access-Control-Allow-Private-Network';
 
 /**
  * Decides a preflight (Fetch §4.8 "CORS-preflight fetch", checked from the server's side).
@@ -50,12 +62,15 @@ export function preflightVaryText(policy: CompiledPolicy): string {
  *   missing Access-Control-Allow-Origin.
  * - Success: `optionsSuccessStatus`, the origin, credentials, methods, the requested header
  *   names (each validated against the allow-list) and max-age.
+ * - Private Network Access: with `allowPrivateNetwork`, a granted origin whose preflight carried
+ *   `Access-Control-Request-Private-Network: true` also gets `Access-Control-Allow-Private-Network: true`.
  */
 export function answerPreflight(
   policy: CompiledPolicy,
   verdict: RequestVerdict,
   requestMethod: string,
   requestHeaders: string | undefined,
+  requestPrivateNetwork = false,
 ): PreflightAnswer {
   let allowOrigin: string;
   if (policy.mode === 'public') allowOrigin = '*';
@@ -64,6 +79,7 @@ export function answerPreflight(
 
   const granted: [string, string][] = [['Access-Control-Allow-Origin', allowOrigin]];
   if (policy.credentials) granted.push(['Access-Control-Allow-Credentials', 'true']);
+  if (policy.allowPrivateNetwork && requestPrivateNetwork) granted.push([ALLOW_PRIVATE_NETWORK, 'true']);
 
   const refuse = (reason: ReasonCode): PreflightAnswer => {
     const headers = [...granted, ['Access-Control-Allow-Methods', policy.methodsHeader] as [string, string]];

@@ -1,5 +1,6 @@
 /** The environment as a policy source: `CORS_ALLOWED_ORIGINS`, `CORS_ALLOWED_HOSTS`, `CORS_CREDENTIALS`. */
 import type { IssueCollector } from './errors.js';
+import { ownEnvValue } from './option-values.js';
 
 export function parseEnvBoolean(name: string, value: string, issues: IssueCollector): boolean | undefined {
   const lower = value.trim().toLowerCase();
@@ -14,9 +15,10 @@ export function optionsFromEnvironment(
   env: Readonly<Record<string, string | undefined>>,
   issues: IssueCollector,
 ): Record<string, unknown> | undefined {
-  const origins = env.CORS_ALLOWED_ORIGINS;
-  const hosts = env.CORS_ALLOWED_HOSTS;
-  const credentials = env.CORS_CREDENTIALS;
+  // Own properties only: a polluted Object.prototype.CORS_ALLOWED_ORIGINS must not open the policy.
+  const origins = ownEnvValue(env, 'CORS_ALLOWED_ORIGINS');
+  const hosts = ownEnvValue(env, 'CORS_ALLOWED_HOSTS');
+  const credentials = ownEnvValue(env, 'CORS_CREDENTIALS');
   if ((origins ?? '').trim() === '' && (hosts ?? '').trim() === '') {
     if (credentials !== undefined && credentials.trim() !== '') {
       issues.add(
@@ -27,7 +29,7 @@ export function optionsFromEnvironment(
     }
     return undefined;
   }
-  const options: Record<string, unknown> = {};
+  const options = Object.create(null) as Record<string, unknown>;
   if (origins !== undefined && origins.trim() !== '') {
     const list = origins
       .split(',')

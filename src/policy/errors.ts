@@ -1,3 +1,5 @@
+import { escapeControlCharacters } from './escape.js';
+
 /**
  * One problem found while validating options.
  *
@@ -46,8 +48,9 @@ export class CorsConfigError extends Error {
 export class IssueCollector {
   readonly #issues: CorsConfigIssue[] = [];
 
+  /** Records one issue; configuration text in `path` and `message` is escaped for terminals and logs. */
   add(path: string, code: string, message: string): void {
-    this.#issues.push({ path, code, message });
+    this.#issues.push({ path: escapeControlCharacters(path), code, message: escapeControlCharacters(message) });
   }
 
   get count(): number {

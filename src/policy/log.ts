@@ -1,9 +1,12 @@
 /**
  * Debug namespaces, all under `cors-safety:`. Enable with `DEBUG=cors-safety:*`.
  * Lines name reason codes and well-formed origins only; raw header text is never logged
- * unquoted, and no cookie, authorization or body content is ever logged.
+ * unquoted, and no cookie, authorization or body content is ever logged. Any other text from
+ * configuration or the network goes through escapeControlCharacters() (directly, or through
+ * quoteForLog() and describeError()) before it is logged.
  */
 import createDebug from 'debug';
+import { escapeControlCharacters } from './escape.js';
 
 /** Policy construction: where the configuration came from, development defaults. */
 export const logPolicy = createDebug('cors-safety:policy');
@@ -30,13 +33,15 @@ export function quoteForLog(value: unknown, max = 80): string {
     // String() throws for objects without a usable toString (Object.create(null)); never throw here.
     text = `[${typeof value}]`;
   }
-  return JSON.stringify(text.length > max ? `${text.slice(0, max)}...` : text);
+  // JSON escapes C0 controls and quotes; C1 controls, DEL and bidi controls it leaves raw.
+  return escapeControlCharacters(JSON.stringify(text.length > max ? `${text.slice(0, max)}...` : text));
 }
 
 const warned = new Set<string>();
 
 /** Emits a process warning once per process for a given code (and always to the debug log). */
-export function warnOnce(code: string, message: string): void {
+export function warnOnce(code: string, text: string): void {
+  const message = escapeControlCharacters(text);
   logMiddleware('%s: %s', code, message);
   if (warned.has(code)) return;
   warned.add(code);
@@ -46,7 +51,7 @@ export function warnOnce(code: string, message: string): void {
 /** One line describing a thrown value for a log, without ever throwing itself. */
 export function describeError(err: unknown): string {
   try {
-    if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 200);
+    if (err instanceof Error) return escapeControlCharacters(`${err.name}: ${err.message}`.slice(0, 200));
   } catch {
     // A throwing name/message getter: fall through to the generic description.
   }

@@ -1,6 +1,7 @@
 /** Readers for scalar and list options (booleans, integers, token lists), reporting problems to an IssueCollector. */
 import type { IssueCollector } from './errors.js';
 import { isToken, splitConfigList } from './http-tokens.js';
+import type { EntryProblem } from './forbidden-names.js';
 import { describeValue } from './option-values.js';
 
 export function readBoolean(
@@ -39,6 +40,9 @@ export function readTokenList(
   fallback: readonly string[],
   issues: IssueCollector,
   allowStar: boolean,
+  /** Checks each well-formed item (after `normalize`); a problem refuses the item. */
+  itemProblem?: (item: string) => EntryProblem | undefined,
+  normalize: (item: string) => string = (item) => item,
 ): string[] | '*' {
   const value = options[key];
   if (value === undefined) return fallback.slice();
@@ -79,7 +83,13 @@ export function readTokenList(
       );
       return;
     }
-    out.push(trimmed);
+    const normalized = normalize(trimmed);
+    const problem = itemProblem?.(normalized);
+    if (problem !== undefined) {
+      issues.add(path, problem.code, problem.message);
+      return;
+    }
+    out.push(normalized);
   });
   return out.length === 1 && out[0] === '*' ? '*' : out;
 }

@@ -163,6 +163,13 @@ export interface CorsSafetyOptions {
   optionsSuccessStatus?: number | undefined;
   /** Allow the opaque origin `null` (sandboxed iframes, `file:`). Refused with credentials. */
   allowNullOrigin?: boolean | undefined;
+  /**
+   * Answer Chrome's Private Network Access preflights: a preflight from an allowed origin that
+   * carries `Access-Control-Request-Private-Network: true` gets
+   * `Access-Control-Allow-Private-Network: true`, so a public page may call this server on a
+   * private address or on loopback. Never sent to a denied origin. Default `false`.
+   */
+  allowPrivateNetwork?: boolean | undefined;
   /** Milliseconds an origin function may take before the origin is denied. Default 2000. */
   originCheckTimeout?: number | undefined;
   /**
@@ -192,6 +199,7 @@ export const OPTION_NAMES: readonly (keyof CorsSafetyOptions)[] = Object.freeze(
   'preflightContinue',
   'optionsSuccessStatus',
   'allowNullOrigin',
+  'allowPrivateNetwork',
   'originCheckTimeout',
   'exposeReason',
   'dangerouslyAllowAnyOriginWithCredentials',

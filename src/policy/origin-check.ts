@@ -3,13 +3,14 @@
  * policy has an origin function that answers asynchronously. Never throws, never hangs.
  */
 import type { IncomingMessage } from 'node:http';
-import { describeError, logOrigin, quoteForLog } from './log.js';
+import { describeError, logOrigin, quoteForLog, warnOnce } from './log.js';
+import { escapeControlCharacters } from './escape.js';
 import { parseAppOrigin } from './app-origin.js';
 import type { OriginCallbackValue } from './options.js';
 import { MAX_ORIGIN_LENGTH, parseSerializedOrigin, type ParsedOrigin } from './origin-syntax.js';
 import type { CompiledPolicy } from './policy.js';
 import { DENIED, type OriginDenyReason, type OriginVerdict, type RequestVerdict } from './reasons.js';
-import { regexpProblem } from './regexp-rules.js';
+import { cachedRegexpProblem } from './regexp-rules.js';
 
 type CallbackValue = OriginCallbackValue | undefined;
 
@@ -35,8 +36,15 @@ function callbackAnswer(value: CallbackValue, origin: string): boolean | string 
   for (const item of items) {
     if (item === origin) return true;
     if (item instanceof RegExp) {
-      const problem = regexpProblem(item);
-      if (problem !== undefined) return `origin callback answered ${problem.message}`;
+      // Analysed once per RegExp; an unsafe one denies every origin (fail closed) and says why once.
+      const problem = cachedRegexpProblem(item);
+      if (problem !== undefined) {
+        warnOnce(
+          'CORS_SAFETY_UNSAFE_CALLBACK_REGEXP',
+          `cors-safety: an origin callback answered with an unsafe RegExp, so its origins are denied: ${problem.message}`,
+        );
+        return `origin callback answered ${problem.message} [${problem.code}]`;
+      }
       if (item.test(origin)) return true;
     }
   }
@@ -93,8 +101,13 @@ function runOriginFunction(
   };
   const callback = (err: unknown, value?: CallbackValue): void => {
     if (answered) return;
-    if (err) return answer(deny('origin-check-failed', origin, describeError(err)));
-    const verdict = callbackAnswer(value, origin);
+    let verdict: boolean | string;
+    try {
+      // User values: a truthy check, an array or a RegExp can all run getters or Proxy traps.
+      verdict = err ? describeError(err) : callbackAnswer(value, origin);
+    } catch (thrown) {
+      verdict = `origin callback answered a value that threw when read: ${describeError(thrown)}`;
+    }
     answer(
       verdict === true
         ? allow('allowed-function', origin, rule)
@@ -157,9 +170,10 @@ export function decideOrigin(
   value: string | readonly string[] | undefined,
   req?: IncomingMessage,
 ): OriginVerdict | Promise<OriginVerdict> {
-  if (value === undefined) return DENIED.missing;
+  if (value === undefined || value === null) return DENIED.missing;
   let origin: string;
   if (typeof value === 'string') origin = value;
+  else if (!Array.isArray(value)) return DENIED.malformed;
   else if (value.length === 1 && typeof value[0] === 'string') origin = value[0];
   else return value.length === 0 ? DENIED.missing : DENIED.multiple;
   // Length first: nothing below runs on an over-long value (hashing included).
@@ -222,15 +236,22 @@ export function logVerdict(verdict: RequestVerdict, raw: unknown, context: strin
   if (!logOrigin.enabled) return;
   if (verdict.reason === 'same-origin')
     logOrigin('%s: not cross-origin %s (same-origin, nothing to grant)', context, verdict.origin);
+  // Rules and details name configuration (a function's name, a RegExp): escaped like any value.
   else if (verdict.allowed)
-    logOrigin('%s: allowed %s (%s, rule %s)', context, verdict.origin, verdict.reason, verdict.rule);
+    logOrigin(
+      '%s: allowed %s (%s, rule %s)',
+      context,
+      verdict.origin,
+      verdict.reason,
+      escapeControlCharacters(verdict.rule),
+    );
   else if (verdict.origin !== undefined)
     logOrigin(
       '%s: denied %s (%s)%s',
       context,
       verdict.origin,
       verdict.reason,
-      verdict.detail === undefined ? '' : `: ${verdict.detail}`,
+      verdict.detail === undefined ? '' : `: ${escapeControlCharacters(verdict.detail)}`,
     );
   else logOrigin('%s: denied %s (%s)', context, raw === undefined ? '(no Origin)' : quoteForLog(raw), verdict.reason);
 }

@@ -410,9 +410,11 @@ export function parseConfigOrigin(
         `${shown} puts a wildcard in front of an IP address; list the address itself`,
       );
     if (isPublicSuffix(host)) {
+      // Under a wildcard rule (`*.kawasaki.jp`) "example.<host>" is itself a suffix: go one deeper.
+      const own = isPublicSuffix(`example.${host}`) ? `mine.example.${host}` : `example.${host}`;
       return problem(
         'origin-wildcard-public-suffix',
-        `${shown} would allow every site under the public suffix "${host}"; use your own domain, e.g. "${scheme}://*.example.${host}"`,
+        `${shown} would allow every site under the public suffix "${host}"; use your own domain, e.g. "${scheme}://*.${own}"`,
       );
     }
     return { ok: true, value: { kind: 'subdomains', scheme, suffix: host, port } };

@@ -6,7 +6,8 @@ import type { IncomingMessage } from 'node:http';
 import { decideOrigin, logVerdict } from './origin-check.js';
 import type { CorsSafetyOptions } from './options.js';
 import { compiledPolicy, createCorsPolicy, type CorsPolicy } from './policy.js';
-import type { OriginVerdict } from './reasons.js';
+import { DENIED, type OriginVerdict } from './reasons.js';
+import { describeError, logOrigin } from './log.js';
 
 /**
  * Checks `Origin` header values against one policy.
@@ -51,7 +52,14 @@ export function createOriginValidator(options?: CorsSafetyOptions | CorsPolicy):
   return Object.freeze({
     policy,
     check: function checkOrigin(origin: string | readonly string[] | undefined, req?: IncomingMessage) {
-      const verdict = decideOrigin(compiled, origin, req);
+      let verdict: OriginVerdict | Promise<OriginVerdict>;
+      try {
+        verdict = decideOrigin(compiled, origin, req);
+      } catch (err) {
+        // A value no header can hold (a revoked Proxy, an array whose items throw): fail closed.
+        logOrigin('validator: denied (origin-malformed): the value threw when read: %s', describeError(err));
+        return DENIED.malformed;
+      }
       if (verdict instanceof Promise) {
         return verdict.then((settled) => {
           logVerdict(settled, origin, 'validator');

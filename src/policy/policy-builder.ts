@@ -17,6 +17,24 @@ import { isPublicSuffix } from './public-suffix.js';
 import { regexpProblem } from './regexp-rules.js';
 import type { PolicyMode } from './policy.js';
 
+/**
+ * True for hosts that only ever reach this machine: the loopback names, `127.0.0.0/8` and
+ * `*.localhost` (RFC 6761 §6.3). Plain http to them never crosses a network.
+ */
+function staysOnThisMachine(host: string): boolean {
+  return (
+    isLoopbackHost(host) || host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host)
+  );
+}
+
+/** A RegExp that may match plain-http origins on other machines: `^http:` or `^https?:` not followed by a loopback host. */
+function regexpAllowsPlainHttp(source: string): boolean {
+  const http = /^\^(?:http|https\?):\\\/\\\/(.*)$/.exec(source);
+  if (http === null) return false;
+  const rest = (http[1] ?? '').replace(/\\/g, '');
+  return !/^(localhost|127\.0\.0\.1|\[::1\])(?![a-z0-9.-])/.test(rest);
+}
+
 /** Mutable state while one options object is compiled. */
 export class PolicyBuilder {
   mode: PolicyMode = 'allow-list';
@@ -25,6 +43,8 @@ export class PolicyBuilder {
   readonly regexps: { re: RegExp; rule: string }[] = [];
   readonly hostRules = new HostRules();
   readonly rules: string[] = [];
+  /** Rules that allow plain-http origins on other machines (warned about when credentials are on). */
+  readonly plainHttpRules: string[] = [];
   originFunction: OriginFunction | undefined;
 
   constructor(readonly issues: IssueCollector) {}
@@ -44,6 +64,9 @@ export class PolicyBuilder {
       return;
     }
     const value = parsed.value;
+    // App origins (capacitor://, chrome-extension://) have no host on a network path.
+    const host = value.kind === 'subdomains' ? value.suffix : value.kind === 'app' ? undefined : value.host;
+    const plainHttp = value.scheme === 'http' && host !== undefined && !staysOnThisMachine(host);
     if (value.kind === 'exact' || value.kind === 'app') {
       this.exact.add(value.origin);
       this.rules.push(value.origin);
@@ -57,6 +80,7 @@ export class PolicyBuilder {
       this.originRules.addSubdomains(value.scheme, value.suffix, value.port, rule);
       this.rules.push(rule);
     }
+    if (plainHttp) this.plainHttpRules.push(this.rules[this.rules.length - 1] ?? entry);
   }
 
   addRegExp(re: RegExp, path: string): void {
@@ -69,6 +93,7 @@ export class PolicyBuilder {
     const copy = new RegExp(re.source, re.flags);
     this.regexps.push({ re: copy, rule: String(copy) });
     this.rules.push(String(copy));
+    if (regexpAllowsPlainHttp(copy.source)) this.plainHttpRules.push(String(copy));
   }
 
   addAllowedHost(entry: unknown, path: string): void {
@@ -128,7 +153,7 @@ export class PolicyBuilder {
     if (subdomains && isPublicSuffix(host)) {
       return fail(
         'allowed-host-public-suffix',
-        `${shown} would allow every site under the public suffix "${host}"; list your own domain`,
+        `${shown} would allow every site under the public suffix "${host}"; list your own domain, e.g. ".${isPublicSuffix(`example.${host}`) ? 'mine.' : ''}example.${host}"`,
       );
     }
     // Only https origins qualify, except loopback hosts, which may also be http (RFC 6761 §6.3).

@@ -5,7 +5,7 @@
  */
 import { CorsConfigError, IssueCollector } from './errors.js';
 import type { HostRules } from './host-rules.js';
-import { logPolicy, warnOnce } from './log.js';
+import { logPolicy, quoteForLog, warnOnce } from './log.js';
 import {
   OPTION_NAMES,
   suggestOptionName,
@@ -14,10 +14,11 @@ import {
   type OriginFunction,
   type OriginOption,
 } from './options.js';
-import { describeValue, isPlainObject, looksLikeRequest } from './option-values.js';
+import { describeValue, isPlainObject, looksLikeRequest, ownEnvValue, ownOptions } from './option-values.js';
 import type { OriginVerdict } from './reasons.js';
 import { optionsFromEnvironment } from './environment.js';
 import { readBoolean, readInteger, readTokenList } from './option-readers.js';
+import { allowedHeaderProblem, exposedHeaderProblem, methodProblem } from './forbidden-names.js';
 import { PolicyBuilder } from './policy-builder.js';
 
 /**
@@ -106,6 +107,8 @@ export interface CorsPolicy {
   readonly preflightContinue: boolean;
   readonly optionsSuccessStatus: number;
   readonly allowNullOrigin: boolean;
+  /** Answer Private Network Access preflights of allowed origins. */
+  readonly allowPrivateNetwork: boolean;
   readonly originCheckTimeout: number;
   readonly exposeReason: boolean;
   /** True when an origin function is configured: checks may then return a Promise. */
@@ -122,6 +125,7 @@ export interface CompiledPolicy {
   readonly hostRules: HostRules;
   readonly originFunction: OriginFunction | undefined;
   readonly allowNullOrigin: boolean;
+  readonly allowPrivateNetwork: boolean;
   readonly credentials: boolean;
   readonly methods: ReadonlySet<string>;
   /** Precomputed `Access-Control-Allow-Methods` value. */
@@ -188,7 +192,7 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     issues.add('(options)', 'options-type', `must be a plain object such as { origin: [...] }; ${hint}`);
     issues.throwIfAny();
   }
-  const given: Record<string, unknown> = { ...(options as Record<string, unknown> | undefined) };
+  const given = ownOptions(options);
   for (const key of Object.keys(given)) {
     if ((OPTION_NAMES as readonly string[]).includes(key)) continue;
     issues.add(key, 'unknown-option', unknownOptionMessage('the policy', suggestOptionName(key), OPTION_NAMES));
@@ -200,7 +204,7 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     issues.add('env', 'env-type', 'must be an object of environment variables, like process.env');
   }
   const env = (envIsObject ? envOption : process.env) as Readonly<Record<string, string | undefined>>;
-  const production = env.NODE_ENV === 'production';
+  const production = ownEnvValue(env, 'NODE_ENV') === 'production';
 
   let source: PolicySource = 'options';
   let effective = given;
@@ -208,10 +212,10 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     const fromEnv = optionsFromEnvironment(env, issues);
     if (fromEnv !== undefined) {
       source = 'environment';
-      effective = { ...given, ...fromEnv, credentials: given.credentials ?? fromEnv.credentials };
+      effective = Object.assign(ownOptions(given), fromEnv, { credentials: given.credentials ?? fromEnv.credentials });
     } else {
       source = production ? 'production-default' : 'development-default';
-      effective = { ...given, origin: production ? false : LOOPBACK_ORIGINS.slice() };
+      effective = Object.assign(ownOptions(given), { origin: production ? false : LOOPBACK_ORIGINS.slice() });
     }
   }
 
@@ -237,6 +241,7 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
   const credentials = readBoolean(effective, 'credentials', false, issues);
   const dangerous = readBoolean(effective, 'dangerouslyAllowAnyOriginWithCredentials', false, issues);
   const allowNullOrigin = readBoolean(effective, 'allowNullOrigin', false, issues);
+  const allowPrivateNetwork = readBoolean(effective, 'allowPrivateNetwork', false, issues);
   const preflightContinue = readBoolean(effective, 'preflightContinue', false, issues);
   const exposeReason = readBoolean(effective, 'exposeReason', !production, issues);
   const maxAge = readInteger(effective, 'maxAge', DEFAULT_MAX_AGE, 0, 86400, 'seconds; Chromium caps at 7200', issues);
@@ -260,10 +265,11 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
   );
 
   const issuesBeforeMethods = issues.count;
-  const methodsRaw = readTokenList(effective, 'methods', DEFAULT_METHODS, issues, false) as string[];
   // Browsers upper-case these six before sending (Fetch §2.2.1), so "put" in the config can only
   // mean PUT. Any other method, PATCH included, is compared exactly as written.
-  const methods = methodsRaw.map((m) => (NORMALIZED_METHODS.has(m.toUpperCase()) ? m.toUpperCase() : m));
+  const methods = readTokenList(effective, 'methods', DEFAULT_METHODS, issues, false, methodProblem, (m) =>
+    NORMALIZED_METHODS.has(m.toUpperCase()) ? m.toUpperCase() : m,
+  ) as string[];
   // Only when nothing else was said about methods: `methods: "*"` needs one message, not two.
   if (methods.length === 0 && issues.count === issuesBeforeMethods && effective.methods !== undefined)
     issues.add('methods', 'methods-empty', 'is empty; list at least one method, e.g. "GET"');
@@ -273,9 +279,10 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     DEFAULT_ALLOWED_HEADERS,
     issues,
     true,
+    allowedHeaderProblem,
   );
   const allowedHeaders = headersRaw === '*' ? '*' : headersRaw.map((h) => h.toLowerCase());
-  const exposedRaw = readTokenList(effective, 'exposedHeaders', [], issues, true);
+  const exposedRaw = readTokenList(effective, 'exposedHeaders', [], issues, true, exposedHeaderProblem);
 
   // Fetch §3.2.3 / §4.9: "*" never works with credentials; refuse rather than reflect silently.
   const anyOrigin = builder.mode === 'public' || builder.mode === 'reflect-any';
@@ -330,6 +337,18 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     );
   }
 
+  // Plain http off this machine: anyone on the network path can run script in that origin and
+  // then use the user's credentials (Fetch §3.2, "secure context" in the HTML standard).
+  if (credentials && builder.plainHttpRules.length > 0) {
+    warnOnce(
+      'CORS_SAFETY_INSECURE_ORIGIN',
+      `cors-safety: credentials are on and these origins use plain http on another machine: ${builder.plainHttpRules
+        .map((rule) => quoteForLog(rule, 120))
+        .join(', ')}. Anyone on the network path can inject script into those pages and act as your users; ` +
+        'serve them over https (http is quiet only for loopback hosts).',
+    );
+  }
+
   const compiled: CompiledPolicy = {
     mode: builder.mode,
     exact: new Map(
@@ -343,6 +362,7 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     hostRules: builder.hostRules,
     originFunction: builder.originFunction,
     allowNullOrigin,
+    allowPrivateNetwork,
     credentials,
     methods: new Set(methods),
     methodsHeader: methods.join(', '),
@@ -368,6 +388,7 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     preflightContinue,
     optionsSuccessStatus,
     allowNullOrigin,
+    allowPrivateNetwork,
     originCheckTimeout,
     exposeReason,
     hasOriginFunction: builder.originFunction !== undefined,

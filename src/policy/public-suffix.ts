@@ -1,119 +1,47 @@
 /**
- * A small, dependency-free guard against wildcard patterns over public suffixes
- * (`https://*.com`, `https://*.co.uk`, `https://*.github.io`), where anyone can register a
- * subdomain. It is deliberately conservative rather than a copy of the Public Suffix List:
- * any single-label suffix is refused, as are the common multi-label registry and hosting
- * suffixes below. Patterns are checked once, at construction.
+ * Public suffixes, from the Public Suffix List (https://publicsuffix.org/list/), ICANN and private
+ * sections, through `tldts`. A wildcard over a public suffix (`https://*.com`, `https://*.r2.dev`,
+ * `.github.io` in allowedHosts) would allow sites registered by anyone, so such entries are
+ * refused. Called at construction only: request-time code never consults the list.
  */
-
-/** Second-level labels that registries commonly sell under a country code (`co.uk`, `com.au`). */
-const REGISTRY_SECOND_LEVEL = new Set([
-  'ac',
-  'co',
-  'com',
-  'edu',
-  'gov',
-  'govt',
-  'gob',
-  'gouv',
-  'ltd',
-  'me',
-  'mil',
-  'net',
-  'nhs',
-  'nic',
-  'nom',
-  'or',
-  'org',
-  'plc',
-  'sch',
-  'ne',
-  'go',
-  'info',
-  'biz',
-  'firm',
-  'gen',
-  'ind',
-  'int',
-  'web',
-]);
-
-/** Multi-label suffixes where strangers get subdomains: shared hosting and cloud platforms. */
-const SHARED_HOSTING_SUFFIXES = new Set([
-  'github.io',
-  'gitlab.io',
-  'pages.dev',
-  'workers.dev',
-  'vercel.app',
-  'now.sh',
-  'netlify.app',
-  'netlify.com',
-  'herokuapp.com',
-  'herokudns.com',
-  'azurewebsites.net',
-  'azurestaticapps.net',
-  'cloudapp.net',
-  'trafficmanager.net',
-  'blob.core.windows.net',
-  'web.core.windows.net',
-  'cloudfront.net',
-  'amazonaws.com',
-  's3.amazonaws.com',
-  'elasticbeanstalk.com',
-  'appspot.com',
-  'web.app',
-  'firebaseapp.com',
-  'run.app',
-  'cloudfunctions.net',
-  'onrender.com',
-  'fly.dev',
-  'railway.app',
-  'up.railway.app',
-  'ngrok.io',
-  'ngrok-free.app',
-  'ngrok.app',
-  'loca.lt',
-  'trycloudflare.com',
-  'glitch.me',
-  'repl.co',
-  'replit.dev',
-  'blogspot.com',
-  'wordpress.com',
-  'surge.sh',
-  'deno.dev',
-  'supabase.co',
-  'bitbucket.io',
-  'codesandbox.io',
-  'csb.app',
-  'stackblitz.io',
-  'webcontainer.io',
-  'azureedge.net',
-  'fastly.net',
-  'global.ssl.fastly.net',
-  'digitaloceanspaces.com',
-  'ondigitalocean.app',
-  'myshopify.com',
-  'hf.space',
-  'streamlit.app',
-  'translate.goog',
-]);
-
-/** Names that only ever resolve to this machine; `*.localhost` is a safe development pattern. */
-const LOCAL_ONLY_SUFFIXES = new Set(['localhost']);
+import { createRequire } from 'node:module';
+import type * as Tldts from 'tldts';
 
 /**
- * True when `suffix` (a canonical, lowercase host) is a public suffix, or looks like one, so
- * that `*.<suffix>` would allow sites run by strangers.
+ * tldts holds the whole list (about 1 MB of code, tens of milliseconds to load): it is loaded
+ * the first time a wildcard entry is compiled, not when cors-safety is imported, so a policy
+ * without wildcards never pays for it and request-time code never touches it.
  */
-export function isPublicSuffix(suffix: string): boolean {
-  if (LOCAL_ONLY_SUFFIXES.has(suffix)) return false;
-  const labels = suffix.split('.');
-  if (labels.length === 1) return true;
-  if (SHARED_HOSTING_SUFFIXES.has(suffix)) return true;
-  // "<registry label>.<two-letter country code>", e.g. co.uk, com.au, ac.jp.
-  if (labels.length === 2) {
-    const [second, top] = labels as [string, string];
-    if (top.length === 2 && REGISTRY_SECOND_LEVEL.has(second)) return true;
-  }
-  return false;
+let tldts: typeof Tldts | undefined;
+function publicSuffixOf(host: string): string | null {
+  tldts ??= createRequire(import.meta.url)('tldts') as typeof Tldts;
+  return tldts.getPublicSuffix(host, LOOKUP_OPTIONS);
+}
+
+/** Names that only ever resolve to this machine (RFC 6761 §6.3): `*.localhost` is a safe development pattern. */
+const LOCAL_ONLY_SUFFIXES = new Set(['localhost']);
+
+/** The input is already a canonical host (lowercase, punycode): no URL parsing, no IP detection. */
+const LOOKUP_OPTIONS = {
+  allowPrivateDomains: true,
+  extractHostname: false,
+  detectIp: false,
+  validateHostname: false,
+} as const;
+
+/**
+ * True when `host` (a canonical, lowercase host) is exactly a public suffix, so that `*.<host>`
+ * would allow sites run by strangers. A single label is always one (the list's implicit `*`
+ * rule); wildcard rules (`*.ck`) and exceptions (`!www.ck`) follow the list. `localhost` is not.
+ *
+ * @example
+ * ```ts
+ * isPublicSuffix('r2.dev'); // true (private section)
+ * isPublicSuffix('co.uk'); // true (ICANN section)
+ * isPublicSuffix('example.co.uk'); // false
+ * ```
+ */
+export function isPublicSuffix(host: string): boolean {
+  if (LOCAL_ONLY_SUFFIXES.has(host)) return false;
+  return publicSuffixOf(host) === host;
 }

@@ -4,7 +4,9 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { ApplicationError } from '../policy/application-error.js';
 import { describeError, logUpgrade, quoteForLog } from '../policy/log.js';
+import { escapeControlCharacters } from '../policy/escape.js';
 import { decideOrigin } from '../policy/origin-check.js';
 import { IssueCollector } from '../policy/errors.js';
 import { DEFAULT_PORTS, isLoopbackHost, parseSerializedOrigin, type ParsedOrigin } from '../policy/origin-syntax.js';
@@ -188,11 +190,27 @@ export function report(
   }
 }
 
-/** A bug in the application's handler surfaces as it would from any listener, after cleanup. */
+/**
+ * After an asynchronous decision: a bug in the application's handler surfaces as it would from
+ * any listener, after cleanup; anything else (a socket that is not one) is only logged.
+ */
 export function rethrowLater(err: unknown): void {
+  if (!(err instanceof ApplicationError)) {
+    logUpgrade('request or socket unusable after the origin check: %s', describeError(err));
+    return;
+  }
   process.nextTick(() => {
-    throw err;
+    throw err.error;
   });
+}
+
+/** Destroys `socket` if it is one; never throws. */
+export function destroyQuietly(socket: unknown): void {
+  try {
+    if (typeof (socket as { destroy?: unknown } | null)?.destroy === 'function') (socket as Duplex).destroy();
+  } catch {
+    // Not a socket.
+  }
 }
 
 /**
@@ -246,7 +264,7 @@ export function logAllowed(where: string, path: string, decision: Extract<Upgrad
     quoteForLog(path),
     shownOrigin(decision),
     decision.reason,
-    decision.rule,
+    escapeControlCharacters(decision.rule),
   );
 }
 
@@ -260,7 +278,7 @@ export function logRefused(where: string, path: string, decision: Extract<Upgrad
     quoteForLog(path),
     shownOrigin(decision),
     decision.reason,
-    decision.detail === undefined ? '' : `: ${decision.detail}`,
-    hint === undefined ? '' : `; hint: ${hint}`,
+    decision.detail === undefined ? '' : `: ${escapeControlCharacters(decision.detail)}`,
+    hint === undefined ? '' : `; hint: ${escapeControlCharacters(hint)}`,
   );
 }

@@ -10,7 +10,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { IssueCollector } from '../policy/errors.js';
-import { logUpgrade, quoteForLog, warnOnce } from '../policy/log.js';
+import { ApplicationError, callApplication, rethrowApplicationError } from '../policy/application-error.js';
+import { describeError, logUpgrade, quoteForLog, warnOnce } from '../policy/log.js';
+import { escapeControlCharacters } from '../policy/escape.js';
 import { looksLikeRequest } from '../policy/option-values.js';
 import { type CorsSafetyOptions } from '../policy/options.js';
 import { compiledPolicy, type CorsPolicy } from '../policy/policy.js';
@@ -21,7 +23,16 @@ import {
   releaseErrorListener,
   socketGone,
 } from './upgrade-refusal.js';
-import { decideUpgrade, logAllowed, logRefused, pathOf, report, shownOrigin, whenDecided } from './upgrade-decision.js';
+import {
+  decideUpgrade,
+  destroyQuietly,
+  logAllowed,
+  logRefused,
+  pathOf,
+  report,
+  shownOrigin,
+  whenDecided,
+} from './upgrade-decision.js';
 import {
   compileHookAdapter,
   onAllowedProblem,
@@ -72,7 +83,7 @@ function warnIfBypassed(req: IncomingMessage, guard: UpgradeListener, checked: W
     `cors-safety: the server has ${others.length} other 'upgrade' listener${others.length === 1 ? '' : 's'} (${names}) besides upgradeGuard(); ` +
     "each receives every handshake and can complete one the guard refuses. new WebSocketServer({ server }) adds one named 'upgrade': " +
     'create it with { noServer: true } and call wss.handleUpgrade() from onAllowed, or use { server, verifyClient: createVerifyClient(policy) } without the guard.';
-  logUpgrade('%s', message);
+  logUpgrade('%s', escapeControlCharacters(message));
   warnOnce('CORS_SAFETY_UPGRADE_BYPASS', message);
 }
 
@@ -157,7 +168,7 @@ export function upgradeGuard(
         onAllowed(req, socket, head);
       } catch (err) {
         socket.destroy();
-        throw err;
+        throw new ApplicationError(err);
       }
       releaseErrorListener(socket);
       return;
@@ -168,6 +179,17 @@ export function upgradeGuard(
   };
 
   const guard = function corsSafetyUpgradeGuard(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    try {
+      guardUpgrade(req, socket, head);
+    } catch (err) {
+      rethrowApplicationError(err);
+      // Only objects that are not a real request and socket get here: close what can be closed.
+      logUpgrade('guard: request or socket unusable, socket destroyed: %s', describeError(err));
+      destroyQuietly(socket);
+    }
+  };
+
+  const guardUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     // First, before anything that can wait: an 'error' with no listener would crash the process.
     attachErrorListener(socket);
     warnIfBypassed(req, guard, checked);
@@ -175,7 +197,7 @@ export function upgradeGuard(
     if (paths !== undefined && !paths.has(path)) {
       if (typeof unmatchedPath === 'function') {
         logUpgrade('guard: path %s is not in paths: passed to unmatchedPath', quoteForLog(path));
-        unmatchedPath(req, socket, head);
+        callApplication(unmatchedPath, req, socket, head);
         return;
       }
       logUpgrade(
@@ -213,7 +235,7 @@ export function createVerifyClient(
   const { compiled, config } = compileHookAdapter(policyOrOptions, options, 'createVerifyClient');
   const { onReject } = config;
 
-  return function corsSafetyVerifyClient(info: VerifyClientInfo, callback: VerifyClientCallback): void {
+  const verify = (info: VerifyClientInfo, callback: VerifyClientCallback): void => {
     const req = info.req;
     const socket = req.socket;
     const path = pathOf(req);
@@ -231,13 +253,24 @@ export function createVerifyClient(
       }
       if (decision.allowed) {
         logAllowed('verifyClient', path, decision);
-        callback(true);
+        callApplication(callback, true);
         return;
       }
       logRefused('verifyClient', path, decision);
-      callback(false, decision.status, reasonPhrase(decision.status));
+      callApplication(callback, false, decision.status, reasonPhrase(decision.status));
       report(onReject, decision.reason, decision.origin, req, decision.status);
     };
     whenDecided(decideUpgrade(compiled, config, req), socket, answer);
+  };
+
+  return function corsSafetyVerifyClient(info: VerifyClientInfo, callback: VerifyClientCallback): void {
+    try {
+      verify(info, callback);
+    } catch (err) {
+      rethrowApplicationError(err);
+      // Not a ws handshake (no usable req or socket): refuse, as ws would for a bad request.
+      logUpgrade('verifyClient: handshake unusable, refused with 400: %s', describeError(err));
+      if (typeof callback === 'function') callback(false, 400, reasonPhrase(400));
+    }
   };
 }

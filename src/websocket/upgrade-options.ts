@@ -1,7 +1,7 @@
 /** Validation of the upgrade adapters' options and of their policy argument, at construction. */
 import { IssueCollector } from '../policy/errors.js';
 import { warnOnce } from '../policy/log.js';
-import { closestName, describeValue, isPlainObject } from '../policy/option-values.js';
+import { closestName, describeValue, isPlainObject, ownOptions } from '../policy/option-values.js';
 import { OPTION_NAMES, unknownOptionMessage } from '../policy/options.js';
 import { collectPolicy, compiledPolicy, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
 import { compileTrustProxy, TRUST_NO_PROXY } from '../policy/proxy-trust.js';
@@ -104,7 +104,7 @@ export function readPaths(value: unknown, issues: IssueCollector): ReadonlySet<s
 }
 
 /** Validates the options object of either factory; every problem goes to `issues`. */
-export function readGuardOptions(options: unknown, factory: Factory, issues: IssueCollector): GuardConfig {
+export function readGuardOptions(given: unknown, factory: Factory, issues: IssueCollector): GuardConfig {
   const defaults: GuardConfig = {
     requireOrigin: false,
     trustProxy: TRUST_NO_PROXY,
@@ -114,15 +114,17 @@ export function readGuardOptions(options: unknown, factory: Factory, issues: Iss
     onReject: undefined,
     writeTimeout: DEFAULT_WRITE_TIMEOUT_MS,
   };
-  if (options === undefined) return defaults;
-  if (!isPlainObject(options)) {
+  if (given === undefined) return defaults;
+  if (!isPlainObject(given)) {
     issues.add(
       '(options)',
       'options-type',
-      `must be a plain object such as { requireOrigin: true }, got ${describeValue(options)}; pass it last: ${optionsExample(factory, 'requireOrigin')}`,
+      `must be a plain object such as { requireOrigin: true }, got ${describeValue(given)}; pass it last: ${optionsExample(factory, 'requireOrigin')}`,
     );
     return defaults;
   }
+  // Own properties only: a polluted Object.prototype cannot turn an option on.
+  const options = ownOptions(given);
   const known = factory === 'upgradeGuard' ? GUARD_OPTION_NAMES : VERIFY_CLIENT_OPTION_NAMES;
   for (const key of Object.keys(options)) {
     if ((known as readonly string[]).includes(key)) continue;

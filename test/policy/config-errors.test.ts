@@ -451,10 +451,16 @@ describe('token lists', () => {
       'exposedHeaders[0]',
       'not-a-token',
     );
-    assert.deepEqual(createCorsPolicy({ ...base, origin: 'https://a.com', methods: [' get ', 'Purge'] }).methods, [
+    assert.deepEqual(createCorsPolicy({ ...base, origin: 'https://a.com', methods: [' get ', 'PURGE'] }).methods, [
       'GET',
-      'Purge',
+      'PURGE',
     ]);
+    expectIssue(
+      { ...base, origin: 'https://a.com', methods: [' get ', 'Purge'] },
+      'methods[1]',
+      'method-not-accepted-by-node',
+      'Write "PURGE"',
+    );
   });
 
   test('methods must not be empty', () => {

