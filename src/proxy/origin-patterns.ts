@@ -92,5 +92,6 @@ export function exactOriginPattern(origin: string): string {
   const sep = origin.indexOf('://');
   // "null" (allowNullOrigin) has no scheme.
   if (sep < 0) return `^${regexLiteral(origin)}$`;
-  return `^${origin.slice(0, sep)}://${regexLiteral(origin.slice(sep + 3))}$`;
+  // App schemes may hold "+" and "." (RFC 3986 §3.1): escaped like the rest.
+  return `^${regexLiteral(origin.slice(0, sep))}://${regexLiteral(origin.slice(sep + 3))}$`;
 }

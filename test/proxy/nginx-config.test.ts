@@ -256,3 +256,19 @@ describe('generated patterns never match an origin the policy denies (fast-check
     );
   });
 });
+
+describe('exact app origins: the scheme is a literal too', () => {
+  it('"+" and "." in a scheme match only themselves', () => {
+    for (const [entry, lookAlikes] of [
+      ['my+app://localhost', ['myyyapp://localhost', 'myapp://localhost']],
+      ['com.example.app://localhost', ['comXexample.app://localhost', 'com.exampleXapp://localhost']],
+    ] as const) {
+      const { http } = createNginxConfig({ origin: [entry] });
+      const line = http.split('\n').find((text) => text.trimStart().startsWith("'~") && text.includes('://localhost'));
+      assert.ok(line !== undefined, http);
+      const pattern = new RegExp(/'~(.*?)'/.exec(line)?.[1]?.replace(/\\\\/g, '\\') ?? '');
+      assert.ok(pattern.test(entry), `${entry} must match ${pattern}`);
+      for (const other of lookAlikes) assert.ok(!pattern.test(other), `${other} must not match ${pattern}`);
+    }
+  });
+});

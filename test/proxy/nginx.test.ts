@@ -144,6 +144,13 @@ describe('nginx in front of the app, generated from the same policy', { skip }, 
       const preflight = await send(`${downProxy.url}/ok`, { method: 'OPTIONS', headers: preflightHeaders(DENIED) });
       assert.equal(preflight.status, 502);
       assert.deepEqual(accessControl(corsLines(preflight)), []);
+      // A space in the requested method must not stand in for the (empty) granted origin.
+      const spaced = await send(`${downProxy.url}/ok`, {
+        method: 'OPTIONS',
+        headers: { ...preflightHeaders(DENIED), 'Access-Control-Request-Method': 'PUT x' },
+      });
+      assert.equal(spaced.status, 502);
+      assert.deepEqual(accessControl(corsLines(spaced)), []);
     });
 
     it('patterns: a.preview.example.com is granted; preview.example.com and a look-alike are not', async () => {
