@@ -44,6 +44,14 @@ function scan(source: string): RegExpShape {
   return { topLevelAlternation, endsAnchored, bareDots };
 }
 
+/** Origins of no real site, in the shapes of all sites: a RegExp that matches one matches any. */
+const ANY_SITE_PROBES: readonly string[] = [
+  'https://cors-safety-probe.invalid',
+  'http://cors-safety-probe.invalid',
+  'https://cors-safety-probe.invalid:8443',
+  'https://a.b.cors-safety-probe.invalid',
+];
+
 /** A configuration problem with a RegExp entry. */
 export interface RegExpProblem {
   readonly code: string;
@@ -139,6 +147,21 @@ export function regexpProblem(re: RegExp): RegExpProblem | undefined {
     };
   }
   const risk = backtrackingRisk(re);
+  if (risk === undefined) {
+    // A RegExp that matches an origin no policy names (the reserved .invalid TLD, RFC 6761 §6.4)
+    // matches every site: the same as origin: true, without its credentials check.
+    const probe = new RegExp(re.source, re.flags);
+    const matched = ANY_SITE_PROBES.find((origin) => probe.test(origin));
+    if (matched !== undefined) {
+      return {
+        code: 'regexp-any-origin',
+        message:
+          `${shown} matches the origin of any site (it allows "${matched}"), so with credentials every ` +
+          'website could act as your users; list the origins you trust or write https://*.example.com ' +
+          'patterns (origin: "*" without credentials for a public API)',
+      };
+    }
+  }
   if (risk !== undefined) {
     const consequence =
       risk === 'unparsable'

@@ -214,3 +214,40 @@ describe('RegExps answered by an origin callback', () => {
     }
   });
 });
+
+describe('a RegExp that matches any site', () => {
+  test('is refused like origin: true with credentials would be (review input /^.*$/ with credentials)', () => {
+    for (const re of [
+      /^.*$/,
+      /^https?:\/\/.+$/,
+      /^https:\/\/[a-z0-9.-]+$/,
+      /^https:\/\/.*$/,
+      /^(?:https?):\/\/[^/]+$/i,
+    ]) {
+      const issue = issueOf(re);
+      assert.equal(issue?.code, 'regexp-any-origin', String(re));
+      assert.match(issue?.message ?? '', /cors-safety-probe\.invalid/);
+      assert.throws(() => createCorsPolicy({ origin: re, credentials: true }), CorsConfigError, String(re));
+    }
+  });
+
+  test('RegExps bound to a domain or a loopback host stay accepted', () => {
+    for (const re of [
+      /^https:\/\/.*\.example\.com$/,
+      /^https?:\/\/localhost(:\d+)?$/,
+      /^https:\/\/[a-z]+\.example\.org$/,
+    ]) {
+      assert.equal(issueOf(re), undefined, String(re));
+    }
+  });
+
+  test('an origin callback answering with such a RegExp denies', async () => {
+    const validator = createOriginValidator({
+      origin: (_origin: string, callback: (err: null, allow: RegExp) => void) => callback(null, /^.*$/),
+      credentials: true,
+    });
+    const verdict = await validator.check('https://evil.example');
+    assert.equal(verdict.allowed, false);
+    assert.match(verdict.allowed ? '' : (verdict.detail ?? ''), /regexp-any-origin/);
+  });
+});
