@@ -11,7 +11,8 @@
  * `corsSafety()`'s job, mounted with `io.engine.use()`.
  */
 import type { IncomingMessage } from 'node:http';
-import { warnOnce } from '../policy/log.js';
+import { callApplication, rethrowApplicationError } from '../policy/application-error.js';
+import { describeError, logUpgrade, warnOnce } from '../policy/log.js';
 import { type CorsSafetyOptions } from '../policy/options.js';
 import { type CorsPolicy } from '../policy/policy.js';
 import { decideUpgrade, logAllowed, logRefused, pathOf, report, rethrowLater } from './upgrade-decision.js';
@@ -109,8 +110,8 @@ export function createAllowRequest(
   const { compiled, config } = compileHookAdapter(policyOrOptions, options, 'createAllowRequest');
   const { onReject } = config;
 
-  return function corsSafetyAllowRequest(this: unknown, req: IncomingMessage, callback: AllowRequestCallback): void {
-    warnIfEngineCors(this);
+  const allow = (engineOptions: unknown, req: IncomingMessage, callback: AllowRequestCallback): void => {
+    warnIfEngineCors(engineOptions);
     // engine.io sends upgrades (with an Upgrade header) to handleUpgrade(), everything else to handleRequest().
     const upgrade = req.headers.upgrade !== undefined;
     const where = upgrade ? 'allowRequest (websocket)' : 'allowRequest (polling)';
@@ -118,15 +119,26 @@ export function createAllowRequest(
     const answer = (decision: UpgradeDecision): void => {
       if (decision.allowed) {
         logAllowed(where, path, decision);
-        callback(null, true);
+        callApplication(callback, null, true);
         return;
       }
       logRefused(where, path, decision);
-      callback(REFUSAL_MESSAGE, false);
+      callApplication(callback, REFUSAL_MESSAGE, false);
       report(onReject, decision.reason, decision.origin, req, upgrade ? 400 : 403);
     };
     const decision = decideUpgrade(compiled, config, req);
     if (decision instanceof Promise) decision.then(answer).catch(rethrowLater);
     else answer(decision);
+  };
+
+  return function corsSafetyAllowRequest(this: unknown, req: IncomingMessage, callback: AllowRequestCallback): void {
+    try {
+      allow(this, req, callback);
+    } catch (err) {
+      rethrowApplicationError(err);
+      // Not an engine.io request (no usable headers): refused, fail closed.
+      logUpgrade('allowRequest: request unusable, refused: %s', describeError(err));
+      if (typeof callback === 'function') callback(REFUSAL_MESSAGE, false);
+    }
   };
 }

@@ -1,6 +1,6 @@
 // Every request-time public function takes any JavaScript value without throwing, rejecting or
 // leaving an unhandled error behind: createOriginValidator().check, the corsSafety middleware,
-// corsErrorHandler, notFound, the upgradeGuard listener and the createVerifyClient function.
+// corsErrorHandler, notFound, the upgradeGuard listener the createVerifyClient function and createAllowRequest.
 // Property-based (fast-check) over hostile values: null, numbers, symbols, bigints, objects
 // with throwing getters, Proxies whose every trap throws, revoked Proxies, request look-alikes.
 import assert from 'node:assert/strict';
@@ -11,6 +11,7 @@ import {
   corsSafety,
   createCorsPolicy,
   createOriginValidator,
+  createAllowRequest,
   createVerifyClient,
   notFound,
   upgradeGuard,
@@ -237,6 +238,22 @@ describe('request-time functions never throw, whatever they are handed', () => {
       ),
       RUNS,
     );
+  });
+
+  test('createAllowRequest() (req, callback), as engine.io calls it with its options as this', async () => {
+    const allowRequest = createAllowRequest(policy);
+    await fc.assert(
+      fc.asyncProperty(hostileLeaf, hostileRequest, nextArb, async (...args) => {
+        const [engineOptions, req, callback] = args.map(materialize) as [unknown, never, never];
+        await settles(() => allowRequest.call(engineOptions, req, callback));
+      }),
+      RUNS,
+    );
+    // The review input: a request without rawHeaders is refused through the callback, fail closed.
+    const answer = await new Promise<unknown[]>((resolve) =>
+      allowRequest({ headers: { origin: 'https://app.example.com' } } as never, (...result) => resolve(result)),
+    );
+    assert.deepEqual(answer, ['Forbidden', false]);
   });
 
   test('nothing surfaced later as an unhandled rejection or uncaught exception', async () => {
