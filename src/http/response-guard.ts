@@ -9,7 +9,12 @@
  * - `setHeader()` (arrays included), `appendHeader()`, `setHeaders()`: read back at `writeHead`;
  * - `write()`, `end()` and `flushHeaders()` without `writeHead()`: Node calls `writeHead` itself;
  * - 1xx informational heads (`writeEarlyHints()`, RFC 8297), trailers (`addTrailers()`,
- *   HTTP/2's `setTrailer()`) and HTTP/2 pushed responses (`createPushResponse()`).
+ *   HTTP/2's `setTrailer()`) and HTTP/2 pushed responses (`createPushResponse()`);
+ * - a `writeHead` wrapper installed on the response before us (the on-headers pattern): it runs
+ *   inside our `writeHead`, after the decision is applied, and its `Access-Control-*` writes
+ *   through `setHeader()`, `appendHeader()` or `setHeaders()` are ignored. Headers it passes to
+ *   Node's own `writeHead` directly, `res.stream.respond()` on HTTP/2 and raw socket writes are
+ *   beyond any middleware's reach.
  *
  * Works on node:http and node:http2's compatibility API. On a response object lacking some of
  * these methods (engine.io's partial stand-in) it does what the object allows and never throws.
@@ -32,7 +37,18 @@ export interface ResponseCorsState {
   readonly addTrailers: Method | undefined;
   readonly setTrailer: Method | undefined;
   readonly createPushResponse: Method | undefined;
+  /**
+   * Header setters, kept only when a `writeHead` wrapper was installed on the response before us
+   * (the on-headers pattern: compression, sessions, timers). That wrapper runs after our headers
+   * are applied, so while it runs its `Access-Control-*` writes are ignored.
+   */
+  readonly setters: { readonly [name in SetterName]?: Method } | undefined;
+  /** True while the earlier wrapper runs inside our `writeHead`. */
+  writing: boolean;
 }
+
+type SetterName = 'setHeader' | 'appendHeader' | 'setHeaders';
+const SETTERS: readonly SetterName[] = ['setHeader', 'appendHeader', 'setHeaders'];
 
 const kState = Symbol('cors-safety.response-state');
 
@@ -108,8 +124,34 @@ function corsSafetyWriteHead(this: GuardedResponse, ...args: unknown[]): unknown
     // Read at call time: corsErrorHandler() may have attached a newer decision since.
     applyCorsHeaders(this, state.policy, state.verdict);
   }
-  return state.writeHead.apply(this, args);
+  if (state.setters === undefined) return state.writeHead.apply(this, args);
+  state.writing = true;
+  try {
+    return state.writeHead.apply(this, args);
+  } finally {
+    state.writing = false;
+  }
 }
+
+/** A header setter while an earlier `writeHead` wrapper runs: `Access-Control-*` is already decided. */
+function guardedSetter(name: SetterName): Method {
+  return function corsSafetyHeaderSetter(this: GuardedResponse, ...args: unknown[]): unknown {
+    const state = stateOf(this);
+    const setter = state.setters?.[name] as Method;
+    if (!state.writing) return setter.apply(this, args);
+    if (name === 'setHeaders') {
+      const entries = args[0] instanceof Map || args[0] instanceof Headers ? [...args[0].entries()] : [];
+      for (const [key, value] of entries) if (!isAccessControl(key)) state.setters?.setHeader?.call(this, key, value);
+      return this;
+    }
+    return isAccessControl(args[0]) ? this : setter.apply(this, args);
+  };
+}
+const GUARDED_SETTERS: Readonly<Record<SetterName, Method>> = {
+  setHeader: guardedSetter('setHeader'),
+  appendHeader: guardedSetter('appendHeader'),
+  setHeaders: guardedSetter('setHeaders'),
+};
 
 /** A copy of a header object without its `Access-Control-*` keys (the object itself when it has none). */
 function withoutAccessControl(headers: unknown): unknown {
@@ -152,6 +194,16 @@ function corsSafetyCreatePushResponse(this: GuardedResponse, headers: unknown, c
   });
 }
 
+/** The response's header setters, for a response whose `writeHead` someone wrapped before us. */
+function settersOf(res: GuardedResponse): ResponseCorsState['setters'] {
+  const found: { [name in SetterName]?: Method } = {};
+  for (const name of SETTERS) {
+    const method = methodOf(res, name);
+    if (method !== undefined) found[name] = method;
+  }
+  return found;
+}
+
 /** The response's own method `name`, if it has one. */
 function methodOf(res: GuardedResponse, name: string): Method | undefined {
   const method = (res as unknown as Record<string, unknown>)[name];
@@ -189,6 +241,8 @@ export function protectCorsHeaders(res: ServerResponse, policy: CompiledPolicy, 
       addTrailers: methodOf(guarded, 'addTrailers'),
       setTrailer: methodOf(guarded, 'setTrailer'),
       createPushResponse: methodOf(guarded, 'createPushResponse'),
+      setters: Object.hasOwn(guarded, 'writeHead') ? settersOf(guarded) : undefined,
+      writing: false,
     };
     guarded[kState] = installed;
     const methods = guarded as unknown as Record<string, Method>;
@@ -197,6 +251,7 @@ export function protectCorsHeaders(res: ServerResponse, policy: CompiledPolicy, 
     if (installed.addTrailers !== undefined) methods.addTrailers = corsSafetyAddTrailers;
     if (installed.setTrailer !== undefined) methods.setTrailer = corsSafetySetTrailer;
     if (installed.createPushResponse !== undefined) methods.createPushResponse = corsSafetyCreatePushResponse;
+    for (const name of SETTERS) if (installed.setters?.[name] !== undefined) methods[name] = GUARDED_SETTERS[name];
   }
   applyCorsHeaders(res, policy, verdict);
 }

@@ -6,8 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import http, { type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import type { CorsSafetyOptions } from '../../src/index.js';
+import onHeaders from 'on-headers';
+import { corsSafety, type CorsSafetyOptions } from '../../src/index.js';
 import { FOREIGN_ORIGIN, stacks } from '../helpers/frameworks.js';
 
 const ALLOWED = 'https://app.example.com';
@@ -168,3 +170,66 @@ for (const stack of stacks) {
     }
   });
 }
+
+/**
+ * A `writeHead` wrapper installed before corsSafety() runs (the on-headers pattern that
+ * compression, sessions and response timers use) is called inside our writeHead, after the CORS
+ * headers were applied: its Access-Control-* writes are ignored (review input: it granted EVIL).
+ */
+describe('a writeHead wrapper installed before corsSafety() (on-headers)', () => {
+  const POLICY: CorsSafetyOptions = { origin: ALLOWED, credentials: true, env: {} };
+
+  async function serve(handler: http.RequestListener): Promise<{ url: string; close: () => Promise<void> }> {
+    const server = http.createServer(handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  for (const [name, install] of [
+    [
+      'on-headers listener',
+      (req: http.IncomingMessage, res: ServerResponse) =>
+        onHeaders(res, function addGrant(this: ServerResponse) {
+          this.setHeader('Access-Control-Allow-Origin', String(req.headers.origin));
+          this.appendHeader('Access-Control-Allow-Credentials', 'true');
+          this.setHeaders(
+            new Map([
+              ['Access-Control-Expose-Headers', 'X-Secret'],
+              ['X-Wrapped', '1'],
+            ]),
+          );
+        }),
+    ],
+    [
+      'hand-written wrapper',
+      (req: http.IncomingMessage, res: ServerResponse) => {
+        const previous = res.writeHead.bind(res) as (...a: unknown[]) => ServerResponse;
+        res.writeHead = function wrapped(this: ServerResponse, ...args: unknown[]) {
+          this.setHeader('Access-Control-Allow-Origin', String(req.headers.origin));
+          this.setHeader('X-Wrapped', '1');
+          return previous(...args);
+        };
+      },
+    ],
+  ] as const) {
+    it(`${name}: a denied origin gets nothing, an allowed one the policy's grant`, async () => {
+      const cors = corsSafety(POLICY);
+      const running = await serve((req, res) => {
+        install(req, res);
+        cors(req, res, () => res.end('x'));
+      });
+      try {
+        const denied = await request(running.url, EVIL);
+        assert.equal(denied.headers['x-wrapped'], '1', 'the wrapper ran');
+        assert.deepEqual(accessControl(denied.headers), {});
+        const allowed = await request(running.url, ALLOWED);
+        assert.equal(allowed.headers['access-control-allow-origin'], ALLOWED);
+        assert.equal(allowed.headers['access-control-allow-credentials'], 'true');
+        assert.equal(allowed.headers['access-control-expose-headers'], undefined);
+      } finally {
+        await running.close();
+      }
+    });
+  }
+});
