@@ -208,7 +208,8 @@ describe('properties: web rules never match an app origin', () => {
             `https://${h}:*`,
             `http://${h}:*`,
             `https://${h}`,
-            /^[a-z+.-]+:\/\/.*$/,
+            // Any scheme, over the same host (a RegExp matching every site is refused as configuration).
+            new RegExp(`^[a-z+.-]+:\\/\\/(?:[a-z0-9-]+\\.)*${h.replace(/\./g, '\\.')}(?::\\d+)?$`),
           ],
           allowedHosts: [h, `.${h}`, `${h}:*`, 'localhost:*'],
           env: {},
