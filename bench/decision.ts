@@ -4,8 +4,8 @@
  * Each call is what one request costs in the middleware: `corsSafety()` (the origin decision,
  * the headers set on the response and, when the handler writes the head, the re-application of
  * the decision at `writeHead`) against the `cors` package (its per-request option merging, the
- * scan of the origin array, the headers it sets). Both run on the same fake request and a fresh
- * fake response per call whose `setHeader` calls are counted. A third row times
+ * scan of the origin array, the headers it sets). Both get a fresh fake request (built from the
+ * same case) and a fresh fake response per call whose `setHeader` calls are counted. A third row times
  * `decideOrigin()` alone: the policy decision without any header work.
  */
 import cors from 'cors';
@@ -170,6 +170,8 @@ function prepare(lib: Library, spec: ListSpec, caseName: CaseName): Subjects {
   const { decideOrigin } = lib.originCheck;
   const { compiledPolicy, createCorsPolicy } = lib.policy;
   const request = caseRequest(caseName, spec);
+  // A fresh request object per call, as a server has: corsSafety() remembers which instance decided
+  // a request (one policy per request), so a reused object would be passed through undecided.
   const req = fakeRequest(request);
   const ours = corsSafety(corsSafetyOptions(spec)) as unknown as Handler;
   const theirs = cors(corsPackageOptions(spec)) as unknown as Handler;
@@ -179,7 +181,7 @@ function prepare(lib: Library, spec: ListSpec, caseName: CaseName): Subjects {
     ['cors-safety', ours],
     ['cors', theirs],
   ] as [HttpVariant & ('cors-safety' | 'cors'), Handler][]) {
-    const res = oneRequest(middleware, req);
+    const res = oneRequest(middleware, fakeRequest(request));
     const problem = responseProblem(variant, caseName, spec, { status: res.statusCode, headers: res.getHeaders() });
     if (problem !== undefined)
       throw new Error(`decision benchmark: ${variant} (${listLabel(spec)}), case ${caseName}: ${problem}; aborting`);
@@ -188,8 +190,8 @@ function prepare(lib: Library, spec: ListSpec, caseName: CaseName): Subjects {
   const origin = request.headers.origin;
   return {
     call: {
-      'cors-safety': () => oneRequest(ours, req),
-      cors: () => oneRequest(theirs, req),
+      'cors-safety': () => oneRequest(ours, fakeRequest(request)),
+      cors: () => oneRequest(theirs, fakeRequest(request)),
       'decide-origin': () => decideOrigin(compiled, origin, req),
     },
     setHeaderCalls: counts,
