@@ -13,7 +13,7 @@ import { DEFAULT_PORTS, isLoopbackHost, parseSerializedOrigin, type ParsedOrigin
 import { compiledPolicy, createCorsPolicy, type CompiledPolicy } from '../policy/policy.js';
 import { compileTrustProxy, type ProxyTrust } from '../policy/proxy-trust.js';
 import type { OriginVerdict } from '../policy/reasons.js';
-import { type UpgradeRefusalStatus } from './upgrade-refusal.js';
+import { socketGone, type UpgradeRefusalStatus } from './upgrade-refusal.js';
 import { readUpgradeRequest, type UpgradeRequestFacts } from './upgrade-request.js';
 import type { GuardConfig, UpgradeDecision, UpgradeDenyReason } from './upgrade-types.js';
 
@@ -188,6 +188,37 @@ export function report(
   } catch (err) {
     logUpgrade('onReject threw: %s', describeError(err));
   }
+}
+
+/**
+ * When the client left while its origin was checked: logs it, destroys the socket, reports a
+ * refusal to `onReject` (with no status: nothing was answered) and returns true; false otherwise.
+ *
+ * @example
+ * ```ts
+ * if (abandonIfGone('guard', socket, path, decision, onReject, req)) return;
+ * ```
+ */
+export function abandonIfGone(
+  where: string,
+  socket: Duplex,
+  path: string,
+  decision: UpgradeDecision,
+  onReject: GuardConfig['onReject'],
+  req: IncomingMessage,
+): boolean {
+  if (!socketGone(socket)) return false;
+  // Nothing may be written and nothing upgraded.
+  logUpgrade(
+    '%s: client closed %s %s before the decision (%s): socket destroyed',
+    where,
+    quoteForLog(path),
+    shownOrigin(decision),
+    decision.reason,
+  );
+  socket.destroy();
+  if (!decision.allowed) report(onReject, decision.reason, decision.origin, req, undefined);
+  return true;
 }
 
 /**

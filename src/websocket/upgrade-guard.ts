@@ -16,21 +16,15 @@ import { escapeControlCharacters } from '../policy/escape.js';
 import { looksLikeRequest } from '../policy/option-values.js';
 import { type CorsSafetyOptions } from '../policy/options.js';
 import { compiledPolicy, type CorsPolicy } from '../policy/policy.js';
+import { attachErrorListener, reasonPhrase, refuseUpgrade, releaseErrorListener } from './upgrade-refusal.js';
 import {
-  attachErrorListener,
-  reasonPhrase,
-  refuseUpgrade,
-  releaseErrorListener,
-  socketGone,
-} from './upgrade-refusal.js';
-import {
+  abandonIfGone,
   decideUpgrade,
   destroyQuietly,
   logAllowed,
   logRefused,
   pathOf,
   report,
-  shownOrigin,
   whenDecided,
 } from './upgrade-decision.js';
 import {
@@ -150,18 +144,7 @@ export function upgradeGuard(
     path: string,
     decision: UpgradeDecision,
   ): void => {
-    if (socketGone(socket)) {
-      // The client left while the origin was checked: nothing may be written, nothing upgraded.
-      logUpgrade(
-        'guard: client closed %s %s before the decision (%s): socket destroyed',
-        quoteForLog(path),
-        shownOrigin(decision),
-        decision.reason,
-      );
-      socket.destroy();
-      if (!decision.allowed) report(onReject, decision.reason, decision.origin, req, undefined);
-      return;
-    }
+    if (abandonIfGone('guard', socket, path, decision, onReject, req)) return;
     if (decision.allowed) {
       logAllowed('guard', path, decision);
       try {
@@ -240,17 +223,7 @@ export function createVerifyClient(
     const socket = req.socket;
     const path = pathOf(req);
     const answer = (decision: UpgradeDecision): void => {
-      if (socketGone(socket)) {
-        logUpgrade(
-          'verifyClient: client closed %s %s before the decision (%s): socket destroyed',
-          quoteForLog(path),
-          shownOrigin(decision),
-          decision.reason,
-        );
-        socket.destroy();
-        if (!decision.allowed) report(onReject, decision.reason, decision.origin, req, undefined);
-        return;
-      }
+      if (abandonIfGone('verifyClient', socket, path, decision, onReject, req)) return;
       if (decision.allowed) {
         logAllowed('verifyClient', path, decision);
         callApplication(callback, true);
