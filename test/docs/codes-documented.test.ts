@@ -31,7 +31,7 @@ function configCodes(): Set<string> {
   const codes = new Set<string>();
   for (const file of sources(join(ROOT, 'src'))) {
     const text = readFileSync(file, 'utf8');
-    const patterns = file.includes(`${join('src', 'policy')}`)
+    const patterns = file.includes(join('src', 'policy'))
       ? [...CONFIG_CODE_PATTERNS, POLICY_CODE_PATTERN]
       : CONFIG_CODE_PATTERNS;
     for (const pattern of patterns) for (const match of text.matchAll(pattern)) codes.add(match[1] ?? '');
