@@ -30,6 +30,8 @@ export interface BrowserTab {
    * sent as source text: it must not use anything from the test file's scope.
    */
   evaluate<A, R>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
+  /** Navigates this tab to `url` (same context: its cookies stay). */
+  goto(url: string): Promise<void>;
   /** Every console line the engine reported for this page so far. */
   readonly console: readonly ConsoleLine[];
   close(): Promise<void>;
