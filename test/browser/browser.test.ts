@@ -18,7 +18,7 @@ import createDebug from 'debug';
 import { consoleLine } from '../helpers/browsers.js';
 import { describeEngines, type BrowserTab, type EngineName } from '../helpers/engines.js';
 import { scaled } from '../helpers/time.js';
-import { assertNetworkError, assertResponse, pageFetch, trySocket, type FetchCall } from './page-calls.js';
+import { assertNetworkError, assertResponse, CONSOLE, pageFetch, trySocket, type FetchCall } from './page-calls.js';
 import { BODY_LIMIT, SECRET, startApis, startPageServers, type Apis, type Running } from './servers.js';
 
 const SUITE = 'test/browser/browser.test.ts';
@@ -160,36 +160,6 @@ const REFUSED_PREFLIGHTS: readonly {
     console: 'header',
   },
 ];
-
-/**
- * What each engine prints for each failure (measured here; quoted in docs/troubleshooting.md).
- * WebKit's console cannot be read over WebKitWebDriver (see helpers/browser-webkit.ts).
- */
-const CONSOLE: Readonly<
-  Record<'method' | 'header' | 'denied' | 'ws-denied', Partial<Record<EngineName, (detail: string) => RegExp>>>
-> = {
-  // Chromium: "Method PUT is not allowed by Access-Control-Allow-Methods in preflight response."
-  method: {
-    Chromium: (method) => new RegExp(`Method ${method} is not allowed by Access-Control-Allow-Methods`),
-    Firefox: () =>
-      /Cross-Origin Request Blocked: .*\(Reason: Did not find method in CORS header ‘Access-Control-Allow-Methods’\)/,
-  },
-  header: {
-    Chromium: () => /Request header field x-not-allowed is not allowed by Access-Control-Allow-Headers/i,
-    Firefox: () =>
-      /Cross-Origin Request Blocked: .*\(Reason: header ‘x-not-allowed’ is not allowed according to header ‘Access-Control-Allow-Headers’ from CORS preflight response\)/,
-  },
-  denied: {
-    Chromium: () => /has been blocked by CORS policy/,
-    Firefox: () =>
-      /Cross-Origin Request Blocked: .*\(Reason: CORS (header ‘Access-Control-Allow-Origin’ missing|preflight response did not succeed)\)\. Status code: 403\./,
-  },
-  'ws-denied': {
-    // Chromium: "WebSocket connection to '...' failed: Error during WebSocket handshake: Unexpected response code: 403"
-    Chromium: () => /WebSocket connection to .* failed.*403/,
-    Firefox: () => /Firefox can’t establish a connection to the server at ws:\/\//,
-  },
-};
 
 async function assertConsole(
   engine: EngineName,

@@ -39,6 +39,36 @@ export const NETWORK_ERROR: Readonly<Record<EngineName, string>> = Object.freeze
 });
 
 /**
+ * What each engine prints for each failure (measured here; quoted in docs/troubleshooting.md).
+ * WebKit's console cannot be read over WebKitWebDriver (see helpers/browser-webkit.ts).
+ */
+export const CONSOLE: Readonly<
+  Record<'method' | 'header' | 'denied' | 'ws-denied', Partial<Record<EngineName, (detail: string) => RegExp>>>
+> = {
+  // Chromium: "Method PUT is not allowed by Access-Control-Allow-Methods in preflight response."
+  method: {
+    Chromium: (method) => new RegExp(`Method ${method} is not allowed by Access-Control-Allow-Methods`),
+    Firefox: () =>
+      /Cross-Origin Request Blocked: .*\(Reason: Did not find method in CORS header ‘Access-Control-Allow-Methods’\)/,
+  },
+  header: {
+    Chromium: () => /Request header field x-not-allowed is not allowed by Access-Control-Allow-Headers/i,
+    Firefox: () =>
+      /Cross-Origin Request Blocked: .*\(Reason: header ‘x-not-allowed’ is not allowed according to header ‘Access-Control-Allow-Headers’ from CORS preflight response\)/,
+  },
+  denied: {
+    Chromium: () => /has been blocked by CORS policy/,
+    Firefox: () =>
+      /Cross-Origin Request Blocked: .*\(Reason: CORS (header ‘Access-Control-Allow-Origin’ missing|preflight response did not succeed)\)\. Status code: 403\./,
+  },
+  'ws-denied': {
+    // Chromium: "WebSocket connection to '...' failed: Error during WebSocket handshake: Unexpected response code: 403"
+    Chromium: () => /WebSocket connection to .* failed.*403/,
+    Firefox: () => /Firefox can’t establish a connection to the server at ws:\/\//,
+  },
+};
+
+/**
  * Runs `fetch` inside the page. Only what the page's script can observe comes back: status, body
  * text and exposed headers, or the error it was rejected with.
  */
