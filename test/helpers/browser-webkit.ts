@@ -5,8 +5,11 @@
  *
  * WebKitWebDriver offers no BiDi session and no log endpoint, and MiniBrowser's
  * `--enable-write-console-messages-to-stdout` does not reach the views an automation session
- * creates, so a WebKit tab's `console` stays empty: WebKit's console wording is recorded in
- * docs/troubleshooting.md, and tests assert only what the page's script and the servers see.
+ * creates, so a WebKit tab's `console` stays empty: tests assert what the page's script and the
+ * servers see.
+ *
+ * For WebKit's console wording, `webkitConsole()` runs MiniBrowser by itself (no WebDriver) with
+ * that setting on, where it does print every console line.
  *
  * An automation session is one window with one ephemeral website-data store, so `open()` navigates
  * that window (the previous tab is gone) and cookies live as long as the launch.
@@ -157,12 +160,56 @@ async function launchWebKit(paths: { driver: string; xvfb: string; miniBrowser: 
   }
 }
 
+/**
+ * Loads `url` in MiniBrowser without WebDriver, with console messages written to its output, and
+ * resolves with every console line once one matches `until` (or the time runs out). For pages that
+ * run their case on load: nothing can be evaluated in them.
+ */
+export async function webkitConsole(support: EngineSupport, url: string, until: RegExp): Promise<string[]> {
+  if (support.missing !== undefined) throw new Error(support.missing);
+  const paths = webkitPaths();
+  const screen = await startXvfb(paths.xvfb);
+  const browser = spawn(paths.miniBrowser, ['--enable-write-console-messages-to-stdout=true', url], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, DISPLAY: screen.display },
+  });
+  let text = '';
+  try {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, scaled(30_000));
+      const onData = (chunk: Buffer): void => {
+        text += chunk.toString('utf8');
+        if (until.test(text)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      browser.stdout.on('data', onData);
+      browser.stderr.on('data', onData);
+      browser.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  } finally {
+    await stop(browser);
+    await stop(screen.process);
+  }
+  return text.split('\n').filter((line) => line.includes('CONSOLE '));
+}
+
+function webkitPaths(): { driver: string; xvfb: string; miniBrowser: string } {
+  return {
+    driver: process.env.WEBKIT_WEBDRIVER_PATH ?? '/usr/bin/WebKitWebDriver',
+    xvfb: process.env.XVFB_PATH ?? '/usr/bin/Xvfb',
+    miniBrowser:
+      process.env.WEBKIT_MINIBROWSER_PATH ?? MINIBROWSER_CANDIDATES.find(isExecutable) ?? MINIBROWSER_CANDIDATES[0]!,
+  };
+}
+
 /** WebKit behind the shared driver interface (browsers.ts). */
 export function webkitEngine(suite: string): EngineSupport {
-  const driver = process.env.WEBKIT_WEBDRIVER_PATH ?? '/usr/bin/WebKitWebDriver';
-  const xvfb = process.env.XVFB_PATH ?? '/usr/bin/Xvfb';
-  const miniBrowser =
-    process.env.WEBKIT_MINIBROWSER_PATH ?? MINIBROWSER_CANDIDATES.find(isExecutable) ?? MINIBROWSER_CANDIDATES[0]!;
+  const { driver, xvfb, miniBrowser } = webkitPaths();
   const problems: string[] = [];
   if (!isExecutable(driver))
     problems.push(`WebKitWebDriver not found at ${driver} (apt-get install -y webkit2gtk-driver)`);
