@@ -74,7 +74,9 @@ export function describeEngines(
       after(async () => {
         await driver?.close();
         if (started > 0)
-          process.stderr.write(`# ${suite} [${support.engine}]: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+          process.stderr.write(
+            `browser timing: ${suite} [${support.engine}]: ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+          );
       });
       const run: EngineRun = {
         engine: support.engine,
