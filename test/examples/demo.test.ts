@@ -1,21 +1,20 @@
 /**
  * The demo behind `npm start`: started as a child process on free ports, checked over HTTP and
- * WebSocket, then (when Chromium is installed) loaded in headless Chromium, where every row of
- * its table must show the expected result.
+ * WebSocket, then loaded in Chromium, Firefox and WebKit (each skipped loudly when missing, required
+ * in CI), where every row of its table must show the expected result.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
 import WebSocket from 'ws';
-import { chromiumSupport, launchChromium, openPage, requiredBrowserMessage } from '../helpers/browser-chromium.js';
+import { describeEngines, type EngineName } from '../helpers/engines.js';
+import { CONSOLE, NETWORK_ERROR } from '../browser/page-calls.js';
 import { assertBuilt, assertGranted, assertNotGranted, killAll, request, startProgram, type Program } from './child.js';
 import { scaled } from '../helpers/time.js';
 
-const support = chromiumSupport('test/examples/demo.test.ts');
-const browserSkip = support.missing !== undefined && !support.required ? `skipped: ${support.missing}` : false;
+const SUITE = 'test/examples/demo.test.ts';
 
-/** Each row of the demo's table: its id, and what its "saw" cell must contain. */
-const ROWS: readonly (readonly [string, RegExp])[] = [
+/** Each row of the demo's table: its id, and what its "saw" cell must contain in `engine`. */
+const ROWS = (engine: EngineName): readonly (readonly [string, RegExp])[] => [
   ['ok', /^200 \{"ok":true,"received":\{"hello":"world"\}\}/],
   ['malformed', /^400 \{"error":\{"status":400,/],
   ['unauthorized', /^401 \{"error":\{"status":401,"message":"token expired"\}\}/],
@@ -25,12 +24,32 @@ const ROWS: readonly (readonly [string, RegExp])[] = [
   ['rate-limited', /^429 [^\n]*\nRetry-After: 30$/],
   ['crash', /^500 \{"error":\{"status":500,"message":"Internal Server Error"\}\}$/],
   ['early-parser', /^400 \{"error":\{"status":400,/],
-  ['method-refused', /^network error: TypeError: Failed to fetch$/],
-  ['header-refused', /^network error: TypeError: Failed to fetch$/],
-  ['denied-origin', /^network error: TypeError: Failed to fetch$/],
+  ['method-refused', new RegExp(`^network error: ${escape(NETWORK_ERROR[engine])}$`)],
+  ['header-refused', new RegExp(`^network error: ${escape(NETWORK_ERROR[engine])}$`)],
+  ['denied-origin', new RegExp(`^network error: ${escape(NETWORK_ERROR[engine])}$`)],
   ['ws-allowed', /^open → sent "hello" → received "echo: hello" → closed 1000$/],
   ['ws-denied', /^error → closed 1006\nserver logged: origin-not-allowed$/],
 ];
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The bits of the DOM the page functions use (tsconfig has no DOM library). */
+interface PageElement {
+  readonly dataset: Record<string, string | undefined>;
+  readonly textContent: string | null;
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): Iterable<PageElement>;
+}
+type PageGlobal = { readonly document: PageElement & { readonly body: PageElement } };
+
+/** What a row of the demo's table shows. */
+interface Row {
+  readonly id: string;
+  readonly state: string;
+  readonly saw: string;
+}
 
 function connect(url: string, origin: string): Promise<'open' | number> {
   return new Promise((resolve, reject) => {
@@ -127,58 +146,57 @@ describe('examples/demo/server.mjs (npm start)', { timeout: scaled(60_000) }, ()
     );
   });
 
-  describe('in headless Chromium', () => {
-    let browser: Browser | undefined;
-    before(async () => {
-      if (browserSkip !== false) return;
-      if (support.missing !== undefined) throw new Error(requiredBrowserMessage(support));
-      browser = await launchChromium(support.executablePath);
-    });
-    after(() => browser?.close());
-
-    it('every row of the table shows the expected result', { skip: browserSkip }, async () => {
-      assert.ok(browser !== undefined);
-      const tab = await openPage(browser, `${pageOrigin}/`);
-      try {
-        await tab.page.waitForSelector('body[data-state="done"]', { timeout: scaled(30_000) });
-        const rows = await tab.page.$$eval('tr[data-case]', (elements) =>
-          elements.map((row) => {
-            const element = row as unknown as {
-              dataset: Record<string, string>;
-              querySelector(s: string): { textContent: string | null } | null;
-            };
-            return {
+  describeEngines(SUITE, 'the page in a real browser', { timeout: scaled(120_000) }, (run) => {
+    run.it('every row of the table shows the expected result', () =>
+      run.withTab(`${pageOrigin}/`, async (tab) => {
+        const deadline = Date.now() + scaled(30_000);
+        while (
+          (await tab.evaluate(
+            () => (globalThis as unknown as PageGlobal).document.body.dataset.state ?? '',
+            undefined,
+          )) !== 'done'
+        ) {
+          if (Date.now() > deadline) assert.fail('the demo page never finished its cases');
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        const { rows, summary } = await tab.evaluate(() => {
+          const { document } = globalThis as unknown as PageGlobal;
+          return {
+            rows: [...document.querySelectorAll('tr[data-case]')].map((element): Row => ({
               id: element.dataset.case ?? '',
               state: element.dataset.state ?? '',
               saw: element.querySelector('.saw .mono')?.textContent ?? '',
-            };
-          }),
-        );
+            })),
+            summary: document.querySelector('#summary')?.textContent ?? '',
+          };
+        }, undefined);
+        const expected = ROWS(run.engine);
         assert.deepEqual(
           rows.map((row) => row.id),
-          ROWS.map(([id]) => id),
+          expected.map(([id]) => id),
         );
-        for (const [id, pattern] of ROWS) {
+        for (const [id, pattern] of expected) {
           const row = rows.find((candidate) => candidate.id === id);
           assert.ok(row !== undefined);
           assert.equal(row.state, 'pass', `row ${id}: ${row.saw}`);
           assert.match(row.saw, pattern, `row ${id}`);
           assert.ok(!row.saw.includes('hunter2'), `row ${id} leaks the secret`);
         }
-        assert.match((await tab.page.textContent('#summary')) ?? '', /14 of 14 cases behave as expected/);
-        // The refused preflights: Chromium names the method and the header (see test/browser).
-        assert.ok(
-          tab.console.some((line) => /Method PUT is not allowed by Access-Control-Allow-Methods/.test(line.text)),
-        );
-        assert.ok(
-          tab.console.some((line) =>
-            /Request header field x-not-allowed is not allowed by Access-Control-Allow-Headers/i.test(line.text),
-          ),
-        );
-      } finally {
-        await tab.context.close();
-      }
-    });
+        assert.match(summary, /14 of 14 cases behave as expected/);
+        // The refused preflights: the engine names the method and the header (see test/browser).
+        for (const [kind, detail] of [
+          ['method', 'PUT'],
+          ['header', ''],
+        ] as const) {
+          const pattern = CONSOLE[kind][run.engine];
+          if (pattern !== undefined)
+            assert.ok(
+              tab.console.some((line) => pattern(detail).test(line.text)),
+              tab.console.map((line) => line.text).join('\n'),
+            );
+        }
+      }),
+    );
   });
 
   it('stops cleanly on SIGTERM (as on Ctrl-C)', async () => {

@@ -6,6 +6,7 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { callExpression, engineSupport, type EngineDriver, type EngineSupport } from './browsers.js';
 import { warnSkipped } from './skip-warning.js';
 import { scaled } from './time.js';
 
@@ -96,4 +97,31 @@ export async function openPage(browser: Browser, url: string): Promise<Collectin
   page.on('console', (message) => lines.push({ type: message.type(), text: message.text() }));
   await page.goto(url);
   return { context, page, console: lines };
+}
+
+/**
+ * Chromium behind the shared driver interface (browsers.ts): one browser per launch, a fresh
+ * context (cookies, cache, preflight cache) per page.
+ */
+export function chromiumEngine(suite: string): EngineSupport {
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  const missing = isExecutable(executablePath)
+    ? undefined
+    : `Chromium not found at ${executablePath}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`;
+  return engineSupport('Chromium', suite, missing, async (): Promise<EngineDriver> => {
+    const browser = await launchChromium(executablePath);
+    return {
+      engine: 'Chromium',
+      async open(url) {
+        const tab = await openPage(browser, url);
+        return {
+          console: tab.console,
+          goto: async (next) => void (await tab.page.goto(next)),
+          evaluate: <A, R>(fn: (arg: A) => R | Promise<R>, arg: A) => tab.page.evaluate<R>(callExpression(fn, arg)),
+          close: () => tab.context.close(),
+        };
+      },
+      close: () => browser.close(),
+    };
+  });
 }
