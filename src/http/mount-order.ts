@@ -14,7 +14,8 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
 import { warnOnce } from '../policy/log.js';
 
-interface Layer {
+/** One entry of an Express router's stack, as far as this module reads it. */
+export interface Layer {
   readonly name: string;
   readonly handle: unknown;
   readonly route?: { readonly path?: unknown } | undefined;
@@ -23,7 +24,15 @@ interface Layer {
 /** Layers Express 4 mounts by itself (`query`, `expressInit`): harmless, never reported. */
 const EXPRESS_BUILTINS = new Set(['query', 'expressInit']);
 
-function routerStack(req: IncomingMessage): readonly Layer[] | undefined {
+/**
+ * The Express application's own middleware stack for this request, or `undefined` outside Express.
+ *
+ * @example
+ * ```ts
+ * routerStack(req)?.map((layer) => layer.name); // ['query', 'expressInit', 'corsSafetyMiddleware']
+ * ```
+ */
+export function routerStack(req: IncomingMessage): readonly Layer[] | undefined {
   // Express sets req.app to the application (a function); Connect and node:http set nothing.
   const app = (req as IncomingMessage & { app?: unknown }).app;
   if (typeof app !== 'function') return undefined;
@@ -77,13 +86,27 @@ function routedPath(req: IncomingMessage): string {
 }
 
 /**
+ * True for a layer of `app.use(fn)` without a path: Express 4 marks it `regexp.fast_slash`,
+ * router 2 (Express 5) `slash`.
+ *
+ * @example
+ * ```ts
+ * routerStack(req)?.filter(isMountedAtRoot);
+ * ```
+ */
+export function isMountedAtRoot(layer: Layer): boolean {
+  const shaped = layer as Layer & { regexp?: { fast_slash?: unknown }; slash?: unknown };
+  return layer.route === undefined && (shaped.regexp?.fast_slash === true || shaped.slash === true);
+}
+
+/**
  * Whether a layer's path matches: mounted at `/` (Express 4 `regexp.fast_slash`, router 2 `slash`)
  * or its own `match()` (Express 4 and router 2 both have one; it only sets the layer's params,
  * which Express sets again before it uses them).
  */
 function layerMatches(layer: Layer, path: string): boolean {
-  const shaped = layer as Layer & { regexp?: { fast_slash?: unknown }; slash?: unknown; match?: unknown };
-  if (shaped.regexp?.fast_slash === true || shaped.slash === true) return true;
+  if (isMountedAtRoot(layer)) return true;
+  const shaped = layer as Layer & { match?: unknown };
   if (typeof shaped.match !== 'function') return false;
   return (shaped.match as (path: string) => unknown).call(layer, path) === true;
 }
