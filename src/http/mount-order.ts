@@ -7,8 +7,9 @@
  * mounted before it that passes every request on (a logger, helmet, cookie-parser, compression,
  * express.static for a file it does not have) is never named. Node's
  * `http.server.response.finish` diagnostics channel reports each finished response; corsSafety()
- * marks the requests it sees. The channel is watched until the warning is given or for the first
- * 10,000 responses of Express apps that mount corsSafety().
+ * marks the requests it sees. The channel is watched until the warning is given (or 10,000
+ * responses skipped corsSafety() without one to name); a response that reached corsSafety() costs
+ * one property read.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
@@ -71,7 +72,7 @@ export function findMiddlewareMountedBefore(req: IncomingMessage, middleware: un
 const corsMiddlewares = new WeakSet<object>();
 /** Set on a request when it reaches a corsSafety() middleware. */
 const kReached = Symbol('cors-safety.reached');
-/** Responses of Express apps with a corsSafety() observed; past the cap the channel is left. */
+/** Responses that skipped a corsSafety() mounted for their path; past the cap the channel is left. */
 let observed = 0;
 const MAX_OBSERVED = 10_000;
 const RESPONSE_FINISH = 'http.server.response.finish';

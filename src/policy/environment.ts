@@ -143,7 +143,10 @@ export function optionsFromEnvironment(
  * another option rules credentials out (`allowNullOrigin`, `exposedHeaders: '*'`).
  */
 export function developmentCredentials(options: Record<string, unknown>): boolean {
-  return options.allowNullOrigin !== true && options.exposedHeaders !== '*';
+  const exposed = options.exposedHeaders;
+  const exposeAny =
+    exposed === '*' || (Array.isArray(exposed) && exposed.length === 1 && String(exposed[0]).trim() === '*');
+  return options.allowNullOrigin !== true && !exposeAny;
 }
 
 /** One process warning for `CORS_*` variables the policy does not read, with the likely name. */

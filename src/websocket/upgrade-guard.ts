@@ -65,8 +65,11 @@ function otherUpgradeListeners(req: IncomingMessage, guard: UpgradeListener): un
   const list = (listeners as (event: string) => unknown).call(server, 'upgrade');
   if (!Array.isArray(list)) return [];
   const others = (list as unknown[]).filter((listener) => listener !== guard);
-  // A guard wrapped in another function is not in the list: one other listener is then the wrapper.
-  return others.length < list.length ? others : others.slice(1);
+  if (others.length < list.length) return others;
+  // A guard wrapped in another function is not in the list: one other listener is then the
+  // wrapper (never ws's own, named `upgrade`), which must not count as another listener.
+  const wrapper = others.findIndex((listener) => !isWsServerListener(listener));
+  return others.filter((_listener, i) => i !== (wrapper < 0 ? 0 : wrapper));
 }
 
 /** ws's `{ server }` mode adds a listener named `upgrade` that completes every handshake it gets. */
