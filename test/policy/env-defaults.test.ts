@@ -208,6 +208,8 @@ describe('development default', () => {
     // Options that cannot go with credentials keep them off instead of failing the default.
     assert.equal(createCorsPolicy({ env: {}, allowNullOrigin: true }).credentials, false);
     assert.equal(createCorsPolicy({ env: {}, exposedHeaders: '*' }).credentials, false);
+    assert.equal(createCorsPolicy({ env: {}, exposedHeaders: ['*'] }).credentials, false);
+    assert.equal(createCorsPolicy({ env: { CORS_EXPOSED_HEADERS: '*' } }).credentials, false);
     // Production has no default origins, so nothing to send credentials to.
     assert.equal(createCorsPolicy({ env: { NODE_ENV: 'production' } }).credentials, false);
     // Explicit origins in code: credentials stay off unless asked for.
