@@ -6,7 +6,6 @@
  * a denied page fails on all three. Skipped loudly without Chromium; required under CI.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -23,32 +22,13 @@ import {
   type CollectingPage,
 } from '../helpers/browser-chromium.js';
 import { listen, type Running } from '../helpers/listen.js';
+import { startPage, trySocketIo } from './socketio-page.js';
 
 const support = chromiumSupport('test/browser/ws-socketio.test.ts');
 const skip = support.missing !== undefined && !support.required ? `skipped: ${support.missing}` : false;
 
-const CLIENT_BUNDLE = readFileSync(
-  new URL('../../node_modules/socket.io-client/dist/socket.io.min.js', import.meta.url),
-);
-
-/** In the page: a socket.io connection (echo after the upgrade on default transports) and a native WebSocket. */
-const PAGE_SCRIPT = `
-window.trySocketIo = (url, options) => new Promise((resolve) => {
-  const socket = io(url, Object.assign({ reconnection: false, forceNew: true, timeout: 10000 }, options));
-  const timer = setTimeout(() => { socket.close(); resolve({ kind: 'timeout' }); }, 20000);
-  socket.on('connect', () => {
-    const engine = socket.io.engine;
-    const echo = () => socket.emit('echo', 'hello', (reply) => {
-      clearTimeout(timer);
-      const last = engine.transport.name;
-      socket.close();
-      resolve({ kind: 'connected', last, reply });
-    });
-    if (options.transports === undefined && engine.transport.name === 'polling') engine.once('upgrade', echo);
-    else echo();
-  });
-  socket.on('connect_error', (err) => { clearTimeout(timer); socket.close(); resolve({ kind: 'error', message: err.message }); });
-});
+/** In the page, beside trySocketIo(): a native WebSocket that resolves with its first message. */
+const WEBSOCKET_SCRIPT = `
 window.tryWebSocket = (url) => new Promise((resolve) => {
   const ws = new WebSocket(url);
   const timer = setTimeout(() => { ws.close(); resolve({ kind: 'timeout' }); }, 20000);
@@ -57,29 +37,11 @@ window.tryWebSocket = (url) => new Promise((resolve) => {
 });
 `;
 
-function startPage(): Promise<Running> {
-  return listen(
-    http.createServer((req, res) => {
-      res.setHeader('Cache-Control', 'no-store');
-      if (req.url === '/socket.io.min.js') {
-        res.setHeader('Content-Type', 'text/javascript');
-        res.end(CLIENT_BUNDLE);
-        return;
-      }
-      res.setHeader('Content-Type', 'text/html; charset=utf-8');
-      res.end(
-        '<!doctype html><html><head><meta charset="utf-8"><title>ws + socket.io</title>' +
-          `<script src="/socket.io.min.js"></script></head><body><script>${PAGE_SCRIPT}</script></body></html>`,
-      );
-    }),
-  );
-}
-
-function inPage<T>(tab: CollectingPage, name: string, ...args: unknown[]): Promise<T> {
+function tryWebSocket(tab: CollectingPage, url: string): Promise<unknown> {
   return tab.page.evaluate(
-    ({ name, args }) => (globalThis as unknown as Record<string, (...a: unknown[]) => Promise<T>>)[name]?.(...args),
-    { name, args },
-  ) as Promise<T>;
+    (target) => (globalThis as unknown as { tryWebSocket: (u: string) => Promise<unknown> }).tryWebSocket(target),
+    url,
+  );
 }
 
 if (support.required) {
@@ -99,8 +61,8 @@ describe('ws (upgradeGuard) and socket.io on one server, in headless Chromium', 
   before(async () => {
     if (skip !== false) return;
     if (support.missing !== undefined) throw new Error(requiredBrowserMessage(support));
-    allowedPage = await startPage();
-    foreignPage = await startPage();
+    allowedPage = await startPage(WEBSOCKET_SCRIPT);
+    foreignPage = await startPage(WEBSOCKET_SCRIPT);
     const policy = createCorsPolicy({ origin: `http://localhost:${allowedPage.port}`, credentials: true, env: {} });
     const app = express();
     app.use(corsSafety(policy));
@@ -139,17 +101,19 @@ describe('ws (upgradeGuard) and socket.io on one server, in headless Chromium', 
       const tab = await openPage(browser, `http://localhost:${allowedPage.port}/`);
       try {
         const apiUrl = `http://localhost:${api.port}`;
-        assert.deepEqual(await inPage(tab, 'trySocketIo', apiUrl, { withCredentials: true }), {
+        assert.deepEqual(await trySocketIo(tab, apiUrl, { withCredentials: true }), {
           kind: 'connected',
+          first: 'polling',
           last: 'websocket',
           reply: 'echo:hello',
         });
-        assert.deepEqual(await inPage(tab, 'trySocketIo', apiUrl, { transports: ['websocket'] }), {
+        assert.deepEqual(await trySocketIo(tab, apiUrl, { transports: ['websocket'] }), {
           kind: 'connected',
+          first: 'websocket',
           last: 'websocket',
           reply: 'echo:hello',
         });
-        assert.deepEqual(await inPage(tab, 'tryWebSocket', `ws://localhost:${api.port}/ws`), {
+        assert.deepEqual(await tryWebSocket(tab, `ws://localhost:${api.port}/ws`), {
           kind: 'message',
           data: 'welcome',
         });
@@ -163,12 +127,12 @@ describe('ws (upgradeGuard) and socket.io on one server, in headless Chromium', 
     const tab = await openPage(browser, `http://127.0.0.1:${foreignPage.port}/`);
     try {
       const apiUrl = `http://localhost:${api.port}`;
-      assert.deepEqual(await inPage(tab, 'trySocketIo', apiUrl, {}), { kind: 'error', message: 'xhr poll error' });
-      assert.deepEqual(await inPage(tab, 'trySocketIo', apiUrl, { transports: ['websocket'] }), {
+      assert.deepEqual(await trySocketIo(tab, apiUrl, {}), { kind: 'error', message: 'xhr poll error' });
+      assert.deepEqual(await trySocketIo(tab, apiUrl, { transports: ['websocket'] }), {
         kind: 'error',
         message: 'websocket error',
       });
-      assert.deepEqual(await inPage(tab, 'tryWebSocket', `ws://localhost:${api.port}/ws`), { kind: 'error' });
+      assert.deepEqual(await tryWebSocket(tab, `ws://localhost:${api.port}/ws`), { kind: 'error' });
     } finally {
       await tab.context.close();
     }
