@@ -4,8 +4,10 @@
  *   CORS_ALLOWED_ORIGINS   comma-separated origins or patterns (https://*.example.com)
  *   CORS_ALLOWED_HOSTS     comma-separated hosts, as Django's ALLOWED_HOSTS (.example.com)
  *   CORS_CREDENTIALS       true | false
- * With none of them set, loopback origins (any port) are allowed outside NODE_ENV=production,
- * and nothing cross-origin in production. Invalid values fail at startup with every problem listed.
+ * and one variable per other option (CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, CORS_MAX_AGE, ...,
+ * see docs/options.md). With neither origins nor hosts set, loopback origins (any port) are allowed,
+ * with credentials, outside NODE_ENV=production, and nothing cross-origin in production. Invalid
+ * values fail at startup with every problem listed.
  *
  *   CORS_ALLOWED_ORIGINS=https://app.example.com,http://localhost:5173 CORS_CREDENTIALS=true \
  *     node examples/env-config.mjs

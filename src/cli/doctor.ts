@@ -8,6 +8,7 @@ import type { CorsRequestContext, ResponseSnapshot } from './cors-check.js';
 import { actualCheck, preflightCheck } from './cors-check.js';
 import type { CredentialsMode, PreflightDecision } from './fetch-rules.js';
 import { isCorsSafelistedRequestHeader, isMixedContent, preflightDecision } from './fetch-rules.js';
+import { crossSiteCookieFinding } from './cookie-site.js';
 import type { Finding, StepName } from './findings.js';
 import { hasError } from './findings.js';
 import type { RawHeaders } from './headers.js';
@@ -142,6 +143,8 @@ export function requestFindings(opts: DoctorOptions): Finding[] {
       fix: `Serve the API over ${opts.ws ? 'wss' : 'https'} (only localhost and 127.0.0.1 are exempt).`,
     });
   }
+  const cookies = opts.credentials === 'include' ? crossSiteCookieFinding(opts.origin, opts.url) : undefined;
+  if (cookies !== undefined) findings.push(cookies);
   if (!opts.ws && !NODE_METHODS.has(opts.method)) {
     const upper = opts.method.toUpperCase();
     const fix = NODE_METHODS.has(upper)

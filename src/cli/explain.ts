@@ -55,12 +55,19 @@ export function describeEnvironment(env: Readonly<Record<string, string | undefi
   const parts = ENV_NAMES.map((name) =>
     Object.hasOwn(env, name) && env[name] !== undefined ? `${name}=${JSON.stringify(env[name])}` : `${name} unset`,
   );
+  // The other CORS_* variables (CORS_MAX_AGE, CORS_ALLOWED_HEADERS, ...) only when set.
+  for (const name of Object.keys(env).sort()) {
+    const value = env[name];
+    if (/^CORS_[A-Z_]+$/.test(name) && !name.startsWith('CORS_SAFETY_') && value !== undefined)
+      if (!(ENV_NAMES as readonly string[]).includes(name)) parts.push(`${name}=${JSON.stringify(value)}`);
+  }
   return `environment (${parts.join(', ')})`;
 }
 
 function describeSource(policy: CorsPolicy, fallback: string): string {
   if (policy.source === 'development-default') {
-    return 'development default: no origin configured, so loopback origins on any port are allowed (set CORS_ALLOWED_ORIGINS or pass --config)';
+    const withCredentials = policy.credentials ? ', with credentials' : '';
+    return `development default: no origin configured, so loopback origins on any port are allowed${withCredentials} (set CORS_ALLOWED_ORIGINS or pass --config)`;
   }
   if (policy.source === 'production-default') {
     return 'production default: NODE_ENV=production and no origin configured, so cross-origin access is off';

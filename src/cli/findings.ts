@@ -34,6 +34,7 @@ export type FindingCode =
   | 'mixed-content'
   | 'method-refused-by-node'
   | 'same-origin'
+  | 'cookies-cross-site'
   | 'ws-refused'
   | 'ws-accept-invalid'
   | 'ws-origin-not-checked'

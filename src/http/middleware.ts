@@ -25,6 +25,7 @@ import type { RequestVerdict } from '../policy/reasons.js';
 import { claimRequest, decideRequest, type RequestDecision } from './request-verdict.js';
 import { protectCorsHeaders } from './response-guard.js';
 import { REASON_HEADER, removeAccessControlHeaders } from './response-headers.js';
+import { registerInstancePolicy, warnIfShadowed } from './shadowed-policy.js';
 import { appendVary } from './vary.js';
 
 /**
@@ -239,6 +240,7 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
       return;
     }
     if (decision === undefined || verdict === undefined) {
+      if (decision === undefined) warnIfShadowed(req, compiled);
       callNext(next);
       return;
     }
@@ -256,5 +258,6 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
   } as CorsSafetyMiddleware;
   Object.defineProperty(middleware, 'policy', { value: policy, enumerable: true });
   const checkMountOrder = watchMountOrder(middleware);
+  registerInstancePolicy(compiled, policy, middleware);
   return middleware;
 }

@@ -1,19 +1,22 @@
 /**
- * Detects middleware mounted before corsSafety() in an Express app. Whatever ends a response
- * before corsSafety() runs (an auth check's 401, a body parser's 400/413, a rate limiter's
- * 429) goes out without CORS headers, and the browser hides it as a "CORS error".
+ * Detects responses an Express app sent before corsSafety() ran. Whatever ends a response
+ * before corsSafety() runs (an auth check's 401, a body parser's 400/413, a rate limiter's 429)
+ * goes out without CORS headers, and the browser hides it as a "CORS error".
  *
- * The order is checked on the first request corsSafety() sees, and also on the first response
- * the app finishes without it: an auth check mounted before corsSafety() that rejects every
- * request would otherwise hide the warning too. Node's `http.server.response.finish` diagnostics
- * channel reports those responses; it is subscribed only while some corsSafety() middleware has
- * not been checked yet.
+ * Only a response that really finished without reaching corsSafety() is reported: middleware
+ * mounted before it that passes every request on (a logger, helmet, cookie-parser, compression,
+ * express.static for a file it does not have) is never named. Node's
+ * `http.server.response.finish` diagnostics channel reports each finished response; corsSafety()
+ * marks the requests it sees. The channel is watched until the warning is given (or 10,000
+ * responses skipped corsSafety() without one to name); a response that reached corsSafety() costs
+ * one property read.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
 import { warnOnce } from '../policy/log.js';
 
-interface Layer {
+/** One entry of an Express router's stack, as far as this module reads it. */
+export interface Layer {
   readonly name: string;
   readonly handle: unknown;
   readonly route?: { readonly path?: unknown } | undefined;
@@ -22,7 +25,15 @@ interface Layer {
 /** Layers Express 4 mounts by itself (`query`, `expressInit`): harmless, never reported. */
 const EXPRESS_BUILTINS = new Set(['query', 'expressInit']);
 
-function routerStack(req: IncomingMessage): readonly Layer[] | undefined {
+/**
+ * The Express application's own middleware stack for this request, or `undefined` outside Express.
+ *
+ * @example
+ * ```ts
+ * routerStack(req)?.map((layer) => layer.name); // ['query', 'expressInit', 'corsSafetyMiddleware']
+ * ```
+ */
+export function routerStack(req: IncomingMessage): readonly Layer[] | undefined {
   // Express sets req.app to the application (a function); Connect and node:http set nothing.
   const app = (req as IncomingMessage & { app?: unknown }).app;
   if (typeof app !== 'function') return undefined;
@@ -59,22 +70,63 @@ export function findMiddlewareMountedBefore(req: IncomingMessage, middleware: un
 
 /** Every corsSafety() middleware created in this process. */
 const corsMiddlewares = new WeakSet<object>();
-/** corsSafety() middlewares whose mount order has not been checked yet. */
-const unchecked = new Set<WeakRef<object>>();
-/** Responses observed through the channel; past the cap it is left, whatever is unchecked. */
+/** Set on a request when it reaches a corsSafety() middleware. */
+const kReached = Symbol('cors-safety.reached');
+/** Responses that skipped a corsSafety() mounted for their path; past the cap the channel is left. */
 let observed = 0;
 const MAX_OBSERVED = 10_000;
 const RESPONSE_FINISH = 'http.server.response.finish';
 let subscribed = false;
 
-function warnIfMountedLate(req: IncomingMessage, middleware: object): void {
-  const before = findMiddlewareMountedBefore(req, middleware);
-  if (before.length === 0) return;
-  warnOnce(
-    'CORS_SAFETY_MOUNT_ORDER',
-    `cors-safety: corsSafety() is mounted after ${before.join(', ')}; responses they end ` +
-      '(401, 400, 413, 429...) carry no CORS headers and the browser hides them. Mount corsSafety() first.',
-  );
+/** The path Express routes on: the pathname of `originalUrl` (Express) or `url`. */
+function routedPath(req: IncomingMessage): string {
+  const url = (req as IncomingMessage & { originalUrl?: unknown }).originalUrl ?? req.url;
+  const text = typeof url === 'string' ? url : '/';
+  const end = text.search(/[?#]/);
+  return end < 0 ? text : text.slice(0, end);
+}
+
+/**
+ * True for a layer of `app.use(fn)` without a path: Express 4 marks it `regexp.fast_slash`,
+ * router 2 (Express 5) `slash`.
+ *
+ * @example
+ * ```ts
+ * routerStack(req)?.filter(isMountedAtRoot);
+ * ```
+ */
+export function isMountedAtRoot(layer: Layer): boolean {
+  const shaped = layer as Layer & { regexp?: { fast_slash?: unknown }; slash?: unknown };
+  return layer.route === undefined && (shaped.regexp?.fast_slash === true || shaped.slash === true);
+}
+
+/**
+ * Whether a layer's path matches: mounted at `/` (Express 4 `regexp.fast_slash`, router 2 `slash`)
+ * or its own `match()` (Express 4 and router 2 both have one; it only sets the layer's params,
+ * which Express sets again before it uses them).
+ */
+function layerMatches(layer: Layer, path: string): boolean {
+  if (isMountedAtRoot(layer)) return true;
+  const shaped = layer as Layer & { match?: unknown };
+  if (typeof shaped.match !== 'function') return false;
+  return (shaped.match as (path: string) => unknown).call(layer, path) === true;
+}
+
+/**
+ * The middleware that may have answered a request that never reached corsSafety(): those mounted
+ * before the first corsSafety() in the app's stack whose path the request matched; `undefined`
+ * when the app mounts no corsSafety() there for this path (so no middleware of ours was skipped).
+ */
+function answeredBefore(req: IncomingMessage, stack: readonly Layer[]): string[] | undefined {
+  const path = routedPath(req);
+  const index = stack.findIndex((layer) => corsMiddlewares.has(layer.handle as object) && layerMatches(layer, path));
+  if (index < 0) return undefined;
+  const names: string[] = [];
+  for (const layer of stack.slice(0, index)) {
+    if (EXPRESS_BUILTINS.has(layer.name) || !layerMatches(layer, path)) continue;
+    names.push(layer.route === undefined ? layer.name : `the route ${String(layer.route.path)}`);
+  }
+  return names;
 }
 
 function stopWatching(): void {
@@ -83,33 +135,39 @@ function stopWatching(): void {
   diagnosticsChannel.unsubscribe(RESPONSE_FINISH, onResponseFinish);
 }
 
-/** Any response an Express app finishes: check the corsSafety() middlewares in its stack. */
+/** Any finished response: one of an Express app that skipped its corsSafety() is reported. */
 function onResponseFinish(message: unknown): void {
   // A subscriber's throw would surface as an uncaught exception: nothing here may throw.
   try {
-    observed++;
-    const req = (message as { request?: unknown }).request as IncomingMessage;
+    const { request, response } = message as { request?: unknown; response?: { statusCode?: unknown } };
+    const req = request as IncomingMessage & { [kReached]?: true };
+    if (typeof req !== 'object' || req === null || req[kReached] === true) return;
     const stack = routerStack(req);
-    if (stack !== undefined) {
-      for (const ref of unchecked) {
-        const middleware = ref.deref();
-        if (middleware === undefined) unchecked.delete(ref);
-        else if (stack.some((layer) => layer.handle === middleware)) {
-          unchecked.delete(ref);
-          warnIfMountedLate(req, middleware);
-        }
-      }
+    if (stack === undefined) return;
+    const names = answeredBefore(req, stack);
+    if (names === undefined) return;
+    observed++;
+    if (names.length > 0) {
+      const status = typeof response?.statusCode === 'number' ? response.statusCode : 'a';
+      warnOnce(
+        'CORS_SAFETY_MOUNT_ORDER',
+        `cors-safety: a ${status} response was sent before corsSafety() ran, so it has no CORS headers and a ` +
+          'browser reports it as a CORS error; one of the middleware mounted before corsSafety() ' +
+          `(${names.join(', ')}) ended it, or passed an error to next(). Mount corsSafety() first.`,
+      );
+      stopWatching();
     }
   } catch {
     // An app object shaped unlike Express: nothing to check.
   }
-  if (unchecked.size === 0 || observed >= MAX_OBSERVED) stopWatching();
+  if (observed >= MAX_OBSERVED) stopWatching();
 }
 
 /**
- * Registers a corsSafety() middleware and returns the check to run on each request it sees
- * (only the first one does any work). Until then, finished responses of Express apps that
- * mount it are checked instead.
+ * Registers a corsSafety() middleware and returns what it calls on each request it sees, which
+ * marks the request as having reached corsSafety(). Finished responses of Express apps that
+ * mount it and that no corsSafety() saw are then reported by one process warning
+ * (`CORS_SAFETY_MOUNT_ORDER`).
  *
  * @example
  * ```ts
@@ -119,19 +177,15 @@ function onResponseFinish(message: unknown): void {
  */
 export function watchMountOrder(middleware: object): (req: IncomingMessage) => void {
   corsMiddlewares.add(middleware);
-  const ref = new WeakRef(middleware);
-  unchecked.add(ref);
-  if (!subscribed) {
+  if (!subscribed && observed < MAX_OBSERVED) {
     subscribed = true;
-    observed = 0;
     diagnosticsChannel.subscribe(RESPONSE_FINISH, onResponseFinish);
   }
-  let checked = false;
-  return (req) => {
-    if (checked) return;
-    checked = true;
-    const stillUnchecked = unchecked.delete(ref);
-    if (unchecked.size === 0) stopWatching();
-    if (stillUnchecked) warnIfMountedLate(req, middleware);
+  return function markReached(req) {
+    try {
+      (req as IncomingMessage & { [kReached]?: true })[kReached] = true;
+    } catch {
+      // A frozen stand-in for a request: nothing to mark, and no response of Node's to report.
+    }
   };
 }

@@ -47,10 +47,28 @@ export class CorsConfigError extends Error {
 /** Collects configuration issues while options are validated, then throws them all at once. */
 export class IssueCollector {
   readonly #issues: CorsConfigIssue[] = [];
+  #renames: Readonly<Record<string, string>> | undefined;
 
   /** Records one issue; configuration text in `path` and `message` is escaped for terminals and logs. */
   add(path: string, code: string, message: string): void {
-    this.#issues.push({ path: escapeControlCharacters(path), code, message: escapeControlCharacters(message) });
+    const shown = this.#renamed(path);
+    this.#issues.push({ path: escapeControlCharacters(shown), code, message: escapeControlCharacters(message) });
+  }
+
+  /**
+   * From now on, reports an option's issues under another name (`maxAge` -> `CORS_MAX_AGE`, and
+   * `maxAge[1]` -> `CORS_MAX_AGE[1]`): the name the user wrote the value under.
+   */
+  renamePaths(renames: Readonly<Record<string, string>>): void {
+    this.#renames = renames;
+  }
+
+  #renamed(path: string): string {
+    if (this.#renames === undefined) return path;
+    const bracket = path.indexOf('[');
+    const key = bracket < 0 ? path : path.slice(0, bracket);
+    const name = Object.hasOwn(this.#renames, key) ? this.#renames[key] : undefined;
+    return name === undefined ? path : name + path.slice(key.length);
   }
 
   get count(): number {

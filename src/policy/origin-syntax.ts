@@ -397,10 +397,15 @@ export function parseConfigOrigin(
   const host = canonicalHost(scheme, hostText);
   if (host === undefined)
     return problem('origin-invalid-host', `${shown} has an invalid host "${hostText}"; ${HOST_FIX}`);
-  if (host.endsWith('.')) {
+  // A trailing-dot host (`https://www.example.com.`) is its own origin, which Chromium sends as
+  // written: allowed as an exact entry; patterns match the usual names only.
+  if (host.endsWith('.') && (wildcard || port === '*')) {
+    const portText = parts.port === undefined ? '' : `:${parts.port}`;
+    const usual = `${scheme}://${wildcard ? '*.' : ''}${host.slice(0, -1)}${portText}`;
     return problem(
       'origin-trailing-dot',
-      `${shown} ends its host with a dot; write "${scheme}://${host.slice(0, -1)}" (a trailing-dot host is a different origin)`,
+      `${shown} ends its host with a dot; write "${usual}" for the usual names, and list each trailing-dot ` +
+        'origin (a distinct origin) exactly, e.g. "https://www.example.com."',
     );
   }
   if (wildcard) {

@@ -14,7 +14,7 @@ import {
 } from './origin-syntax.js';
 import { describeValue } from './option-values.js';
 import { isPublicSuffix } from './public-suffix.js';
-import { regexpProblem } from './regexp-rules.js';
+import { regexpProblem, regexpTextProblem } from './regexp-rules.js';
 import type { PolicyMode } from './policy.js';
 
 /**
@@ -56,6 +56,11 @@ export class PolicyBuilder {
         'origin-comma-list',
         `${JSON.stringify(entry)} holds a comma; write each origin as its own array item`,
       );
+      return;
+    }
+    const regexpText = regexpTextProblem(entry);
+    if (regexpText !== undefined) {
+      this.issues.add(path, regexpText.code, regexpText.message);
       return;
     }
     const parsed = parseConfigOrigin(entry, isPublicSuffix);

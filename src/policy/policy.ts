@@ -16,7 +16,7 @@ import {
 } from './options.js';
 import { describeValue, isPlainObject, looksLikeRequest, ownEnvValue, ownOptions } from './option-values.js';
 import type { OriginVerdict } from './reasons.js';
-import { optionsFromEnvironment } from './environment.js';
+import { definedOptions, developmentCredentials, optionsFromEnvironment, warnIgnoredVariables } from './environment.js';
 import { readBoolean, readInteger, readTokenList } from './option-readers.js';
 import { allowedHeaderProblem, exposedHeaderProblem, methodProblem } from './forbidden-names.js';
 import { PolicyBuilder } from './policy-builder.js';
@@ -214,22 +214,23 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
   let source: PolicySource = 'options';
   let effective = given;
   if (given.origin === undefined && given.allowedHosts === undefined) {
-    const fromEnv = optionsFromEnvironment(env, issues);
-    if (fromEnv !== undefined) {
-      source = 'environment';
-      effective = Object.assign(ownOptions(given), fromEnv, { credentials: given.credentials ?? fromEnv.credentials });
-    } else {
+    const fromEnv = optionsFromEnvironment(env, issues, production);
+    // Options given in code win over the environment, key by key; issues name the variable.
+    effective = Object.assign(fromEnv.options, definedOptions(given));
+    issues.renamePaths(fromEnv.paths);
+    if (fromEnv.namesOrigins) source = 'environment';
+    else {
       source = production ? 'production-default' : 'development-default';
-      effective = Object.assign(ownOptions(given), { origin: production ? false : LOOPBACK_ORIGINS.slice() });
+      effective.origin = production ? false : LOOPBACK_ORIGINS.slice();
+      if (!production) effective.credentials ??= developmentCredentials(effective);
     }
-  }
+  } else warnIgnoredVariables(env, given);
 
   const builder = new PolicyBuilder(issues);
-  if (effective.origin !== undefined)
-    builder.addOrigin(effective.origin as OriginOption, source === 'environment' ? 'CORS_ALLOWED_ORIGINS' : 'origin');
+  if (effective.origin !== undefined) builder.addOrigin(effective.origin as OriginOption, 'origin');
   if (effective.allowedHosts !== undefined) {
     const hosts = effective.allowedHosts;
-    const path = source === 'environment' ? 'CORS_ALLOWED_HOSTS' : 'allowedHosts';
+    const path = 'allowedHosts';
     if (typeof hosts === 'string') builder.addAllowedHost(hosts, path);
     else if (Array.isArray(hosts)) {
       if (hosts.length === 0)
@@ -333,8 +334,9 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
 
   if (source === 'development-default') {
     logPolicy(
-      'no CORS configuration: development default allows %s (set CORS_ALLOWED_ORIGINS to change)',
+      'no CORS configuration: development default allows %s, credentials %s (set CORS_ALLOWED_ORIGINS to change)',
       LOOPBACK_ORIGINS.join(', '),
+      credentials ? 'on' : 'off',
     );
   } else if (source === 'production-default') {
     warnOnce(

@@ -201,3 +201,41 @@ export function cachedRegexpProblem(re: RegExp): RegExpProblem | undefined {
   verdictsByObject.set(re, { source, flags, problem });
   return problem;
 }
+
+/**
+ * An origin entry written as RegExp text (`^https://.*\.example\.com$`, `/^https:\/\/a\.com$/`):
+ * the problem, with the pattern that says the same when there is one; `undefined` for any other
+ * text. A string is an origin or a pattern, never a RegExp, and the environment carries strings.
+ *
+ * @example
+ * ```ts
+ * regexpTextProblem('^https://.*\\.moviesnow\\.com$')?.message; // '... write "https://*.moviesnow.com"'
+ * ```
+ */
+export function regexpTextProblem(entry: string): RegExpProblem | undefined {
+  if (entry.length > 2048) return undefined;
+  const literal = /^\/(.+)\/[a-z]*$/.exec(entry);
+  const source = literal?.[1] ?? entry;
+  // An origin never starts with "^" or "/", never ends with "$", and never holds "\.", "\/" or ".+"
+  // (".*" alone may be a misplaced wildcard, `https://a.*.com`, which has its own message).
+  if (literal === null && !/^\^|\$$|\\[./]|\.\+/.test(entry)) return undefined;
+  // Unanchored text (`https://.*\.a\.com`) was meant as the whole origin: read it anchored.
+  const anchored = `${source.startsWith('^') ? '' : '^'}${source}${source.endsWith('$') ? '' : '$'}`;
+  let patterns: string[] | undefined;
+  try {
+    // Alternatives (`(app|admin)\.`) name some subdomains, not all: no pattern says the same.
+    patterns = anchored.includes('|') ? undefined : equivalentPatterns(new RegExp(anchored));
+  } catch {
+    patterns = undefined;
+  }
+  const shown = JSON.stringify(entry);
+  const fix =
+    patterns === undefined
+      ? 'write the origins ("https://app.example.com") or patterns ("https://*.example.com") it stands for, ' +
+        'or pass a RegExp object in code (origin: [/^https:\\/\\/app\\.example\\.com$/])'
+      : `write ${patterns.map((p) => JSON.stringify(p)).join(', ')}`;
+  return {
+    code: 'origin-regexp-text',
+    message: `${shown} is a regular expression written as text, which an origin entry never is; ${fix}`,
+  };
+}

@@ -57,27 +57,55 @@ export type {
   VerifyClientOptions,
 } from './upgrade-types.js';
 
+/** The server's other `upgrade` listeners; a guard wrapped in another function counts the wrapper as itself. */
+function otherUpgradeListeners(req: IncomingMessage, guard: UpgradeListener): unknown[] {
+  const server = (req.socket as { server?: unknown } | null | undefined)?.server;
+  if (typeof server !== 'object' || server === null) return [];
+  const listeners = (server as { listeners?: unknown }).listeners;
+  if (typeof listeners !== 'function') return [];
+  const list = (listeners as (event: string) => unknown).call(server, 'upgrade');
+  if (!Array.isArray(list)) return [];
+  const others = (list as unknown[]).filter((listener) => listener !== guard);
+  if (others.length < list.length) return others;
+  // A guard wrapped in another function is not in the list: one other listener is then the
+  // wrapper (never ws's own, named `upgrade`), which must not count as another listener.
+  const wrapper = others.findIndex((listener) => !isWsServerListener(listener));
+  return others.filter((_listener, i) => i !== (wrapper < 0 ? 0 : wrapper));
+}
+
+/** ws's `{ server }` mode adds a listener named `upgrade` that completes every handshake it gets. */
+function isWsServerListener(listener: unknown): boolean {
+  return typeof listener === 'function' && listener.name === 'upgrade';
+}
+
 /**
  * Any other `upgrade` listener on the server also sees every handshake, and can complete one the
- * guard refuses (or is still checking). Checked on the first request per server.
+ * guard refuses (or is still checking). Checked on the first request per server. With `paths`,
+ * a listener that serves other paths (socket.io's, for `/socket.io/`) is expected: only ws's
+ * `{ server }` listener, which takes every path, is reported then.
  */
-function warnIfBypassed(req: IncomingMessage, guard: UpgradeListener, checked: WeakSet<object>): void {
+function warnIfBypassed(
+  req: IncomingMessage,
+  guard: UpgradeListener,
+  checked: WeakSet<object>,
+  hasPaths: boolean,
+): void {
   const server = (req.socket as { server?: unknown } | null | undefined)?.server;
   if (typeof server !== 'object' || server === null || checked.has(server)) return;
   checked.add(server);
-  const listeners = (server as { listeners?: unknown }).listeners;
-  if (typeof listeners !== 'function') return;
-  const list = (listeners as (event: string) => unknown).call(server, 'upgrade');
-  if (!Array.isArray(list)) return;
-  const others = (list as unknown[]).filter((listener) => listener !== guard);
-  // A guard wrapped in another function is not in the list: one other listener is then the wrapper.
-  const direct = others.length < list.length;
-  if (others.length === 0 || (!direct && others.length < 2)) return;
-  const names = others.map((fn) => (typeof fn === 'function' && fn.name !== '' ? fn.name : '(anonymous)')).join(', ');
+  const others = otherUpgradeListeners(req, guard);
+  const reported = hasPaths ? others.filter(isWsServerListener) : others;
+  if (reported.length === 0) return;
+  const names = reported.map((fn) => (typeof fn === 'function' && fn.name !== '' ? fn.name : '(anonymous)')).join(', ');
+  const fromWs = reported.some(isWsServerListener);
+  const fix = fromWs
+    ? "new WebSocketServer({ server }) adds one named 'upgrade': create it with { noServer: true } and call " +
+      'wss.handleUpgrade() from onAllowed, or use { server, verifyClient: createVerifyClient(policy) } without the guard.'
+    : "socket.io adds one for its own path: give the guard paths (upgradeGuard(policy, onAllowed, { paths: ['/ws'] })) " +
+      'so it checks only those and leaves the others to that listener.';
   const message =
-    `cors-safety: the server has ${others.length} other 'upgrade' listener${others.length === 1 ? '' : 's'} (${names}) besides upgradeGuard(); ` +
-    "each receives every handshake and can complete one the guard refuses. new WebSocketServer({ server }) adds one named 'upgrade': " +
-    'create it with { noServer: true } and call wss.handleUpgrade() from onAllowed, or use { server, verifyClient: createVerifyClient(policy) } without the guard.';
+    `cors-safety: the server has ${reported.length} other 'upgrade' listener${reported.length === 1 ? '' : 's'} (${names}) besides upgradeGuard(); ` +
+    `each receives every handshake and can complete one the guard refuses. ${fix}`;
   logUpgrade('%s', escapeControlCharacters(message));
   warnOnce('CORS_SAFETY_UPGRADE_BYPASS', message);
 }
@@ -136,6 +164,9 @@ export function upgradeGuard(
   const compiled = compiledPolicy(policy as CorsPolicy);
   warnIfAnyOrigin(policy as CorsPolicy, 'upgradeGuard');
   const { paths, unmatchedPath, onReject, writeTimeout } = config;
+  // unmatchedPath left out: a path outside `paths` belongs to the server's other upgrade listeners
+  // (socket.io's), when there are any; else it gets 404.
+  const unmatchedDefault = (options as { unmatchedPath?: unknown } | undefined)?.unmatchedPath === undefined;
   const checked = new WeakSet<object>();
 
   const settle = (
@@ -177,9 +208,13 @@ export function upgradeGuard(
   const guardUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     // First, before anything that can wait: an 'error' with no listener would crash the process.
     attachErrorListener(socket);
-    warnIfBypassed(req, guard, checked);
+    warnIfBypassed(req, guard, checked, paths !== undefined);
     const path = pathOf(req);
     if (paths !== undefined && !paths.has(path)) {
+      if (unmatchedDefault && otherUpgradeListeners(req, guard).length > 0) {
+        logUpgrade("guard: path %s is not in paths: left to the server's other 'upgrade' listeners", quoteForLog(path));
+        return;
+      }
       if (typeof unmatchedPath === 'function') {
         logUpgrade('guard: path %s is not in paths: passed to unmatchedPath', quoteForLog(path));
         callApplication(unmatchedPath, req, socket, head);

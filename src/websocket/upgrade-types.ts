@@ -94,9 +94,10 @@ export interface UpgradeGuardOptions {
    */
   paths?: readonly string[] | undefined;
   /**
-   * What happens to an upgrade whose path is not in `paths`: `'not-found'` (default) answers 404
-   * and closes, `'destroy'` closes without an answer, and a function receives the upgrade instead
-   * (for example another guard for another path). Requires `paths`.
+   * What happens to an upgrade whose path is not in `paths`: `'not-found'` answers 404 and closes,
+   * `'destroy'` closes without an answer, and a function receives the upgrade instead (for example
+   * another guard for another path). Requires `paths`. Default: the upgrade is left to the server's
+   * other `upgrade` listeners when it has any (socket.io's, for `/socket.io/`), else `'not-found'`.
    */
   unmatchedPath?: 'not-found' | 'destroy' | UpgradeListener | undefined;
   /** Called for every refused handshake, for metrics. A throw or rejection is logged and ignored. */

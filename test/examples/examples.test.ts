@@ -343,12 +343,12 @@ describe('examples/env-config.mjs', () => {
     );
   });
 
-  it('with nothing set (development), loopback origins are allowed', async () => {
+  it('with nothing set (development), loopback origins are allowed, with credentials', async () => {
     const dev = await startProgram('examples/env-config.mjs');
     try {
-      assert.match(dev.output(), /CORS policy from development-default/);
+      assert.match(dev.output(), /CORS policy from development-default: .*; credentials true/);
       const res = await request(`${dev.url}/api/hello`, { headers: { Origin: 'http://localhost:3001' } });
-      assertGranted(res, 'http://localhost:3001', false);
+      assertGranted(res, 'http://localhost:3001', true);
       assertNotGranted(await request(`${dev.url}/api/hello`, { headers: { Origin: DENIED } }));
     } finally {
       await dev.stop();

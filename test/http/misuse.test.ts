@@ -109,7 +109,7 @@ describe('app.use(corsSafety) without calling it', () => {
 });
 
 describe('mount order', () => {
-  it('Express 5: warns once at the first request, naming the middleware mounted before', async () => {
+  it('Express 5: warns once at the first response sent before corsSafety(), naming the middleware before it', async () => {
     const app = express();
     app.use(function authenticate(req, res, next) {
       if (req.headers.authorization === 'Bearer good') next();
@@ -133,7 +133,10 @@ describe('mount order', () => {
       await tick();
       const emitted = warningsWithCode('CORS_SAFETY_MOUNT_ORDER');
       assert.equal(emitted.length, 1);
-      assert.match(emitted[0]?.message ?? '', /mounted after authenticate, jsonParser, <anonymous>;/);
+      assert.match(
+        emitted[0]?.message ?? '',
+        /a 401 response was sent before corsSafety\(\) ran.*\(authenticate, jsonParser, <anonymous>\) ended it/,
+      );
       assert.match(emitted[0]?.message ?? '', /Mount corsSafety\(\) first/);
     } finally {
       await server.close();
@@ -278,13 +281,17 @@ describe('mount order', () => {
     assert.deepEqual(routerSeen, [], 'mounted in a Router, not on the app: not reported');
   });
 
-  it('Express 4 in a child process: warns naming the middleware, and not when corsSafety() is first', async () => {
+  it('Express 4 in a child process: warns only when the middleware before corsSafety() answered', async () => {
     const first = await runChild('first');
     assert.doesNotMatch(first, /CORS_SAFETY_MOUNT_ORDER/);
     assert.match(first, /ACAO=https:\/\/app\.example\.com/);
+    // A pass-through middleware mounted before corsSafety() answers nothing: no warning.
     const late = await runChild('late');
-    assert.match(late, /\[CORS_SAFETY_MOUNT_ORDER\]/);
-    assert.match(late, /mounted after authenticate;/);
+    assert.doesNotMatch(late, /CORS_SAFETY_MOUNT_ORDER/);
+    assert.match(late, /ACAO=https:\/\/app\.example\.com/);
+    const answering = await runChild('late-401');
+    assert.match(answering, /\[CORS_SAFETY_MOUNT_ORDER\]/);
+    assert.match(answering, /a 401 response was sent before corsSafety\(\) ran.*\(authenticate\) ended it/);
   });
 });
 
@@ -303,7 +310,7 @@ describe('mount order: seen even when nothing ever reaches corsSafety()', () => 
         assert.match(output, how === 'end' ? /status=401 ACAO=null/ : /status=401 ACAO=https:/, output);
         assert.match(
           output,
-          /\[CORS_SAFETY_MOUNT_ORDER\] CorsSafetyWarning: cors-safety: corsSafety\(\) is mounted after authenticate;/,
+          /\[CORS_SAFETY_MOUNT_ORDER\] CorsSafetyWarning: cors-safety: a 401 response was sent before corsSafety\(\) ran.*\(authenticate\)/,
         );
         assert.equal(output.match(/CORS_SAFETY_MOUNT_ORDER/g)?.length, 1, 'once');
       });
@@ -373,14 +380,16 @@ function runScript(script: string): Promise<string> {
 }
 
 /** Runs a small Express 4 app in a child process and returns its stdout + stderr. */
-function runChild(order: 'first' | 'late'): Promise<string> {
+function runChild(order: 'first' | 'late' | 'late-401'): Promise<string> {
   const script = `
     import http from 'node:http';
     import express4 from 'express4';
     import { corsSafety } from ${JSON.stringify(SRC)};
     const app = express4();
     const auth = function authenticate(req, res, next) { next(); };
+    const reject = function authenticate(req, res) { res.status(401).end(); };
     if (${JSON.stringify(order)} === 'late') app.use(auth);
+    if (${JSON.stringify(order)} === 'late-401') app.use(reject);
     app.use(corsSafety({ origin: ${JSON.stringify(ORIGIN)}, env: {} }));
     app.get('/', (req, res) => res.send('ok'));
     const server = http.createServer(app).listen(0, '127.0.0.1', async () => {

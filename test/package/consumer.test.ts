@@ -65,6 +65,7 @@ function freshCopy(): string {
     'LICENSE',
     'tsconfig.json',
     'tsdown.config.ts',
+    'scripts/build.mjs',
     'src',
   ];
   const files = execFileSyncList(

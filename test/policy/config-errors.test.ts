@@ -236,7 +236,7 @@ describe('origin option', () => {
       ['https://a%2ecom', 'origin-invalid-host'],
       ['https://a.com:99999', 'origin-invalid-port', '1-65535'],
       ['https://a.*.com', 'origin-wildcard-position', '"https://*.example.com"'],
-      ['https://a.com.', 'origin-trailing-dot', 'write "https://a.com"'],
+      ['https://*.a.com.:8443', 'origin-trailing-dot', 'write "https://*.a.com:8443"', 'exactly'],
       ['https://*.192.168.0.1', 'origin-wildcard-ip'],
       ['https://*.co.uk', 'origin-wildcard-public-suffix', 'https://*.example.co.uk'],
     ];

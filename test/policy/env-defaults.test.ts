@@ -96,16 +96,26 @@ describe('environment variables', () => {
     }
   });
 
-  test('CORS_CREDENTIALS without origins is an error; blank is not', () => {
-    assert.deepEqual(codesOf({ env: { CORS_CREDENTIALS: 'true' } }), [
+  test('CORS_CREDENTIALS alone: the development default with credentials; under production, an error saying why', () => {
+    for (const value of ['true', 'false', ' ']) {
+      const policy = createCorsPolicy({ env: { CORS_CREDENTIALS: value } });
+      assert.equal(policy.source, 'development-default');
+      assert.equal(policy.credentials, value === 'true', JSON.stringify(value));
+    }
+    assert.deepEqual(codesOf({ env: { CORS_CREDENTIALS: 'true', NODE_ENV: 'production' } }), [
       ['CORS_CREDENTIALS', 'env-credentials-without-origins'],
     ]);
-    assert.equal(createCorsPolicy({ env: { CORS_CREDENTIALS: ' ' } }).source, 'development-default');
+    try {
+      createCorsPolicy({ env: { CORS_CREDENTIALS: 'true', NODE_ENV: 'production' } });
+    } catch (err) {
+      assert.match((err as Error).message, /NODE_ENV=production there is no default origin.*set CORS_ALLOWED_ORIGINS/);
+    }
+    assert.equal(createCorsPolicy({ env: { CORS_CREDENTIALS: ' ', NODE_ENV: 'production' } }).mode, 'disabled');
   });
 
-  test('credentials with "*" from the environment is refused', () => {
+  test('credentials with "*" from the environment is refused, naming the variable', () => {
     assert.deepEqual(codesOf({ env: { CORS_ALLOWED_ORIGINS: '*', CORS_CREDENTIALS: 'true' } }), [
-      ['credentials', 'credentials-with-any-origin'],
+      ['CORS_CREDENTIALS', 'credentials-with-any-origin'],
     ]);
   });
 
@@ -185,10 +195,25 @@ describe('development default', () => {
   }
 
   test('other options still apply', () => {
-    const policy = createCorsPolicy({ env: {}, credentials: true, methods: ['GET'] });
+    const policy = createCorsPolicy({ env: {}, credentials: false, methods: ['GET'] });
     assert.equal(policy.source, 'development-default');
-    assert.equal(policy.credentials, true);
+    assert.equal(policy.credentials, false);
     assert.deepEqual(policy.methods, ['GET']);
+  });
+
+  test('credentials are on by default for the loopback pages, unless another option rules them out', () => {
+    assert.equal(createCorsPolicy({ env: {} }).credentials, true);
+    assert.equal(createCorsPolicy({ env: { NODE_ENV: 'development' } }).credentials, true);
+    assert.equal(createCorsPolicy({ env: { CORS_CREDENTIALS: 'false' } }).credentials, false);
+    // Options that cannot go with credentials keep them off instead of failing the default.
+    assert.equal(createCorsPolicy({ env: {}, allowNullOrigin: true }).credentials, false);
+    assert.equal(createCorsPolicy({ env: {}, exposedHeaders: '*' }).credentials, false);
+    assert.equal(createCorsPolicy({ env: {}, exposedHeaders: ['*'] }).credentials, false);
+    assert.equal(createCorsPolicy({ env: { CORS_EXPOSED_HEADERS: '*' } }).credentials, false);
+    // Production has no default origins, so nothing to send credentials to.
+    assert.equal(createCorsPolicy({ env: { NODE_ENV: 'production' } }).credentials, false);
+    // Explicit origins in code: credentials stay off unless asked for.
+    assert.equal(createCorsPolicy({ env: {}, origin: 'http://localhost:5173' }).credentials, false);
   });
 });
 
