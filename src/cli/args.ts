@@ -6,6 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { DoctorOptions } from './doctor.js';
 import { isForbiddenMethod, isForbiddenRequestHeaderName, normalizeMethod } from './fetch-rules.js';
 import { isToken } from './headers.js';
+import { requestExtras } from './args-request.js';
 import { closestWord } from './suggest.js';
 
 /** A mistake on the command line. `usage` is the help text to print with it, if any. */
@@ -56,8 +57,14 @@ Options:
   -H, --header <header>  a header the page sets: "Name: value" or just "Name"; repeatable
   --credentials          the page sends credentials (fetch credentials: 'include', XHR withCredentials)
   --ws                   probe a WebSocket handshake instead (implied by ws:// and wss:// URLs)
-  --socketio             probe what socket.io-client does: the long-polling handshake, then the
-                         WebSocket upgrade; the URL is the server's (path /socket.io/ unless given)
+  --socketio             probe what socket.io-client does: the long-polling handshake, the session, then
+                         the WebSocket upgrade; the URL is the server's (path /socket.io/ unless given);
+                         -H gives socket.io-client's extraHeaders
+  --resolve <h:p:addr>   connect to addr for host h and port p (curl's syntax), e.g. to reach a staging
+                         virtual host; Host and the TLS server name stay the URL's
+  -d, --data <text>      the request body (POST unless -X; text/plain unless -H Content-Type)
+  --data-file <file>     the request body from a file (e.g. to reproduce a 413)
+  -b, --cookie <cookie>  the Cookie header the browser sends ("a=1; b=2"); implies --credentials; never printed
   --timeout <ms>         deadline for each request (default ${DEFAULT_TIMEOUT_MS})
   --json                 print the result as one JSON object
   -h, --help             show this help
@@ -235,6 +242,10 @@ function parseDoctor(args: readonly string[]): Command {
     timeout: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
+    resolve: { type: 'string' },
+    data: { type: 'string', short: 'd' },
+    'data-file': { type: 'string' },
+    cookie: { type: 'string', short: 'b' },
   });
   if (values.help === true) return { kind: 'help', text: DOCTOR_USAGE };
   if (positionals.length !== 1) {
@@ -278,37 +289,43 @@ function parseDoctor(args: readonly string[]): Command {
     }
     headers.push(header);
   }
-  if (ws && (values.method !== undefined || headers.length > 0)) {
+  if (ws && (values.method !== undefined || headers.length > 0 || values.data !== undefined)) {
     throw new UsageError('--method and --header do not apply to --ws: a browser WebSocket cannot set them');
   }
   // An engine.io URL (the EIO query parameter) is what socket.io-client requests: probe it as such,
   // since the plain probe cannot tell the session opened and would blame the allow-list.
   const engineUrl = !ws && values.method === undefined && headers.length === 0 && url.searchParams.has('EIO');
+  if (values.cookie !== undefined && (ws || values.socketio === true || engineUrl))
+    throw new UsageError('--cookie does not apply to --ws or --socketio: the browser sends its own cookies there');
   const socketio = values.socketio === true || engineUrl;
   if (socketio) {
     if (values.ws === true) throw new UsageError('use --socketio or --ws, not both: --socketio probes the upgrade too');
-    if (values.method !== undefined || headers.length > 0)
+    if (values.method !== undefined || values.data !== undefined || values['data-file'] !== undefined)
       throw new UsageError(
-        '--method and --header do not apply to --socketio: the doctor sends what socket.io-client sends',
+        '--method and --data do not apply to --socketio: the doctor sends what socket.io-client sends ' +
+          '(-H gives its extraHeaders)',
       );
     const engine = socketIoBase(url);
+    const extras = requestExtras({ resolve: values.resolve }, engine.url, 'GET', false);
     return {
       kind: 'doctor',
       options: {
         url: engine.url,
         origin,
         method: 'GET',
-        headers: [],
+        headers,
         credentials: values.credentials === true ? 'include' : 'same-origin',
         ws: false,
         socketio: true,
         timeoutMs: parseTimeout(values.timeout),
+        connectAddress: extras.connectAddress,
       },
       json: values.json === true,
       notes: [
         ...(note === null ? [] : [note]),
         ...(values.socketio === true ? [] : ['the URL is an engine.io URL (EIO=...): probing it as --socketio']),
         ...(engine.note === null ? [] : [engine.note]),
+        ...extras.notes,
       ],
     };
   }
@@ -316,16 +333,23 @@ function parseDoctor(args: readonly string[]): Command {
   if (ws && (url.protocol === 'http:' || url.protocol === 'https:')) {
     url = new URL(url.href.replace(/^http/, 'ws'));
   }
+  const bodyGiven = values.data !== undefined || values['data-file'] !== undefined;
+  // As curl: a body without -X is a POST; a string body is text/plain unless the page says otherwise.
+  const effectiveMethod = ws ? 'GET' : bodyGiven && values.method === undefined ? 'POST' : method;
+  const extras = requestExtras(values, url, effectiveMethod, ws);
+  if (bodyGiven && !headers.some(([name]) => name.toLowerCase() === 'content-type'))
+    headers.push(['Content-Type', 'text/plain;charset=UTF-8']);
   const options: DoctorOptions = {
     url,
     origin,
-    method: ws ? 'GET' : method,
+    method: effectiveMethod,
     headers,
-    credentials: values.credentials === true ? 'include' : 'same-origin',
+    credentials: values.credentials === true || values.cookie !== undefined ? 'include' : 'same-origin',
     ws,
     timeoutMs: parseTimeout(values.timeout),
+    ...extras,
   };
-  const notes: string[] = [];
+  const notes: string[] = [...extras.notes];
   if (note !== null) notes.push(note);
   if (method !== rawMethod) notes.push(`method ${rawMethod} is sent as ${method}, as fetch() normalises it`);
   return { kind: 'doctor', options, json: values.json === true, notes };

@@ -60,8 +60,76 @@ export function looksLikeNginxError(response: ResponseSnapshot): boolean {
   return response.body !== undefined && /<hr><center>nginx(\/[\d.]+)?<\/center>/i.test(response.body);
 }
 
+/** The statuses `cors-safety nginx` writes error pages for (src/proxy). */
+export const NGINX_COVERED_STATUSES: ReadonlySet<number> = new Set([413, 429, 500, 502, 503, 504]);
+
+/** Why nginx itself answers a status the generated files do not cover, and what to change. */
+function nginxUncovered(status: number): { why: string; fix: string } {
+  if (status === 400 || status === 414 || status === 494) {
+    return {
+      why:
+        status === 414
+          ? 'the request line (URL) is longer than large_client_header_buffers allows'
+          : 'a request header or the Cookie header is larger than large_client_header_buffers allows ("Request Header Or Cookie Too Large"), or the request is malformed',
+      fix:
+        'Send smaller requests (fewer or smaller cookies, a shorter URL), or raise large_client_header_buffers in nginx ' +
+        '(e.g. large_client_header_buffers 4 32k;).',
+    };
+  }
+  if (status === 404 || status === 403 || status === 405) {
+    return {
+      why: 'no location of this server proxies this path to the app, so nginx answered from its own document root',
+      fix: 'Proxy this path to the app (a location with proxy_pass), or call the URL the app serves.',
+    };
+  }
+  return {
+    why: 'nginx refused the request before proxying it',
+    fix: "Check nginx's error.log for this request and change the limit or rule that refused it.",
+  };
+}
+
+/** A reason code from the response's own `Cors-Safety-Reason` header, when it is one. */
+export function corsSafetyReason(response: ResponseSnapshot): string | undefined {
+  const value = getCombined(response.headers, 'cors-safety-reason');
+  // Only a well-formed code is repeated: the header is the server's text.
+  return value !== null && /^[a-z]+(-[a-z]+)*$/.test(value) && value.length <= 40 ? value : undefined;
+}
+
+function policyDenied(reason: string, status: number, ctx: CorsRequestContext, step: StepName): Finding {
+  const originReason = reason.startsWith('origin-') || reason === 'cors-disabled';
+  return {
+    code: 'no-allow-origin',
+    severity: 'error',
+    step,
+    detail: 'policy-denied',
+    cause:
+      `The ${label(step)} response (${status}) says Cors-Safety-Reason: ${reason}: the server's cors-safety policy ` +
+      `refused this request, so it sent no Access-Control-Allow-Origin` +
+      (status >= 400 ? `; the ${status} itself is not the cause.` : '.'),
+    fix: originReason
+      ? `Allow ${ctx.origin} in the server's policy; \`cors-safety explain --origin ${ctx.origin}\` on the server says ` +
+        'which option or variable to change.'
+      : `See the reason ${reason} in docs/reasons.md; \`cors-safety explain --origin ${ctx.origin}\` shows the policy.`,
+  };
+}
+
 function noAllowOrigin(response: ResponseSnapshot, ctx: CorsRequestContext, step: StepName): Finding {
   const { status } = response;
+  const reason = corsSafetyReason(response);
+  if (reason !== undefined) return policyDenied(reason, status, ctx, step);
+  if (status >= 400 && looksLikeNginxError(response) && !NGINX_COVERED_STATUSES.has(status)) {
+    const { why, fix } = nginxUncovered(status);
+    return {
+      code: 'no-allow-origin',
+      severity: 'error',
+      step,
+      detail: 'proxy-own-error',
+      cause:
+        `The ${label(step)} response is a ${status} made by nginx itself: ${why}. It has no Access-Control-Allow-Origin, ` +
+        `so the page sees a network error. The files \`cors-safety nginx\` generates cover only 413, 429, 500, 502, 503 and 504.`,
+      fix: `${fix} Do not add \`add_header Access-Control-Allow-Origin $http_origin\`: it grants every website.`,
+    };
+  }
   if (status >= 400 && looksLikeNginxError(response)) {
     return {
       code: 'no-allow-origin',
@@ -352,14 +420,14 @@ export function preflightCheck(response: ResponseSnapshot, ctx: CorsRequestConte
   const missing: string[] = [];
   for (const name of corsUnsafeRequestHeaderNames(ctx.headers)) {
     if (allowed.has(name)) continue;
-    // Fetch §4.8: `*` never covers Authorization, and covers nothing with credentials.
-    if (wildcard && !isCorsNonWildcardRequestHeaderName(name)) continue;
-    missing.push(name);
+    // Fetch §4.8 says `*` never covers Authorization, but Chromium, Firefox and WebKit still let it
+    // through without credentials (Chromium with a DevTools deprecation issue): predict what they do.
+    if (wildcard && isCorsNonWildcardRequestHeaderName(name)) findings.push(authorizationWildcard(name));
+    else if (!wildcard) missing.push(name);
   }
   if (missing.length > 0) {
     let why = '';
     if (allowed.has('*') && include) why = ' `*` counts only for requests without credentials (Fetch §4.8).';
-    else if (allowed.has('*')) why = ' `*` never covers Authorization (Fetch §4.8); list it by name.';
     findings.push({
       code: 'header-not-allowed',
       severity: 'error',
@@ -370,6 +438,20 @@ export function preflightCheck(response: ResponseSnapshot, ctx: CorsRequestConte
     });
   }
   return findings;
+}
+
+function authorizationWildcard(name: string): Finding {
+  return {
+    code: 'authorization-wildcard',
+    severity: 'warning',
+    step: 'preflight',
+    cause:
+      `The preflight answers Access-Control-Allow-Headers: * and the request sends ${name}. Chromium, Firefox and WebKit ` +
+      'let it through today (without credentials), but the Fetch standard (§4.8, "CORS non-wildcard request-header ' +
+      'name") says `*` does not cover Authorization, and Chromium reports it as a deprecation in DevTools\' Issues panel: ' +
+      'a browser that follows the standard will block this request.',
+    fix: `List ${name} by name in Access-Control-Allow-Headers (with cors-safety: allowedHeaders: ['${name}', ...]).`,
+  };
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Command } from './args.js';
 import { parseCli, UsageError } from './args.js';
 import { runDoctor } from './doctor.js';
 import type { Transport } from './probe.js';
-import { nodeTransport } from './probe.js';
+import { connectingTo, nodeTransport } from './probe.js';
 import { escapeControlCharacters } from '../index.js';
 import { formatDoctorJson, formatDoctorText, formatExplainJson, formatExplainText } from './report.js';
 
@@ -36,7 +36,10 @@ async function execute(command: Command, io: Io, transport: Transport): Promise<
       return 0;
     case 'doctor': {
       const result = command.options.socketio
-        ? await (await import('./socketio-probe.js')).runSocketIoDoctor(command.options, transport)
+        ? await (await import('./socketio-probe.js')).runSocketIoDoctor(
+            command.options,
+            connectingTo(transport, command.options.connectAddress),
+          )
         : await runDoctor(command.options, transport);
       io.stdout(command.json ? formatDoctorJson(result, command.notes) : formatDoctorText(result, command.notes));
       if (result.verdict === 'probe-failed') {
