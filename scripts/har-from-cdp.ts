@@ -52,7 +52,7 @@ function str(value: unknown, fallback = ''): string {
 }
 
 /** The HAR document for `events`, with `browser` as the creator's browser version. */
-export function buildHar(events: readonly CdpEvent[], browser: string): { log: { entries: unknown[] } & object } {
+export function buildHar(events: readonly CdpEvent[], browser: string): { log: { entries: unknown[]; [key: string]: unknown } } {
   const pending = new Map<string, Pending>();
   let order = 0;
   const get = (id: string): Pending => {
@@ -114,13 +114,9 @@ export function buildHar(events: readonly CdpEvent[], browser: string): { log: {
         if (statusLine?.[1] !== undefined && entry.statusText === '') entry.statusText = statusLine[1];
         break;
       }
-      case 'Network.loadingFailed': {
-        const entry = get(id);
-        entry.error = str(params.errorText);
-        const cors = params.corsErrorStatus as { corsError?: unknown } | undefined;
-        if (cors !== undefined) entry.corsError = str(cors.corsError);
+      case 'Network.loadingFailed':
+        get(id).error = str(params.errorText);
         break;
-      }
       case 'Network.webSocketCreated': {
         const entry = get(id);
         entry.url = str(params.url);

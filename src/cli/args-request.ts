@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { UsageError } from './args.js';
+import { UsageError, type Command } from './args.js';
 
 /** The raw values of those flags, as parseArgs returns them. */
 export interface RequestFlags {
@@ -86,4 +86,48 @@ export function requestExtras(flags: RequestFlags, url: URL, method: string, web
     throw new UsageError('--cookie: the value contains a line break or NUL');
   if (cookie !== undefined) notes.push('the Cookie header is sent with the actual request, and never printed');
   return { connectAddress, body, cookie, notes };
+}
+
+/** The flags of `doctor --console` / `--har`. */
+export interface DiagnoseFlags {
+  readonly console?: string | undefined;
+  readonly har?: string | undefined;
+  readonly replay?: boolean | undefined;
+  readonly offline?: boolean | undefined;
+  readonly json?: boolean | undefined;
+  readonly method?: string | undefined;
+  readonly header?: readonly string[] | undefined;
+}
+
+/**
+ * `doctor --console <file|->` or `doctor --har <file>`: no URL (the input names them).
+ *
+ * @example
+ * ```ts
+ * diagnoseCommand({ har: 'app.har', replay: true }, [], undefined, 10_000);
+ * ```
+ */
+export function diagnoseCommand(
+  flags: DiagnoseFlags,
+  positionals: readonly string[],
+  origin: string | undefined,
+  timeoutMs: number,
+): Command {
+  if (flags.console !== undefined && flags.har !== undefined) throw new UsageError('use --console or --har, not both');
+  if (positionals.length > 0)
+    throw new UsageError(`--console and --har take no URL (the input names it), got "${positionals.join(' ')}"`);
+  if (flags.method !== undefined || (flags.header ?? []).length > 0)
+    throw new UsageError('--method and --header do not apply to --console or --har: the input says what was sent');
+  const har = flags.har !== undefined;
+  if (har && flags.offline === true) throw new UsageError('--har is offline unless --replay is given; drop --offline');
+  if (!har && flags.replay === true) throw new UsageError('--replay applies to --har; --console probes unless --offline');
+  const file = flags.har ?? flags.console ?? '-';
+  if (har && file === '-') throw new UsageError('--har needs a file, e.g. --har app.har');
+  return {
+    kind: 'diagnose',
+    input: har ? 'har' : 'console',
+    file,
+    options: { probe: har ? flags.replay === true : flags.offline !== true, origin, timeoutMs },
+    json: flags.json === true,
+  };
 }

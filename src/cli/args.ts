@@ -6,7 +6,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { DoctorOptions } from './doctor.js';
 import { isForbiddenMethod, isForbiddenRequestHeaderName, normalizeMethod } from './fetch-rules.js';
 import { isToken } from './headers.js';
-import { requestExtras } from './args-request.js';
+import { diagnoseCommand, requestExtras } from './args-request.js';
+import type { DiagnoseOptions } from './diagnose.js';
 import { closestWord } from './suggest.js';
 
 /** A mistake on the command line. `usage` is the help text to print with it, if any. */
@@ -33,6 +34,14 @@ export type Command =
       readonly json: boolean;
       readonly notes: readonly string[];
     }
+  | {
+      readonly kind: 'diagnose';
+      readonly input: 'console' | 'har';
+      /** The file to read, or `-` for standard input. */
+      readonly file: string;
+      readonly options: DiagnoseOptions;
+      readonly json: boolean;
+    }
   | { readonly kind: 'explain'; readonly origin: string; readonly config: string | undefined; readonly json: boolean }
   | { readonly kind: 'nginx'; readonly config: string | undefined; readonly out: string };
 
@@ -47,6 +56,8 @@ Run "cors-safety <command> --help" for a command's options.
 Options: -h, --help   -V, --version`;
 
 export const DOCTOR_USAGE = `Usage: cors-safety doctor <url> --origin <page origin> [options]
+       cors-safety doctor --console <file|-> [--origin <page origin>] [--offline] [--json]
+       cors-safety doctor --har <file> [--replay] [--json]
 
 Sends the preflight (when a browser would) and the actual request with the page's Origin,
 applies the browser's CORS checks to the real responses and explains any failure.
@@ -65,6 +76,10 @@ Options:
   -d, --data <text>      the request body (POST unless -X; text/plain unless -H Content-Type)
   --data-file <file>     the request body from a file (e.g. to reproduce a 413)
   -b, --cookie <cookie>  the Cookie header the browser sends ("a=1; b=2"); implies --credentials; never printed
+  --console <file|->     diagnose console error text pasted into a file (or standard input), then probe
+                         each URL and origin it names (unless --offline)
+  --har <file>           diagnose every failed CORS request and refused WebSocket in a HAR export
+  --replay               with --har: probe each failed request live too
   --timeout <ms>         deadline for each request (default ${DEFAULT_TIMEOUT_MS})
   --json                 print the result as one JSON object
   -h, --help             show this help
@@ -246,8 +261,16 @@ function parseDoctor(args: readonly string[]): Command {
     data: { type: 'string', short: 'd' },
     'data-file': { type: 'string' },
     cookie: { type: 'string', short: 'b' },
+    console: { type: 'string' },
+    har: { type: 'string' },
+    replay: { type: 'boolean' },
+    offline: { type: 'boolean' },
   });
   if (values.help === true) return { kind: 'help', text: DOCTOR_USAGE };
+  if (values.console !== undefined || values.har !== undefined) {
+    const origin = values.origin === undefined ? undefined : parsePageOrigin(values.origin).origin;
+    return diagnoseCommand(values, positionals, origin, parseTimeout(values.timeout));
+  }
   if (positionals.length !== 1) {
     throw new UsageError(
       positionals.length === 0 ? 'doctor needs a URL' : `doctor takes one URL, got ${positionals.length}`,
