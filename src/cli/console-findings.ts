@@ -34,13 +34,13 @@ function statusUnknown(step: StepName, origin: string): Finding {
   };
 }
 
-function cannotTell(reason: string, step: StepName): Finding {
+function cannotTell(reason: string, step: StepName, code: Finding['code'] = 'no-allow-origin'): Finding {
   return {
-    code: 'no-allow-origin',
+    code,
     severity: 'error',
     step,
     detail: 'cannot-tell',
-    cause: `The message says only that the request failed its CORS checks ("${reason}"); it does not say which.`,
+    cause: `The message says only that the request failed ("${reason}"); it does not say which check failed, or why.`,
     fix:
       'Copy the full console text (WebKit prints the reason on the line before), or run `cors-safety doctor <url> ' +
       '--origin <page origin>`, or `--har` on a HAR export.',
@@ -92,7 +92,7 @@ function factFindings(message: ConsoleMessage, fact: ConsoleFact): Finding[] {
     case 'preflight-header-invalid':
       return preflightCheck(response(204, [...grant, [fact.header, 'GET;']]), context(message, { method: 'PUT' }));
     case 'ws-refused': {
-      if (fact.status === undefined) return [cannotTell('the WebSocket connection failed', 'websocket')];
+      if (fact.status === undefined) return [cannotTell('the WebSocket connection failed', 'websocket', 'ws-refused')];
       const res = { ...response(fact.status, []), upgraded: false, key: '' };
       return handshakeCheck(res, origin);
     }
