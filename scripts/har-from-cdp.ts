@@ -52,7 +52,10 @@ function str(value: unknown, fallback = ''): string {
 }
 
 /** The HAR document for `events`, with `browser` as the creator's browser version. */
-export function buildHar(events: readonly CdpEvent[], browser: string): { log: { entries: unknown[]; [key: string]: unknown } } {
+export function buildHar(
+  events: readonly CdpEvent[],
+  browser: string,
+): { log: { entries: unknown[]; [key: string]: unknown } } {
   const pending = new Map<string, Pending>();
   let order = 0;
   const get = (id: string): Pending => {

@@ -120,7 +120,8 @@ export function diagnoseCommand(
     throw new UsageError('--method and --header do not apply to --console or --har: the input says what was sent');
   const har = flags.har !== undefined;
   if (har && flags.offline === true) throw new UsageError('--har is offline unless --replay is given; drop --offline');
-  if (!har && flags.replay === true) throw new UsageError('--replay applies to --har; --console probes unless --offline');
+  if (!har && flags.replay === true)
+    throw new UsageError('--replay applies to --har; --console probes unless --offline');
   const file = flags.har ?? flags.console ?? '-';
   if (har && file === '-') throw new UsageError('--har needs a file, e.g. --har app.har');
   return {

@@ -25,7 +25,7 @@ function statusUnknown(step: StepName, origin: string): Finding {
     detail: 'status-unknown',
     cause:
       `The response has no Access-Control-Allow-Origin for ${origin}. The console does not give its status: look at ` +
-      "the Network panel. On a 4xx or 5xx, the error path lacks CORS headers (or a proxy made the error: its Server " +
+      'the Network panel. On a 4xx or 5xx, the error path lacks CORS headers (or a proxy made the error: its Server ' +
       'header says who); on a 2xx, the server does not grant this origin.',
     fix:
       'Run `cors-safety doctor <url> --origin <page origin>` (it reads the status and who answered), or ' +
@@ -76,7 +76,9 @@ function factFindings(message: ConsoleMessage, fact: ConsoleFact): Finding[] {
       return check(response(200, [['Access-Control-Allow-Origin', '*']]), context(message, { credentials: 'include' }));
     case 'credentials-not-allowed': {
       const headers: RawHeaders =
-        fact.value === undefined || fact.value === '' ? grant : [...grant, ['Access-Control-Allow-Credentials', fact.value]];
+        fact.value === undefined || fact.value === ''
+          ? grant
+          : [...grant, ['Access-Control-Allow-Credentials', fact.value]];
       return check(response(200, headers), context(message, { credentials: 'include' }));
     }
     case 'preflight-status':
@@ -109,7 +111,9 @@ function factFindings(message: ConsoleMessage, fact: ConsoleFact): Finding[] {
     case 'local-network-access': {
       const host = message.url === undefined ? '127.0.0.1' : safeHost(message.url);
       const found = localNetworkAccess(message.origin ?? 'https://public.example', host);
-      return found.length > 0 ? found.map((f) => ({ ...f, severity: 'error' as const })) : [cannotTell(fact.space, 'request')];
+      return found.length > 0
+        ? found.map((f) => ({ ...f, severity: 'error' as const }))
+        : [cannotTell(fact.space, 'request')];
     }
     case 'unknown':
       return [cannotTell(fact.reason, step)];

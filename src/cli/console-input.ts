@@ -45,7 +45,8 @@ export const QUOTE_MAX = 300;
 /** Longest pasted text read: a console dump is small; anything larger is cut. */
 export const CONSOLE_MAX_CHARS = 1_000_000;
 
-const CHROMIUM = /Access to (?:fetch|XMLHttpRequest|script|font|image|resource) at '([^']+)'(?: \(redirected from '[^']+'\))? from origin '([^']+)' has been blocked by CORS policy: (.*)$/;
+const CHROMIUM =
+  /Access to (?:fetch|XMLHttpRequest|script|font|image|resource) at '([^']+)'(?: \(redirected from '[^']+'\))? from origin '([^']+)' has been blocked by CORS policy: (.*)$/;
 
 /** Chromium's reason text (services/network/public/cpp/cors/cors_error_status.cc wording). */
 function chromiumFact(reason: string): { fact: ConsoleFact; preflight: boolean } {
@@ -95,7 +96,10 @@ function firefoxFact(reason: string, status: number | undefined): { fact: Consol
     if (/^CORS request external redirect not allowed/.test(reason)) return { kind: 'preflight-redirect' };
     if (/^Did not find method in CORS header .Access-Control-Allow-Methods./.test(reason))
       return { kind: 'method-not-allowed', method: '' };
-    if ((match = /^header .([^’']+). is not allowed according to header .Access-Control-Allow-Headers./.exec(reason)) !== null)
+    if (
+      (match = /^header .([^’']+). is not allowed according to header .Access-Control-Allow-Headers./.exec(reason)) !==
+      null
+    )
       return { kind: 'header-not-allowed', header: match[1] ?? '' };
     if ((match = /^missing token .([^’']+). in CORS header .Access-Control-Allow-Headers./.exec(reason)) !== null)
       return { kind: 'header-not-allowed', header: match[1] ?? '' };
@@ -165,25 +169,43 @@ function parseLine(raw: string, lineNo: number, pendingWebkit: ConsoleMessage | 
     const fact: ConsoleFact = { kind: 'ws-refused' };
     return { line: lineNo, engine: 'firefox', fact, preflight: false, url: match[1], quote: quote(line) };
   }
-  if ((match = /^Cross-Origin Request Blocked: .* at (\S+)\. \(Reason: (.*?)\)\.?(?: Status code: (\d{3}))?/.exec(line)) !== null) {
+  if (
+    (match = /^Cross-Origin Request Blocked: .* at (\S+)\. \(Reason: (.*?)\)\.?(?: Status code: (\d{3}))?/.exec(
+      line,
+    )) !== null
+  ) {
     const status = match[3] === undefined ? undefined : Number(match[3]);
     const { fact, preflight } = firefoxFact(match[2] ?? '', status);
     return { line: lineNo, engine: 'firefox', fact, preflight, url: match[1], quote: quote(line) };
   }
-  if ((match = /^Mixed Content: The page at '([^']+)' was loaded over HTTPS, but requested an insecure \S+ '([^']+)'/.exec(line)) !== null) {
+  if (
+    (match =
+      /^Mixed Content: The page at '([^']+)' was loaded over HTTPS, but requested an insecure \S+ '([^']+)'/.exec(
+        line,
+      )) !== null
+  ) {
     const fact: ConsoleFact = { kind: 'mixed-content' };
     const origin = safeOrigin(match[1] ?? '');
     return { line: lineNo, engine: 'chromium', fact, preflight: false, url: match[2], origin, quote: quote(line) };
   }
   // WebKit: "Fetch API cannot load URL due to access control checks." completes the reason line before it.
-  if ((match = /^(?:Fetch API|XMLHttpRequest) cannot load (\S+?)\.? due to access control checks\.?$/.exec(line)) !== null) {
+  if (
+    (match = /^(?:Fetch API|XMLHttpRequest) cannot load (\S+?)\.? due to access control checks\.?$/.exec(line)) !== null
+  ) {
     if (pendingWebkit !== undefined && pendingWebkit.url === undefined) return { ...pendingWebkit, url: match[1] };
     const fact: ConsoleFact = { kind: 'unknown', reason: 'access control checks' };
     return { line: lineNo, engine: 'webkit', fact, preflight: false, url: match[1], quote: quote(line) };
   }
   const webkit = webkitFact(line);
   if (webkit !== undefined) {
-    return { line: lineNo, engine: 'webkit', fact: webkit.fact, preflight: webkit.preflight, origin: webkit.origin, quote: quote(line) };
+    return {
+      line: lineNo,
+      engine: 'webkit',
+      fact: webkit.fact,
+      preflight: webkit.preflight,
+      origin: webkit.origin,
+      quote: quote(line),
+    };
   }
   return undefined;
 }

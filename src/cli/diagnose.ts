@@ -61,7 +61,10 @@ function probeOptions(
   // Header values are never taken from the input: placeholders stand in, as for -H Name.
   const headers = headerNames
     .filter((name) => !isForbiddenRequestHeaderName(name) && !/^(accept|sec-|origin$|referer$|user-agent$)/i.test(name))
-    .map((name): [string, string] => [name, name.toLowerCase() === 'content-type' ? 'application/json' : 'cors-safety-probe']);
+    .map((name): [string, string] => [
+      name,
+      name.toLowerCase() === 'content-type' ? 'application/json' : 'cors-safety-probe',
+    ]);
   return {
     url: parsed,
     origin,
@@ -104,7 +107,8 @@ export async function diagnoseConsole(
   for (const message of parseConsole(text)) {
     const origin = message.origin ?? options.origin;
     const withOrigin: ConsoleMessage = { ...message, origin };
-    const probeOpts = options.probe && origin !== undefined ? consoleProbeOptions(withOrigin, origin, options.timeoutMs) : undefined;
+    const probeOpts =
+      options.probe && origin !== undefined ? consoleProbeOptions(withOrigin, origin, options.timeoutMs) : undefined;
     diagnoses.push({
       where: `line ${message.line}`,
       what: `${message.engine}: ${message.quote}`,
@@ -115,7 +119,9 @@ export async function diagnoseConsole(
     });
   }
   const warnings =
-    diagnoses.length === 0 ? ['no CORS or WebSocket error message found in the text (paste the console lines as they are)'] : [];
+    diagnoses.length === 0
+      ? ['no CORS or WebSocket error message found in the text (paste the console lines as they are)']
+      : [];
   return { input: 'console', diagnoses, warnings };
 }
 
@@ -135,7 +141,11 @@ function harDiagnosis(d: HarDiagnosis): Diagnosis {
  * Diagnoses a parsed HAR document; with `probe` (`--replay`), each failed request is probed live.
  * Throws `HarFormatError` when the document is not a HAR log.
  */
-export async function diagnoseHar(document: unknown, options: DiagnoseOptions, transport: Transport): Promise<DiagnoseResult> {
+export async function diagnoseHar(
+  document: unknown,
+  options: DiagnoseOptions,
+  transport: Transport,
+): Promise<DiagnoseResult> {
   const result = analyzeHar(document);
   const warnings: string[] = [];
   if (result.unsanitized.length > 0) {
@@ -144,12 +154,20 @@ export async function diagnoseHar(document: unknown, options: DiagnoseOptions, t
         'the file (DevTools: Export HAR (sanitized)).',
     );
   }
-  if (result.diagnoses.length === 0) warnings.push(`no failed cross-origin request among the ${result.entries} entries`);
+  if (result.diagnoses.length === 0)
+    warnings.push(`no failed cross-origin request among the ${result.entries} entries`);
   const diagnoses: Diagnosis[] = [];
   for (const d of result.diagnoses) {
     const replay =
       options.probe && d.origin !== undefined
-        ? probeOptions(d.url, d.origin, d.method === 'OPTIONS' ? 'GET' : d.method, [], d.credentials === 'include', options.timeoutMs)
+        ? probeOptions(
+            d.url,
+            d.origin,
+            d.method === 'OPTIONS' ? 'GET' : d.method,
+            [],
+            d.credentials === 'include',
+            options.timeoutMs,
+          )
         : undefined;
     diagnoses.push({ ...harDiagnosis(d), probe: await probe(replay, transport) });
   }
@@ -165,7 +183,9 @@ export function formatDiagnoseText(result: DiagnoseResult): string {
     if (d.origin !== undefined) lines.push(`  page origin: ${d.origin}`);
     if (d.answeredBy !== undefined) lines.push(`  answered by: ${d.answeredBy} (from its Server/Via header)`);
     for (const f of d.findings) {
-      lines.push(`  ${f.severity === 'error' ? 'ERROR  ' : 'WARNING'} ${f.code}${f.detail === undefined ? '' : ` (${f.detail})`} [${f.step}]`);
+      lines.push(
+        `  ${f.severity === 'error' ? 'ERROR  ' : 'WARNING'} ${f.code}${f.detail === undefined ? '' : ` (${f.detail})`} [${f.step}]`,
+      );
       lines.push(`          cause: ${f.cause}`, `          fix:   ${f.fix}`);
     }
     if (d.cannotTell !== undefined) lines.push(`  note: ${d.cannotTell}`);

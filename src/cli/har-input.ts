@@ -50,7 +50,13 @@ export class HarFormatError extends Error {
 interface HarEntry {
   readonly _resourceType?: unknown;
   readonly request?: { method?: unknown; url?: unknown; headers?: unknown; cookies?: unknown; postData?: unknown };
-  readonly response?: { status?: unknown; statusText?: unknown; headers?: unknown; cookies?: unknown; _error?: unknown };
+  readonly response?: {
+    status?: unknown;
+    statusText?: unknown;
+    headers?: unknown;
+    cookies?: unknown;
+    _error?: unknown;
+  };
 }
 
 function headersOf(value: unknown): RawHeaders {
@@ -119,7 +125,9 @@ function checkEntry(entry: HarEntry, index: number, origin: string): HarDiagnosi
   const status = typeof entry.response?.status === 'number' ? entry.response.status : 0;
   const error = str(entry.response?._error);
   const type = str(entry._resourceType).toLowerCase();
-  const preflight = type === 'preflight' || (method === 'OPTIONS' && getCombined(requestHeaders, 'access-control-request-method') !== null);
+  const preflight =
+    type === 'preflight' ||
+    (method === 'OPTIONS' && getCombined(requestHeaders, 'access-control-request-method') !== null);
   const websocket = type === 'websocket' || /^wss?:/.test(url);
   const base = {
     entry: index + 1,
@@ -138,7 +146,12 @@ function checkEntry(entry: HarEntry, index: number, origin: string): HarDiagnosi
     if (seen === 101) return undefined;
     if (seen === 0) {
       if (error === '') return undefined;
-      return { ...base, credentials: 'include', findings: [], cannotTell: `the WebSocket failed ("${error}") with no response recorded` };
+      return {
+        ...base,
+        credentials: 'include',
+        findings: [],
+        cannotTell: `the WebSocket failed ("${error}") with no response recorded`,
+      };
     }
     const findings = handshakeCheck({ ...res, status: seen, upgraded: false, key: '' }, origin);
     return { ...base, status: seen, credentials: 'include', findings };
@@ -146,7 +159,12 @@ function checkEntry(entry: HarEntry, index: number, origin: string): HarDiagnosi
   if (status === 0 || responseHeaders.length === 0) {
     if (error === '' && status !== 0) return undefined;
     if (error === '' && responseHeaders.length === 0 && status === 0) {
-      return { ...base, credentials: 'same-origin', findings: [], cannotTell: 'the HAR has no status or headers for it (an automation-made HAR?)' };
+      return {
+        ...base,
+        credentials: 'same-origin',
+        findings: [],
+        cannotTell: 'the HAR has no status or headers for it (an automation-made HAR?)',
+      };
     }
     return { ...base, credentials: 'same-origin', findings: [], cannotTell: '' };
   }
@@ -179,7 +197,10 @@ function crossOrigin(entry: HarEntry): string | undefined {
   if (origin === null) return undefined;
   try {
     const target = new URL(str(entry.request?.url));
-    const own = target.protocol === 'ws:' || target.protocol === 'wss:' ? `${target.protocol === 'wss:' ? 'https' : 'http'}://${target.host}` : target.origin;
+    const own =
+      target.protocol === 'ws:' || target.protocol === 'wss:'
+        ? `${target.protocol === 'wss:' ? 'https' : 'http'}://${target.host}`
+        : target.origin;
     return own === origin ? undefined : origin;
   } catch {
     return undefined;
@@ -197,7 +218,11 @@ function refererOrigin(referer: string | null): string | null {
 }
 
 /** Says why a failed request left nothing to check, and links it to its preflight when there is one. */
-function explainBlind(diagnosis: HarDiagnosis, all: readonly HarDiagnosis[], entries: readonly HarEntry[]): HarDiagnosis {
+function explainBlind(
+  diagnosis: HarDiagnosis,
+  all: readonly HarDiagnosis[],
+  entries: readonly HarEntry[],
+): HarDiagnosis {
   if (diagnosis.cannotTell !== '') return diagnosis;
   const preflight = entries.findIndex(
     (entry, i) =>
@@ -217,7 +242,7 @@ function explainBlind(diagnosis: HarDiagnosis, all: readonly HarDiagnosis[], ent
   return {
     ...diagnosis,
     cannotTell:
-      'no response and no preflight in the HAR: the preflight may have come from the browser\'s preflight cache, or the ' +
+      "no response and no preflight in the HAR: the preflight may have come from the browser's preflight cache, or the " +
       'request was blocked before it was sent (mixed content, Local Network Access, CSP, an extension); run ' +
       '`cors-safety doctor` on the URL, or --replay',
   };

@@ -41,10 +41,9 @@ async function execute(
       return 0;
     case 'doctor': {
       const result = command.options.socketio
-        ? await (await import('./socketio-probe.js')).runSocketIoDoctor(
-            command.options,
-            connectingTo(transport, command.options.connectAddress),
-          )
+        ? await (
+            await import('./socketio-probe.js')
+          ).runSocketIoDoctor(command.options, connectingTo(transport, command.options.connectAddress))
         : await runDoctor(command.options, transport);
       io.stdout(command.json ? formatDoctorJson(result, command.notes) : formatDoctorText(result, command.notes));
       if (result.verdict === 'probe-failed') {
@@ -97,7 +96,9 @@ async function runDiagnose(
     text = command.file === '-' ? await readStdin() : readFileSync(command.file, 'utf8');
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    io.stderr(`cors-safety: cannot read ${command.file}: ${code === 'ENOENT' ? 'no such file' : String(code ?? err)}\n`);
+    io.stderr(
+      `cors-safety: cannot read ${command.file}: ${code === 'ENOENT' ? 'no such file' : String(code ?? err)}\n`,
+    );
     return EXIT.failed;
   }
   let result;

@@ -11,8 +11,7 @@ import { parseConsole } from '../../src/cli/console-input.js';
 import { run } from '../../src/cli/run.js';
 import { PAGE_ORIGIN, duplicateHeaderServer } from './servers.js';
 
-const fixture = (name: string): string =>
-  new URL(`../fixtures/diagnose/${name}`, import.meta.url).pathname;
+const fixture = (name: string): string => new URL(`../fixtures/diagnose/${name}`, import.meta.url).pathname;
 
 interface DiagnoseJson {
   diagnoses: {
@@ -65,7 +64,13 @@ describe('doctor --console', () => {
   });
 
   it('Firefox (hand-kept wording): the status it gives is used; --origin fills the origin it leaves out', async () => {
-    const { json } = await diagnose(['--console', fixture('firefox-console.txt'), '--offline', '--origin', PAGE_ORIGIN]);
+    const { json } = await diagnose([
+      '--console',
+      fixture('firefox-console.txt'),
+      '--offline',
+      '--origin',
+      PAGE_ORIGIN,
+    ]);
     assert.deepEqual(summary(json), [
       '/error-401 no-allow-origin:error-status',
       '/duplicate allow-origin-duplicated:identical',
@@ -80,7 +85,10 @@ describe('doctor --console', () => {
   });
 
   it('WebKit (hand-kept wording): a reason line and its "due to access control checks" line are one message', async () => {
-    const { json } = await diagnose(['--console', '-', '--offline'], readFileSync(fixture('webkit-console.txt'), 'utf8'));
+    const { json } = await diagnose(
+      ['--console', '-', '--offline'],
+      readFileSync(fixture('webkit-console.txt'), 'utf8'),
+    );
     assert.deepEqual(summary(json), [
       '/error-401 no-allow-origin:error-status',
       '/preflight-401 preflight-status:auth',

@@ -56,7 +56,7 @@ function protectedApi(options: CorsSafetyOptions): Promise<Running> {
 }
 
 describe('the doctor tells the truth (issue #22)', () => {
-  it("case 1: a refused origin on a 401 reads Cors-Safety-Reason, and its fix (allow the origin) works", async () => {
+  it('case 1: a refused origin on a 401 reads Cors-Safety-Reason, and its fix (allow the origin) works', async () => {
     const other = 'http://127.0.0.1:4200';
     const before = await protectedApi({ origin: [PAGE_ORIGIN] });
     try {

@@ -65,7 +65,10 @@ describe('runDoctor', () => {
       ['GET', 'GET'],
     );
     assert.equal(header(t.sent[0]?.headers ?? [], 'Origin'), ORIGIN);
-    assert.match(header(t.sent[1]?.headers ?? [], 'Origin') ?? '', /^https:\/\/cors-safety-probe-[0-9a-f]{12}\.invalid$/);
+    assert.match(
+      header(t.sent[1]?.headers ?? [], 'Origin') ?? '',
+      /^https:\/\/cors-safety-probe-[0-9a-f]{12}\.invalid$/,
+    );
     assert.equal(result.preflight?.needed, false);
   });
 

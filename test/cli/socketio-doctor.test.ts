@@ -196,7 +196,7 @@ describe('doctor --socketio arguments', () => {
     assert.equal(plain.options.socketio, undefined);
   });
 
-  it('refuses --ws, --method, --data and --cookie with --socketio; -H is socket.io-client\'s extraHeaders', () => {
+  it("refuses --ws, --method, --data and --cookie with --socketio; -H is socket.io-client's extraHeaders", () => {
     const command = parseCli(['doctor', '--socketio', 'http://localhost:3000', '--origin', PAGE, '-H', 'X-Token: 1']);
     assert.ok(command.kind === 'doctor');
     assert.deepEqual(command.options.headers, [['X-Token', '1']]);
