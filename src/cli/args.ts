@@ -246,6 +246,78 @@ function socketIoBase(input: URL): { url: URL; note: string | null } {
   return { url, note };
 }
 
+/** The URL argument of `doctor`: http(s) or ws(s), without user name or password. */
+function parseTargetUrl(rawUrl: string): URL {
+  if (!rawUrl.includes('://')) {
+    throw new UsageError(`"${rawUrl}" has no scheme; write it like http://${rawUrl} or https://${rawUrl}`);
+  }
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    throw new UsageError(`"${rawUrl}" is not a URL; write it like https://api.example.com/path`);
+  }
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) {
+    throw new UsageError(`"${rawUrl}" must be an http, https, ws or wss URL`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new UsageError('the URL must not contain a user name or password (browsers refuse them in fetch())');
+  }
+  return url;
+}
+
+/** The `-H` arguments; a header only the browser may set is refused (Fetch §2.2.2). */
+function authorHeaders(args: readonly string[]): [string, string][] {
+  return args.map((arg) => {
+    const header = parseHeader(arg);
+    if (isForbiddenRequestHeaderName(header[0])) {
+      throw new UsageError(
+        `--header ${header[0]}: a page cannot set this header, the browser does (forbidden request-header, Fetch §2.2.2)` +
+          (header[0].toLowerCase() === 'origin' ? '; use --origin' : ''),
+      );
+    }
+    return header;
+  });
+}
+
+/** `doctor --socketio`: what socket.io-client sends, with `-H` as its extraHeaders. */
+function socketIoCommand(
+  values: { method?: string | undefined; data?: string | undefined; 'data-file'?: string | undefined } & {
+    resolve?: string | undefined;
+    credentials?: boolean | undefined;
+    timeout?: string | undefined;
+    json?: boolean | undefined;
+  },
+  url: URL,
+  origin: string,
+  headers: [string, string][],
+  notes: readonly string[],
+): Command {
+  if (values.method !== undefined || values.data !== undefined || values['data-file'] !== undefined)
+    throw new UsageError(
+      '--method and --data do not apply to --socketio: the doctor sends what socket.io-client sends ' +
+        '(-H gives its extraHeaders)',
+    );
+  const engine = socketIoBase(url);
+  const extras = requestExtras({ resolve: values.resolve }, engine.url, 'GET', false);
+  return {
+    kind: 'doctor',
+    options: {
+      url: engine.url,
+      origin,
+      method: 'GET',
+      headers,
+      credentials: values.credentials === true ? 'include' : 'same-origin',
+      ws: false,
+      socketio: true,
+      timeoutMs: parseTimeout(values.timeout),
+      connectAddress: extras.connectAddress,
+    },
+    json: values.json === true,
+    notes: [...notes, ...(engine.note === null ? [] : [engine.note]), ...extras.notes],
+  };
+}
+
 function parseDoctor(args: readonly string[]): Command {
   const { values, positionals } = parseFlags('doctor', args, {
     origin: { type: 'string' },
@@ -276,22 +348,7 @@ function parseDoctor(args: readonly string[]): Command {
       positionals.length === 0 ? 'doctor needs a URL' : `doctor takes one URL, got ${positionals.length}`,
     );
   }
-  const rawUrl = positionals[0] ?? '';
-  if (!rawUrl.includes('://')) {
-    throw new UsageError(`"${rawUrl}" has no scheme; write it like http://${rawUrl} or https://${rawUrl}`);
-  }
-  let url: URL;
-  try {
-    url = new URL(rawUrl);
-  } catch {
-    throw new UsageError(`"${rawUrl}" is not a URL; write it like https://api.example.com/path`);
-  }
-  if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) {
-    throw new UsageError(`"${rawUrl}" must be an http, https, ws or wss URL`);
-  }
-  if (url.username !== '' || url.password !== '') {
-    throw new UsageError('the URL must not contain a user name or password (browsers refuse them in fetch())');
-  }
+  let url = parseTargetUrl(positionals[0] ?? '');
   const { origin, note } = parsePageOrigin(requireString(values.origin, '--origin'));
   const ws = values.ws === true || url.protocol === 'ws:' || url.protocol === 'wss:';
 
@@ -300,18 +357,7 @@ function parseDoctor(args: readonly string[]): Command {
   if (isForbiddenMethod(rawMethod)) throw new UsageError(`--method ${rawMethod}: browsers never send this method`);
   const method = normalizeMethod(rawMethod);
 
-  const headerArgs = values.header ?? [];
-  const headers: [string, string][] = [];
-  for (const arg of headerArgs) {
-    const header = parseHeader(arg);
-    if (isForbiddenRequestHeaderName(header[0])) {
-      throw new UsageError(
-        `--header ${header[0]}: a page cannot set this header, the browser does (forbidden request-header, Fetch §2.2.2)` +
-          (header[0].toLowerCase() === 'origin' ? '; use --origin' : ''),
-      );
-    }
-    headers.push(header);
-  }
+  const headers = authorHeaders(values.header ?? []);
   if (ws && (values.method !== undefined || headers.length > 0 || values.data !== undefined)) {
     throw new UsageError('--method and --header do not apply to --ws: a browser WebSocket cannot set them');
   }
@@ -323,34 +369,10 @@ function parseDoctor(args: readonly string[]): Command {
   const socketio = values.socketio === true || engineUrl;
   if (socketio) {
     if (values.ws === true) throw new UsageError('use --socketio or --ws, not both: --socketio probes the upgrade too');
-    if (values.method !== undefined || values.data !== undefined || values['data-file'] !== undefined)
-      throw new UsageError(
-        '--method and --data do not apply to --socketio: the doctor sends what socket.io-client sends ' +
-          '(-H gives its extraHeaders)',
-      );
-    const engine = socketIoBase(url);
-    const extras = requestExtras({ resolve: values.resolve }, engine.url, 'GET', false);
-    return {
-      kind: 'doctor',
-      options: {
-        url: engine.url,
-        origin,
-        method: 'GET',
-        headers,
-        credentials: values.credentials === true ? 'include' : 'same-origin',
-        ws: false,
-        socketio: true,
-        timeoutMs: parseTimeout(values.timeout),
-        connectAddress: extras.connectAddress,
-      },
-      json: values.json === true,
-      notes: [
-        ...(note === null ? [] : [note]),
-        ...(values.socketio === true ? [] : ['the URL is an engine.io URL (EIO=...): probing it as --socketio']),
-        ...(engine.note === null ? [] : [engine.note]),
-        ...extras.notes,
-      ],
-    };
+    return socketIoCommand(values, url, origin, headers, [
+      ...(note === null ? [] : [note]),
+      ...(values.socketio === true ? [] : ['the URL is an engine.io URL (EIO=...): probing it as --socketio']),
+    ]);
   }
 
   if (ws && (url.protocol === 'http:' || url.protocol === 'https:')) {
