@@ -56,6 +56,7 @@ interface HarEntry {
     headers?: unknown;
     cookies?: unknown;
     _error?: unknown;
+    _failureText?: unknown;
   };
 }
 
@@ -122,8 +123,10 @@ function checkEntry(entry: HarEntry, index: number, origin: string): HarDiagnosi
   const responseHeaders = headersOf(entry.response?.headers);
   const method = str(entry.request?.method) || 'GET';
   const url = str(entry.request?.url);
-  const status = typeof entry.response?.status === 'number' ? entry.response.status : 0;
-  const error = str(entry.response?._error);
+  // Automation exporters (Playwright's recordHar) write -1 and `_failureText` for a failed request.
+  const rawStatus = typeof entry.response?.status === 'number' ? entry.response.status : 0;
+  const status = rawStatus > 0 ? rawStatus : 0;
+  const error = str(entry.response?._error) || str(entry.response?._failureText);
   const type = str(entry._resourceType).toLowerCase();
   const preflight =
     type === 'preflight' ||

@@ -111,3 +111,27 @@ describe('doctor --har', () => {
     assert.throws(() => analyzeHar([]), HarFormatError);
   });
 });
+
+describe('doctor --har on an automation-made HAR', () => {
+  it('a failed request with status -1 and no headers (Playwright recordHar): says the HAR cannot tell', () => {
+    const doc = {
+      log: {
+        creator: { name: 'Playwright', version: '1.57' },
+        entries: [
+          {
+            request: {
+              method: 'GET',
+              url: 'http://localhost:3000/api',
+              headers: [{ name: 'Referer', value: 'http://127.0.0.1:5173/' }],
+            },
+            response: { status: -1, statusText: '', headers: [], _failureText: 'net::ERR_FAILED' },
+          },
+        ],
+      },
+    };
+    const [only] = analyzeHar(doc).diagnoses;
+    assert.equal(only?.origin, 'http://127.0.0.1:5173');
+    assert.deepEqual(only?.findings, []);
+    assert.match(only?.cannotTell ?? '', /no response and no preflight in the HAR/);
+  });
+});
