@@ -194,9 +194,13 @@ function checkEntry(entry: HarEntry, index: number, origin: string): HarDiagnosi
 
 /** The origin a request was sent from, when it was cross-origin. */
 function crossOrigin(entry: HarEntry): string | undefined {
+  // A navigation (a form posted to another site) sends Origin too, but is not CORS.
+  if (/^(document|iframe)$/i.test(str(entry._resourceType))) return undefined;
   const headers = headersOf(entry.request?.headers);
-  // A request blocked before it was sent has no Origin recorded; its Referer names the page.
-  const origin = getCombined(headers, 'origin') ?? refererOrigin(getCombined(headers, 'referer'));
+  // A request blocked before it was sent has no Origin recorded; its Referer names the page. A
+  // request that was answered without Origin was not a CORS request (an <img>, a plain <script>).
+  const answered = typeof entry.response?.status === 'number' && entry.response.status > 0;
+  const origin = getCombined(headers, 'origin') ?? (answered ? null : refererOrigin(getCombined(headers, 'referer')));
   if (origin === null) return undefined;
   try {
     const target = new URL(str(entry.request?.url));

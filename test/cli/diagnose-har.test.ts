@@ -135,3 +135,33 @@ describe('doctor --har on an automation-made HAR', () => {
     assert.match(only?.cannotTell ?? '', /no response and no preflight in the HAR/);
   });
 });
+
+describe('doctor --har leaves out what is not CORS', () => {
+  it('an image from another site (no Origin, answered) and a cross-site form navigation are not reported', () => {
+    const doc = {
+      log: {
+        entries: [
+          {
+            _resourceType: 'image',
+            request: {
+              method: 'GET',
+              url: 'https://cdn.example.net/a.png',
+              headers: [{ name: 'Referer', value: 'https://app.example.com/' }],
+            },
+            response: { status: 200, headers: [{ name: 'Content-Type', value: 'image/png' }] },
+          },
+          {
+            _resourceType: 'document',
+            request: {
+              method: 'POST',
+              url: 'https://pay.example.net/',
+              headers: [{ name: 'Origin', value: 'https://app.example.com' }],
+            },
+            response: { status: 200, headers: [{ name: 'Content-Type', value: 'text/html' }] },
+          },
+        ],
+      },
+    };
+    assert.deepEqual(analyzeHar(doc).diagnoses, []);
+  });
+});

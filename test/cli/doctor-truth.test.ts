@@ -129,6 +129,32 @@ describe('the doctor tells the truth (issue #22)', () => {
     assert.equal(code, 1, stdout);
   });
 
+  it('case 3: an unanswered foreign-origin check does not turn an answered request into PROBE FAILED', async () => {
+    let calls = 0;
+    const flaky: Transport = {
+      request: () =>
+        ++calls === 1
+          ? Promise.resolve({ status: 200, statusText: 'OK', headers: [['Access-Control-Allow-Origin', PAGE_ORIGIN]] })
+          : Promise.reject(new ProbeError('ECONNRESET', 'cannot reach http://127.0.0.1:1/: closed')),
+      upgrade: () => Promise.reject(new ProbeError('EPROBE', 'unused')),
+    };
+    const result = await runDoctor(
+      {
+        url: new URL('http://127.0.0.1:1/api'),
+        origin: PAGE_ORIGIN,
+        method: 'GET',
+        headers: [],
+        credentials: 'same-origin',
+        ws: false,
+        timeoutMs: 1000,
+      },
+      flaky,
+    );
+    assert.equal(result.verdict, 'allowed');
+    assert.equal(result.steps.at(-1)?.name, 'foreign-origin');
+    assert.match(result.steps.at(-1)?.error ?? '', /closed/);
+  });
+
   it('case 7: --socketio -H sends extraHeaders and probes their preflight; allowing the header fixes it', async (t) => {
     const strict = createCorsPolicy({ origin: PAGE_ORIGIN, allowedHosts: ['127.0.0.1:*'], env: {} });
     const before = await startSocketIo(t, strict);
