@@ -137,5 +137,24 @@ function safeHost(url: string): string {
  * ```
  */
 export function consoleFindings(message: ConsoleMessage): Finding[] {
-  return factFindings(message, message.fact);
+  const { fact } = message;
+  return factFindings(message, fact).map((finding): Finding => {
+    // The checks ran on a stand-in preflight: say only what the message says.
+    if (finding.code === 'method-not-allowed' && fact.kind === 'method-not-allowed') {
+      const method = fact.method === '' ? 'the method' : fact.method;
+      return {
+        ...finding,
+        detail: undefined,
+        cause: `The preflight's Access-Control-Allow-Methods does not list ${method}.`,
+      };
+    }
+    if (finding.code === 'header-not-allowed' && fact.kind === 'header-not-allowed') {
+      return {
+        ...finding,
+        detail: undefined,
+        cause: `The preflight's Access-Control-Allow-Headers does not list ${fact.header}.`,
+      };
+    }
+    return finding;
+  });
 }

@@ -54,8 +54,8 @@ describe('doctor --console', () => {
       '/no-credentials credentials-not-allowed:missing',
       '/preflight-401 no-allow-origin:status-unknown',
       '/preflight-redirect preflight-redirect:',
-      '/method method-not-allowed:missing-header',
-      '/header header-not-allowed:missing-header',
+      '/method method-not-allowed:',
+      '/header header-not-allowed:',
       '/list allow-origin-list:',
       '/ws ws-refused:origin-or-auth',
     ]);
@@ -78,8 +78,8 @@ describe('doctor --console', () => {
       '/wildcard-credentials wildcard-with-credentials:',
       '/no-credentials credentials-not-allowed:missing',
       '/preflight-401 preflight-status:auth',
-      '/method method-not-allowed:missing-header',
-      '/header header-not-allowed:missing-header',
+      '/method method-not-allowed:',
+      '/header header-not-allowed:',
       '/ws ws-refused:cannot-tell',
     ]);
   });
@@ -93,8 +93,8 @@ describe('doctor --console', () => {
       '/error-401 no-allow-origin:error-status',
       '/preflight-401 preflight-status:auth',
       '/wildcard-credentials wildcard-with-credentials:',
-      '/method method-not-allowed:missing-header',
-      '/header header-not-allowed:missing-header',
+      '/method method-not-allowed:',
+      '/header header-not-allowed:',
       '/ws ws-refused:origin-or-auth',
     ]);
     assert.equal(json.diagnoses[0]?.origin, 'http://127.0.0.1:5173');
