@@ -6,6 +6,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { DoctorOptions } from './doctor.js';
 import { isForbiddenMethod, isForbiddenRequestHeaderName, normalizeMethod } from './fetch-rules.js';
 import { isToken } from './headers.js';
+import { diagnoseCommand, requestExtras } from './args-request.js';
+import type { DiagnoseOptions } from './diagnose.js';
 import { closestWord } from './suggest.js';
 
 /** A mistake on the command line. `usage` is the help text to print with it, if any. */
@@ -32,6 +34,14 @@ export type Command =
       readonly json: boolean;
       readonly notes: readonly string[];
     }
+  | {
+      readonly kind: 'diagnose';
+      readonly input: 'console' | 'har';
+      /** The file to read, or `-` for standard input. */
+      readonly file: string;
+      readonly options: DiagnoseOptions;
+      readonly json: boolean;
+    }
   | { readonly kind: 'explain'; readonly origin: string; readonly config: string | undefined; readonly json: boolean }
   | { readonly kind: 'explain-observed'; readonly file: string; readonly json: boolean }
   | { readonly kind: 'nginx'; readonly config: string | undefined; readonly out: string };
@@ -47,6 +57,8 @@ Run "cors-safety <command> --help" for a command's options.
 Options: -h, --help   -V, --version`;
 
 export const DOCTOR_USAGE = `Usage: cors-safety doctor <url> --origin <page origin> [options]
+       cors-safety doctor --console <file|-> [--origin <page origin>] [--offline] [--json]
+       cors-safety doctor --har <file> [--replay] [--json]
 
 Sends the preflight (when a browser would) and the actual request with the page's Origin,
 applies the browser's CORS checks to the real responses and explains any failure.
@@ -57,8 +69,18 @@ Options:
   -H, --header <header>  a header the page sets: "Name: value" or just "Name"; repeatable
   --credentials          the page sends credentials (fetch credentials: 'include', XHR withCredentials)
   --ws                   probe a WebSocket handshake instead (implied by ws:// and wss:// URLs)
-  --socketio             probe what socket.io-client does: the long-polling handshake, then the
-                         WebSocket upgrade; the URL is the server's (path /socket.io/ unless given)
+  --socketio             probe what socket.io-client does: the long-polling handshake, the session, then
+                         the WebSocket upgrade; the URL is the server's (path /socket.io/ unless given);
+                         -H gives socket.io-client's extraHeaders
+  --resolve <h:p:addr>   connect to addr for host h and port p (curl's syntax), e.g. to reach a staging
+                         virtual host; Host and the TLS server name stay the URL's
+  -d, --data <text>      the request body (POST unless -X; text/plain unless -H Content-Type)
+  --data-file <file>     the request body from a file (e.g. to reproduce a 413)
+  -b, --cookie <cookie>  the Cookie header the browser sends ("a=1; b=2"); implies --credentials; never printed
+  --console <file|->     diagnose console error text pasted into a file (or standard input), then probe
+                         each URL and origin it names (unless --offline)
+  --har <file>           diagnose every failed CORS request and refused WebSocket in a HAR export
+  --replay               with --har: probe each failed request live too
   --timeout <ms>         deadline for each request (default ${DEFAULT_TIMEOUT_MS})
   --json                 print the result as one JSON object
   -h, --help             show this help
@@ -229,25 +251,8 @@ function socketIoBase(input: URL): { url: URL; note: string | null } {
   return { url, note };
 }
 
-function parseDoctor(args: readonly string[]): Command {
-  const { values, positionals } = parseFlags('doctor', args, {
-    origin: { type: 'string' },
-    method: { type: 'string', short: 'X' },
-    header: { type: 'string', short: 'H', multiple: true },
-    credentials: { type: 'boolean' },
-    ws: { type: 'boolean' },
-    socketio: { type: 'boolean' },
-    timeout: { type: 'string' },
-    json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (values.help === true) return { kind: 'help', text: DOCTOR_USAGE };
-  if (positionals.length !== 1) {
-    throw new UsageError(
-      positionals.length === 0 ? 'doctor needs a URL' : `doctor takes one URL, got ${positionals.length}`,
-    );
-  }
-  const rawUrl = positionals[0] ?? '';
+/** The URL argument of `doctor`: http(s) or ws(s), without user name or password. */
+function parseTargetUrl(rawUrl: string): URL {
   if (!rawUrl.includes('://')) {
     throw new UsageError(`"${rawUrl}" has no scheme; write it like http://${rawUrl} or https://${rawUrl}`);
   }
@@ -263,6 +268,92 @@ function parseDoctor(args: readonly string[]): Command {
   if (url.username !== '' || url.password !== '') {
     throw new UsageError('the URL must not contain a user name or password (browsers refuse them in fetch())');
   }
+  return url;
+}
+
+/** The `-H` arguments; a header only the browser may set is refused (Fetch §2.2.2). */
+function authorHeaders(args: readonly string[]): [string, string][] {
+  return args.map((arg) => {
+    const header = parseHeader(arg);
+    if (isForbiddenRequestHeaderName(header[0])) {
+      throw new UsageError(
+        `--header ${header[0]}: a page cannot set this header, the browser does (forbidden request-header, Fetch §2.2.2)` +
+          (header[0].toLowerCase() === 'origin' ? '; use --origin' : ''),
+      );
+    }
+    return header;
+  });
+}
+
+/** `doctor --socketio`: what socket.io-client sends, with `-H` as its extraHeaders. */
+function socketIoCommand(
+  values: { method?: string | undefined; data?: string | undefined; 'data-file'?: string | undefined } & {
+    resolve?: string | undefined;
+    credentials?: boolean | undefined;
+    timeout?: string | undefined;
+    json?: boolean | undefined;
+  },
+  url: URL,
+  origin: string,
+  headers: [string, string][],
+  notes: readonly string[],
+): Command {
+  if (values.method !== undefined || values.data !== undefined || values['data-file'] !== undefined)
+    throw new UsageError(
+      '--method and --data do not apply to --socketio: the doctor sends what socket.io-client sends ' +
+        '(-H gives its extraHeaders)',
+    );
+  const engine = socketIoBase(url);
+  const extras = requestExtras({ resolve: values.resolve }, engine.url, 'GET', false);
+  return {
+    kind: 'doctor',
+    options: {
+      url: engine.url,
+      origin,
+      method: 'GET',
+      headers,
+      credentials: values.credentials === true ? 'include' : 'same-origin',
+      ws: false,
+      socketio: true,
+      timeoutMs: parseTimeout(values.timeout),
+      connectAddress: extras.connectAddress,
+    },
+    json: values.json === true,
+    notes: [...notes, ...(engine.note === null ? [] : [engine.note]), ...extras.notes],
+  };
+}
+
+function parseDoctor(args: readonly string[]): Command {
+  const { values, positionals } = parseFlags('doctor', args, {
+    origin: { type: 'string' },
+    method: { type: 'string', short: 'X' },
+    header: { type: 'string', short: 'H', multiple: true },
+    credentials: { type: 'boolean' },
+    ws: { type: 'boolean' },
+    socketio: { type: 'boolean' },
+    timeout: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+    resolve: { type: 'string' },
+    data: { type: 'string', short: 'd' },
+    'data-file': { type: 'string' },
+    cookie: { type: 'string', short: 'b' },
+    console: { type: 'string' },
+    har: { type: 'string' },
+    replay: { type: 'boolean' },
+    offline: { type: 'boolean' },
+  });
+  if (values.help === true) return { kind: 'help', text: DOCTOR_USAGE };
+  if (values.console !== undefined || values.har !== undefined) {
+    const origin = values.origin === undefined ? undefined : parsePageOrigin(values.origin).origin;
+    return diagnoseCommand(values, positionals, origin, parseTimeout(values.timeout));
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      positionals.length === 0 ? 'doctor needs a URL' : `doctor takes one URL, got ${positionals.length}`,
+    );
+  }
+  let url = parseTargetUrl(positionals[0] ?? '');
   const { origin, note } = parsePageOrigin(requireString(values.origin, '--origin'));
   const ws = values.ws === true || url.protocol === 'ws:' || url.protocol === 'wss:';
 
@@ -271,66 +362,44 @@ function parseDoctor(args: readonly string[]): Command {
   if (isForbiddenMethod(rawMethod)) throw new UsageError(`--method ${rawMethod}: browsers never send this method`);
   const method = normalizeMethod(rawMethod);
 
-  const headerArgs = values.header ?? [];
-  const headers: [string, string][] = [];
-  for (const arg of headerArgs) {
-    const header = parseHeader(arg);
-    if (isForbiddenRequestHeaderName(header[0])) {
-      throw new UsageError(
-        `--header ${header[0]}: a page cannot set this header, the browser does (forbidden request-header, Fetch §2.2.2)` +
-          (header[0].toLowerCase() === 'origin' ? '; use --origin' : ''),
-      );
-    }
-    headers.push(header);
-  }
-  if (ws && (values.method !== undefined || headers.length > 0)) {
+  const headers = authorHeaders(values.header ?? []);
+  if (ws && (values.method !== undefined || headers.length > 0 || values.data !== undefined)) {
     throw new UsageError('--method and --header do not apply to --ws: a browser WebSocket cannot set them');
   }
   // An engine.io URL (the EIO query parameter) is what socket.io-client requests: probe it as such,
   // since the plain probe cannot tell the session opened and would blame the allow-list.
   const engineUrl = !ws && values.method === undefined && headers.length === 0 && url.searchParams.has('EIO');
+  if (values.cookie !== undefined && (ws || values.socketio === true || engineUrl))
+    throw new UsageError('--cookie does not apply to --ws or --socketio: the browser sends its own cookies there');
   const socketio = values.socketio === true || engineUrl;
   if (socketio) {
     if (values.ws === true) throw new UsageError('use --socketio or --ws, not both: --socketio probes the upgrade too');
-    if (values.method !== undefined || headers.length > 0)
-      throw new UsageError(
-        '--method and --header do not apply to --socketio: the doctor sends what socket.io-client sends',
-      );
-    const engine = socketIoBase(url);
-    return {
-      kind: 'doctor',
-      options: {
-        url: engine.url,
-        origin,
-        method: 'GET',
-        headers: [],
-        credentials: values.credentials === true ? 'include' : 'same-origin',
-        ws: false,
-        socketio: true,
-        timeoutMs: parseTimeout(values.timeout),
-      },
-      json: values.json === true,
-      notes: [
-        ...(note === null ? [] : [note]),
-        ...(values.socketio === true ? [] : ['the URL is an engine.io URL (EIO=...): probing it as --socketio']),
-        ...(engine.note === null ? [] : [engine.note]),
-      ],
-    };
+    return socketIoCommand(values, url, origin, headers, [
+      ...(note === null ? [] : [note]),
+      ...(values.socketio === true ? [] : ['the URL is an engine.io URL (EIO=...): probing it as --socketio']),
+    ]);
   }
 
   if (ws && (url.protocol === 'http:' || url.protocol === 'https:')) {
     url = new URL(url.href.replace(/^http/, 'ws'));
   }
+  const bodyGiven = values.data !== undefined || values['data-file'] !== undefined;
+  // As curl: a body without -X is a POST; a string body is text/plain unless the page says otherwise.
+  const effectiveMethod = ws ? 'GET' : bodyGiven && values.method === undefined ? 'POST' : method;
+  const extras = requestExtras(values, url, effectiveMethod, ws);
+  if (bodyGiven && !headers.some(([name]) => name.toLowerCase() === 'content-type'))
+    headers.push(['Content-Type', 'text/plain;charset=UTF-8']);
   const options: DoctorOptions = {
     url,
     origin,
-    method: ws ? 'GET' : method,
+    method: effectiveMethod,
     headers,
-    credentials: values.credentials === true ? 'include' : 'same-origin',
+    credentials: values.credentials === true || values.cookie !== undefined ? 'include' : 'same-origin',
     ws,
     timeoutMs: parseTimeout(values.timeout),
+    ...extras,
   };
-  const notes: string[] = [];
+  const notes: string[] = [...extras.notes];
   if (note !== null) notes.push(note);
   if (method !== rawMethod) notes.push(`method ${rawMethod} is sent as ${method}, as fetch() normalises it`);
   return { kind: 'doctor', options, json: values.json === true, notes };

@@ -13,7 +13,10 @@ import type { Finding, StepName } from './findings.js';
 import { hasError } from './findings.js';
 import type { RawHeaders } from './headers.js';
 import { extractTokenList, getAll, getCombined, listElementsLower } from './headers.js';
+import { noAllowOrigin } from './no-allow-origin.js';
 import { diagnoseOriginMismatch } from './origin-mismatch.js';
+
+export { looksLikeNginxError } from './no-allow-origin.js';
 
 /** What a response looked like on the wire. */
 export interface ResponseSnapshot {
@@ -34,91 +37,6 @@ export interface CorsRequestContext {
   readonly method: string;
   /** Headers the page script sets on the actual request. */
   readonly headers: RawHeaders;
-}
-
-const ERROR_PATH_FIX =
-  'Send CORS headers on every response, errors included: with cors-safety mount corsSafety() first and corsErrorHandler() last; ' +
-  'with the cors package mount cors() before authentication and any other middleware that can answer early.';
-
-function label(step: StepName): string {
-  return step === 'preflight' ? 'preflight (OPTIONS)' : step;
-}
-
-const PROXY_ERROR_FIX =
-  'The error came from nginx, in front of the app, so the app never answered. Let nginx answer its own errors with ' +
-  'the same policy: run `cors-safety nginx --config <your config> --out /etc/nginx/cors-safety` and include the two ' +
-  'generated files (docs/nginx.md). ' +
-  'Do not add `add_header Access-Control-Allow-Origin $http_origin`: it grants every website.';
-
-/**
- * True when an error response was made by nginx itself rather than by the app: nginx names
- * itself in `Server` (`nginx`, `nginx/1.22.1`) and signs its default error page.
- */
-export function looksLikeNginxError(response: ResponseSnapshot): boolean {
-  const server = getCombined(response.headers, 'server');
-  if (server !== null && /^nginx(\/[\d.]+)?(\s|$)/i.test(server.trim())) return true;
-  return response.body !== undefined && /<hr><center>nginx(\/[\d.]+)?<\/center>/i.test(response.body);
-}
-
-function noAllowOrigin(response: ResponseSnapshot, ctx: CorsRequestContext, step: StepName): Finding {
-  const { status } = response;
-  if (status >= 400 && looksLikeNginxError(response)) {
-    return {
-      code: 'no-allow-origin',
-      severity: 'error',
-      step,
-      detail: 'proxy-error',
-      cause:
-        `The ${label(step)} response is a ${status} made by the nginx proxy in front of the app ` +
-        '(app down or restarting, body over client_max_body_size, upstream timeout), without ' +
-        `Access-Control-Allow-Origin, so the page sees a network error instead of the ${status}.`,
-      fix: PROXY_ERROR_FIX,
-    };
-  }
-  if (status >= 400) {
-    return {
-      code: 'no-allow-origin',
-      severity: 'error',
-      step,
-      detail: 'error-status',
-      cause:
-        `The ${label(step)} response is a ${status} without Access-Control-Allow-Origin, so the page sees a network error instead of the ${status}. ` +
-        'The server sends CORS headers only on success; error responses must carry them too.',
-      fix: ERROR_PATH_FIX,
-    };
-  }
-  if (status >= 300 && status < 400) {
-    return {
-      code: 'no-allow-origin',
-      severity: 'error',
-      step,
-      detail: 'redirect',
-      cause: `The ${status} redirect has no Access-Control-Allow-Origin; in CORS mode the browser checks every redirect response too (Fetch §4.3).`,
-      fix: 'Add CORS headers to the redirect response, or call the final URL from the page directly.',
-    };
-  }
-  if (step === 'preflight' && getAll(response.headers, 'allow').length > 0) {
-    return {
-      code: 'no-allow-origin',
-      severity: 'error',
-      step,
-      detail: 'framework-options',
-      cause:
-        `The preflight got ${status} with an Allow header but no CORS headers: the framework answered OPTIONS itself, ` +
-        'so no CORS middleware handles this path.',
-      fix: 'Mount the CORS middleware before the routers (app.use(corsSafety(...)) first) so it answers OPTIONS.',
-    };
-  }
-  return {
-    code: 'no-allow-origin',
-    severity: 'error',
-    step,
-    detail: 'not-granted',
-    cause:
-      `The ${label(step)} response (${status}) has no Access-Control-Allow-Origin: the server did not grant ${ctx.origin} ` +
-      '(it is not on the allow-list, or CORS is not enabled for this path).',
-    fix: `Add ${ctx.origin} to the server's allowed origins; check the policy with \`cors-safety explain --origin ${ctx.origin}\`.`,
-  };
 }
 
 /**
@@ -352,14 +270,14 @@ export function preflightCheck(response: ResponseSnapshot, ctx: CorsRequestConte
   const missing: string[] = [];
   for (const name of corsUnsafeRequestHeaderNames(ctx.headers)) {
     if (allowed.has(name)) continue;
-    // Fetch §4.8: `*` never covers Authorization, and covers nothing with credentials.
-    if (wildcard && !isCorsNonWildcardRequestHeaderName(name)) continue;
-    missing.push(name);
+    // Fetch §4.8 says `*` never covers Authorization, but Chromium, Firefox and WebKit still let it
+    // through without credentials (Chromium with a DevTools deprecation issue): predict what they do.
+    if (wildcard && isCorsNonWildcardRequestHeaderName(name)) findings.push(authorizationWildcard(name));
+    else if (!wildcard) missing.push(name);
   }
   if (missing.length > 0) {
     let why = '';
     if (allowed.has('*') && include) why = ' `*` counts only for requests without credentials (Fetch §4.8).';
-    else if (allowed.has('*')) why = ' `*` never covers Authorization (Fetch §4.8); list it by name.';
     findings.push({
       code: 'header-not-allowed',
       severity: 'error',
@@ -370,6 +288,20 @@ export function preflightCheck(response: ResponseSnapshot, ctx: CorsRequestConte
     });
   }
   return findings;
+}
+
+function authorizationWildcard(name: string): Finding {
+  return {
+    code: 'authorization-wildcard',
+    severity: 'warning',
+    step: 'preflight',
+    cause:
+      `The preflight answers Access-Control-Allow-Headers: * and the request sends ${name}. Chromium, Firefox and WebKit ` +
+      'let it through today (without credentials), but the Fetch standard (§4.8, "CORS non-wildcard request-header ' +
+      'name") says `*` does not cover Authorization, and Chromium reports it as a deprecation in DevTools\' Issues panel: ' +
+      'a browser that follows the standard will block this request.',
+    fix: `List ${name} by name in Access-Control-Allow-Headers (with cors-safety: allowedHeaders: ['${name}', ...]).`,
+  };
 }
 
 /**

@@ -4,6 +4,7 @@
  * `Transport`, so this module is tested with a fake as well as over real sockets.
  */
 import { METHODS } from 'node:http';
+import { localNetworkAccess } from './address-space.js';
 import type { CorsRequestContext, ResponseSnapshot } from './cors-check.js';
 import { actualCheck, preflightCheck } from './cors-check.js';
 import type { CredentialsMode, PreflightDecision } from './fetch-rules.js';
@@ -13,7 +14,8 @@ import type { Finding, StepName } from './findings.js';
 import { hasError } from './findings.js';
 import type { RawHeaders } from './headers.js';
 import type { Transport, UpgradeSnapshot } from './probe.js';
-import { ProbeError, websocketKey } from './probe.js';
+import { connectingTo, ProbeError, websocketKey } from './probe.js';
+import { foreignHttpOrigin, foreignRequest, reflectionCheck } from './foreign-origin.js';
 import { FOREIGN_ORIGIN, foreignOriginCheck, handshakeCheck, handshakeHeaders } from './ws-probe.js';
 
 /** What to probe, already validated by the argument parser. */
@@ -30,6 +32,12 @@ export interface DoctorOptions {
   /** Probe what socket.io-client does (polling handshake, then the upgrade); `url` is the engine.io path. */
   readonly socketio?: boolean | undefined;
   readonly timeoutMs: number;
+  /** Connect to this address instead of resolving the URL's host (`--resolve`). */
+  readonly connectAddress?: string | undefined;
+  /** The actual request's body (`--data`, `--data-file`). */
+  readonly body?: Uint8Array | undefined;
+  /** The `Cookie` header the browser would send (`--cookie`); never printed. */
+  readonly cookie?: string | undefined;
 }
 
 /** The doctor's overall answer. */
@@ -75,12 +83,14 @@ export const HIDDEN = '(not shown)';
 /** Request headers as shown: author headers that are not CORS-safelisted may hold secrets, so are masked. */
 function shownRequestHeaders(sent: RawHeaders, author: RawHeaders): RawHeaders {
   const authorNames = new Set(author.map(([name]) => name.toLowerCase()));
+  authorNames.add('cookie');
   return sent.map(([name, value]): [string, string] =>
     authorNames.has(name.toLowerCase()) && !isCorsSafelistedRequestHeader(name, value) ? [name, HIDDEN] : [name, value],
   );
 }
 
-const RELEVANT_RESPONSE_HEADER = /^(access-control-|vary$|location$|allow$|via$|upgrade$|sec-websocket-)/i;
+const RELEVANT_RESPONSE_HEADER =
+  /^(access-control-|vary$|location$|allow$|via$|upgrade$|sec-websocket-|cors-safety-reason$|server$)/i;
 
 function relevantHeaders(headers: RawHeaders): RawHeaders {
   return headers.filter(([name]) => RELEVANT_RESPONSE_HEADER.test(name));
@@ -145,6 +155,7 @@ export function requestFindings(opts: DoctorOptions): Finding[] {
   }
   const cookies = opts.credentials === 'include' ? crossSiteCookieFinding(opts.origin, opts.url) : undefined;
   if (cookies !== undefined) findings.push(cookies);
+  findings.push(...localNetworkAccess(opts.origin, opts.url.hostname, opts.connectAddress));
   if (!opts.ws && !NODE_METHODS.has(opts.method)) {
     const upper = opts.method.toUpperCase();
     const fix = NODE_METHODS.has(upper)
@@ -212,6 +223,7 @@ async function doctorWebSocket(opts: DoctorOptions, transport: Transport): Promi
   return { ...base, verdict: verdictOf(findings), steps, findings };
 }
 
+/** A probe that failed after a certain blocker was found (mixed content) still ends as `blocked`. */
 export function probeFailed(
   base: Omit<DoctorResult, 'verdict' | 'steps' | 'findings'>,
   steps: readonly Step[],
@@ -219,12 +231,15 @@ export function probeFailed(
   err: unknown,
 ): DoctorResult {
   if (!(err instanceof ProbeError)) throw err;
-  return { ...base, verdict: 'probe-failed', steps, findings, error: { code: err.code, message: err.message } };
+  const verdict = hasError(findings) ? 'blocked' : 'probe-failed';
+  return { ...base, verdict, steps, findings, error: { code: err.code, message: err.message } };
 }
 
 /**
- * Runs the probe. Resolves with a result whose verdict is `probe-failed` when the network
- * failed; rejects only on a bug.
+ * Runs the probe: the preflight when a browser sends one, the actual request, then the same
+ * request (or its preflight) from a random unrelated origin to catch a server that echoes any
+ * origin. Resolves with `probe-failed` when the network failed before anything certain was
+ * found; rejects only on a bug.
  *
  * @example
  * ```ts
@@ -233,7 +248,8 @@ export function probeFailed(
  * result.verdict; // 'allowed' | 'blocked' | 'probe-failed'
  * ```
  */
-export async function runDoctor(opts: DoctorOptions, transport: Transport): Promise<DoctorResult> {
+export async function runDoctor(opts: DoctorOptions, network: Transport): Promise<DoctorResult> {
+  const transport = connectingTo(network, opts.connectAddress);
   if (opts.ws) return doctorWebSocket(opts, transport);
 
   const sameOrigin = opts.url.origin === opts.origin;
@@ -254,32 +270,10 @@ export async function runDoctor(opts: DoctorOptions, transport: Transport): Prom
   };
   const steps: Step[] = [];
   const findings = requestFindings(opts);
-  if (sameOrigin) {
-    findings.push({
-      code: 'same-origin',
-      severity: 'warning',
-      step: 'request',
-      cause: `The page origin ${opts.origin} is the URL's own origin, so CORS does not apply and the browser allows the request.`,
-      fix: 'Pass the origin of the page that calls this URL with --origin (scheme, host and port as in the address bar).',
-    });
-  }
+  if (sameOrigin) findings.push(sameOriginFinding(opts.origin));
   try {
     if (!sameOrigin && decision.needed) {
-      // Fetch §4.8: the preflight carries no credentials and none of the author's headers.
-      const sent: (readonly [string, string])[] = [
-        ['Origin', opts.origin],
-        ['Access-Control-Request-Method', opts.method],
-        ['Accept', '*/*'],
-        ['Sec-Fetch-Mode', 'cors'],
-      ];
-      if (decision.unsafeHeaderNames.length > 0) {
-        sent.splice(2, 0, ['Access-Control-Request-Headers', decision.unsafeHeaderNames.join(',')]);
-      }
-      const res = await recordFailure(steps, 'preflight', 'OPTIONS', opts.url, sent, [], () =>
-        transport.request({ method: 'OPTIONS', url: opts.url, headers: sent, timeoutMs: opts.timeoutMs }),
-      );
-      steps.push(stepOf('preflight', 'OPTIONS', opts.url, sent, [], res));
-      const preflightFindings = preflightCheck(res, ctx);
+      const preflightFindings = await sendPreflight(transport, steps, opts.url, ctx, decision, opts.timeoutMs);
       findings.push(...preflightFindings);
       if (hasError(preflightFindings)) {
         steps.push({
@@ -293,13 +287,104 @@ export async function runDoctor(opts: DoctorOptions, transport: Transport): Prom
     const sent: (readonly [string, string])[] = [['Origin', opts.origin]];
     if (!opts.headers.some(([name]) => name.toLowerCase() === 'accept')) sent.push(['Accept', '*/*']);
     sent.push(['Sec-Fetch-Mode', 'cors'], ...opts.headers);
+    if (opts.cookie !== undefined && opts.credentials === 'include') sent.push(['Cookie', opts.cookie]);
     const res = await recordFailure(steps, 'actual', opts.method, opts.url, sent, opts.headers, () =>
-      transport.request({ method: opts.method, url: opts.url, headers: sent, timeoutMs: opts.timeoutMs }),
+      transport.request({
+        method: opts.method,
+        url: opts.url,
+        headers: sent,
+        timeoutMs: opts.timeoutMs,
+        body: opts.body,
+      }),
     );
     steps.push(stepOf('actual', opts.method, opts.url, sent, opts.headers, res));
     if (!sameOrigin) findings.push(...actualCheck(res, ctx));
+    if (!sameOrigin) findings.push(...readableErrorStatus(res, findings));
+    if (!sameOrigin && !hasError(findings)) findings.push(...(await probeForeign(transport, steps, opts, decision)));
   } catch (err) {
     return probeFailed(base, steps, findings, err);
   }
   return { ...base, verdict: verdictOf(findings), steps, findings };
+}
+
+function sameOriginFinding(origin: string): Finding {
+  return {
+    code: 'same-origin',
+    severity: 'warning',
+    step: 'request',
+    cause: `The page origin ${origin} is the URL's own origin, so CORS does not apply and the browser allows the request.`,
+    fix: 'Pass the origin of the page that calls this URL with --origin (scheme, host and port as in the address bar).',
+  };
+}
+
+/** Sends the preflight a browser sends for `ctx` to `url` and checks it. Fetch §4.8: the preflight
+ * carries no credentials and none of the author's headers. */
+export async function sendPreflight(
+  transport: Transport,
+  steps: Step[],
+  url: URL,
+  ctx: CorsRequestContext,
+  decision: PreflightDecision,
+  timeoutMs: number,
+): Promise<Finding[]> {
+  const sent: (readonly [string, string])[] = [
+    ['Origin', ctx.origin],
+    ['Access-Control-Request-Method', ctx.method],
+    ['Accept', '*/*'],
+    ['Sec-Fetch-Mode', 'cors'],
+  ];
+  if (decision.unsafeHeaderNames.length > 0) {
+    sent.splice(2, 0, ['Access-Control-Request-Headers', decision.unsafeHeaderNames.join(',')]);
+  }
+  const res = await recordFailure(steps, 'preflight', 'OPTIONS', url, sent, [], () =>
+    transport.request({ method: 'OPTIONS', url, headers: sent, timeoutMs }),
+  );
+  steps.push(stepOf('preflight', 'OPTIONS', url, sent, [], res));
+  return preflightCheck(res, ctx);
+}
+
+/** A 4xx/5xx the page can read: the failure is the status itself (authentication, validation...), not CORS. */
+function readableErrorStatus(res: ResponseSnapshot, findings: readonly Finding[]): Finding[] {
+  if (res.status < 400 || hasError(findings)) return [];
+  const auth = res.status === 401 || res.status === 403;
+  return [
+    {
+      code: 'error-status-readable',
+      severity: 'warning',
+      step: 'actual',
+      detail: String(res.status),
+      cause:
+        `The response is a ${res.status}${res.statusText === '' ? '' : ` ${res.statusText}`} with a valid CORS grant: the page ` +
+        `can read it (response.ok is false, response.status is ${res.status}). ` +
+        (auth ? 'The failure is authentication, not CORS.' : 'The failure is this status, not CORS.'),
+      fix: auth
+        ? "Send the credentials the server expects: cookies need credentials: 'include' (--credentials, --cookie), a token " +
+          'its Authorization header (-H "Authorization: Bearer ..."); check that the session or token is valid.'
+        : `Handle the ${res.status} in the page, or fix what the server reports in its body.`,
+    },
+  ];
+}
+
+/** Sends the request (or its preflight) from an unrelated origin, to catch a server that echoes any origin. */
+async function probeForeign(
+  transport: Transport,
+  steps: Step[],
+  opts: DoctorOptions,
+  decision: PreflightDecision,
+): Promise<Finding[]> {
+  const foreign = foreignHttpOrigin();
+  const { method, headers } = foreignRequest(foreign, opts.method, decision, opts.headers);
+  let res: ResponseSnapshot;
+  try {
+    res = await recordFailure(steps, 'foreign-origin', method, opts.url, headers, opts.headers, () =>
+      transport.request({ method, url: opts.url, headers, timeoutMs: opts.timeoutMs }),
+    );
+  } catch (err) {
+    // The page's own request was answered: an unanswered extra check (recorded as a step) does not
+    // turn that verdict into a failed probe.
+    if (err instanceof ProbeError) return [];
+    throw err;
+  }
+  steps.push(stepOf('foreign-origin', method, opts.url, headers, opts.headers, res));
+  return reflectionCheck(res, foreign);
 }

@@ -39,13 +39,24 @@ function browserForm(value: string): string | undefined {
 /** Adds `origin` to the origins listed in the config file or the environment. */
 function addOrigin(origin: string, context: FixContext): ExplainFix {
   const { policy, configFile, env } = context;
-  if (configFile !== undefined)
-    return { kind: 'add-origin', origin, text: `add "${origin}" to origin in ${configFile}` };
   const current = (env.CORS_ALLOWED_ORIGINS ?? '').trim();
+  // A config file without origin or allowedHosts takes its origins from the environment: an origin
+  // written into the file would replace every origin of the variable, production's included.
   if (policy.source === 'environment' && current !== '') {
     const value = `${current},${origin}`;
-    return { kind: 'set-env', name: 'CORS_ALLOWED_ORIGINS', value, text: `add "${origin}" to CORS_ALLOWED_ORIGINS` };
+    const why =
+      configFile === undefined
+        ? ''
+        : ` (${configFile} sets no origin, so the origins come from that variable; an origin in the file would replace them all)`;
+    return {
+      kind: 'set-env',
+      name: 'CORS_ALLOWED_ORIGINS',
+      value,
+      text: `add "${origin}" to CORS_ALLOWED_ORIGINS${why}`,
+    };
   }
+  if (configFile !== undefined)
+    return { kind: 'add-origin', origin, text: `add "${origin}" to origin in ${configFile}` };
   const replaces =
     policy.source === 'development-default' ? ' (it replaces the development default of loopback origins)' : '';
   return {

@@ -121,6 +121,15 @@ export async function loadConfigFile(file: string, cwd: string = process.cwd()):
   return mod.default;
 }
 
+/** The environment the policy read: the options' own `env` when they carry one. */
+function policyEnvironment(
+  options: unknown,
+  environment: Readonly<Record<string, string | undefined>>,
+): Readonly<Record<string, string | undefined>> {
+  const env = typeof options === 'object' && options !== null ? (options as { env?: unknown }).env : undefined;
+  return typeof env === 'object' && env !== null ? (env as Record<string, string | undefined>) : environment;
+}
+
 /**
  * Builds the policy and decides `origin` with it. Configuration problems come back as a
  * `config-error` result listing every issue; a file that cannot be loaded throws `ConfigLoadError`.
@@ -162,6 +171,6 @@ export async function runExplain(
     rule: verdict.allowed ? verdict.rule : undefined,
     matchedOrigin: verdict.allowed ? verdict.origin : undefined,
     detail: verdict.allowed ? undefined : verdict.detail,
-    fix: fixFor(origin, verdict, { policy, configFile, env: environment }),
+    fix: fixFor(origin, verdict, { policy, configFile, env: policyEnvironment(options, environment) }),
   };
 }

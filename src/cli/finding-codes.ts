@@ -45,4 +45,20 @@ export const FINDING_CODES = {
     'client stays on polling',
   'redirect-not-followed': 'warning: the actual request was redirected; probe the `Location` too',
   'same-origin': 'warning: the page and the URL share an origin; CORS does not apply',
+  'allow-origin-reflected':
+    'critical / warning: a random origin nobody lists was granted too (something echoes any origin); ' +
+    'critical with credentials',
+  'error-status-readable':
+    'warning: the 4xx/5xx carries a valid grant: the page can read it, so the failure is that status, not CORS',
+  'authorization-wildcard':
+    'warning: `Access-Control-Allow-Headers: *` answering a preflight for `Authorization` without credentials; ' +
+    'list it by name',
+  'local-network-access':
+    "warning: a public page calls a loopback or private address: Chrome's Local Network Access asks the user; " +
+    'the fix is on the client side',
+  'socketio-session-unknown':
+    'error: `--socketio`: engine.io answered "Session ID unknown": several processes without sticky sessions',
+  'cookies-cross-site':
+    'warning: `--credentials`: the page and the URL are different sites, so only `SameSite=None; Secure` cookies go; ' +
+    '`detail`: `loopback-names`, `sites`',
 } as const satisfies Record<FindingCode, string>;

@@ -3,8 +3,11 @@
  * code that the text report, `--json` output and tests share.
  */
 
-/** `error`: a browser blocks the request. `warning`: it works, but something is risky or unchecked. */
-export type Severity = 'error' | 'warning';
+/**
+ * `error`: a browser blocks the request. `critical`: a browser allows it, and so it would for any
+ * website (a security hole). `warning`: it works, but something is risky or unchecked.
+ */
+export type Severity = 'error' | 'critical' | 'warning';
 
 /** Which exchange a finding is about. `request` means the request itself, before any response. */
 export type StepName =
@@ -12,8 +15,10 @@ export type StepName =
   | 'preflight'
   | 'actual'
   | 'websocket'
+  | 'foreign-origin'
   | 'websocket-foreign-origin'
   | 'socketio-polling'
+  | 'socketio-session'
   | 'socketio-upgrade';
 
 /** Stable finding codes. Documented in docs/troubleshooting.md's doctor table; never rename one. */
@@ -40,7 +45,12 @@ export type FindingCode =
   | 'ws-origin-not-checked'
   | 'socketio-refused'
   | 'socketio-upgrade-failed'
-  | 'socketio-no-upgrade';
+  | 'socketio-no-upgrade'
+  | 'socketio-session-unknown'
+  | 'allow-origin-reflected'
+  | 'error-status-readable'
+  | 'authorization-wildcard'
+  | 'local-network-access';
 
 /** One diagnosis: what is wrong (`cause`), what to change (`fix`), and how bad it is. */
 export interface Finding {

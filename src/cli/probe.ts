@@ -8,6 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import { isIP } from 'node:net';
 import type { ResponseSnapshot } from './cors-check.js';
 import type { RawHeaders } from './headers.js';
 import { pairsFromRawHeaders } from './headers.js';
@@ -21,6 +22,29 @@ export interface OutgoingRequest {
   readonly timeoutMs: number;
   /** Read the start of the body (at most {@link MAX_BODY_BYTES}) into the snapshot's `body`. */
   readonly readBody?: boolean | undefined;
+  /** The request body to send (with its `Content-Length`). */
+  readonly body?: Uint8Array | undefined;
+  /**
+   * The address to connect to instead of resolving the URL's host (curl's `--resolve`); `Host`
+   * and the TLS server name stay the URL's.
+   */
+  readonly connectAddress?: string | undefined;
+}
+
+/**
+ * A transport that connects every request to `address` (curl's `--resolve host:port:address`).
+ *
+ * @example
+ * ```ts
+ * const staging = connectingTo(nodeTransport, '10.0.0.5');
+ * ```
+ */
+export function connectingTo(transport: Transport, address: string | undefined): Transport {
+  if (address === undefined) return transport;
+  return {
+    request: (req) => transport.request({ ...req, connectAddress: address }),
+    upgrade: (req) => transport.upgrade({ ...req, connectAddress: address }),
+  };
 }
 
 /** How much of a body the doctor reads when asked (an engine.io handshake is about 120 bytes). */
@@ -152,14 +176,19 @@ function exchange<T>(
     const timer = setTimeout(() => {
       fail(new ProbeError('ETIMEDOUT', `cannot reach ${url.href}: no response within ${req.timeoutMs} ms (ETIMEDOUT)`));
     }, req.timeoutMs);
+    const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    const headers = headerObject(req.headers);
+    if (req.connectAddress !== undefined) headers.Host = url.host;
+    if (req.body !== undefined) headers['Content-Length'] = String(req.body.byteLength);
     try {
       outgoing = transportFor(url).request({
         protocol: url.protocol === 'wss:' ? 'https:' : url.protocol === 'ws:' ? 'http:' : url.protocol,
-        hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+        hostname: req.connectAddress ?? hostname,
+        ...(req.connectAddress === undefined || isIP(hostname) !== 0 ? {} : { servername: hostname }),
         port: url.port === '' ? undefined : Number(url.port),
         path: `${url.pathname}${url.search}`,
         method: req.method,
-        headers: headerObject(req.headers),
+        headers,
         agent: false,
       });
     } catch (err) {
@@ -211,7 +240,7 @@ function exchange<T>(
       if (onUpgrade) resolve(onUpgrade(res));
       else reject(new ProbeError('EPROBE', `cannot reach ${url.href}: unexpected protocol upgrade`));
     });
-    outgoing.end();
+    outgoing.end(req.body);
   });
 }
 

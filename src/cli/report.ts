@@ -27,7 +27,7 @@ function stepLine(step: Step, index: number, websocket: boolean): string[] {
 }
 
 function findingLines(finding: Finding): string[] {
-  const severity = finding.severity === 'error' ? 'ERROR  ' : 'WARNING';
+  const severity = finding.severity === 'error' ? 'ERROR  ' : finding.severity === 'critical' ? 'CRITICAL' : 'WARNING';
   const detail = finding.detail === undefined ? '' : ` (${finding.detail})`;
   return [
     `  ${severity} ${finding.code}${detail} [${finding.step}]`,
@@ -38,8 +38,10 @@ function findingLines(finding: Finding): string[] {
 
 function verdictLine(result: DoctorResult): string {
   const errors = result.findings.filter((f) => f.severity === 'error').length;
-  const warnings = result.findings.length - errors;
-  const counts = `${plural(errors, 'error')}, ${plural(warnings, 'warning')}`;
+  const critical = result.findings.filter((f) => f.severity === 'critical').length;
+  const warnings = result.findings.length - errors - critical;
+  const counts =
+    `${plural(errors, 'error')}, ${plural(warnings, 'warning')}` + (critical > 0 ? `, ${critical} CRITICAL` : '');
   const what =
     result.socketio === true
       ? 'this socket.io connection'
@@ -47,8 +49,16 @@ function verdictLine(result: DoctorResult): string {
         ? 'this WebSocket connection'
         : 'this request';
   switch (result.verdict) {
-    case 'allowed':
-      return `Verdict: ALLOWED - a browser would allow ${what} (${counts})`;
+    case 'allowed': {
+      const readable = result.findings.find((f) => f.code === 'error-status-readable');
+      const tail =
+        critical > 0
+          ? ' - and it would allow any other website too: see the CRITICAL finding'
+          : readable !== undefined
+            ? ` - the page can read the ${readable.detail ?? 'error'}: the failure is not CORS`
+            : '';
+      return `Verdict: ALLOWED - a browser would allow ${what} (${counts})${tail}`;
+    }
     case 'blocked':
       return `Verdict: BLOCKED - a browser would block ${what} (${counts})`;
     case 'probe-failed':

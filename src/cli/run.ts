@@ -7,7 +7,7 @@ import type { Command } from './args.js';
 import { parseCli, UsageError } from './args.js';
 import { runDoctor } from './doctor.js';
 import type { Transport } from './probe.js';
-import { nodeTransport } from './probe.js';
+import { connectingTo, nodeTransport } from './probe.js';
 import { escapeControlCharacters } from '../index.js';
 import { formatDoctorJson, formatDoctorText, formatExplainJson, formatExplainText } from './report.js';
 
@@ -26,7 +26,12 @@ function version(): string {
   return String(pkg.version);
 }
 
-async function execute(command: Command, io: Io, transport: Transport): Promise<number> {
+async function execute(
+  command: Command,
+  io: Io,
+  transport: Transport,
+  readStdin: () => Promise<string>,
+): Promise<number> {
   switch (command.kind) {
     case 'help':
       io.stdout(`${command.text}\n`);
@@ -36,7 +41,9 @@ async function execute(command: Command, io: Io, transport: Transport): Promise<
       return 0;
     case 'doctor': {
       const result = command.options.socketio
-        ? await (await import('./socketio-probe.js')).runSocketIoDoctor(command.options, transport)
+        ? await (
+            await import('./socketio-probe.js')
+          ).runSocketIoDoctor(command.options, connectingTo(transport, command.options.connectAddress))
         : await runDoctor(command.options, transport);
       io.stdout(command.json ? formatDoctorJson(result, command.notes) : formatDoctorText(result, command.notes));
       if (result.verdict === 'probe-failed') {
@@ -45,6 +52,8 @@ async function execute(command: Command, io: Io, transport: Transport): Promise<
       }
       return result.verdict === 'allowed' ? EXIT.allowed : EXIT.blocked;
     }
+    case 'diagnose':
+      return runDiagnose(command, io, transport, readStdin);
     case 'explain': {
       // Loaded on demand: doctor does not need the library itself.
       const { runExplain } = await import('./explain.js');
@@ -77,6 +86,54 @@ async function execute(command: Command, io: Io, transport: Transport): Promise<
   }
 }
 
+/** Standard input as text (for `doctor --console -`). */
+async function processStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** `doctor --console` / `--har`: exit 1 when something was found, 0 when nothing failed, 2 on bad input. */
+async function runDiagnose(
+  command: Extract<Command, { kind: 'diagnose' }>,
+  io: Io,
+  transport: Transport,
+  readStdin: () => Promise<string>,
+): Promise<number> {
+  const { diagnoseConsole, diagnoseHar, formatDiagnoseJson, formatDiagnoseText } = await import('./diagnose.js');
+  let text: string;
+  try {
+    text = command.file === '-' ? await readStdin() : readFileSync(command.file, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    io.stderr(
+      `cors-safety: cannot read ${command.file}: ${code === 'ENOENT' ? 'no such file' : String(code ?? err)}\n`,
+    );
+    return EXIT.failed;
+  }
+  let result;
+  if (command.input === 'har') {
+    let document: unknown;
+    try {
+      document = JSON.parse(text);
+    } catch {
+      io.stderr(`cors-safety: ${command.file} is not JSON, so not a HAR file\n`);
+      return EXIT.failed;
+    }
+    try {
+      result = await diagnoseHar(document, command.options, transport);
+    } catch (err) {
+      if (err instanceof Error && err.name === 'HarFormatError') {
+        io.stderr(`cors-safety: ${command.file}: ${err.message}\n`);
+        return EXIT.failed;
+      }
+      throw err;
+    }
+  } else result = await diagnoseConsole(text, command.options, transport);
+  io.stdout(command.json ? formatDiagnoseJson(result) : formatDiagnoseText(result));
+  return result.diagnoses.length > 0 ? EXIT.blocked : EXIT.allowed;
+}
+
 /** Every byte the CLI prints goes through the core's escaping: servers and config files control much of it. */
 function escapedIo(io: Io): Io {
   return {
@@ -93,10 +150,15 @@ function escapedIo(io: Io): Io {
  * const code = await run(['doctor', url, '--origin', origin, '--json'], { stdout: (s) => out.push(s), stderr: () => {} });
  * ```
  */
-export async function run(argv: readonly string[], rawIo: Io, transport: Transport = nodeTransport): Promise<number> {
+export async function run(
+  argv: readonly string[],
+  rawIo: Io,
+  transport: Transport = nodeTransport,
+  readStdin: () => Promise<string> = processStdin,
+): Promise<number> {
   const io = escapedIo(rawIo);
   try {
-    return await execute(parseCli(argv), io, transport);
+    return await execute(parseCli(argv), io, transport, readStdin);
   } catch (err) {
     if (err instanceof UsageError) {
       const help = err.usage === undefined ? 'Run "cors-safety --help" for usage.' : `\n${err.usage}`;

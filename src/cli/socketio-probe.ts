@@ -8,6 +8,7 @@
 import { actualCheck, type CorsRequestContext, type ResponseSnapshot } from './cors-check.js';
 import {
   handshakeBase,
+  sendPreflight,
   probeFailed,
   recordFailure,
   requestFindings,
@@ -21,6 +22,7 @@ import {
 import type { Finding, StepName } from './findings.js';
 import { hasError } from './findings.js';
 import type { RawHeaders } from './headers.js';
+import { preflightDecision } from './fetch-rules.js';
 import type { Transport } from './probe.js';
 import { FOREIGN_ORIGIN, foreignOriginCheck, handshakeCheck } from './ws-probe.js';
 
@@ -143,6 +145,72 @@ function pollingCorsFindings(res: ResponseSnapshot, ctx: CorsRequestContext): Fi
   });
 }
 
+/** A header-not-allowed on the polling preflight comes from socket.io-client's extraHeaders. */
+function extraHeadersFix(finding: Finding): Finding {
+  if (finding.code !== 'header-not-allowed') return finding;
+  return {
+    ...finding,
+    fix:
+      `${finding.fix} They are socket.io-client's extraHeaders: list them in allowedHeaders of the policy mounted with ` +
+      'io.engine.use(corsSafety(policy)) (or the cors.allowedHeaders option of socket.io), or send them in auth instead.',
+  };
+}
+
+/** How many requests of the open session the probe sends to see whether they reach its process. */
+const SESSION_REQUESTS = 3;
+
+const STICKY_FIX =
+  'Route every request of a session to the process that opened it: sticky sessions at the load balancer (nginx: ' +
+  "ip_hash; or hash $remote_addr consistent; in the upstream; Node's cluster: @socket.io/sticky), or make the " +
+  "client skip long-polling with transports: ['websocket'] (then no sticky sessions are needed). Use an adapter " +
+  '(@socket.io/redis-adapter) so that events reach clients on every process.';
+
+/**
+ * Sends what socket.io-client sends next on the open session (a long-polling POST; here a noop
+ * packet, `6`, which the server ignores) a few times. With several processes and no sticky
+ * sessions, one lands on a process that never saw the session: engine.io answers 400
+ * `{"code":1,"message":"Session ID unknown"}`, and the client reports "xhr post error".
+ */
+async function checkSession(transport: Transport, steps: Step[], opts: DoctorOptions, sid: string): Promise<Finding[]> {
+  const url = engineUrl(opts.url, 'polling', sid);
+  const sent: RawHeaders = [
+    ['Origin', opts.origin],
+    ['Accept', '*/*'],
+    ['Content-Type', 'text/plain;charset=UTF-8'],
+    ...opts.headers,
+  ];
+  for (let i = 0; i < SESSION_REQUESTS; i++) {
+    const res = await recordFailure(steps, 'socketio-session', 'POST', url, sent, opts.headers, () =>
+      transport.request({
+        method: 'POST',
+        url,
+        headers: sent,
+        timeoutMs: opts.timeoutMs,
+        readBody: true,
+        body: new TextEncoder().encode('6'),
+      }),
+    );
+    steps.push(stepOf('socketio-session', 'POST', url, sent, opts.headers, res));
+    const engineError = parseEngineError(res.body);
+    if (res.status === 400 && engineError?.code === 1) {
+      return [
+        {
+          code: 'socketio-session-unknown',
+          severity: 'error',
+          step: 'socketio-session',
+          cause:
+            `Request ${i + 2} of the session got 400 (engine.io: "Session ID unknown"): it reached a server process that ` +
+            'did not open the session. Several processes answer this URL without sticky sessions, so socket.io-client ' +
+            'reports "xhr post error" or "xhr poll error", and the WebSocket upgrade fails the same way.',
+          fix: STICKY_FIX,
+        },
+      ];
+    }
+    if (res.status !== 200) break;
+  }
+  return [];
+}
+
 /** The upgrade failing is not fatal: socket.io-client stays on long-polling. */
 function upgradeFindings(res: Parameters<typeof handshakeCheck>[0], origin: string): Finding[] {
   return handshakeCheck(res, origin, 'socketio-upgrade').map((finding) => ({
@@ -172,22 +240,42 @@ export async function runSocketIoDoctor(opts: DoctorOptions, transport: Transpor
   const steps: Step[] = [];
   const findings = requestFindings(opts);
   const base = handshakeBase({ ...opts, socketio: true }, false);
-  const ctx: CorsRequestContext = { origin: opts.origin, credentials: opts.credentials, method: 'GET', headers: [] };
+  const ctx: CorsRequestContext = {
+    origin: opts.origin,
+    credentials: opts.credentials,
+    method: 'GET',
+    headers: opts.headers,
+  };
   const handshake = (name: StepName, url: URL, origin: string) =>
     sendHandshake(transport, steps, name, url, origin, opts.timeoutMs);
   try {
     const pollingUrl = engineUrl(opts.url, 'polling');
-    const sent: RawHeaders = [
-      ['Origin', opts.origin],
-      ['Accept', '*/*'],
-    ];
-    const res = await recordFailure(steps, 'socketio-polling', 'GET', pollingUrl, sent, [], () =>
+    // socket.io-client's extraHeaders go on every polling request; any that is not CORS-safelisted
+    // makes the browser send a preflight first (Fetch §4.8).
+    const decision = preflightDecision('GET', opts.headers);
+    if (pollingUrl.origin !== opts.origin && decision.needed) {
+      const preflight = await sendPreflight(transport, steps, pollingUrl, ctx, decision, opts.timeoutMs);
+      findings.push(...preflight.map(extraHeadersFix));
+      if (hasError(preflight)) {
+        steps.push({
+          name: 'socketio-polling',
+          request: { method: 'GET', url: pollingUrl.href, headers: [] },
+          skipped: 'the preflight failed, so the browser does not send the polling request',
+        });
+        return { ...base, verdict: 'blocked', steps, findings };
+      }
+    }
+    const sent: RawHeaders = [['Origin', opts.origin], ['Accept', '*/*'], ...opts.headers];
+    const res = await recordFailure(steps, 'socketio-polling', 'GET', pollingUrl, sent, opts.headers, () =>
       transport.request({ method: 'GET', url: pollingUrl, headers: sent, timeoutMs: opts.timeoutMs, readBody: true }),
     );
-    steps.push(stepOf('socketio-polling', 'GET', pollingUrl, sent, [], res));
+    steps.push(stepOf('socketio-polling', 'GET', pollingUrl, sent, opts.headers, res));
     const open = res.status === 200 ? parseOpenPacket(res.body) : undefined;
     if (open === undefined) findings.push(handshakeRefusal(res, opts.origin));
     else if (pollingUrl.origin !== opts.origin) findings.push(...pollingCorsFindings(res, ctx));
+    if (open !== undefined && !hasError(findings)) {
+      findings.push(...(await checkSession(transport, steps, opts, open.sid)));
+    }
 
     if (open === undefined || hasError(findings)) {
       steps.push({

@@ -166,6 +166,9 @@ export interface CorsSafetyOptions {
   /** Allow the opaque origin `null` (sandboxed iframes, `file:`). Refused with credentials. */
   allowNullOrigin?: boolean | undefined;
   /**
+   * Legacy: Chrome replaced Private Network Access preflights with its Local Network Access
+   * permission prompt, decided in the browser before any request is sent; this option changes
+   * nothing there. Kept for browsers that still send the preflights.
    * Answer Chrome's Private Network Access preflights: a preflight from an allowed origin that
    * carries `Access-Control-Request-Private-Network: true` gets
    * `Access-Control-Allow-Private-Network: true`, so a public page may call this server on a

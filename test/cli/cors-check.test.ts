@@ -308,11 +308,11 @@ describe('preflightCheck (Fetch §4.8)', () => {
       [],
     ],
     [
-      '* never covers Authorization',
+      '* lets Authorization through without credentials, as Chromium, Firefox and WebKit do (a warning)',
       204,
       [...ok, ['Access-Control-Allow-Headers', '*']],
       { headers: [['Authorization', 'x']] },
-      ['header-not-allowed:not-listed'],
+      ['authorization-wildcard'],
     ],
     [
       '* does not cover headers with credentials',
@@ -346,13 +346,27 @@ describe('preflightCheck (Fetch §4.8)', () => {
   for (const [title, status, headers, c, expected] of cases) {
     it(title, () => assert.deepEqual(codes(preflightCheck(res(status, headers), ctx(c))), expected));
   }
-  it('names the missing header and why * did not cover it', () => {
-    const [finding] = preflightCheck(
+  it('Authorization under *: what the engines do (allowed), what the standard says, and the deprecation', () => {
+    const [finding, ...rest] = preflightCheck(
       res(204, [...ok, ['Access-Control-Allow-Headers', '*']]),
       ctx({ headers: [['Authorization', 'x']] }),
     );
-    assert.match(finding?.cause ?? '', /authorization/);
-    assert.match(finding?.cause ?? '', /never covers Authorization/);
+    assert.deepEqual(rest, []);
+    assert.equal(finding?.severity, 'warning');
+    assert.match(finding?.cause ?? '', /Chromium, Firefox and WebKit let it through/);
+    assert.match(finding?.cause ?? '', /deprecation/);
+    assert.match(finding?.fix ?? '', /List authorization by name/);
+  });
+  it('Authorization under * with credentials is blocked: * counts for nothing then', () => {
+    const findings = preflightCheck(
+      res(204, [...ok, ['Access-Control-Allow-Credentials', 'true'], ['Access-Control-Allow-Headers', '*']]),
+      ctx({ headers: [['Authorization', 'x']], credentials: 'include' }),
+    );
+    assert.deepEqual(
+      findings.map((f) => f.code),
+      ['header-not-allowed'],
+    );
+    assert.match(findings[0]?.cause ?? '', /only for requests without credentials/);
   });
   it('gives the redirect target', () => {
     const [finding] = preflightCheck(res(301, [['Location', 'https://api.example.com/v1/']]), ctx(put));

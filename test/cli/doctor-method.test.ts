@@ -78,7 +78,8 @@ describe('doctor -X patch', () => {
     const server = await recordingServer();
     try {
       const { json } = await doctorJson([server.url, '--origin', PAGE, '-X', 'patch']);
-      assert.deepEqual(server.lines, ['OPTIONS /items HTTP/1.1', 'patch /items HTTP/1.1']);
+      // Then the preflight again from an unrelated origin, to catch a server that echoes any origin.
+      assert.deepEqual(server.lines, ['OPTIONS /items HTTP/1.1', 'patch /items HTTP/1.1', 'OPTIONS /items HTTP/1.1']);
       const finding = json.findings.find((f) => f.code === 'method-refused-by-node');
       assert.equal(finding?.severity, 'warning');
       assert.match(finding?.fix ?? '', /method: 'PATCH'/);

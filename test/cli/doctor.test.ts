@@ -59,11 +59,16 @@ describe('runDoctor', () => {
     const t = fake(() => ({ status: 200, statusText: 'OK', headers: GRANT }));
     const result = await runDoctor(options(), t);
     assert.equal(result.verdict, 'allowed');
+    // The same GET again from a random unrelated origin, which this server does not grant.
     assert.deepEqual(
       t.sent.map((r) => r.method),
-      ['GET'],
+      ['GET', 'GET'],
     );
     assert.equal(header(t.sent[0]?.headers ?? [], 'Origin'), ORIGIN);
+    assert.match(
+      header(t.sent[1]?.headers ?? [], 'Origin') ?? '',
+      /^https:\/\/cors-safety-probe-[0-9a-f]{12}\.invalid$/,
+    );
     assert.equal(result.preflight?.needed, false);
   });
 
@@ -81,9 +86,10 @@ describe('runDoctor', () => {
       t,
     );
     assert.equal(result.verdict, 'allowed');
+    // The PUT is not repeated from the unrelated origin (it could change data): its preflight is.
     assert.deepEqual(
       t.sent.map((r) => r.method),
-      ['OPTIONS', 'PUT'],
+      ['OPTIONS', 'PUT', 'OPTIONS'],
     );
     const preflight = t.sent[0]?.headers ?? [];
     assert.equal(header(preflight, 'Origin'), ORIGIN);

@@ -66,7 +66,7 @@ describe('cors-safety doctor against real servers', () => {
     assert.equal(json.verdict, 'allowed');
     assert.deepEqual(
       json.steps.map((s) => `${s.name} ${s.response?.status ?? '-'}`),
-      ['preflight 204', 'actual 200'],
+      ['preflight 204', 'actual 200', 'foreign-origin 403'],
     );
     assert.equal(code, 0);
   });

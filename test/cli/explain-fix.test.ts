@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { ExplainFix } from '../../src/cli/explain-fix.js';
 import { runExplain, type ExplainResult } from '../../src/cli/explain.js';
-import { runCli } from './cli-helper.js';
+import { cleanEnv, runCli } from './cli-helper.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cors-safety-explain-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -184,5 +184,28 @@ describe('explain: the real CLI prints the fix, and following it exits 0', () =>
     const allowed = await runCli(['explain', '--origin', 'https://admin.example.com', '--config', file, '--json']);
     assert.equal(allowed.code, 0, allowed.stderr);
     assert.equal((JSON.parse(allowed.stdout) as { decision: string; fix: unknown }).decision, 'allowed');
+  });
+});
+
+describe('explain: origins from CORS_ALLOWED_ORIGINS with a config file that sets none (issue #22, case 2)', () => {
+  it('says to add the origin to the variable, and following it keeps every origin of the variable', async () => {
+    const file = join(dir, 'credentials-only.json');
+    writeFileSync(file, JSON.stringify({ credentials: true }));
+    const env = cleanEnv({ CORS_ALLOWED_ORIGINS: 'https://app.example.com' });
+    const denied = await runCli(['explain', '--origin', 'https://admin.example.com', '--config', file, '--json'], env);
+    assert.equal(denied.code, 1, denied.stderr);
+    const fix = (JSON.parse(denied.stdout) as { fix: ExplainFix }).fix;
+    assert.equal(fix.kind, 'set-env');
+    assert.ok(fix.kind === 'set-env');
+    assert.match(fix.text, /^add "https:\/\/admin\.example\.com" to CORS_ALLOWED_ORIGINS \(.*sets no origin/);
+    const followed = cleanEnv({ [fix.name]: fix.value });
+    for (const origin of ['https://admin.example.com', 'https://app.example.com']) {
+      const allowed = await runCli(['explain', '--origin', origin, '--config', file], followed);
+      assert.equal(allowed.code, 0, `${origin}: ${allowed.stdout}`);
+    }
+    // What the old advice did: an origin written into the file replaces the variable's origins.
+    writeFileSync(file, JSON.stringify({ credentials: true, origin: ['https://admin.example.com'] }));
+    const dropped = await runCli(['explain', '--origin', 'https://app.example.com', '--config', file], env);
+    assert.equal(dropped.code, 1);
   });
 });

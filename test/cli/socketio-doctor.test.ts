@@ -47,10 +47,13 @@ describe('cors-safety doctor --socketio against real socket.io servers', () => {
     assert.equal(code, 0);
     assert.deepEqual(stepSummary(json), [
       'socketio-polling 200',
+      'socketio-session 200',
+      'socketio-session 200',
+      'socketio-session 200',
       'socketio-upgrade 101',
       'websocket-foreign-origin 400',
     ]);
-    assert.match(json.steps[1]?.request.method ?? '', /GET/);
+    assert.match(json.steps[4]?.request.method ?? '', /GET/);
   });
 
   it("a denied origin: socketio-refused (forbidden) naming createAllowRequest's policy; no upgrade; exit 1", async (t) => {
@@ -60,9 +63,13 @@ describe('cors-safety doctor --socketio against real socket.io servers', () => {
     assert.equal(json.verdict, 'blocked');
     assert.deepEqual(
       json.findings.map((f) => [f.code, f.detail, f.severity]),
-      [['socketio-refused', 'forbidden', 'error']],
+      [
+        // A public page calling a loopback server: Chrome's Local Network Access asks the user first.
+        ['local-network-access', 'public-to-loopback', 'warning'],
+        ['socketio-refused', 'forbidden', 'error'],
+      ],
     );
-    assert.match(json.findings[0]?.fix ?? '', /createAllowRequest\(policy\)/);
+    assert.match(json.findings[1]?.fix ?? '', /createAllowRequest\(policy\)/);
     assert.deepEqual(stepSummary(json), ['socketio-polling 403', 'socketio-upgrade skipped']);
   });
 
@@ -193,8 +200,11 @@ describe('doctor --socketio arguments', () => {
     assert.equal(plain.options.socketio, undefined);
   });
 
-  it('refuses --ws, --method and --header with --socketio', () => {
-    for (const extra of [['--ws'], ['-X', 'POST'], ['-H', 'X-Token: 1']]) {
+  it("refuses --ws, --method, --data and --cookie with --socketio; -H is socket.io-client's extraHeaders", () => {
+    const command = parseCli(['doctor', '--socketio', 'http://localhost:3000', '--origin', PAGE, '-H', 'X-Token: 1']);
+    assert.ok(command.kind === 'doctor');
+    assert.deepEqual(command.options.headers, [['X-Token', '1']]);
+    for (const extra of [['--ws'], ['-X', 'POST'], ['--data', 'x'], ['--cookie', 'a=1']]) {
       assert.throws(
         () => parseCli(['doctor', '--socketio', 'http://localhost:3000', '--origin', PAGE, ...extra]),
         /--socketio/,

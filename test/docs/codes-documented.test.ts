@@ -79,6 +79,13 @@ describe('every stable code is documented', () => {
     assert.ok(codes.size >= 60, `only ${codes.size} codes found in src/: the patterns no longer match the code`);
     assert.deepEqual(documented('config-errors.md', codes), []);
   });
+  it("each of the doctor's finding codes is in docs/troubleshooting.md's table", () => {
+    const text = readFileSync(join(ROOT, 'src', 'cli', 'findings.ts'), 'utf8');
+    const union = /export type FindingCode =([^;]+);/.exec(text)?.[1] ?? '';
+    const codes = new Set([...union.matchAll(new RegExp(CODE, 'g'))].map((m) => m[1] ?? ''));
+    assert.ok(codes.size >= 25, `only ${codes.size} finding codes found: the pattern no longer matches the type`);
+    assert.deepEqual(documented('troubleshooting.md', codes), []);
+  });
   it(`each of the ${reasons.size} reason codes is in docs/reasons.md`, () => {
     const codes = reasons;
     assert.ok(codes.size >= 25, `only ${codes.size} reason codes found: the patterns no longer match the types`);

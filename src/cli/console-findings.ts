@@ -1,0 +1,160 @@
+/**
+ * What a console message means, in the live probe's vocabulary: each fact is replayed through the
+ * same checks (`corsCheck`, `preflightCheck`, `handshakeCheck`) on the response the message
+ * describes, so the codes and fixes are the doctor's own. What a message cannot tell is said.
+ */
+import { localNetworkAccess } from './address-space.js';
+import type { ConsoleFact, ConsoleMessage } from './console-input.js';
+import { corsCheck, preflightCheck, type CorsRequestContext, type ResponseSnapshot } from './cors-check.js';
+import type { Finding, StepName } from './findings.js';
+import type { RawHeaders } from './headers.js';
+import { handshakeCheck } from './ws-probe.js';
+
+/** Stands in for the page origin when a message does not name it (Firefox's, WebKit's). */
+const SOME_ORIGIN = 'https://page.invalid';
+
+function response(status: number, headers: RawHeaders): ResponseSnapshot {
+  return { status, statusText: '', headers };
+}
+
+function statusUnknown(step: StepName, origin: string): Finding {
+  return {
+    code: 'no-allow-origin',
+    severity: 'error',
+    step,
+    detail: 'status-unknown',
+    cause:
+      `The response has no Access-Control-Allow-Origin for ${origin}. The console does not give its status: look at ` +
+      'the Network panel. On a 4xx or 5xx, the error path lacks CORS headers (or a proxy made the error: its Server ' +
+      'header says who); on a 2xx, the server does not grant this origin.',
+    fix:
+      'Run `cors-safety doctor <url> --origin <page origin>` (it reads the status and who answered), or ' +
+      '`--har` on a HAR export of the failing page. With cors-safety: mount corsSafety() first and corsErrorHandler() ' +
+      'last, and check the policy with `cors-safety explain --origin <page origin>`.',
+  };
+}
+
+function cannotTell(reason: string, step: StepName, code: Finding['code'] = 'no-allow-origin'): Finding {
+  return {
+    code,
+    severity: 'error',
+    step,
+    detail: 'cannot-tell',
+    cause: `The message says only that the request failed ("${reason}"); it does not say which check failed, or why.`,
+    fix:
+      'Copy the full console text (WebKit prints the reason on the line before), or run `cors-safety doctor <url> ' +
+      '--origin <page origin>`, or `--har` on a HAR export.',
+  };
+}
+
+function context(message: ConsoleMessage, over: Partial<CorsRequestContext> = {}): CorsRequestContext {
+  return { origin: message.origin ?? SOME_ORIGIN, credentials: 'same-origin', method: 'GET', headers: [], ...over };
+}
+
+/** The findings a fact stands for, from the checks the live probe uses. */
+function factFindings(message: ConsoleMessage, fact: ConsoleFact): Finding[] {
+  const origin = message.origin ?? SOME_ORIGIN;
+  const grant: RawHeaders = [['Access-Control-Allow-Origin', origin]];
+  const step: StepName = message.preflight ? 'preflight' : 'actual';
+  const check = (res: ResponseSnapshot, ctx: CorsRequestContext): Finding[] =>
+    message.preflight ? preflightCheck(res, ctx) : corsCheck(res, ctx, 'actual');
+  switch (fact.kind) {
+    case 'no-allow-origin':
+      if (fact.status === undefined) return [statusUnknown(step, origin)];
+      return check(response(fact.status, []), context(message));
+    case 'allow-origin-multiple': {
+      const values = fact.values.length > 0 ? fact.values : [origin, origin];
+      const identical = values.every((value) => value === values[0]) || fact.lines === 2;
+      const headers: RawHeaders = identical
+        ? values.map((value) => ['Access-Control-Allow-Origin', value] as const)
+        : [['Access-Control-Allow-Origin', values.join(', ')]];
+      return check(response(200, headers), context(message));
+    }
+    case 'allow-origin-mismatch':
+      return check(response(200, [['Access-Control-Allow-Origin', fact.value]]), context(message));
+    case 'wildcard-with-credentials':
+      return check(response(200, [['Access-Control-Allow-Origin', '*']]), context(message, { credentials: 'include' }));
+    case 'credentials-not-allowed': {
+      const headers: RawHeaders =
+        fact.value === undefined || fact.value === ''
+          ? grant
+          : [...grant, ['Access-Control-Allow-Credentials', fact.value]];
+      return check(response(200, headers), context(message, { credentials: 'include' }));
+    }
+    case 'preflight-status':
+      return preflightCheck(response(fact.status ?? 400, []), context(message));
+    case 'preflight-redirect':
+      return preflightCheck(response(301, [['Location', '(not in the message)']]), context(message));
+    case 'method-not-allowed': {
+      const method = fact.method === '' ? 'PUT' : fact.method;
+      return preflightCheck(response(204, grant), context(message, { method }));
+    }
+    case 'header-not-allowed':
+      return preflightCheck(response(204, grant), context(message, { headers: [[fact.header, 'x']] }));
+    case 'preflight-header-invalid':
+      return preflightCheck(response(204, [...grant, [fact.header, 'GET;']]), context(message, { method: 'PUT' }));
+    case 'ws-refused': {
+      if (fact.status === undefined) return [cannotTell('the WebSocket connection failed', 'websocket', 'ws-refused')];
+      const res = { ...response(fact.status, []), upgraded: false, key: '' };
+      return handshakeCheck(res, origin);
+    }
+    case 'mixed-content':
+      return [
+        {
+          code: 'mixed-content',
+          severity: 'error',
+          step: 'request',
+          cause: 'An https page requested an http URL; the browser blocked it before CORS was consulted.',
+          fix: 'Serve the API over https (wss for WebSockets); only localhost and 127.0.0.1 are exempt.',
+        },
+      ];
+    case 'local-network-access': {
+      const host = message.url === undefined ? '127.0.0.1' : safeHost(message.url);
+      const found = localNetworkAccess(message.origin ?? 'https://public.example', host);
+      return found.length > 0
+        ? found.map((f) => ({ ...f, severity: 'error' as const }))
+        : [cannotTell(fact.space, 'request')];
+    }
+    case 'unknown':
+      return [cannotTell(fact.reason, step)];
+  }
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The findings for one console message, with the first one's cause prefixed by what it quotes.
+ *
+ * @example
+ * ```ts
+ * consoleFindings(parseConsole(text)[0]); // [{ code: 'allow-origin-duplicated', ... }]
+ * ```
+ */
+export function consoleFindings(message: ConsoleMessage): Finding[] {
+  const { fact } = message;
+  return factFindings(message, fact).map((finding): Finding => {
+    // The checks ran on a stand-in preflight: say only what the message says.
+    if (finding.code === 'method-not-allowed' && fact.kind === 'method-not-allowed') {
+      const method = fact.method === '' ? 'the method' : fact.method;
+      return {
+        ...finding,
+        detail: undefined,
+        cause: `The preflight's Access-Control-Allow-Methods does not list ${method}.`,
+      };
+    }
+    if (finding.code === 'header-not-allowed' && fact.kind === 'header-not-allowed') {
+      return {
+        ...finding,
+        detail: undefined,
+        cause: `The preflight's Access-Control-Allow-Headers does not list ${fact.header}.`,
+      };
+    }
+    return finding;
+  });
+}
