@@ -16,8 +16,6 @@ import { extractTokenList, getAll, getCombined, listElementsLower } from './head
 import { noAllowOrigin } from './no-allow-origin.js';
 import { diagnoseOriginMismatch } from './origin-mismatch.js';
 
-export { looksLikeNginxError } from './no-allow-origin.js';
-
 /** What a response looked like on the wire. */
 export interface ResponseSnapshot {
   readonly status: number;

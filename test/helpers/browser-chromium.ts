@@ -116,7 +116,9 @@ export function chromiumEngine(suite: string): EngineSupport {
         const tab = await openPage(browser, url);
         return {
           console: tab.console,
-          goto: async (next) => void (await tab.page.goto(next)),
+          goto: async (next) => {
+            await tab.page.goto(next);
+          },
           evaluate: <A, R>(fn: (arg: A) => R | Promise<R>, arg: A) => tab.page.evaluate<R>(callExpression(fn, arg)),
           close: () => tab.context.close(),
         };

@@ -58,7 +58,9 @@ export function firefoxEngine(suite: string): EngineSupport {
         await page.goto(url);
         return {
           console: lines,
-          goto: async (next) => void (await page.goto(next)),
+          goto: async (next) => {
+            await page.goto(next);
+          },
           evaluate: <A, R>(fn: (arg: A) => R | Promise<R>, arg: A) =>
             page.evaluate(callExpression(fn, arg)) as Promise<R>,
           close: () => context.close(),

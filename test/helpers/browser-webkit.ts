@@ -126,7 +126,9 @@ async function launchWebKit(paths: { driver: string; xvfb: string; miniBrowser: 
         await browser.url(url);
         return {
           console: [],
-          goto: async (next) => void (await browser.url(next)),
+          goto: async (next) => {
+            await browser.url(next);
+          },
           evaluate: async <A, R>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R> => {
             // Execute Async Script with a callback: WebKit fails a sync script awaiting a promise
             // whenever a fetch inside it rejects, even when the script catches the rejection.
