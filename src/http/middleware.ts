@@ -11,7 +11,7 @@ import { describeError, logMiddleware, logOrigin, logPreflight, quoteForLog, war
 import { watchMountOrder } from './mount-order.js';
 import type { CorsSafetyOptions } from '../policy/options.js';
 import { logVerdict } from '../policy/origin-check.js';
-import { compiledPolicy, createCorsPolicy, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
+import { createCorsPolicy, policyCell, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
 import { canWriteHead, headerNamesOf, headerOf, setHeaderOn } from './response-access.js';
 import {
   ALLOW_PRIVATE_NETWORK,
@@ -23,7 +23,7 @@ import {
 import type { RequestVerdict } from '../policy/reasons.js';
 import { claimRequest, decideRequest, type RequestDecision } from './request-verdict.js';
 import { protectCorsHeaders } from './response-guard.js';
-import { REASON_HEADER, removeAccessControlHeaders } from './response-headers.js';
+import { REASON_HEADER, reasonHeaderValue, removeAccessControlHeaders } from './response-headers.js';
 import { appendVary } from './vary.js';
 
 /**
@@ -91,7 +91,7 @@ function respondToPreflight(
     const head: string[] = [];
     for (const [name, value] of answer.headers) head.push(name, value);
     head.push('Vary', preflightVaryText(policy), 'Content-Length', '0');
-    if (reason !== undefined) head.push(REASON_HEADER, reason);
+    if (reason !== undefined) head.push(REASON_HEADER, reasonHeaderValue(policy, reason));
     res.writeHead(answer.status, head);
     res.end();
     return false;
@@ -112,7 +112,7 @@ function respondToPreflight(
   }
   for (const [name, value] of answer.headers) setHeaderOn(res, name, value);
   appendVary(res, preflightVary(policy));
-  if (reason !== undefined) setHeaderOn(res, REASON_HEADER, reason);
+  if (reason !== undefined) setHeaderOn(res, REASON_HEADER, reasonHeaderValue(policy, reason));
   if (!answeredHere) return true;
   res.statusCode = answer.status;
   setHeaderOn(res, 'Content-Length', '0');
@@ -183,10 +183,15 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
     return undefined;
   }
   const policy = createCorsPolicy(options as CorsSafetyOptions | CorsPolicy | undefined);
-  const compiled = compiledPolicy(policy);
+  const cell = policyCell(policy);
 
   /** Applies a settled verdict; true when the request goes on (the preflight was not answered here). */
-  const apply = (req: IncomingMessage, res: ServerResponse, verdict: RequestVerdict): boolean => {
+  const apply = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    compiled: CompiledPolicy,
+    verdict: RequestVerdict,
+  ): boolean => {
     if (logOrigin.enabled) logVerdict(verdict, req.headers.origin, `${String(req.method)} request`);
     // A response already sent (by middleware that answered and still called next()) has no
     // head left to set: nothing to do.
@@ -207,7 +212,7 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
     decision.verdict = verdict;
     let goOn: boolean;
     try {
-      goOn = apply(req, res, verdict);
+      goOn = apply(req, res, decision.policy, verdict);
     } catch (err) {
       failClosed(res, next, err);
       return;
@@ -226,6 +231,8 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
       checkMountOrder(req);
       // One policy per request: the first corsSafety() that handles it decides; a later one (a
       // per-route policy mounted after it, or the same one mounted twice) passes it on untouched.
+      // The snapshot read here (a live policy's version now) decides everything about the request.
+      const compiled = cell.current;
       decision = claimRequest(req, compiled);
       if (decision !== undefined) verdict = decideRequest(compiled, req);
     } catch (err) {

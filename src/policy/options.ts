@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { closestName } from './option-values.js';
+import type { OriginLookupOptions } from './origin-lookup.js';
 
 /**
  * What a `cors`-style origin callback may be given: `true` (allow), `false` (deny), or the
@@ -173,6 +174,13 @@ export interface CorsSafetyOptions {
   /** Milliseconds an origin function may take before the origin is denied. Default 2000. */
   originCheckTimeout?: number | undefined;
   /**
+   * The application's own source of allowed origins, for what lists cannot hold (customers'
+   * domains in a database): consulted only for a well-formed origin no rule matched, answers
+   * cached (allowed and denied apart, both bounded), one call per origin at a time, a failure or
+   * timeout denies unless a cached answer is within `staleIfError`. See docs/live-policy.md.
+   */
+  originLookup?: OriginLookupOptions | undefined;
+  /**
    * Add a `Cors-Safety-Reason` response header naming the reason code of every denial.
    * Default: on unless `NODE_ENV` is `production`.
    */
@@ -201,6 +209,7 @@ export const OPTION_NAMES: readonly (keyof CorsSafetyOptions)[] = Object.freeze(
   'allowNullOrigin',
   'allowPrivateNetwork',
   'originCheckTimeout',
+  'originLookup',
   'exposeReason',
   'dangerouslyAllowAnyOriginWithCredentials',
   'env',

@@ -10,6 +10,7 @@ import {
   parseConfigOrigin,
   parseConfigPort,
   splitHostPort,
+  type ConfigOrigin,
   type OriginScheme,
 } from './origin-syntax.js';
 import { describeValue } from './option-values.js';
@@ -33,6 +34,17 @@ function regexpAllowsPlainHttp(source: string): boolean {
   if (http === null) return false;
   const rest = (http[1] ?? '').replace(/\\/g, '');
   return !/^(localhost|127\.0\.0\.1|\[::1\])(?![a-z0-9.-])/.test(rest);
+}
+
+/**
+ * The canonical rule text of a parsed origin entry, as `policy.rules` lists it:
+ * `https://app.example.com`, `http://localhost:*`, `https://*.example.com:8443`.
+ */
+export function originRuleText(value: ConfigOrigin): string {
+  if (value.kind === 'exact' || value.kind === 'app') return value.origin;
+  if (value.kind === 'host') return `${value.scheme}://${value.host}:*`;
+  const portText = value.port === DEFAULT_PORTS[value.scheme] ? '' : `:${value.port}`;
+  return `${value.scheme}://*.${value.suffix}${portText}`;
 }
 
 /** Mutable state while one options object is compiled. */
@@ -67,19 +79,11 @@ export class PolicyBuilder {
     // App origins (capacitor://, chrome-extension://) have no host on a network path.
     const host = value.kind === 'subdomains' ? value.suffix : value.kind === 'app' ? undefined : value.host;
     const plainHttp = value.scheme === 'http' && host !== undefined && !staysOnThisMachine(host);
-    if (value.kind === 'exact' || value.kind === 'app') {
-      this.exact.add(value.origin);
-      this.rules.push(value.origin);
-    } else if (value.kind === 'host') {
-      const rule = `${value.scheme}://${value.host}:*`;
-      this.originRules.addHost(value.scheme, value.host, value.port, rule);
-      this.rules.push(rule);
-    } else {
-      const portText = value.port === DEFAULT_PORTS[value.scheme] ? '' : `:${value.port}`;
-      const rule = `${value.scheme}://*.${value.suffix}${portText}`;
-      this.originRules.addSubdomains(value.scheme, value.suffix, value.port, rule);
-      this.rules.push(rule);
-    }
+    const rule = originRuleText(value);
+    if (value.kind === 'exact' || value.kind === 'app') this.exact.add(value.origin);
+    else if (value.kind === 'host') this.originRules.addHost(value.scheme, value.host, value.port, rule);
+    else this.originRules.addSubdomains(value.scheme, value.suffix, value.port, rule);
+    this.rules.push(rule);
     if (plainHttp) this.plainHttpRules.push(this.rules[this.rules.length - 1] ?? entry);
   }
 

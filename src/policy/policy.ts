@@ -20,6 +20,8 @@ import { optionsFromEnvironment } from './environment.js';
 import { readBoolean, readInteger, readTokenList } from './option-readers.js';
 import { allowedHeaderProblem, exposedHeaderProblem, methodProblem } from './forbidden-names.js';
 import { PolicyBuilder } from './policy-builder.js';
+import type { DynamicOrigins } from './dynamic-origins.js';
+import { readOriginLookup, type OriginLookupCache } from './origin-lookup.js';
 
 /**
  * Loopback origins on any port: `localhost`, `127.0.0.1` and `[::1]`, over http and https
@@ -140,9 +142,32 @@ export interface CompiledPolicy {
   readonly optionsSuccessStatus: number;
   readonly originCheckTimeout: number;
   readonly exposeReason: boolean;
+  /**
+   * Which version of its policy this snapshot is: 0 for a policy from `createCorsPolicy()`
+   * (it never changes), 1 and up for a live policy, one more with every change.
+   */
+  readonly version: number;
+  /** Origins added at run time by a live policy's `update()`; `undefined` for an immutable policy. */
+  readonly dynamic: DynamicOrigins | undefined;
+  /** Cached answers for origins no rule matched; `undefined` without the `originLookup` option. */
+  readonly lookup: OriginLookupCache | undefined;
 }
 
-const compiledPolicies = new WeakMap<CorsPolicy, CompiledPolicy>();
+/**
+ * Where the entry points read a policy's compiled form: once per request or handshake, when it
+ * starts (one policy per request). An immutable policy's cell never changes; a live policy
+ * replaces `current` as a whole with every change (an atomic reference, as jub0bs/cors does).
+ */
+export interface PolicyCell {
+  readonly current: CompiledPolicy;
+}
+
+const compiledPolicies = new WeakMap<CorsPolicy, PolicyCell>();
+
+/** Registers a policy object made elsewhere in this package (the live policy). Internal. */
+export function registerPolicy(policy: CorsPolicy, cell: PolicyCell): void {
+  compiledPolicies.set(policy, cell);
+}
 
 /**
  * True when `value` is a policy made by {@link createCorsPolicy}.
@@ -156,11 +181,16 @@ export function isCorsPolicy(value: unknown): value is CorsPolicy {
   return typeof value === 'object' && value !== null && compiledPolicies.has(value as CorsPolicy);
 }
 
-/** The compiled structures behind a policy. Internal. */
+/** The cell the entry points read a policy's compiled form from, per request. Internal. */
+export function policyCell(policy: CorsPolicy): PolicyCell {
+  const cell = compiledPolicies.get(policy);
+  if (cell === undefined) throw new TypeError('cors-safety: not a policy made by createCorsPolicy()');
+  return cell;
+}
+
+/** The compiled structures behind a policy, as they are now (a snapshot for a live policy). Internal. */
 export function compiledPolicy(policy: CorsPolicy): CompiledPolicy {
-  const compiled = compiledPolicies.get(policy);
-  if (compiled === undefined) throw new TypeError('cors-safety: not a policy made by createCorsPolicy()');
-  return compiled;
+  return policyCell(policy).current;
 }
 
 /**
@@ -263,6 +293,8 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     'milliseconds',
     issues,
   );
+
+  const originLookup = readOriginLookup(effective.originLookup, issues);
 
   const issuesBeforeMethods = issues.count;
   // Browsers upper-case these six before sending (Fetch §2.2.1), so "put" in the config can only
@@ -375,6 +407,9 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     optionsSuccessStatus,
     originCheckTimeout,
     exposeReason,
+    version: 0,
+    dynamic: undefined,
+    lookup: originLookup,
   };
   const policy: CorsPolicy = Object.freeze({
     mode: builder.mode,
@@ -393,7 +428,7 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     exposeReason,
     hasOriginFunction: builder.originFunction !== undefined,
   });
-  compiledPolicies.set(policy, Object.freeze(compiled));
+  compiledPolicies.set(policy, Object.freeze({ current: Object.freeze(compiled) }));
   logPolicy(
     'policy compiled from %s: mode=%s, %d rules, credentials=%s',
     source,

@@ -107,7 +107,7 @@ export function createAllowRequest(
   policyOrOptions: CorsPolicy | CorsSafetyOptions,
   options?: AllowRequestOptions,
 ): AllowRequest {
-  const { compiled, config } = compileHookAdapter(policyOrOptions, options, 'createAllowRequest');
+  const { cell, config } = compileHookAdapter(policyOrOptions, options, 'createAllowRequest');
   const { onReject } = config;
 
   const allow = (engineOptions: unknown, req: IncomingMessage, callback: AllowRequestCallback): void => {
@@ -126,7 +126,7 @@ export function createAllowRequest(
       callApplication(callback, REFUSAL_MESSAGE, false);
       report(onReject, decision.reason, decision.origin, req, upgrade ? 400 : 403);
     };
-    const decision = decideUpgrade(compiled, config, req);
+    const decision = decideUpgrade(cell.current, config, req);
     if (decision instanceof Promise) decision.then(answer).catch(rethrowLater);
     else answer(decision);
   };

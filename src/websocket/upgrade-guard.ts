@@ -15,7 +15,7 @@ import { describeError, logUpgrade, quoteForLog, warnOnce } from '../policy/log.
 import { escapeControlCharacters } from '../policy/escape.js';
 import { looksLikeRequest } from '../policy/option-values.js';
 import { type CorsSafetyOptions } from '../policy/options.js';
-import { compiledPolicy, type CorsPolicy } from '../policy/policy.js';
+import { policyCell, type CorsPolicy } from '../policy/policy.js';
 import { attachErrorListener, reasonPhrase, refuseUpgrade, releaseErrorListener } from './upgrade-refusal.js';
 import {
   abandonIfGone,
@@ -132,7 +132,7 @@ export function upgradeGuard(
   if (typeof onAllowed !== 'function') issues.add('onAllowed', 'on-allowed-type', onAllowedProblem(onAllowed));
   const config = readGuardOptions(options, 'upgradeGuard', issues);
   issues.throwIfAny();
-  const compiled = compiledPolicy(policy as CorsPolicy);
+  const cell = policyCell(policy as CorsPolicy);
   warnIfAnyOrigin(policy as CorsPolicy, 'upgradeGuard');
   const { paths, unmatchedPath, onReject, writeTimeout } = config;
   const checked = new WeakSet<object>();
@@ -193,7 +193,10 @@ export function upgradeGuard(
       report(onReject, 'path-not-matched', undefined, req, written ? 404 : undefined);
       return;
     }
-    whenDecided(decideUpgrade(compiled, config, req), socket, (decision) => settle(req, socket, head, path, decision));
+    // One policy per handshake: the version in force now decides it.
+    whenDecided(decideUpgrade(cell.current, config, req), socket, (decision) =>
+      settle(req, socket, head, path, decision),
+    );
   };
   return guard;
 }
@@ -215,7 +218,7 @@ export function createVerifyClient(
   policyOrOptions: CorsPolicy | CorsSafetyOptions,
   options?: VerifyClientOptions,
 ): VerifyClient {
-  const { compiled, config } = compileHookAdapter(policyOrOptions, options, 'createVerifyClient');
+  const { cell, config } = compileHookAdapter(policyOrOptions, options, 'createVerifyClient');
   const { onReject } = config;
 
   const verify = (info: VerifyClientInfo, callback: VerifyClientCallback): void => {
@@ -233,7 +236,7 @@ export function createVerifyClient(
       callApplication(callback, false, decision.status, reasonPhrase(decision.status));
       report(onReject, decision.reason, decision.origin, req, decision.status);
     };
-    whenDecided(decideUpgrade(compiled, config, req), socket, answer);
+    whenDecided(decideUpgrade(cell.current, config, req), socket, answer);
   };
 
   return function corsSafetyVerifyClient(info: VerifyClientInfo, callback: VerifyClientCallback): void {
