@@ -234,7 +234,7 @@ export function createLivePolicy(options?: CorsSafetyOptions): LivePolicy {
   };
   Object.freeze(live);
   liveChanges.set(live, applyChanges);
-  registerPolicy(live, cell as PolicyCell);
+  registerPolicy(live, cell);
   logPolicy('live policy version 1 in force: %d configured rules', base.rules.length);
   return live;
 }

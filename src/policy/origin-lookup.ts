@@ -88,7 +88,7 @@ export function readOriginLookup(option: unknown, issues: IssueCollector): Origi
     );
     return undefined;
   }
-  const given = option as Record<string, unknown>;
+  const given = option;
   for (const key of Object.keys(given))
     if (!LOOKUP_KEYS.includes(key))
       issues.add(
