@@ -15,7 +15,6 @@ import {
   registerPolicy,
   type CompiledPolicy,
   type CorsPolicy,
-  type PolicyCell,
 } from './policy.js';
 
 /**
