@@ -127,6 +127,13 @@ export function createLivePolicy(options?: CorsSafetyOptions): LivePolicy {
     return Object.freeze({ ...compiled, mode, version, dynamic });
   };
   const cell: { current: CompiledPolicy } = { current: snapshot() };
+  /** Whether the options configure this entry: exact origins by one probe, patterns by a set built once. */
+  const isConfigured = (entry: DynamicEntry): boolean => {
+    const { value } = entry;
+    if (value.kind === 'exact' || value.kind === 'app') return compiledPolicy(base).exact.has(value.origin);
+    configuredRules ??= new Set(base.rules);
+    return configuredRules.has(entry.rule);
+  };
   const swap = (what: string): void => {
     version += 1;
     cell.current = snapshot();
@@ -206,10 +213,9 @@ export function createLivePolicy(options?: CorsSafetyOptions): LivePolicy {
     },
     update: function update(changes: OriginChanges): void {
       const { add, remove } = readChanges(changes);
-      configuredRules ??= new Set(base.rules);
       const issues = new IssueCollector();
       remove.forEach((entry) => {
-        if (configuredRules?.has(entry.rule))
+        if (isConfigured(entry))
           issues.add(
             'remove',
             'origin-configured',

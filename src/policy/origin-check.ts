@@ -181,6 +181,10 @@ export function decideOrigin(
   if (origin.length > MAX_ORIGIN_LENGTH) return DENIED.tooLong;
   const exact = policy.exact.get(origin) ?? policy.dynamic?.exact.get(origin);
   if (exact !== undefined) return exact;
+  // A fresh allowed lookup answer costs one map probe, like an exact entry: only validated
+  // origins are ever cached, and an allow-list would allow this origin whichever rule matched.
+  if (policy.lookup?.allowsFresh(origin) === true && policy.mode === 'allow-list')
+    return allow('allowed-lookup', origin, 'originLookup');
   if (origin === 'null')
     return policy.allowNullOrigin && policy.mode !== 'disabled'
       ? allow('allowed-null', origin, 'allowNullOrigin')

@@ -139,6 +139,15 @@ export class OriginLookupCache {
     return { allowed: this.#allowed.size, denied: this.#denied.size };
   }
 
+  /**
+   * True when `value` has a fresh allowed answer. Safe before any parsing: only validated
+   * serialized origins are ever stored, so any other text misses.
+   */
+  allowsFresh(value: string): boolean {
+    const cached = this.#allowed.get(value);
+    return cached !== undefined && cached.expires > Date.now();
+  }
+
   /** Drops the cached answers for `origin`, or every cached answer. */
   invalidate(origin?: string): void {
     if (origin === undefined) {
