@@ -8,7 +8,9 @@ import { IssueCollector } from './errors.js';
 import { logPolicy } from './log.js';
 import { describeValue, isPlainObject } from './option-values.js';
 import type { CorsSafetyOptions } from './options.js';
+import { PolicyBuilder } from './policy-builder.js';
 import {
+  buildCorsPolicy,
   compiledPolicy,
   createCorsPolicy,
   isCorsPolicy,
@@ -64,6 +66,38 @@ export interface LivePolicy extends CorsPolicy {
   update(changes: OriginChanges): void;
   /** Drops the `originLookup` cache's answers for `origin`, or all of them. */
   invalidate(origin?: string): void;
+}
+
+/** Milliseconds of compiling between two turns of the event loop. */
+const SLICE_MS = 8;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Compiles an `origin` array of options in slices of about {@link SLICE_MS} ms, yielding to the
+ * event loop between them; `undefined` when the options hold no array (built in one go, as small).
+ * The builder's issues are reported with the rest of the options by buildCorsPolicy().
+ */
+async function compileOriginsInSlices(options: unknown): Promise<PolicyBuilder | undefined> {
+  await yieldToEventLoop();
+  if (!isPlainObject(options) || !Object.hasOwn(options, 'origin')) return undefined;
+  const list = (options as { origin?: unknown }).origin;
+  if (!Array.isArray(list) || list.length === 0) return undefined;
+  const builder = new PolicyBuilder(new IssueCollector());
+  let sliceStart = performance.now();
+  for (let i = 0; i < list.length; i++) {
+    const entry: unknown = list[i];
+    if (typeof entry === 'string') builder.addOriginEntry(entry, `origin[${i}]`);
+    else if (entry instanceof RegExp) builder.addRegExp(entry, `origin[${i}]`);
+    else builder.issues.add(`origin[${i}]`, 'origin-type', `must be a string or a RegExp, got ${describeValue(entry)}`);
+    if ((i & 255) === 255 && performance.now() - sliceStart > SLICE_MS) {
+      await yieldToEventLoop();
+      sliceStart = performance.now();
+    }
+  }
+  return builder;
 }
 
 /** Validates every entry of both lists; throws one CorsConfigError listing all problems. */
@@ -140,6 +174,23 @@ export function createLivePolicy(options?: CorsSafetyOptions): LivePolicy {
     logPolicy('live policy version %d in force: %s', version, what);
   };
 
+  let queue: Promise<unknown> = Promise.resolve();
+  /** Validates and compiles `next`, then swaps it in; throws CorsConfigError and changes nothing when invalid. */
+  const rebuild = async (next: CorsSafetyOptions): Promise<void> => {
+    if (isCorsPolicy(next)) {
+      if (next === (live as CorsPolicy))
+        throw new TypeError('cors-safety: a live policy cannot be reconfigured with itself');
+      await yieldToEventLoop();
+      base = next;
+    } else {
+      // A long origin list is compiled in slices, so requests keep being answered meanwhile.
+      const prebuilt = await compileOriginsInSlices(next);
+      base = buildCorsPolicy(next, prebuilt);
+    }
+    configuredRules = undefined;
+    swap(`reconfigured, ${base.rules.length} configured rules`);
+  };
+
   const live: LivePolicy = {
     get mode() {
       return cell.current.mode;
@@ -193,23 +244,10 @@ export function createLivePolicy(options?: CorsSafetyOptions): LivePolicy {
       return Object.freeze(dynamic.rules());
     },
     reconfigure: function reconfigure(next: CorsSafetyOptions): Promise<void> {
-      return new Promise<void>((resolve, reject) => {
-        // The next turn: the caller's own work is not held up by the build.
-        setImmediate(() => {
-          try {
-            if (next === (live as unknown))
-              throw new TypeError('cors-safety: a live policy cannot be reconfigured with itself');
-            const built = isCorsPolicy(next) ? next : createCorsPolicy(next);
-            if (built === (live as CorsPolicy)) throw new TypeError('cors-safety: pass options, not the live policy');
-            base = built;
-            configuredRules = undefined;
-            swap(`reconfigured, ${base.rules.length} configured rules`);
-            resolve();
-          } catch (err) {
-            reject(err instanceof Error ? err : new Error(String(err)));
-          }
-        });
-      });
+      // Applied in call order: a later call never loses to an earlier one that took longer.
+      const run = queue.then(() => rebuild(next));
+      queue = run.catch(() => undefined);
+      return run;
     },
     update: function update(changes: OriginChanges): void {
       const { add, remove } = readChanges(changes);

@@ -17,6 +17,7 @@ import { describeValue } from './option-values.js';
 import { isPublicSuffix } from './public-suffix.js';
 import { regexpProblem } from './regexp-rules.js';
 import type { PolicyMode } from './policy.js';
+import type { OriginVerdict } from './reasons.js';
 
 /**
  * True for hosts that only ever reach this machine: the loopback names, `127.0.0.0/8` and
@@ -50,7 +51,8 @@ export function originRuleText(value: ConfigOrigin): string {
 /** Mutable state while one options object is compiled. */
 export class PolicyBuilder {
   mode: PolicyMode = 'allow-list';
-  readonly exact = new Set<string>();
+  /** Exact origins, each with the frozen verdict it is granted with (an allowed request allocates nothing). */
+  readonly exact = new Map<string, OriginVerdict>();
   readonly originRules = new HostRules();
   readonly regexps: { re: RegExp; rule: string }[] = [];
   readonly hostRules = new HostRules();
@@ -80,7 +82,11 @@ export class PolicyBuilder {
     const host = value.kind === 'subdomains' ? value.suffix : value.kind === 'app' ? undefined : value.host;
     const plainHttp = value.scheme === 'http' && host !== undefined && !staysOnThisMachine(host);
     const rule = originRuleText(value);
-    if (value.kind === 'exact' || value.kind === 'app') this.exact.add(value.origin);
+    if (value.kind === 'exact' || value.kind === 'app')
+      this.exact.set(
+        value.origin,
+        Object.freeze({ allowed: true, reason: 'allowed-exact', origin: value.origin, rule }),
+      );
     else if (value.kind === 'host') this.originRules.addHost(value.scheme, value.host, value.port, rule);
     else this.originRules.addSubdomains(value.scheme, value.suffix, value.port, rule);
     this.rules.push(rule);

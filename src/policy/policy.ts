@@ -212,8 +212,20 @@ export function compiledPolicy(policy: CorsPolicy): CompiledPolicy {
  * ```
  */
 export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): CorsPolicy {
+  return buildCorsPolicy(options, undefined);
+}
+
+/**
+ * {@link createCorsPolicy}, optionally with the `origin` array already compiled into `prebuilt`
+ * (a live policy's reconfigure() compiles a long list in slices); its issues are reported with
+ * the rest. Internal.
+ */
+export function buildCorsPolicy(
+  options: CorsSafetyOptions | CorsPolicy | undefined,
+  prebuilt: PolicyBuilder | undefined,
+): CorsPolicy {
   if (isCorsPolicy(options)) return options;
-  const issues = new IssueCollector();
+  const issues = prebuilt?.issues ?? new IssueCollector();
   // A request is checked first: test doubles for `req` are often plain objects.
   if (options !== undefined && (!isPlainObject(options) || looksLikeRequest(options))) {
     const hint = looksLikeRequest(options)
@@ -249,8 +261,8 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     }
   }
 
-  const builder = new PolicyBuilder(issues);
-  if (effective.origin !== undefined)
+  const builder = prebuilt ?? new PolicyBuilder(issues);
+  if (effective.origin !== undefined && prebuilt === undefined)
     builder.addOrigin(effective.origin as OriginOption, source === 'environment' ? 'CORS_ALLOWED_ORIGINS' : 'origin');
   if (effective.allowedHosts !== undefined) {
     const hosts = effective.allowedHosts;
@@ -383,12 +395,7 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
 
   const compiled: CompiledPolicy = {
     mode: builder.mode,
-    exact: new Map(
-      [...builder.exact].map((origin) => [
-        origin,
-        Object.freeze({ allowed: true, reason: 'allowed-exact', origin, rule: origin }) as OriginVerdict,
-      ]),
-    ),
+    exact: builder.exact,
     originRules: builder.originRules,
     regexps: Object.freeze(builder.regexps.map((r) => Object.freeze(r))),
     hostRules: builder.hostRules,

@@ -134,4 +134,32 @@ describe('createLivePolicy', () => {
     await assert.rejects(live.reconfigure(live), TypeError);
     assert.equal(live.version, 1);
   });
+
+  it('reconfigure() calls apply in call order, and a long list is compiled without holding the event loop', async () => {
+    const live = createLivePolicy({ origin: APP, env: {} });
+    const long = Array.from({ length: 30_000 }, (_, i) => `https://tenant${i}.example.net`);
+    let turns = 0;
+    const ticker = setInterval(() => (turns += 1), 0);
+    const first = live.reconfigure({ origin: long, env: {} });
+    const second = live.reconfigure({ origin: SHOP, env: {} });
+    await Promise.all([first, second]);
+    clearInterval(ticker);
+    assert.equal(live.version, 3);
+    assert.equal(allowed(live, SHOP), true, 'the later call is in force');
+    assert.equal(allowed(live, 'https://tenant7.example.net'), false);
+    assert.ok(turns > 0, 'timers ran while the long list was compiled');
+  });
+
+  it('a bad entry deep in a long list rejects with its index, and nothing changes', async () => {
+    const live = createLivePolicy({ origin: APP, env: {} });
+    const long = Array.from({ length: 5000 }, (_, i) => `https://tenant${i}.example.net`);
+    long[4321] = 'https://tenant4321.example.net/path';
+    await assert.rejects(
+      live.reconfigure({ origin: long, maxAge: -1, env: {} }),
+      (err: unknown) =>
+        err instanceof CorsConfigError && err.issues.map((issue) => issue.path).join() === 'origin[4321],maxAge',
+    );
+    assert.equal(live.version, 1);
+    assert.equal(allowed(live, APP), true);
+  });
 });
