@@ -26,7 +26,7 @@ export interface RedisClientLike {
   readonly isOpen: boolean;
   connect(): Promise<unknown>;
   duplicate(): RedisClientLike;
-  on(event: string, listener: (...args: never[]) => void): unknown;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
   sMembers(key: string): Promise<string[]>;
   sAdd(key: string, members: string[]): Promise<number>;
   sRem(key: string, members: string[]): Promise<number>;
