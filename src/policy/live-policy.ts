@@ -237,6 +237,9 @@ export function createLivePolicy(options?: CorsSafetyOptions): LivePolicy {
     get hasOriginFunction() {
       return base.hasOriginFunction;
     },
+    get reportOnly() {
+      return base.reportOnly;
+    },
     get version() {
       return version;
     },

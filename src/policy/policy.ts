@@ -22,6 +22,7 @@ import { allowedHeaderProblem, exposedHeaderProblem, methodProblem } from './for
 import { PolicyBuilder } from './policy-builder.js';
 import type { DynamicOrigins } from './dynamic-origins.js';
 import { readOriginLookup, type OriginLookupCache } from './origin-lookup.js';
+import { readObservation, type Observation } from './observation-options.js';
 
 /**
  * Loopback origins on any port: `localhost`, `127.0.0.1` and `[::1]`, over http and https
@@ -115,6 +116,8 @@ export interface CorsPolicy {
   readonly exposeReason: boolean;
   /** True when an origin function is configured: checks may then return a Promise. */
   readonly hasOriginFunction: boolean;
+  /** The candidate evaluated beside this policy but never enforced (the `reportOnly` option). */
+  readonly reportOnly: CorsPolicy | undefined;
 }
 
 /** The compiled form behind a {@link CorsPolicy}; internal to this package. */
@@ -151,6 +154,8 @@ export interface CompiledPolicy {
   readonly dynamic: DynamicOrigins | undefined;
   /** Cached answers for origins no rule matched; `undefined` without the `originLookup` option. */
   readonly lookup: OriginLookupCache | undefined;
+  /** `onDecision` and the `reportOnly` candidate (src/events/ reads them). */
+  readonly observation: Observation;
 }
 
 /**
@@ -367,6 +372,7 @@ export function buildCorsPolicy(
       '"*" is not a wildcard when credentials are on (Fetch §3.2.3); list the headers to expose',
     );
   }
+  const observation = readObservation(effective, issues);
   issues.throwIfAny();
 
   if (source === 'development-default') {
@@ -417,6 +423,7 @@ export function buildCorsPolicy(
     version: 0,
     dynamic: undefined,
     lookup: originLookup,
+    observation,
   };
   const policy: CorsPolicy = Object.freeze({
     mode: builder.mode,
@@ -434,6 +441,7 @@ export function buildCorsPolicy(
     originCheckTimeout,
     exposeReason,
     hasOriginFunction: builder.originFunction !== undefined,
+    reportOnly: observation.reportOnly,
   });
   compiledPolicies.set(policy, Object.freeze({ current: Object.freeze(compiled) }));
   logPolicy(

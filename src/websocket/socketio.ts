@@ -17,6 +17,7 @@ import { type CorsSafetyOptions } from '../policy/options.js';
 import { type CorsPolicy } from '../policy/policy.js';
 import { decideUpgrade, logAllowed, logRefused, pathOf, report, rethrowLater } from './upgrade-decision.js';
 import { compileHookAdapter } from './upgrade-options.js';
+import { observeUpgrade } from '../events/decision-event.js';
 import type { UpgradeDecision, UpgradeGuardOptions } from './upgrade-types.js';
 
 /**
@@ -116,7 +117,10 @@ export function createAllowRequest(
     const upgrade = req.headers.upgrade !== undefined;
     const where = upgrade ? 'allowRequest (websocket)' : 'allowRequest (polling)';
     const path = pathOf(req);
+    // One policy per handshake: the version in force now decides it and is reported with it.
+    const compiled = cell.current;
     const answer = (decision: UpgradeDecision): void => {
+      observeUpgrade(compiled, 'socketio', req, decision, (candidate) => decideUpgrade(candidate, config, req));
       if (decision.allowed) {
         logAllowed(where, path, decision);
         callApplication(callback, null, true);
@@ -126,7 +130,7 @@ export function createAllowRequest(
       callApplication(callback, REFUSAL_MESSAGE, false);
       report(onReject, decision.reason, decision.origin, req, upgrade ? 400 : 403);
     };
-    const decision = decideUpgrade(cell.current, config, req);
+    const decision = decideUpgrade(compiled, config, req);
     if (decision instanceof Promise) decision.then(answer).catch(rethrowLater);
     else answer(decision);
   };

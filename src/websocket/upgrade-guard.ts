@@ -10,12 +10,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { IssueCollector } from '../policy/errors.js';
+import { observeUpgrade } from '../events/decision-event.js';
 import { ApplicationError, callApplication, rethrowApplicationError } from '../policy/application-error.js';
 import { describeError, logUpgrade, quoteForLog, warnOnce } from '../policy/log.js';
 import { escapeControlCharacters } from '../policy/escape.js';
 import { looksLikeRequest } from '../policy/option-values.js';
 import { type CorsSafetyOptions } from '../policy/options.js';
-import { policyCell, type CorsPolicy } from '../policy/policy.js';
+import { policyCell, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
 import { attachErrorListener, reasonPhrase, refuseUpgrade, releaseErrorListener } from './upgrade-refusal.js';
 import {
   abandonIfGone,
@@ -142,8 +143,10 @@ export function upgradeGuard(
     socket: Duplex,
     head: Buffer,
     path: string,
+    compiled: CompiledPolicy,
     decision: UpgradeDecision,
   ): void => {
+    observeUpgrade(compiled, 'websocket', req, decision, (candidate) => decideUpgrade(candidate, config, req));
     if (abandonIfGone('guard', socket, path, decision, onReject, req)) return;
     if (decision.allowed) {
       logAllowed('guard', path, decision);
@@ -177,6 +180,8 @@ export function upgradeGuard(
     attachErrorListener(socket);
     warnIfBypassed(req, guard, checked);
     const path = pathOf(req);
+    // One policy per handshake: the version in force now decides it and is reported with it.
+    const compiled = cell.current;
     if (paths !== undefined && !paths.has(path)) {
       if (typeof unmatchedPath === 'function') {
         logUpgrade('guard: path %s is not in paths: passed to unmatchedPath', quoteForLog(path));
@@ -191,11 +196,13 @@ export function upgradeGuard(
       const written = unmatchedPath === 'not-found' && refuseUpgrade(socket, 404, writeTimeout);
       if (!written) socket.destroy();
       report(onReject, 'path-not-matched', undefined, req, written ? 404 : undefined);
+      const refused = { allowed: false, reason: 'path-not-matched', origin: undefined } as const;
+      observeUpgrade(compiled, 'websocket', req, refused, () => refused);
       return;
     }
     // One policy per handshake: the version in force now decides it.
-    whenDecided(decideUpgrade(cell.current, config, req), socket, (decision) =>
-      settle(req, socket, head, path, decision),
+    whenDecided(decideUpgrade(compiled, config, req), socket, (decision) =>
+      settle(req, socket, head, path, compiled, decision),
     );
   };
   return guard;
@@ -225,7 +232,9 @@ export function createVerifyClient(
     const req = info.req;
     const socket = req.socket;
     const path = pathOf(req);
+    const compiled = cell.current;
     const answer = (decision: UpgradeDecision): void => {
+      observeUpgrade(compiled, 'websocket', req, decision, (candidate) => decideUpgrade(candidate, config, req));
       if (abandonIfGone('verifyClient', socket, path, decision, onReject, req)) return;
       if (decision.allowed) {
         logAllowed('verifyClient', path, decision);
@@ -236,7 +245,7 @@ export function createVerifyClient(
       callApplication(callback, false, decision.status, reasonPhrase(decision.status));
       report(onReject, decision.reason, decision.origin, req, decision.status);
     };
-    whenDecided(decideUpgrade(cell.current, config, req), socket, answer);
+    whenDecided(decideUpgrade(compiled, config, req), socket, answer);
   };
 
   return function corsSafetyVerifyClient(info: VerifyClientInfo, callback: VerifyClientCallback): void {
