@@ -197,3 +197,24 @@ for (const flavor of FLAVORS) {
     });
   });
 }
+
+it('decision events carry the version that decided each request (policyVersion)', T, async () => {
+  const events: { policyVersion: number; outcome: string; origin: string | null }[] = [];
+  const policy = createLivePolicy({ ...base, onDecision: (event) => events.push(event) });
+  const cors = corsSafety(policy);
+  await withServer(
+    (req, res) => cors(req, res, () => res.end('ok')),
+    async (url) => {
+      await (await get(`${url}/`, { headers: { origin: SHOP } })).arrayBuffer();
+      policy.update({ add: [SHOP] });
+      await (await get(`${url}/`, { headers: { origin: SHOP } })).arrayBuffer();
+    },
+  );
+  assert.deepEqual(
+    events.map((event) => [event.policyVersion, event.outcome, event.origin]),
+    [
+      [1, 'denied', SHOP],
+      [2, 'allowed', SHOP],
+    ],
+  );
+});
