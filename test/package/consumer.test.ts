@@ -66,6 +66,8 @@ function freshCopy(): string {
     'tsconfig.json',
     'tsdown.config.ts',
     'src',
+    // The node10 entry of the cors-safety/redis subpath (package.json "files").
+    'redis',
   ];
   const files = execFileSyncList(
     'git',
