@@ -20,18 +20,20 @@ const CJS_ENTRY_OUTRO = [
 ].join('\n');
 
 /** The ES module entry: re-exports the CommonJS build's names, and the factory as default. */
-function esmWrapper(names: readonly string[]): string {
+function esmWrapper(names: readonly string[], entry = 'index', withDefault = true): string {
   return [
     '// ES module entry: the library itself is the CommonJS build, so both entries share one copy.',
-    "import cjs from './index.cjs';",
+    `import cjs from './${entry}.cjs';`,
     `export const { ${names.join(', ')} } = cjs;`,
-    'export default cjs.default;',
+    ...(withDefault ? ['export default cjs.default;'] : []),
     '',
   ].join('\n');
 }
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'cli/main': 'src/cli/main.ts' },
+  // cors-safety/redis is its own entry: the optional `redis` peer is loaded only through it, and it
+  // shares the library's chunks with index (one copy of the policy registry).
+  entry: { index: 'src/index.ts', redis: 'src/redis/index.ts', 'cli/main': 'src/cli/main.ts' },
   format: 'cjs',
   platform: 'node',
   target: 'node20.19',
@@ -57,6 +59,10 @@ export default defineConfig({
       await writeFile(join(outDir, 'index.mjs'), esmWrapper(names));
       // The same declarations serve the ES module entry: both name the same exports.
       await copyFile(join(outDir, 'index.d.cts'), join(outDir, 'index.d.mts'));
+      const redis = ctx.chunks.find((chunk) => chunk.type === 'chunk' && chunk.isEntry && chunk.name === 'redis');
+      if (redis === undefined || redis.type !== 'chunk') throw new Error('build: no redis entry chunk');
+      await writeFile(join(outDir, 'redis.mjs'), esmWrapper(redis.exports, 'redis', false));
+      await copyFile(join(outDir, 'redis.d.cts'), join(outDir, 'redis.d.mts'));
     },
   },
 });

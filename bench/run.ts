@@ -2,7 +2,7 @@
  * `npm run bench`: runs the HTTP, decision and upgrade benchmarks, prints the markdown report
  * and writes it to bench/RESULTS.md (which the README quotes).
  *
- *   node --import tsx bench/run.ts [--quick] [--only http|decision|upgrade[,...]] [--out <file>]
+ *   node --import tsx bench/run.ts [--quick] [--only http|decision|upgrade|live[,...]] [--out <file>]
  *                                  [--rounds <n>] [--duration <seconds>]
  *
  * `--quick` is a smoke test of the harness (very short runs, 1 round, small lists); its figures
@@ -21,9 +21,10 @@ import { LIBRARY_ENV, compileLibrary, loadLibrary } from './library.js';
 import { MAX_RETRIES } from './machine.js';
 import { formatReport, type BenchReport } from './report.js';
 import { runUpgradeBench } from './upgrade.js';
+import { runLiveBench } from './live-policy.js';
 
-type Part = 'http' | 'decision' | 'upgrade';
-const PARTS: readonly Part[] = ['http', 'decision', 'upgrade'];
+type Part = 'http' | 'decision' | 'upgrade' | 'live';
+const PARTS: readonly Part[] = ['http', 'decision', 'upgrade', 'live'];
 const DEFAULT_OUT = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 
 interface Plan {
@@ -142,6 +143,9 @@ async function runParts(plan: Plan, log: (line: string) => void, started: number
       })
     : undefined;
 
+  // Live policy figures (issue #20): their own markdown section, appended to the report.
+  const live = plan.parts.has('live') ? await runLiveBench({ quick: plan.quick, log }) : '';
+
   const cpus = os.cpus();
   const report: BenchReport = {
     date: new Date(),
@@ -167,7 +171,7 @@ async function runParts(plan: Plan, log: (line: string) => void, started: number
     decision,
     upgrade,
   };
-  const markdown = formatReport(report);
+  const markdown = formatReport(report) + live;
   writeFileSync(plan.out, markdown);
   process.stdout.write(markdown);
   log(`bench: written to ${relative(process.cwd(), plan.out) || plan.out}`);

@@ -12,7 +12,7 @@ import { describeForLog, errorLogWriter, type ErrorLogEntry } from './error-log.
 import { closestName, isPlainObject, ownOptions } from '../policy/option-values.js';
 import { unknownOptionMessage, type CorsSafetyOptions } from '../policy/options.js';
 import { logVerdict } from '../policy/origin-check.js';
-import { collectPolicy, compiledPolicy, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
+import { collectPolicy, policyCell, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
 import type { RequestVerdict } from '../policy/reasons.js';
 import {
   errorStatus,
@@ -150,7 +150,7 @@ export function corsErrorHandler(
   handlerOptions?: CorsErrorHandlerOptions,
 ): ErrorMiddleware {
   const { policy, format, log } = readOptions(policyOrOptions, handlerOptions);
-  const compiled = compiledPolicy(policy);
+  const cell = policyCell(policy);
 
   const writeLog = errorLogWriter(log);
 
@@ -234,9 +234,10 @@ export function corsErrorHandler(
         return;
       }
       // The first corsSafety() that handled the request decided it: its policy answers the error
-      // too. Without one (an error raised before any corsSafety() ran), this handler's policy decides.
+      // too. Without one (an error raised before any corsSafety() ran), this handler's policy
+      // decides, as it is now (a live policy's current version).
       const decision = requestDecision(req);
-      const policy = decision?.policy ?? compiled;
+      const policy = decision?.policy ?? cell.current;
       if (decision?.verdict !== undefined) {
         render(err, req, res, next, policy, decision.verdict);
         return;

@@ -12,7 +12,7 @@ import { describeError, logMiddleware, logOrigin, logPreflight, quoteForLog, war
 import { watchMountOrder } from './mount-order.js';
 import type { CorsSafetyOptions } from '../policy/options.js';
 import { logVerdict } from '../policy/origin-check.js';
-import { compiledPolicy, createCorsPolicy, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
+import { createCorsPolicy, policyCell, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
 import { canWriteHead, headerNamesOf, headerOf, setHeaderOn } from './response-access.js';
 import {
   ALLOW_PRIVATE_NETWORK,
@@ -24,7 +24,7 @@ import {
 import type { RequestVerdict } from '../policy/reasons.js';
 import { claimRequest, decideRequest, type RequestDecision } from './request-verdict.js';
 import { protectCorsHeaders } from './response-guard.js';
-import { REASON_HEADER, removeAccessControlHeaders } from './response-headers.js';
+import { REASON_HEADER, reasonHeaderValue, removeAccessControlHeaders } from './response-headers.js';
 import { registerInstancePolicy, warnIfShadowed } from './shadowed-policy.js';
 import { appendVary } from './vary.js';
 
@@ -94,7 +94,7 @@ function respondToPreflight(
     const head: string[] = [];
     for (const [name, value] of answer.headers) head.push(name, value);
     head.push('Vary', preflightVaryText(policy), 'Content-Length', '0');
-    if (reason !== undefined) head.push(REASON_HEADER, reason);
+    if (reason !== undefined) head.push(REASON_HEADER, reasonHeaderValue(policy, reason));
     res.writeHead(answer.status, head);
     res.end();
     return false;
@@ -115,7 +115,7 @@ function respondToPreflight(
   }
   for (const [name, value] of answer.headers) setHeaderOn(res, name, value);
   appendVary(res, preflightVary(policy));
-  if (reason !== undefined) setHeaderOn(res, REASON_HEADER, reason);
+  if (reason !== undefined) setHeaderOn(res, REASON_HEADER, reasonHeaderValue(policy, reason));
   if (!answeredHere) return true;
   res.statusCode = answer.status;
   setHeaderOn(res, 'Content-Length', '0');
@@ -186,10 +186,15 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
     return undefined;
   }
   const policy = createCorsPolicy(options as CorsSafetyOptions | CorsPolicy | undefined);
-  const compiled = compiledPolicy(policy);
+  const cell = policyCell(policy);
 
   /** Applies a settled verdict; true when the request goes on (the preflight was not answered here). */
-  const apply = (req: IncomingMessage, res: ServerResponse, verdict: RequestVerdict): boolean => {
+  const apply = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    compiled: CompiledPolicy,
+    verdict: RequestVerdict,
+  ): boolean => {
     if (logOrigin.enabled) logVerdict(verdict, req.headers.origin, `${String(req.method)} request`);
     // A response already sent (by middleware that answered and still called next()) has no
     // head left to set: nothing to do.
@@ -214,7 +219,7 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
     decision.verdict = verdict;
     let goOn: boolean;
     try {
-      goOn = apply(req, res, verdict);
+      goOn = apply(req, res, decision.policy, verdict);
     } catch (err) {
       failClosed(res, next, err);
       return;
@@ -229,10 +234,13 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
   ): void {
     let decision: RequestDecision | undefined;
     let verdict: RequestVerdict | Promise<RequestVerdict> | undefined;
+    let compiled: CompiledPolicy | undefined;
     try {
       checkMountOrder(req);
       // One policy per request: the first corsSafety() that handles it decides; a later one (a
       // per-route policy mounted after it, or the same one mounted twice) passes it on untouched.
+      // The snapshot read here (a live policy's version now) decides everything about the request.
+      compiled = cell.current;
       decision = claimRequest(req, compiled);
       if (decision !== undefined) verdict = decideRequest(compiled, req);
     } catch (err) {
@@ -240,7 +248,7 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
       return;
     }
     if (decision === undefined || verdict === undefined) {
-      if (decision === undefined) warnIfShadowed(req, compiled);
+      if (decision === undefined && compiled !== undefined) warnIfShadowed(req, compiled);
       callNext(next);
       return;
     }
@@ -258,6 +266,7 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
   } as CorsSafetyMiddleware;
   Object.defineProperty(middleware, 'policy', { value: policy, enumerable: true });
   const checkMountOrder = watchMountOrder(middleware);
-  registerInstancePolicy(compiled, policy, middleware);
+  // A live policy's later versions are not registered: the warning then names no policy and stays quiet.
+  registerInstancePolicy(cell.current, policy, middleware);
   return middleware;
 }

@@ -20,6 +20,19 @@ import { appendVary } from './vary.js';
  */
 export const REASON_HEADER = 'Cors-Safety-Reason';
 
+/**
+ * The value of {@link REASON_HEADER}: the reason code, followed for a live policy by the version
+ * that decided the request (`origin-not-allowed; policy-version=3`).
+ *
+ * @example
+ * ```ts
+ * reasonHeaderValue(compiled, 'origin-not-allowed'); // 'origin-not-allowed' for createCorsPolicy()
+ * ```
+ */
+export function reasonHeaderValue(policy: CompiledPolicy, reason: string): string {
+  return policy.version === 0 ? reason : `${reason}; policy-version=${policy.version}`;
+}
+
 const ACCESS_CONTROL_PREFIX = 'access-control-';
 const ALLOW_ORIGIN = 'Access-Control-Allow-Origin';
 const ALLOW_CREDENTIALS = 'Access-Control-Allow-Credentials';
@@ -81,7 +94,7 @@ export function applyCorsHeaders(res: ServerResponse, policy: CompiledPolicy, ve
   if (expose !== undefined) ensureHeader(res, EXPOSE_HEADERS, expose);
   // No Origin, or the server's own origin: not a cross-origin request, so nothing was refused.
   if (!granted && policy.exposeReason && verdict.reason !== 'origin-missing' && verdict.reason !== 'same-origin')
-    ensureHeader(res, REASON_HEADER, verdict.reason);
+    ensureHeader(res, REASON_HEADER, reasonHeaderValue(policy, verdict.reason));
   else if (headerOf(res, REASON_HEADER) !== undefined) removeHeaderFrom(res, REASON_HEADER);
   // A public resource is the same for everyone, and a disabled policy answers nobody: no Vary.
   if (!publicMode && policy.mode !== 'disabled') appendVary(res, ORIGIN_FIELD);

@@ -135,6 +135,23 @@ export const CONFIG_ISSUE_CODES = {
     'from the environment)',
   'report-only-nested':
     '`reportOnly` or `onDecision` inside the candidate, or a candidate policy that has a candidate of its own',
+  'env-not-integer':
+    'a number variable (`CORS_MAX_AGE`, `CORS_OPTIONS_SUCCESS_STATUS`, `CORS_ORIGIN_CHECK_TIMEOUT`) is not a whole number',
+  'origin-regexp-text':
+    'a RegExp written as a string (often pasted into `CORS_ALLOWED_ORIGINS`): the message names the `*.` pattern ' +
+    'that says the same when there is one',
+  'nginx-origin-lookup': '`originLookup`: only the app can ask it; list the origins and patterns instead',
+  'origin-lookup-type': '`originLookup` is not an object, or its `lookup` is not a function',
+  'origin-lookup-value':
+    '`ttl`, `negativeTtl`, `maxEntries`, `timeout` or `staleIfError` is not an integer in its range',
+  'update-type': '`update()` was not given `{ add: [...], remove: [...] }` with arrays of origins',
+  'origin-configured':
+    '`update({ remove })` names an origin the options configure, which would stay allowed; use `reconfigure()`',
+  'redis-policy-type': '`syncWithRedis()` was given a policy not made by `createLivePolicy()`',
+  'redis-connection': '`syncWithRedis()` needs exactly one of `url` and `client`',
+  'redis-url-type': '`url` is not a string',
+  'redis-key-type': '`key` is not the non-empty name of a Redis set',
+  'redis-reload-interval': '`reloadInterval` is not an integer from 100 to 3600000 ms',
 } as const;
 
 /** Every process warning code (`process.emitWarning`, each emitted once per process), with what it means. */
@@ -165,4 +182,11 @@ export const WARNING_CODES = {
   CORS_SAFETY_DECISION_SUBSCRIBER_THREW:
     'a subscriber of the `cors-safety:decision` channel threw; the request went on ([production](production.md))',
   CORS_SAFETY_ON_DECISION_THREW: 'the `onDecision` listener threw or its promise rejected; the request went on',
+  CORS_SAFETY_SHADOWED_POLICY:
+    'a route-level `corsSafety()` never applies because an app-wide one mounted before it decides the request; ' +
+    'mount the specific one first ([one policy per request](http.md))',
+  CORS_SAFETY_UNKNOWN_ENV:
+    'a `CORS_*` variable that cors-safety does not read, with the likely one ([options](options.md))',
+  CORS_SAFETY_ENV_IGNORED:
+    '`origin` or `allowedHosts` is given in code, so `CORS_*` variables that are set are not read',
 } as const;

@@ -17,6 +17,13 @@ function addPort(table: Map<string, PortTable>, key: string, port: PortChoice, r
   if (!ports.has(port)) ports.set(port, rule);
 }
 
+function removePort(table: Map<string, PortTable>, key: string, port: PortChoice): void {
+  const ports = table.get(key);
+  if (ports === undefined) return;
+  ports.delete(port);
+  if (ports.size === 0) table.delete(key);
+}
+
 function lookupPort(ports: PortTable | undefined, port: number): string | undefined {
   if (ports === undefined) return undefined;
   return ports.get(port) ?? ports.get('*');
@@ -32,7 +39,10 @@ export interface HostRuleEntry {
   readonly rule: string;
 }
 
-/** A compiled set of host rules, immutable once compilation is done. */
+/**
+ * A compiled set of host rules, immutable once compilation is done (a live policy's dynamic
+ * layer, the one exception, changes only through `remove*()` between two requests' decisions).
+ */
 export class HostRules {
   /** Key: `scheme://host`. */
   readonly #hosts = new Map<string, PortTable>();
@@ -47,6 +57,16 @@ export class HostRules {
   /** Allows every host one or more whole labels below `suffix` (never `suffix` itself). */
   addSubdomains(scheme: OriginScheme, suffix: string, port: PortChoice, rule: string): void {
     addPort(this.#subdomains, `${scheme}://${suffix}`, port, rule);
+  }
+
+  /** Undoes {@link HostRules.addHost}. */
+  removeHost(scheme: OriginScheme, host: string, port: PortChoice): void {
+    removePort(this.#hosts, `${scheme}://${host}`, port);
+  }
+
+  /** Undoes {@link HostRules.addSubdomains}. */
+  removeSubdomains(scheme: OriginScheme, suffix: string, port: PortChoice): void {
+    removePort(this.#subdomains, `${scheme}://${suffix}`, port);
   }
 
   /** Every rule in the order it was added: hosts first, then subdomain rules. */

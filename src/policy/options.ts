@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { DecisionListener } from './decision-types.js';
 import { closestName } from './option-values.js';
+import type { OriginLookupOptions } from './origin-lookup.js';
 import type { CorsPolicy } from './policy.js';
 
 /**
@@ -178,6 +179,13 @@ export interface CorsSafetyOptions {
   /** Milliseconds an origin function may take before the origin is denied. Default 2000. */
   originCheckTimeout?: number | undefined;
   /**
+   * The application's own source of allowed origins, for what lists cannot hold (customers'
+   * domains in a database): consulted only for a well-formed origin no rule matched, answers
+   * cached (allowed and denied apart, both bounded), one call per origin at a time, a failure or
+   * timeout denies unless a cached answer is within `staleIfError`. See docs/live-policy.md.
+   */
+  originLookup?: OriginLookupOptions | undefined;
+  /**
    * Add a `Cors-Safety-Reason` response header naming the reason code of every denial.
    * Default: on unless `NODE_ENV` is `production`.
    */
@@ -219,6 +227,7 @@ export const OPTION_NAMES: readonly (keyof CorsSafetyOptions)[] = Object.freeze(
   'allowNullOrigin',
   'allowPrivateNetwork',
   'originCheckTimeout',
+  'originLookup',
   'exposeReason',
   'dangerouslyAllowAnyOriginWithCredentials',
   'env',

@@ -11,6 +11,7 @@ import { MAX_ORIGIN_LENGTH, parseSerializedOrigin, type ParsedOrigin } from './o
 import type { CompiledPolicy } from './policy.js';
 import { DENIED, type OriginDenyReason, type OriginVerdict, type RequestVerdict } from './reasons.js';
 import { cachedRegexpProblem } from './regexp-rules.js';
+import type { LookupOutcome } from './origin-lookup.js';
 
 type CallbackValue = OriginCallbackValue | undefined;
 
@@ -149,9 +150,9 @@ function runOriginFunction(
   });
 }
 
-/** The synchronous rules, in order: exact, patterns, RegExps, allowed hosts. */
+/** The synchronous rules, in order: exact, patterns (configured, then added at run time), RegExps, allowed hosts. */
 function matchSyncRules(policy: CompiledPolicy, value: string, parsed: ParsedOrigin): OriginVerdict | undefined {
-  const pattern = policy.originRules.match(parsed);
+  const pattern = policy.originRules.match(parsed) ?? policy.dynamic?.patterns.match(parsed);
   if (pattern !== undefined) return allow('allowed-pattern', value, pattern);
   for (const { re, rule } of policy.regexps) {
     if (re.test(value)) return allow('allowed-regexp', value, rule);
@@ -178,8 +179,12 @@ export function decideOrigin(
   else return value.length === 0 ? DENIED.missing : DENIED.multiple;
   // Length first: nothing below runs on an over-long value (hashing included).
   if (origin.length > MAX_ORIGIN_LENGTH) return DENIED.tooLong;
-  const exact = policy.exact.get(origin);
+  const exact = policy.exact.get(origin) ?? policy.dynamic?.exact.get(origin);
   if (exact !== undefined) return exact;
+  // A fresh allowed lookup answer costs one map probe, like an exact entry: only validated
+  // origins are ever cached, and an allow-list would allow this origin whichever rule matched.
+  if (policy.lookup?.allowsFresh(origin) === true && policy.mode === 'allow-list')
+    return allow('allowed-lookup', origin, 'originLookup');
   if (origin === 'null')
     return policy.allowNullOrigin && policy.mode !== 'disabled'
       ? allow('allowed-null', origin, 'allowNullOrigin')
@@ -192,8 +197,29 @@ export function decideOrigin(
   if (byMode !== undefined) return byMode;
   const matched = matchSyncRules(policy, origin, parsed);
   if (matched !== undefined) return matched;
-  if (policy.originFunction !== undefined) return runOriginFunction(policy, policy.originFunction, origin, req);
-  return deny('origin-not-allowed', origin);
+  return decideUnmatched(policy, origin, req);
+}
+
+/** An origin no rule matched: the origin lookup, then the origin function, decide; else it is denied. */
+function decideUnmatched(
+  policy: CompiledPolicy,
+  origin: string,
+  req: IncomingMessage | undefined,
+  key: string = origin,
+): OriginVerdict | Promise<OriginVerdict> {
+  if (policy.lookup === undefined) {
+    if (policy.originFunction !== undefined) return runOriginFunction(policy, policy.originFunction, origin, req);
+    return deny('origin-not-allowed', origin);
+  }
+  const next = (outcome: LookupOutcome): OriginVerdict | Promise<OriginVerdict> => {
+    if (outcome.kind === 'answer' && outcome.allowed) return allow('allowed-lookup', origin, 'originLookup');
+    if (policy.originFunction !== undefined) return runOriginFunction(policy, policy.originFunction, origin, req);
+    if (outcome.kind === 'answer') return deny('origin-not-allowed', origin);
+    return deny(outcome.kind === 'timeout' ? 'origin-check-timeout' : 'origin-check-failed', origin, outcome.detail);
+  };
+  // Keyed by the validated, canonical origin only (an app origin's host case folded).
+  const outcome = policy.lookup.resolve(key, req);
+  return outcome instanceof Promise ? outcome.then(next) : next(outcome);
 }
 
 /** The verdict of a policy that is not an allow-list, for a well-formed origin; `undefined` for an allow-list. */
@@ -225,10 +251,9 @@ function decideAppOrigin(
   const byMode = modeVerdict(policy, origin);
   if (byMode !== undefined) return byMode;
   // The host compares case-insensitively; the grant names the origin exactly as the browser sent it.
-  const exact = policy.exact.get(canonical);
+  const exact = policy.exact.get(canonical) ?? policy.dynamic?.exact.get(canonical);
   if (exact !== undefined) return allow('allowed-exact', origin, canonical);
-  if (policy.originFunction !== undefined) return runOriginFunction(policy, policy.originFunction, origin, req);
-  return deny('origin-not-allowed', origin);
+  return decideUnmatched(policy, origin, req, canonical);
 }
 
 /** Writes one debug line for a verdict; never logs raw malformed input unquoted. */

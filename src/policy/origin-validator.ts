@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { decideOrigin, logVerdict } from './origin-check.js';
 import type { CorsSafetyOptions } from './options.js';
-import { compiledPolicy, createCorsPolicy, type CorsPolicy } from './policy.js';
+import { createCorsPolicy, policyCell, type CorsPolicy } from './policy.js';
 import { DENIED, type OriginVerdict } from './reasons.js';
 import { describeError, logOrigin } from './log.js';
 
@@ -48,13 +48,14 @@ export interface OriginValidator {
  */
 export function createOriginValidator(options?: CorsSafetyOptions | CorsPolicy): OriginValidator {
   const policy = createCorsPolicy(options);
-  const compiled = compiledPolicy(policy);
+  const cell = policyCell(policy);
   return Object.freeze({
     policy,
     check: function checkOrigin(origin: string | readonly string[] | undefined, req?: IncomingMessage) {
       let verdict: OriginVerdict | Promise<OriginVerdict>;
       try {
-        verdict = decideOrigin(compiled, origin, req);
+        // A live policy's version in force now decides this check.
+        verdict = decideOrigin(cell.current, origin, req);
       } catch (err) {
         // A value no header can hold (a revoked Proxy, an array whose items throw): fail closed.
         logOrigin('validator: denied (origin-malformed): the value threw when read: %s', describeError(err));

@@ -10,12 +10,14 @@ import {
   parseConfigOrigin,
   parseConfigPort,
   splitHostPort,
+  type ConfigOrigin,
   type OriginScheme,
 } from './origin-syntax.js';
 import { describeValue } from './option-values.js';
 import { isPublicSuffix } from './public-suffix.js';
 import { regexpProblem, regexpTextProblem } from './regexp-rules.js';
 import type { PolicyMode } from './policy.js';
+import type { OriginVerdict } from './reasons.js';
 
 /**
  * True for hosts that only ever reach this machine: the loopback names, `127.0.0.0/8` and
@@ -35,10 +37,22 @@ function regexpAllowsPlainHttp(source: string): boolean {
   return !/^(localhost|127\.0\.0\.1|\[::1\])(?![a-z0-9.-])/.test(rest);
 }
 
+/**
+ * The canonical rule text of a parsed origin entry, as `policy.rules` lists it:
+ * `https://app.example.com`, `http://localhost:*`, `https://*.example.com:8443`.
+ */
+export function originRuleText(value: ConfigOrigin): string {
+  if (value.kind === 'exact' || value.kind === 'app') return value.origin;
+  if (value.kind === 'host') return `${value.scheme}://${value.host}:*`;
+  const portText = value.port === DEFAULT_PORTS[value.scheme] ? '' : `:${value.port}`;
+  return `${value.scheme}://*.${value.suffix}${portText}`;
+}
+
 /** Mutable state while one options object is compiled. */
 export class PolicyBuilder {
   mode: PolicyMode = 'allow-list';
-  readonly exact = new Set<string>();
+  /** Exact origins, each with the frozen verdict it is granted with (an allowed request allocates nothing). */
+  readonly exact = new Map<string, OriginVerdict>();
   readonly originRules = new HostRules();
   readonly regexps: { re: RegExp; rule: string }[] = [];
   readonly hostRules = new HostRules();
@@ -72,19 +86,15 @@ export class PolicyBuilder {
     // App origins (capacitor://, chrome-extension://) have no host on a network path.
     const host = value.kind === 'subdomains' ? value.suffix : value.kind === 'app' ? undefined : value.host;
     const plainHttp = value.scheme === 'http' && host !== undefined && !staysOnThisMachine(host);
-    if (value.kind === 'exact' || value.kind === 'app') {
-      this.exact.add(value.origin);
-      this.rules.push(value.origin);
-    } else if (value.kind === 'host') {
-      const rule = `${value.scheme}://${value.host}:*`;
-      this.originRules.addHost(value.scheme, value.host, value.port, rule);
-      this.rules.push(rule);
-    } else {
-      const portText = value.port === DEFAULT_PORTS[value.scheme] ? '' : `:${value.port}`;
-      const rule = `${value.scheme}://*.${value.suffix}${portText}`;
-      this.originRules.addSubdomains(value.scheme, value.suffix, value.port, rule);
-      this.rules.push(rule);
-    }
+    const rule = originRuleText(value);
+    if (value.kind === 'exact' || value.kind === 'app')
+      this.exact.set(
+        value.origin,
+        Object.freeze({ allowed: true, reason: 'allowed-exact', origin: value.origin, rule }),
+      );
+    else if (value.kind === 'host') this.originRules.addHost(value.scheme, value.host, value.port, rule);
+    else this.originRules.addSubdomains(value.scheme, value.suffix, value.port, rule);
+    this.rules.push(rule);
     if (plainHttp) this.plainHttpRules.push(this.rules[this.rules.length - 1] ?? entry);
   }
 

@@ -20,6 +20,8 @@ import { definedOptions, developmentCredentials, optionsFromEnvironment, warnIgn
 import { readBoolean, readInteger, readTokenList } from './option-readers.js';
 import { allowedHeaderProblem, exposedHeaderProblem, methodProblem } from './forbidden-names.js';
 import { PolicyBuilder } from './policy-builder.js';
+import type { DynamicOrigins } from './dynamic-origins.js';
+import { readOriginLookup, type OriginLookupCache } from './origin-lookup.js';
 import { readObservation, type Observation } from './observation-options.js';
 
 /**
@@ -143,11 +145,34 @@ export interface CompiledPolicy {
   readonly optionsSuccessStatus: number;
   readonly originCheckTimeout: number;
   readonly exposeReason: boolean;
+  /**
+   * Which version of its policy this snapshot is: 0 for a policy from `createCorsPolicy()`
+   * (it never changes), 1 and up for a live policy, one more with every change.
+   */
+  readonly version: number;
+  /** Origins added at run time by a live policy's `update()`; `undefined` for an immutable policy. */
+  readonly dynamic: DynamicOrigins | undefined;
+  /** Cached answers for origins no rule matched; `undefined` without the `originLookup` option. */
+  readonly lookup: OriginLookupCache | undefined;
   /** `onDecision` and the `reportOnly` candidate (src/events/ reads them). */
   readonly observation: Observation;
 }
 
-const compiledPolicies = new WeakMap<CorsPolicy, CompiledPolicy>();
+/**
+ * Where the entry points read a policy's compiled form: once per request or handshake, when it
+ * starts (one policy per request). An immutable policy's cell never changes; a live policy
+ * replaces `current` as a whole with every change (an atomic reference, as jub0bs/cors does).
+ */
+export interface PolicyCell {
+  readonly current: CompiledPolicy;
+}
+
+const compiledPolicies = new WeakMap<CorsPolicy, PolicyCell>();
+
+/** Registers a policy object made elsewhere in this package (the live policy). Internal. */
+export function registerPolicy(policy: CorsPolicy, cell: PolicyCell): void {
+  compiledPolicies.set(policy, cell);
+}
 
 /**
  * True when `value` is a policy made by {@link createCorsPolicy}.
@@ -161,11 +186,16 @@ export function isCorsPolicy(value: unknown): value is CorsPolicy {
   return typeof value === 'object' && value !== null && compiledPolicies.has(value as CorsPolicy);
 }
 
-/** The compiled structures behind a policy. Internal. */
+/** The cell the entry points read a policy's compiled form from, per request. Internal. */
+export function policyCell(policy: CorsPolicy): PolicyCell {
+  const cell = compiledPolicies.get(policy);
+  if (cell === undefined) throw new TypeError('cors-safety: not a policy made by createCorsPolicy()');
+  return cell;
+}
+
+/** The compiled structures behind a policy, as they are now (a snapshot for a live policy). Internal. */
 export function compiledPolicy(policy: CorsPolicy): CompiledPolicy {
-  const compiled = compiledPolicies.get(policy);
-  if (compiled === undefined) throw new TypeError('cors-safety: not a policy made by createCorsPolicy()');
-  return compiled;
+  return policyCell(policy).current;
 }
 
 /**
@@ -187,8 +217,20 @@ export function compiledPolicy(policy: CorsPolicy): CompiledPolicy {
  * ```
  */
 export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): CorsPolicy {
+  return buildCorsPolicy(options, undefined);
+}
+
+/**
+ * {@link createCorsPolicy}, optionally with the `origin` array already compiled into `prebuilt`
+ * (a live policy's reconfigure() compiles a long list in slices); its issues are reported with
+ * the rest. Internal.
+ */
+export function buildCorsPolicy(
+  options: CorsSafetyOptions | CorsPolicy | undefined,
+  prebuilt: PolicyBuilder | undefined,
+): CorsPolicy {
   if (isCorsPolicy(options)) return options;
-  const issues = new IssueCollector();
+  const issues = prebuilt?.issues ?? new IssueCollector();
   // A request is checked first: test doubles for `req` are often plain objects.
   if (options !== undefined && (!isPlainObject(options) || looksLikeRequest(options))) {
     const hint = looksLikeRequest(options)
@@ -226,8 +268,9 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     }
   } else warnIgnoredVariables(env, given);
 
-  const builder = new PolicyBuilder(issues);
-  if (effective.origin !== undefined) builder.addOrigin(effective.origin as OriginOption, 'origin');
+  const builder = prebuilt ?? new PolicyBuilder(issues);
+  if (effective.origin !== undefined && prebuilt === undefined)
+    builder.addOrigin(effective.origin as OriginOption, 'origin');
   if (effective.allowedHosts !== undefined) {
     const hosts = effective.allowedHosts;
     const path = 'allowedHosts';
@@ -269,6 +312,8 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     'milliseconds',
     issues,
   );
+
+  const originLookup = readOriginLookup(effective.originLookup, issues);
 
   const issuesBeforeMethods = issues.count;
   // Browsers upper-case these six before sending (Fetch §2.2.1), so "put" in the config can only
@@ -359,12 +404,7 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
 
   const compiled: CompiledPolicy = {
     mode: builder.mode,
-    exact: new Map(
-      [...builder.exact].map((origin) => [
-        origin,
-        Object.freeze({ allowed: true, reason: 'allowed-exact', origin, rule: origin }) as OriginVerdict,
-      ]),
-    ),
+    exact: builder.exact,
     originRules: builder.originRules,
     regexps: Object.freeze(builder.regexps.map((r) => Object.freeze(r))),
     hostRules: builder.hostRules,
@@ -383,6 +423,9 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     optionsSuccessStatus,
     originCheckTimeout,
     exposeReason,
+    version: 0,
+    dynamic: undefined,
+    lookup: originLookup,
     observation,
   };
   const policy: CorsPolicy = Object.freeze({
@@ -403,7 +446,7 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     hasOriginFunction: builder.originFunction !== undefined,
     reportOnly: observation.reportOnly,
   });
-  compiledPolicies.set(policy, Object.freeze(compiled));
+  compiledPolicies.set(policy, Object.freeze({ current: Object.freeze(compiled) }));
   logPolicy(
     'policy compiled from %s: mode=%s, %d rules, credentials=%s',
     source,

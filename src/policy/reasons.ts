@@ -18,6 +18,7 @@ export type OriginAllowReason =
   | 'allowed-host'
   | 'allowed-same-origin'
   | 'allowed-function'
+  | 'allowed-lookup'
   | 'allowed-any'
   | 'allowed-null';
 

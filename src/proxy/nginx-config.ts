@@ -75,6 +75,15 @@ function originEntries(policy: CorsPolicy, compiled: CompiledPolicy, issues: Cor
         'or let nginx errors stay unreadable',
     });
   }
+  if (compiled.lookup !== undefined) {
+    issues.push({
+      path: 'originLookup',
+      code: 'nginx-origin-lookup',
+      message:
+        'originLookup asks the app which origins are allowed, which nginx cannot do; ' +
+        'list the origins and patterns, or let nginx errors stay unreadable',
+    });
+  }
   if (compiled.mode === 'reflect-any' && compiled.credentials) {
     issues.push({
       path: 'dangerouslyAllowAnyOriginWithCredentials',
@@ -93,6 +102,13 @@ function originEntries(policy: CorsPolicy, compiled: CompiledPolicy, issues: Cor
     entries.push({ pattern: exactOriginPattern(origin), value: origin, rule: origin });
   for (const entry of compiled.originRules.entries())
     entries.push({ pattern: hostRulePattern(entry), value: reflected, rule: entry.rule });
+  // A live policy: the origins added at run time as they are now; generate again after a change.
+  if (compiled.dynamic !== undefined) {
+    for (const origin of compiled.dynamic.exact.keys())
+      entries.push({ pattern: exactOriginPattern(origin), value: origin, rule: origin });
+    for (const entry of compiled.dynamic.patterns.entries())
+      entries.push({ pattern: hostRulePattern(entry), value: reflected, rule: entry.rule });
+  }
   for (const { re, rule } of compiled.regexps) {
     const translated = translateRegExp(re);
     if (typeof translated === 'string') {

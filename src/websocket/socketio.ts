@@ -108,7 +108,7 @@ export function createAllowRequest(
   policyOrOptions: CorsPolicy | CorsSafetyOptions,
   options?: AllowRequestOptions,
 ): AllowRequest {
-  const { compiled, config } = compileHookAdapter(policyOrOptions, options, 'createAllowRequest');
+  const { cell, config } = compileHookAdapter(policyOrOptions, options, 'createAllowRequest');
   const { onReject } = config;
 
   const allow = (engineOptions: unknown, req: IncomingMessage, callback: AllowRequestCallback): void => {
@@ -117,6 +117,8 @@ export function createAllowRequest(
     const upgrade = req.headers.upgrade !== undefined;
     const where = upgrade ? 'allowRequest (websocket)' : 'allowRequest (polling)';
     const path = pathOf(req);
+    // One policy per handshake: the version in force now decides it and is reported with it.
+    const compiled = cell.current;
     const answer = (decision: UpgradeDecision): void => {
       observeUpgrade(compiled, 'socketio', req, decision, (candidate) => decideUpgrade(candidate, config, req));
       if (decision.allowed) {

@@ -16,7 +16,7 @@ import { describeError, logUpgrade, quoteForLog, warnOnce } from '../policy/log.
 import { escapeControlCharacters } from '../policy/escape.js';
 import { looksLikeRequest } from '../policy/option-values.js';
 import { type CorsSafetyOptions } from '../policy/options.js';
-import { compiledPolicy, type CorsPolicy } from '../policy/policy.js';
+import { policyCell, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
 import { attachErrorListener, reasonPhrase, refuseUpgrade, releaseErrorListener } from './upgrade-refusal.js';
 import {
   abandonIfGone,
@@ -161,7 +161,7 @@ export function upgradeGuard(
   if (typeof onAllowed !== 'function') issues.add('onAllowed', 'on-allowed-type', onAllowedProblem(onAllowed));
   const config = readGuardOptions(options, 'upgradeGuard', issues);
   issues.throwIfAny();
-  const compiled = compiledPolicy(policy as CorsPolicy);
+  const cell = policyCell(policy as CorsPolicy);
   warnIfAnyOrigin(policy as CorsPolicy, 'upgradeGuard');
   const { paths, unmatchedPath, onReject, writeTimeout } = config;
   // unmatchedPath left out: a path outside `paths` belongs to the server's other upgrade listeners
@@ -174,6 +174,7 @@ export function upgradeGuard(
     socket: Duplex,
     head: Buffer,
     path: string,
+    compiled: CompiledPolicy,
     decision: UpgradeDecision,
   ): void => {
     observeUpgrade(compiled, 'websocket', req, decision, (candidate) => decideUpgrade(candidate, config, req));
@@ -210,6 +211,8 @@ export function upgradeGuard(
     attachErrorListener(socket);
     warnIfBypassed(req, guard, checked, paths !== undefined);
     const path = pathOf(req);
+    // One policy per handshake: the version in force now decides it and is reported with it.
+    const compiled = cell.current;
     if (paths !== undefined && !paths.has(path)) {
       if (unmatchedDefault && otherUpgradeListeners(req, guard).length > 0) {
         logUpgrade("guard: path %s is not in paths: left to the server's other 'upgrade' listeners", quoteForLog(path));
@@ -232,7 +235,10 @@ export function upgradeGuard(
       observeUpgrade(compiled, 'websocket', req, refused, () => refused);
       return;
     }
-    whenDecided(decideUpgrade(compiled, config, req), socket, (decision) => settle(req, socket, head, path, decision));
+    // One policy per handshake: the version in force now decides it.
+    whenDecided(decideUpgrade(compiled, config, req), socket, (decision) =>
+      settle(req, socket, head, path, compiled, decision),
+    );
   };
   return guard;
 }
@@ -254,13 +260,14 @@ export function createVerifyClient(
   policyOrOptions: CorsPolicy | CorsSafetyOptions,
   options?: VerifyClientOptions,
 ): VerifyClient {
-  const { compiled, config } = compileHookAdapter(policyOrOptions, options, 'createVerifyClient');
+  const { cell, config } = compileHookAdapter(policyOrOptions, options, 'createVerifyClient');
   const { onReject } = config;
 
   const verify = (info: VerifyClientInfo, callback: VerifyClientCallback): void => {
     const req = info.req;
     const socket = req.socket;
     const path = pathOf(req);
+    const compiled = cell.current;
     const answer = (decision: UpgradeDecision): void => {
       observeUpgrade(compiled, 'websocket', req, decision, (candidate) => decideUpgrade(candidate, config, req));
       if (abandonIfGone('verifyClient', socket, path, decision, onReject, req)) return;

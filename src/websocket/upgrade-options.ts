@@ -3,7 +3,7 @@ import { IssueCollector } from '../policy/errors.js';
 import { warnOnce } from '../policy/log.js';
 import { closestName, describeValue, isPlainObject, ownOptions } from '../policy/option-values.js';
 import { OPTION_NAMES, unknownOptionMessage } from '../policy/options.js';
-import { collectPolicy, compiledPolicy, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
+import { collectPolicy, policyCell, type CorsPolicy, type PolicyCell } from '../policy/policy.js';
 import { compileTrustProxy, TRUST_NO_PROXY } from '../policy/proxy-trust.js';
 import type { GuardConfig, UpgradeGuardOptions } from './upgrade-types.js';
 
@@ -227,17 +227,18 @@ export function warnIfAnyOrigin(policy: CorsPolicy, factory: Factory): void {
 
 /**
  * Validates the policy and options of a hook adapter (ws's `verifyClient`, engine.io's
- * `allowRequest`), throwing one `CorsConfigError` with every problem, and compiles the policy.
+ * `allowRequest`), throwing one `CorsConfigError` with every problem, and returns the cell each
+ * handshake reads the compiled policy from when it starts.
  */
 export function compileHookAdapter(
   policyOrOptions: unknown,
   options: unknown,
   factory: Exclude<Factory, 'upgradeGuard'>,
-): { readonly compiled: CompiledPolicy; readonly config: GuardConfig } {
+): { readonly cell: PolicyCell; readonly config: GuardConfig } {
   const issues = new IssueCollector();
   const policy = resolvePolicy(policyOrOptions, factory, issues);
   const config = readGuardOptions(options, factory, issues);
   issues.throwIfAny();
   warnIfAnyOrigin(policy as CorsPolicy, factory);
-  return { compiled: compiledPolicy(policy as CorsPolicy), config };
+  return { cell: policyCell(policy as CorsPolicy), config };
 }

@@ -112,7 +112,11 @@ describe('the code lists match the source and the docs', () => {
     for (const [code, doc] of Object.entries(FINDING_CODES)) {
       const row = text
         .split('\n')
-        .find((line) => line.startsWith('| ') && line.split(' | ')[0]?.includes(`\`${code}\``));
+        .find(
+          (line) =>
+            /^\| `[a-z-]+`(?:, `[a-z-]+`)*$/.test(line.split(' | ')[0] ?? '') &&
+            line.split(' | ')[0]?.includes(`\`${code}\``),
+        );
       assert.ok(row !== undefined, `${code} has no row in docs/troubleshooting.md`);
       const severity = row.split(' | ')[1];
       assert.ok(

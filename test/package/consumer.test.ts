@@ -67,6 +67,8 @@ function freshCopy(): string {
     'tsdown.config.ts',
     'scripts/build.mjs',
     'src',
+    // The node10 entry of the cors-safety/redis subpath (package.json "files").
+    'redis',
   ];
   const files = execFileSyncList(
     'git',

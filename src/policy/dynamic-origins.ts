@@ -1,0 +1,89 @@
+/**
+ * The origins a live policy adds at run time (`update({ add, remove })`): exact origins and
+ * `*.` patterns on top of the configured ones, changed one entry at a time without rebuilding
+ * anything else.
+ */
+import type { IssueCollector } from './errors.js';
+import { HostRules } from './host-rules.js';
+import { describeValue } from './option-values.js';
+import { originRuleText } from './policy-builder.js';
+import { parseConfigOrigin, type ConfigOrigin } from './origin-syntax.js';
+import { isPublicSuffix } from './public-suffix.js';
+import type { OriginVerdict } from './reasons.js';
+
+/** One validated entry of an update, with its canonical rule text. */
+export interface DynamicEntry {
+  readonly rule: string;
+  readonly value: ConfigOrigin;
+}
+
+/**
+ * Validates one `update()` entry with the same rules as the `origin` option; adds an issue and
+ * returns `undefined` when it is refused. RegExps and functions are options, not entries.
+ */
+export function readDynamicEntry(entry: unknown, path: string, issues: IssueCollector): DynamicEntry | undefined {
+  if (typeof entry !== 'string') {
+    issues.add(path, 'origin-type', `must be a string such as "https://app.example.com", got ${describeValue(entry)}`);
+    return undefined;
+  }
+  if (entry.includes(',')) {
+    issues.add(path, 'origin-comma-list', `${JSON.stringify(entry)} holds a comma; write each origin as its own item`);
+    return undefined;
+  }
+  const parsed = parseConfigOrigin(entry, isPublicSuffix);
+  if (!parsed.ok) {
+    issues.add(path, parsed.problem.code, parsed.problem.message);
+    return undefined;
+  }
+  return { rule: originRuleText(parsed.value), value: parsed.value };
+}
+
+/**
+ * The run-time layer of a live policy. Lookups cost what the configured tables cost (one map
+ * probe per exact origin, one per DNS label for patterns). It changes only synchronously, inside
+ * `update()`, and a request consults it once, synchronously, when its decision starts, so every
+ * request sees the entries of exactly one version.
+ */
+export class DynamicOrigins {
+  /** Exact and app origins, each with its frozen verdict (an allowed request allocates nothing). */
+  readonly exact = new Map<string, OriginVerdict>();
+  readonly patterns = new HostRules();
+  /** Rule text -> entry, for `rules`, removal and the Redis mirror. */
+  readonly #entries = new Map<string, DynamicEntry>();
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  has(rule: string): boolean {
+    return this.#entries.has(rule);
+  }
+
+  /** Every rule in the order it was added. */
+  rules(): string[] {
+    return [...this.#entries.keys()];
+  }
+
+  add(entry: DynamicEntry): void {
+    if (this.#entries.has(entry.rule)) return;
+    this.#entries.set(entry.rule, entry);
+    const { value, rule } = entry;
+    if (value.kind === 'exact' || value.kind === 'app')
+      this.exact.set(
+        value.origin,
+        Object.freeze({ allowed: true, reason: 'allowed-exact', origin: value.origin, rule }),
+      );
+    else if (value.kind === 'host') this.patterns.addHost(value.scheme, value.host, value.port, rule);
+    else this.patterns.addSubdomains(value.scheme, value.suffix, value.port, rule);
+  }
+
+  remove(rule: string): void {
+    const entry = this.#entries.get(rule);
+    if (entry === undefined) return;
+    this.#entries.delete(rule);
+    const { value } = entry;
+    if (value.kind === 'exact' || value.kind === 'app') this.exact.delete(value.origin);
+    else if (value.kind === 'host') this.patterns.removeHost(value.scheme, value.host, value.port);
+    else this.patterns.removeSubdomains(value.scheme, value.suffix, value.port);
+  }
+}
