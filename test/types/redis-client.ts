@@ -9,5 +9,4 @@ import { syncWithRedis, type RedisClientLike, type RedisSync } from '../../src/r
 const client = createClient({ url: 'redis://127.0.0.1:6379' });
 const like: RedisClientLike = client;
 const pending: Promise<RedisSync> = syncWithRedis(createLivePolicy({ origin: false }), { client, key: 'cors:origins' });
-void like;
-void pending;
+export { like, pending };
