@@ -10,7 +10,7 @@ import type { OriginCallbackValue } from './options.js';
 import { MAX_ORIGIN_LENGTH, parseSerializedOrigin, type ParsedOrigin } from './origin-syntax.js';
 import type { CompiledPolicy } from './policy.js';
 import { DENIED, type OriginDenyReason, type OriginVerdict, type RequestVerdict } from './reasons.js';
-import { cachedRegexpProblem } from './regexp-rules.js';
+import { cachedOriginRegExp } from './regexp-rules.js';
 
 type CallbackValue = OriginCallbackValue | undefined;
 
@@ -37,15 +37,17 @@ function callbackAnswer(value: CallbackValue, origin: string): boolean | string 
     if (item === origin) return true;
     if (item instanceof RegExp) {
       // Analysed once per RegExp; an unsafe one denies every origin (fail closed) and says why once.
-      const problem = cachedRegexpProblem(item);
-      if (problem !== undefined) {
+      const check = cachedOriginRegExp(item);
+      if (!check.ok) {
+        const problem = check.problem;
         warnOnce(
           'CORS_SAFETY_UNSAFE_CALLBACK_REGEXP',
           `cors-safety: an origin callback answered with an unsafe RegExp, so its origins are denied: ${problem.message}`,
         );
         return `origin callback answered ${problem.message} [${problem.code}]`;
       }
-      if (item.test(origin)) return true;
+      // The linear-time matcher, never V8's: a callback's RegExp cannot stall the event loop either.
+      if (check.matcher.test(origin)) return true;
     }
   }
   return false;
@@ -153,8 +155,8 @@ function runOriginFunction(
 function matchSyncRules(policy: CompiledPolicy, value: string, parsed: ParsedOrigin): OriginVerdict | undefined {
   const pattern = policy.originRules.match(parsed);
   if (pattern !== undefined) return allow('allowed-pattern', value, pattern);
-  for (const { re, rule } of policy.regexps) {
-    if (re.test(value)) return allow('allowed-regexp', value, rule);
+  for (const { matcher, rule } of policy.regexps) {
+    if (matcher.test(value)) return allow('allowed-regexp', value, rule);
   }
   const host = policy.hostRules.match(parsed);
   if (host !== undefined) return allow('allowed-host', value, host);

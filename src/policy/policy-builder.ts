@@ -14,7 +14,8 @@ import {
 } from './origin-syntax.js';
 import { describeValue } from './option-values.js';
 import { isPublicSuffix } from './public-suffix.js';
-import { regexpProblem } from './regexp-rules.js';
+import { checkOriginRegExp, regexpAllowsPlainHttp } from './regexp-rules.js';
+import type { LinearMatcher } from './regexp-engine.js';
 import type { PolicyMode } from './policy.js';
 
 /**
@@ -27,20 +28,12 @@ function staysOnThisMachine(host: string): boolean {
   );
 }
 
-/** A RegExp that may match plain-http origins on other machines: `^http:` or `^https?:` not followed by a loopback host. */
-function regexpAllowsPlainHttp(source: string): boolean {
-  const http = /^\^(?:http|https\?):\\\/\\\/(.*)$/.exec(source);
-  if (http === null) return false;
-  const rest = (http[1] ?? '').replace(/\\/g, '');
-  return !/^(localhost|127\.0\.0\.1|\[::1\])(?![a-z0-9.-])/.test(rest);
-}
-
 /** Mutable state while one options object is compiled. */
 export class PolicyBuilder {
   mode: PolicyMode = 'allow-list';
   readonly exact = new Set<string>();
   readonly originRules = new HostRules();
-  readonly regexps: { re: RegExp; rule: string }[] = [];
+  readonly regexps: { re: RegExp; rule: string; matcher: LinearMatcher }[] = [];
   readonly hostRules = new HostRules();
   readonly rules: string[] = [];
   /** Rules that allow plain-http origins on other machines (warned about when credentials are on). */
@@ -84,16 +77,16 @@ export class PolicyBuilder {
   }
 
   addRegExp(re: RegExp, path: string): void {
-    const problem = regexpProblem(re);
-    if (problem !== undefined) {
-      this.issues.add(path, problem.code, problem.message);
-      return;
-    }
     // A private copy: the caller cannot change lastIndex or flags of the compiled rule later.
     const copy = new RegExp(re.source, re.flags);
-    this.regexps.push({ re: copy, rule: String(copy) });
+    const check = checkOriginRegExp(copy);
+    if (!check.ok) {
+      this.issues.add(path, check.problem.code, check.problem.message);
+      return;
+    }
+    this.regexps.push({ re: copy, rule: String(copy), matcher: check.matcher });
     this.rules.push(String(copy));
-    if (regexpAllowsPlainHttp(copy.source)) this.plainHttpRules.push(String(copy));
+    if (regexpAllowsPlainHttp(copy)) this.plainHttpRules.push(String(copy));
   }
 
   addAllowedHost(entry: unknown, path: string): void {

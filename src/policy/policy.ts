@@ -4,6 +4,7 @@
  * origin validator.
  */
 import { CorsConfigError, IssueCollector } from './errors.js';
+import type { LinearMatcher } from './regexp-engine.js';
 import type { HostRules } from './host-rules.js';
 import { logPolicy, quoteForLog, warnOnce } from './log.js';
 import {
@@ -121,7 +122,7 @@ export interface CompiledPolicy {
   /** Exact origins, each with its (frozen, shared) verdict: an allowed request allocates nothing. */
   readonly exact: ReadonlyMap<string, OriginVerdict>;
   readonly originRules: HostRules;
-  readonly regexps: readonly { readonly re: RegExp; readonly rule: string }[];
+  readonly regexps: readonly { readonly re: RegExp; readonly rule: string; readonly matcher: LinearMatcher }[];
   readonly hostRules: HostRules;
   readonly originFunction: OriginFunction | undefined;
   readonly allowNullOrigin: boolean;
