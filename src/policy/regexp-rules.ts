@@ -133,7 +133,9 @@ const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
 /** Classes a suffix after `http://` for {@link acceptsSomeSuffix}: `yes...` once its host is not a loopback name. */
 function plainHttpClass(suffix: string): string {
-  const colon = suffix.indexOf(':');
+  // An IPv6 host holds colons: the port colon comes after its "]".
+  const close = suffix.startsWith('[') ? suffix.indexOf(']') : 0;
+  const colon = close < 0 ? -1 : suffix.indexOf(':', close);
   const host = colon < 0 ? suffix : suffix.slice(0, colon);
   if (LOOPBACK_NAMES.includes(host)) return colon < 0 ? 'maybe-loopback' : 'no';
   if (colon < 0 && LOOPBACK_NAMES.some((name) => name.startsWith(host))) return `yes-prefix:${host}`;
