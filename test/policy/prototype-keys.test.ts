@@ -1,0 +1,124 @@
+// Request and configuration text that names an Object.prototype member (`constructor`,
+// `__proto__`, `toString`, ...) is only text: as a scheme, a host, a header name, a method, an
+// option key or an environment name it never finds an inherited property, never throws, and
+// never grants. `Origin: constructor://localhost` used to throw inside the origin check.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import {
+  CorsConfigError,
+  corsErrorHandler,
+  corsSafety,
+  createCorsPolicy,
+  createOriginValidator,
+  upgradeGuard,
+} from '../../src/index.js';
+import { listen } from '../helpers/listen.js';
+import { rawRequest } from '../helpers/error-handler-servers.js';
+import { rawUpgrade } from '../helpers/upgrade-harness.js';
+
+const MEMBERS = Object.getOwnPropertyNames(Object.prototype);
+const memberArb = fc.oneof(
+  fc.constantFrom(...MEMBERS),
+  fc.constantFrom(...MEMBERS).map((name) => name.toLowerCase()),
+);
+/** The places request or configuration text is keyed by: where a member name goes in an origin. */
+const originArb = fc
+  .tuple(memberArb, fc.constantFrom('s://localhost', 'h://x', 'h://x.com', 'h://x.com:8080'))
+  .map(([name, shape]) =>
+    shape.startsWith('s') ? `${name}${shape.slice(1)}` : `https://${name.replace(/_/g, 'x')}${shape.slice(4)}`,
+  );
+
+describe('Object.prototype member names as request text', () => {
+  test('the issue input: Origin constructor://localhost is denied, not thrown, in every entry point', async () => {
+    const validator = createOriginValidator({ origin: ['https://app.example.com'], env: {} });
+    const verdict = (await validator.check('constructor://localhost'));
+    assert.equal(verdict.allowed, false);
+    assert.equal(verdict.reason, 'origin-not-allowed');
+  });
+
+  test('property: an origin built from a member name never throws and is never allowed', async () => {
+    const validator = createOriginValidator({
+      origin: ['https://app.example.com', 'capacitor://localhost', 'https://*.example.com'],
+      allowedHosts: ['.example.org'],
+      env: {},
+    });
+    await fc.assert(
+      fc.asyncProperty(originArb, async (origin) => {
+        const verdict = (await validator.check(origin));
+        assert.equal(verdict.allowed, false, origin);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('property: as configuration (origins, hosts, headers, methods, option keys, env) it builds or throws CorsConfigError', () => {
+    fc.assert(
+      fc.property(memberArb, (name) => {
+        const attempts: Record<string, unknown>[] = [
+          { origin: [`${name}://localhost`] },
+          { origin: [`https://${name}.example.com`] },
+          { origin: ['https://a.com'], allowedHosts: [name, `.${name}`] },
+          { origin: ['https://a.com'], allowedHeaders: [name], exposedHeaders: [name], methods: [name] },
+          JSON.parse(`{"origin":["https://a.com"],${JSON.stringify(name)}:1}`) as Record<string, unknown>,
+          { env: { CORS_ALLOWED_ORIGINS: `${name}://localhost`, [name]: 'x' } },
+        ];
+        for (const options of attempts) {
+          try {
+            const policy = createCorsPolicy({ env: {}, ...options });
+            assert.ok(policy.rules.length >= 0);
+          } catch (err) {
+            assert.ok(err instanceof CorsConfigError, `${name}: ${String(err)}`);
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test('an exact app origin named constructor:// is allowed by its own entry only', async () => {
+    const validator = createOriginValidator({ origin: ['constructor://localhost'], env: {} });
+    assert.equal(((await validator.check('constructor://localhost'))).allowed, true);
+    assert.equal(((await validator.check('tostring://localhost'))).allowed, false);
+  });
+});
+
+describe('over real sockets', () => {
+  test('middleware, error handler and upgrade guard answer member-name origins, headers and methods', async (t) => {
+    const policy = createCorsPolicy({ origin: ['https://app.example.com'], credentials: true, env: {} });
+    const middleware = corsSafety(policy);
+    const onError = corsErrorHandler(policy);
+    const server = http.createServer((req, res) => {
+      middleware(req, res, (err?: unknown) => {
+        if (err !== undefined) return onError(err, req, res, () => res.end());
+        res.end('ok');
+      });
+    });
+    server.on(
+      'upgrade',
+      upgradeGuard(policy, (_req, socket) => socket.destroy()),
+    );
+    const running = await listen(server);
+    t.after(() => running.close());
+    const url = `http://127.0.0.1:${running.port}`;
+    for (const name of MEMBERS) {
+      const origin = `${name.toLowerCase()}://localhost`;
+      const preflight = await rawRequest(url, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': name,
+          'access-control-request-headers': `${name}, x-a`,
+        },
+      }).response;
+      assert.ok(preflight.status < 500, `${name}: preflight answered ${preflight.status}`);
+      assert.equal(preflight.headers['access-control-allow-origin'], undefined, name);
+      const simple = await rawRequest(url, { headers: { origin } }).response;
+      assert.equal(simple.status, 200, name);
+      assert.equal(simple.headers['access-control-allow-origin'], undefined, name);
+      const upgrade = await rawUpgrade(running.port, [`Host: 127.0.0.1:${running.port}`, `Origin: ${origin}`]);
+      assert.equal(upgrade.status, 403, `${name}: upgrade answered ${String(upgrade.status)}`);
+    }
+  });
+});
