@@ -13,7 +13,7 @@ import {
   type OriginScheme,
 } from './origin-syntax.js';
 import { describeValue } from './option-values.js';
-import { isPublicSuffix } from './public-suffix.js';
+import { isPublicSuffix, publicSuffixBelow } from './public-suffix.js';
 import { checkOriginRegExp, regexpAllowsPlainHttp } from './regexp-rules.js';
 import type { LinearMatcher } from './regexp-engine.js';
 import type { PolicyMode } from './policy.js';
@@ -40,7 +40,31 @@ export class PolicyBuilder {
   readonly plainHttpRules: string[] = [];
   originFunction: OriginFunction | undefined;
 
-  constructor(readonly issues: IssueCollector) {}
+  /**
+   * @param allowSuffixesBelow `dangerouslyAllowPublicSuffixesUnderWildcards`: accept `*.` bases and
+   *   `.host` entries that have a public suffix below them.
+   */
+  constructor(
+    readonly issues: IssueCollector,
+    readonly allowSuffixesBelow = false,
+  ) {}
+
+  /**
+   * The problem with allowing every subdomain of `domain` when the Public Suffix List has a
+   * suffix below it (`*.amazonaws.com` covers `s3.amazonaws.com`, where anyone registers a
+   * bucket), or `undefined`.
+   */
+  private suffixBelowProblem(shown: string, domain: string, example: (host: string) => string): string | undefined {
+    if (this.allowSuffixesBelow) return undefined;
+    const below = publicSuffixBelow(domain);
+    if (below === undefined) return undefined;
+    const sample = below.replace(/^\*\./, 'x.');
+    return (
+      `${shown} also allows every site under "${below}", a public suffix where anyone can register a name ` +
+      `(e.g. ${example(`attacker.${sample}`)}); list your own names under it, e.g. ${example(`*.mine.${sample}`)}, ` +
+      'or set dangerouslyAllowPublicSuffixesUnderWildcards: true if every name under it is yours'
+    );
+  }
 
   addOriginEntry(entry: string, path: string): void {
     if (entry.includes(',')) {
@@ -68,6 +92,12 @@ export class PolicyBuilder {
       this.originRules.addHost(value.scheme, value.host, value.port, rule);
       this.rules.push(rule);
     } else {
+      const below = this.suffixBelowProblem(
+        JSON.stringify(entry),
+        value.suffix,
+        (host) => `"${value.scheme}://${host}"`,
+      );
+      if (below !== undefined) return this.issues.add(path, 'origin-public-suffix-below', below);
       const portText = value.port === DEFAULT_PORTS[value.scheme] ? '' : `:${value.port}`;
       const rule = `${value.scheme}://*.${value.suffix}${portText}`;
       this.originRules.addSubdomains(value.scheme, value.suffix, value.port, rule);
@@ -148,6 +178,10 @@ export class PolicyBuilder {
         'allowed-host-public-suffix',
         `${shown} would allow every site under the public suffix "${host}"; list your own domain, e.g. ".${isPublicSuffix(`example.${host}`) ? 'mine.' : ''}example.${host}"`,
       );
+    }
+    if (subdomains) {
+      const below = this.suffixBelowProblem(shown, host, (name) => `"${name.replace(/^\*\./, '.')}"`);
+      if (below !== undefined) return fail('allowed-host-public-suffix-below', below);
     }
     // Only https origins qualify, except loopback hosts, which may also be http (RFC 6761 §6.3).
     const schemes: OriginScheme[] = isLoopbackHost(host) ? ['https', 'http'] : ['https'];

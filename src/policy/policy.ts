@@ -220,7 +220,8 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     }
   }
 
-  const builder = new PolicyBuilder(issues);
+  const allowSuffixesBelow = readBoolean(effective, 'dangerouslyAllowPublicSuffixesUnderWildcards', false, issues);
+  const builder = new PolicyBuilder(issues, allowSuffixesBelow);
   if (effective.origin !== undefined)
     builder.addOrigin(effective.origin as OriginOption, source === 'environment' ? 'CORS_ALLOWED_ORIGINS' : 'origin');
   if (effective.allowedHosts !== undefined) {
