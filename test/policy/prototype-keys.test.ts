@@ -33,7 +33,7 @@ const originArb = fc
 describe('Object.prototype member names as request text', () => {
   test('the issue input: Origin constructor://localhost is denied, not thrown, in every entry point', async () => {
     const validator = createOriginValidator({ origin: ['https://app.example.com'], env: {} });
-    const verdict = (await validator.check('constructor://localhost'));
+    const verdict = await validator.check('constructor://localhost');
     assert.equal(verdict.allowed, false);
     assert.equal(verdict.reason, 'origin-not-allowed');
   });
@@ -46,7 +46,7 @@ describe('Object.prototype member names as request text', () => {
     });
     await fc.assert(
       fc.asyncProperty(originArb, async (origin) => {
-        const verdict = (await validator.check(origin));
+        const verdict = await validator.check(origin);
         assert.equal(verdict.allowed, false, origin);
       }),
       { numRuns: 300 },
@@ -79,8 +79,8 @@ describe('Object.prototype member names as request text', () => {
 
   test('an exact app origin named constructor:// is allowed by its own entry only', async () => {
     const validator = createOriginValidator({ origin: ['constructor://localhost'], env: {} });
-    assert.equal(((await validator.check('constructor://localhost'))).allowed, true);
-    assert.equal(((await validator.check('tostring://localhost'))).allowed, false);
+    assert.equal((await validator.check('constructor://localhost')).allowed, true);
+    assert.equal((await validator.check('tostring://localhost')).allowed, false);
   });
 });
 

@@ -139,6 +139,46 @@ describe('createNginxConfig: refusals (exit 2 in the CLI)', () => {
     assert.match(issues[0]?.message ?? '', /\/\^https:\\\/\\\/a\\s\$\/ uses "\\s"/);
   });
 
+  it('refuses a value holding "$", which nginx would read as a variable, naming the value (issue #19)', () => {
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ exposedHeaders: ['X-Trace-$http_x_leak'] }, 'exposedHeaders', /"X-Trace-\$http_x_leak".*"\$http_x_leak"/],
+      [{ allowedHeaders: ['x-$http_cookie'] }, 'allowedHeaders', /"x-\$http_cookie"/],
+      [{ exposedHeaders: ['X-$nope'] }, 'exposedHeaders', /"X-\$nope"/],
+      [{ exposedHeaders: ['$http_cookie'] }, 'exposedHeaders', /"\$http_cookie"/],
+      [{ allowedHeaders: ['x-$host'] }, 'allowedHeaders', /"\$host"/],
+      [{ exposedHeaders: ['X-A', 'X-$b'] }, 'exposedHeaders', /"X-A, X-\$b"/],
+    ];
+    for (const [options, path, message] of cases) {
+      const issues = issuesOf(() => createNginxConfig({ origin: 'https://app.example.com', ...options }));
+      assert.deepEqual(
+        issues.map((i) => [i.path, i.code]),
+        [[path, 'nginx-dollar-value']],
+        JSON.stringify(options),
+      );
+      assert.match(issues[0]?.message ?? '', message);
+    }
+    // Without "$" the same kinds of value are written as quoted literal text.
+    const { http } = createNginxConfig({ origin: 'https://app.example.com', exposedHeaders: ['X-Trace-Id'] });
+    assert.match(http, / 'X-Trace-Id';/);
+  });
+
+  it('escapes control and bidi characters in its own issues, like every CorsConfigError (issue #19)', () => {
+    const named = { 'evil\u202e\u001b[31m': () => true }['evil\u202e\u001b[31m'];
+    const err = (() => {
+      try {
+        createNginxConfig({ origin: named });
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    assert.ok(err instanceof CorsConfigError);
+    assert.doesNotMatch(err.message, /[\u001b\u202e]/);
+    assert.match(err.issues[0]?.message ?? '', /evil\\u202e\\u001b\[31m/);
+    const direct = new CorsConfigError([{ path: 'x\u0007', code: 'c', message: 'm\u2028' }]);
+    assert.deepEqual(direct.issues[0], { path: 'x\\u0007', code: 'c', message: 'm\\u2028' });
+  });
+
   it('still reports invalid options as the policy does', () => {
     const issues = issuesOf(() => createNginxConfig({ origin: 'https://app.example.com/path' }));
     assert.equal(issues[0]?.code, 'origin-path');
