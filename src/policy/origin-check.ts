@@ -93,6 +93,8 @@ function runOriginFunction(
     );
   };
   let answered = false;
+  /** A non-boolean, non-promise return value of a two-parameter function, named if no callback comes. */
+  let returned: unknown;
   let settledSync: OriginVerdict | undefined;
   let resolveLater: ((verdict: OriginVerdict) => void) | undefined;
   const answer = (verdict: OriginVerdict): void => {
@@ -130,8 +132,12 @@ function runOriginFunction(
         },
         (err: unknown) => answer(deny('origin-check-failed', origin, describeError(err))),
       );
-    } else if (result !== undefined || !hybrid) {
+    } else if (!hybrid || typeof result === 'boolean') {
       answer(fromBoolean(result));
+    } else if (result !== undefined) {
+      // `cors` code often returns whatever its last call returned (`setTimeout(() => cb(null, true))`
+      // returns a timer): with the callback form possible, the callback answers.
+      returned = result;
     }
   } catch (err) {
     // A throw denies even after a synchronous callback(null, true): fail closed.
@@ -141,7 +147,17 @@ function runOriginFunction(
   if (settledSync !== undefined) return settledSync;
   return new Promise<OriginVerdict>((resolve) => {
     const timer = setTimeout(
-      () => answer(deny('origin-check-timeout', origin, `no answer within ${policy.originCheckTimeout} ms`)),
+      () =>
+        answer(
+          deny(
+            'origin-check-timeout',
+            origin,
+            returned === undefined
+              ? `no answer within ${policy.originCheckTimeout} ms`
+              : `origin function returned ${quoteForLog(returned, 40)} and did not call its callback within ` +
+                  `${policy.originCheckTimeout} ms; return true or false, or call callback(null, allow)`,
+          ),
+        ),
       policy.originCheckTimeout,
     );
     resolveLater = (verdict) => {
