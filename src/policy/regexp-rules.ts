@@ -4,7 +4,8 @@
  * dot where it writes one, and cannot backtrack catastrophically.
  */
 import { backtrackingRisk, type BacktrackingRisk } from './regexp-backtracking.js';
-import { acceptsSomeSuffix, linearMatcher, MAX_MATCHER_STATES, type LinearMatcher } from './regexp-engine.js';
+import { linearMatcher, MAX_MATCHER_STATES, type LinearMatcher } from './regexp-engine.js';
+import { acceptsSomeSuffix } from './regexp-witness.js';
 import { isPublicSuffix } from './public-suffix.js';
 
 interface RegExpShape {
