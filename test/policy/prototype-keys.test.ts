@@ -10,7 +10,10 @@ import {
   CorsConfigError,
   corsErrorHandler,
   corsSafety,
+  createAllowRequest,
   createCorsPolicy,
+  createNginxConfig,
+  createVerifyClient,
   createOriginValidator,
   upgradeGuard,
 } from '../../src/index.js';
@@ -81,6 +84,27 @@ describe('Object.prototype member names as request text', () => {
     const validator = createOriginValidator({ origin: ['constructor://localhost'], env: {} });
     assert.equal((await validator.check('constructor://localhost')).allowed, true);
     assert.equal((await validator.check('tostring://localhost')).allowed, false);
+  });
+});
+
+describe('Object.prototype member names as option keys of every factory', () => {
+  test('each is an unknown option (CorsConfigError), never an inherited value or a TypeError', () => {
+    const policy = { origin: 'https://a.com', env: {} };
+    for (const name of MEMBERS) {
+      const options = JSON.parse(`{${JSON.stringify(name)}: 1}`) as Record<string, never>;
+      const factories: [string, () => unknown][] = [
+        ['createCorsPolicy', () => createCorsPolicy({ ...policy, ...options })],
+        ['corsSafety', () => corsSafety({ ...policy, ...options })],
+        ['createNginxConfig', () => createNginxConfig({ ...policy, ...options })],
+        ['upgradeGuard', () => upgradeGuard(policy, () => {}, options)],
+        ['createVerifyClient', () => createVerifyClient(policy, options)],
+        ['createAllowRequest', () => createAllowRequest(policy, options)],
+        ['corsErrorHandler', () => corsErrorHandler(policy, options)],
+      ];
+      for (const [factory, build] of factories) {
+        assert.throws(build, (err: unknown) => err instanceof CorsConfigError, `${factory} with key ${name}`);
+      }
+    }
   });
 });
 
