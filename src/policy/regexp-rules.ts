@@ -154,9 +154,11 @@ export function regexpAllowsPlainHttp(re: RegExp): boolean {
   return acceptsSomeSuffix(matcher, 'http://', 'abcdefghijklmnopqrstuvwxyz0123456789.-:[]', plainHttpClass);
 }
 
-const RISK_TEXT: Readonly<Record<BacktrackingRisk, string>> = {
+/** What each backtracking risk means, for messages. */
+export const RISK_TEXT: Readonly<Record<BacktrackingRisk, string>> = {
   'nested-quantifier': 'repeats a part that is itself repeated',
   'alternation-in-repetition': 'repeats a group of alternatives',
+  'overlapping-quantifiers': 'repeats a group whose repeated parts can match the same characters',
   'too-many-quantifiers': 'has too many quantifiers',
   unparsable: 'uses syntax the backtracking check cannot read (such as lookbehind)',
 };

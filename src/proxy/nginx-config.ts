@@ -10,6 +10,8 @@ import { compiledPolicy, createCorsPolicy, type CompiledPolicy, type CorsPolicy 
 import { nginxQuote } from './nginx-syntax.js';
 import { ANY_ORIGIN_PATTERN, SERIALIZED_ORIGIN, exactOriginPattern, hostRulePattern } from './origin-patterns.js';
 import { translateRegExp } from './pcre-translate.js';
+import { backtrackingRisk } from '../policy/regexp-backtracking.js';
+import { RISK_TEXT } from '../policy/regexp-rules.js';
 
 /**
  * The two nginx include files generated from a policy.
@@ -128,6 +130,18 @@ function originEntries(policy: CorsPolicy, compiled: CompiledPolicy, issues: Cor
   for (const entry of compiled.originRules.entries())
     entries.push({ pattern: hostRulePattern(entry), value: reflected, rule: entry.rule });
   for (const { re, rule } of compiled.regexps) {
+    // Node runs origin RegExps on a linear-time automaton; PCRE in nginx backtracks.
+    const risk = backtrackingRisk(re, true);
+    if (risk !== undefined) {
+      issues.push({
+        path: 'origin',
+        code: 'nginx-regexp',
+        message:
+          `the RegExp ${rule} ${RISK_TEXT[risk]}, so PCRE in nginx can backtrack for seconds on one crafted ` +
+          'Origin; repeat one character class per part (e.g. (?:[a-z0-9-]+\\.)+), or use https://*.example.com patterns',
+      });
+      continue;
+    }
     const translated = translateRegExp(re);
     if (typeof translated === 'string') {
       issues.push({

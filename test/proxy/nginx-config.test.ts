@@ -179,6 +179,24 @@ describe('createNginxConfig: refusals (exit 2 in the CLI)', () => {
     assert.deepEqual(direct.issues[0], { path: 'x\\u0007', code: 'c', message: 'm\\u2028' });
   });
 
+  it('refuses a RegExp that PCRE would backtrack on, though Node matches it in linear time (issue #19)', () => {
+    for (const re of [
+      /^https:\/\/(?:[a-z]+[a-z0-9]*\.)+example\.com$/,
+      /^https:\/\/(?:[a-z0-9]+-?[a-z0-9]*\.)+example\.com$/,
+    ]) {
+      assert.doesNotThrow(() => createCorsPolicy({ origin: [re], env: {} }), 'the policy itself accepts it');
+      const issues = issuesOf(() => createNginxConfig({ origin: [re] }));
+      assert.deepEqual(
+        issues.map((i) => i.code),
+        ['nginx-regexp'],
+      );
+      assert.match(issues[0]?.message ?? '', /PCRE in nginx can backtrack/);
+    }
+    // One class per part, told apart by separators: written into nginx.
+    const { http } = createNginxConfig({ origin: [/^https:\/\/(?:[a-z]+(?:-[a-z]+)*\.)+example\.com$/] });
+    assert.match(http, /example\\\\\.com/);
+  });
+
   it('still reports invalid options as the policy does', () => {
     const issues = issuesOf(() => createNginxConfig({ origin: 'https://app.example.com/path' }));
     assert.equal(issues[0]?.code, 'origin-path');
