@@ -54,9 +54,14 @@ function setHas(set: SetTokens, code: number): boolean {
   );
 }
 
-function rawMatches(token: Token, code: number): boolean {
-  if (token.type === types.CHAR) return token.value === code;
-  if (token.type === types.SET) return setHas(token.set, code) !== token.not;
+/**
+ * True when a CHAR or SET token matches a character whose case variants are `variants` (just the
+ * character without the `i` flag). A negated class is negated after case folding, as ES2024
+ * §22.2.2.9 CharacterSetMatcher does: `/[^a]/i` does not match "A".
+ */
+function tokenAccepts(token: Token, variants: readonly number[]): boolean {
+  if (token.type === types.CHAR) return variants.includes(token.value);
+  if (token.type === types.SET) return variants.some((v) => setHas(token.set, v)) !== token.not;
   return false;
 }
 
@@ -104,7 +109,7 @@ class Builder {
     const table = new Uint8Array(128);
     for (let code = 0; code < 128; code++) {
       const variants = this.ignoreCase ? caseVariants(code, this.unicode) : [code];
-      table[code] = variants.some((v) => rawMatches(token, v)) ? 1 : 0;
+      table[code] = tokenAccepts(token, variants) ? 1 : 0;
     }
     const id = this.add({ kind: Kind.Char, table, token, out: -1, out2: -1 });
     return { start: id, holes: [{ state: id, second: false }] };
@@ -231,6 +236,39 @@ function hasUnsupportedEscape(source: string, unicode: boolean): boolean {
   return false;
 }
 
+/**
+ * The source without lazy markers (`+?`, `*?`, `??`, `{n,m}?`): `ret` reads `a+?` as `(a+)?`, and
+ * laziness changes which match is found, never whether there is one, which is all `test()` asks.
+ * With `dotAll` (the `s` flag), each `.` outside a class is written `[^]`.
+ */
+function withoutLazyMarks(source: string, dotAll: boolean): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const ch = source[i] as string;
+    out += ch;
+    if (ch === '\\') {
+      out += source[i + 1] ?? '';
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (ch === ']') inClass = false;
+      continue;
+    }
+    if (ch === '[') inClass = true;
+    // The s flag: "." matches line terminators too (ret always reads it without the flag).
+    if (ch === '.' && dotAll) out = `${out.slice(0, -1)}[^]`;
+    const quantifier =
+      ch === '*' ||
+      ch === '+' ||
+      (ch === '?' && source[i - 1] !== '(') ||
+      (ch === '}' && /\{\d+(?:,\d*)?\}$/.test(out));
+    if (quantifier && source[i + 1] === '?') i++;
+  }
+  return out;
+}
+
 function isWordCode(code: number): boolean {
   return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
 }
@@ -322,7 +360,7 @@ function close(
 export function charMatches(p: Program, s: number, code: number): boolean {
   if (code < 128) return p.table[s * 128 + code] === 1;
   const token = (p.states[s] as State).token as Token;
-  return (p.ignoreCase ? caseVariants(code, p.unicode) : [code]).some((v) => rawMatches(token, v));
+  return tokenAccepts(token, p.ignoreCase ? caseVariants(code, p.unicode) : [code]);
 }
 
 function simulate(p: Program, input: string): boolean {
@@ -366,7 +404,7 @@ export function linearMatcher(re: RegExp): LinearMatcher | MatcherRefusal {
   if (re.flags.includes('v') || hasUnsupportedEscape(re.source, re.unicode)) return 'unsupported-syntax';
   let root: Root;
   try {
-    root = tokenize(re.source);
+    root = tokenize(withoutLazyMarks(re.source, re.dotAll));
   } catch {
     return 'unsupported-syntax';
   }

@@ -148,6 +148,43 @@ describe('property: every accepted RegExp answers like V8 and in linear time', (
   });
 });
 
+// Any syntax at all, any flags: whatever the automaton compiles answers exactly as V8 does (lazy
+// quantifiers, the s flag, negated classes under i, \b, u-mode case folding of K and ſ included).
+const syntaxArb = fc.constantFrom(
+  ...['a', 'b', 'k', 's', 'K', '.', '\\.', '-', '[a-c]', '[^a]', '[^]', '[k-s]', '[^k]', '\\d', '\\w', '\\W'],
+  ...['\\s', '\\S', '\\b', '\\B', '^', '$', '(?:', '(', ')', '|', '*', '+', '?', '*?', '+?', '??', '{1,2}'],
+  ...['{2}', '{,2}', '{', '}', '{1,}', '{1,3}?', '\\/', '[\\b]', '\\x41', '\\u0042', '[a-]', '[\\d-z]', '\\0'],
+  ...['\\cJ', '\\k', ']', '(?<n>', '(?=', '(?!', '\\1', 'é', ':'],
+);
+
+describe('property: the automaton answers like V8 for any syntax it accepts', () => {
+  test('random sources, flags and inputs', () => {
+    let compiled = 0;
+    fc.assert(
+      fc.property(
+        fc.array(syntaxArb, { maxLength: 8 }),
+        fc.constantFrom('', 'i', 'm', 's', 'u', 'iu', 'is'),
+        fc.array(fc.stringMatching(/^[abkscAKBS.:/0-9 \n_-]{0,6}$/), { maxLength: 6 }),
+        (parts, flags, inputs) => {
+          let re: RegExp;
+          try {
+            re = new RegExp(parts.join(''), flags);
+          } catch {
+            return;
+          }
+          const matcher = linearMatcher(re);
+          if (typeof matcher === 'string') return;
+          compiled++;
+          for (const input of inputs)
+            assert.equal(matcher.test(input), re.test(input), `${String(re)} on ${JSON.stringify(input)}`);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    assert.ok(compiled > 1000, `only ${compiled} sources compiled`);
+  });
+});
+
 describe('any-site RegExps are refused by what they match, not by their spelling', () => {
   const anySite = [
     /^https:\/\/[a-z0-9.]+$/,
