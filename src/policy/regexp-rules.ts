@@ -6,7 +6,7 @@
 import { backtrackingRisk, type BacktrackingRisk } from './regexp-backtracking.js';
 import { linearMatcher, MAX_MATCHER_STATES, type LinearMatcher } from './regexp-engine.js';
 import { acceptsSomeSuffix } from './regexp-witness.js';
-import { isPublicSuffix } from './public-suffix.js';
+import { isPublicSuffix, publicSuffixBelow } from './public-suffix.js';
 
 interface RegExpShape {
   /** `|` outside any group or class: `^a|b$` anchors only half of each alternative. */
@@ -201,6 +201,25 @@ function shapeProblem(re: RegExp): RegExpProblem | undefined {
   return undefined;
 }
 
+/**
+ * An origin under a public suffix that `matcher` allows, with the suffix, when the RegExp has the
+ * "subdomains of a domain" shape: `/^https:\/\/[a-z0-9-]+\.s3\.amazonaws\.com$/` or
+ * `/^https:\/\/(?:[a-z0-9-]+\.)+amazonaws\.com$/` allow buckets anyone can create.
+ */
+function publicSuffixWitness(re: RegExp, matcher: LinearMatcher): { origin: string; suffix: string } | undefined {
+  if (re.source.length > 300) return undefined;
+  const shape = /^\^https\??:\\\/\\\/.+?((?:[a-z0-9-]+\\\.)+[a-z0-9-]+)\$$/.exec(re.source);
+  const domain = unescapeLiteral(shape?.[1] ?? '');
+  if (domain === undefined || !domain.includes('.')) return undefined;
+  const suffixes = [isPublicSuffix(domain) ? domain : undefined, publicSuffixBelow(domain)];
+  for (const suffix of suffixes) {
+    if (suffix === undefined) continue;
+    const host = `cors-safety-probe.${suffix.replace(/^\*\./, 'x.')}`;
+    for (const origin of [`https://${host}`, `http://${host}`]) if (matcher.test(origin)) return { origin, suffix };
+  }
+  return undefined;
+}
+
 /** An origin RegExp that passed every check, with its linear-time matcher, or why it cannot be used. */
 export type OriginRegExpCheck =
   { readonly ok: true; readonly matcher: LinearMatcher } | { readonly ok: false; readonly problem: RegExpProblem };
@@ -239,6 +258,13 @@ export function checkOriginRegExp(re: RegExp): OriginRegExpCheck {
       'website could act as your users; list the origins you trust or write https://*.example.com ' +
       'patterns (origin: "*" without credentials for a public API)';
     return { ok: false, problem: { code: 'regexp-any-origin', message } };
+  }
+  const underSuffix = publicSuffixWitness(re, matcher);
+  if (underSuffix !== undefined) {
+    const message =
+      `${shown} allows "${underSuffix.origin}", a site under the public suffix "${underSuffix.suffix}" where anyone ` +
+      'can register a name; list the origins of your own sites under it instead';
+    return { ok: false, problem: { code: 'regexp-public-suffix', message } };
   }
   return { ok: true, matcher };
 }

@@ -73,4 +73,27 @@ describe('public suffixes below a wildcard base', () => {
     });
     assert.ok(wrongType.length >= 1);
   });
+
+  test('RegExps of the same shape are refused when they allow a site under a public suffix (regexp-public-suffix)', () => {
+    for (const re of [
+      /^https:\/\/[a-z0-9-]+\.s3\.amazonaws\.com$/,
+      /^https:\/\/(?:[a-z0-9-]+\.)+amazonaws\.com$/,
+      /^https:\/\/[a-z0-9-]+\.github\.io$/,
+      /^https?:\/\/[\w-]+\.web\.core\.windows\.net$/,
+    ]) {
+      const found = issues({ origin: [re] });
+      assert.deepEqual(
+        found.map((i) => i.code),
+        ['regexp-public-suffix'],
+        String(re),
+      );
+      assert.match(found[0]?.message ?? '', /a site under the public suffix "[^"]+" where anyone can register a name/);
+    }
+    for (const re of [
+      /^https:\/\/mine\.s3\.amazonaws\.com$/,
+      /^https:\/\/[a-z]+\.mine\.s3\.amazonaws\.com$/,
+      /^https:\/\/(?:[a-z0-9-]+\.)*example\.co\.uk$/,
+    ])
+      assert.deepEqual(issues({ origin: [re] }), [], String(re));
+  });
 });

@@ -100,8 +100,9 @@ describe('ReDoS: RegExps that can backtrack catastrophically are refused', () =>
     }
   });
 
-  test('the generic fix compiles', () => {
-    assert.equal(issueOf(/^https:\/\/[a-z0-9-]+\.github\.io$/), undefined);
+  test('the generic fix compiles, except over a public suffix, where any site could match (issue #19)', () => {
+    assert.equal(issueOf(/^https:\/\/[a-z0-9-]+\.example\.io$/), undefined);
+    assert.equal(issueOf(/^https:\/\/[a-z0-9-]+\.github\.io$/)?.code, 'regexp-public-suffix');
   });
 });
 
