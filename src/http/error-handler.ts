@@ -24,6 +24,7 @@ import {
   statusText,
 } from './error-response.js';
 import { decideRequest, requestDecision } from './request-verdict.js';
+import { observeRequest } from '../events/decision-event.js';
 import { protectCorsHeaders } from './response-guard.js';
 
 export type { ErrorLogEntry } from './error-log.js';
@@ -213,6 +214,7 @@ export function corsErrorHandler(
     decided
       .then((verdict) => {
         logVerdict(verdict, req.headers.origin, 'error handler');
+        observeRequest(policy, req, verdict);
         render(err, req, res, next, policy, verdict);
       })
       .catch((thrown: unknown) =>
@@ -242,6 +244,7 @@ export function corsErrorHandler(
       const decided = decideRequest(policy, req);
       if (!(decided instanceof Promise)) {
         logVerdict(decided, req.headers.origin, 'error handler');
+        observeRequest(policy, req, decided);
         render(err, req, res, next, policy, decided);
         return;
       }
