@@ -9,7 +9,6 @@ function closeOpen(
   p: Program,
   from: readonly number[],
   at: number,
-  text: string,
   end: boolean,
 ): { states: number[]; match: boolean } {
   const seen = new Set<number>();
@@ -52,7 +51,7 @@ export function acceptsSomeSuffix(
   const p = matcher.program;
   let states = [p.start];
   for (let at = 0; at < prefix.length; at++) {
-    const open = closeOpen(p, states, at, prefix, false).states;
+    const open = closeOpen(p, states, at, false).states;
     const code = prefix.charCodeAt(at);
     states = open.filter((s) => charMatches(p, s, code)).map((s) => p.out[s] as number);
     if (states.length === 0) return false;
@@ -65,8 +64,8 @@ export function acceptsSomeSuffix(
     const verdict = judge(node.suffix);
     if (verdict === 'no') continue;
     const at = prefix.length + node.suffix.length;
-    if (verdict.startsWith('yes') && closeOpen(p, node.states, at, prefix + node.suffix, true).match) return true;
-    const open = closeOpen(p, node.states, at, prefix + node.suffix, false).states;
+    if (verdict.startsWith('yes') && closeOpen(p, node.states, at, true).match) return true;
+    const open = closeOpen(p, node.states, at, false).states;
     for (const ch of alphabet) {
       const code = ch.charCodeAt(0);
       const next = open.filter((s) => charMatches(p, s, code)).map((s) => p.out[s] as number);
