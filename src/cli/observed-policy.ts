@@ -252,9 +252,9 @@ export function proposePolicy(observations: Observations): ObservedProposal {
     const site = siteOf(parsed);
     bySite.set(site, [...(bySite.get(site) ?? []), parsed]);
   }
-  const production = [...bySite.keys()]
-    .sort()
-    .flatMap((site) => siteEntries(site, bySite.get(site)!, origins, refused));
+  const production = [...bySite.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .flatMap(([site, members]) => siteEntries(site, members, origins, refused));
   return {
     observations: { ...totals, distinctOrigins: origins.size },
     production,

@@ -74,6 +74,8 @@ function containSubscribers(channel: ContainedChannel): void {
     subscribe: {
       configurable: true,
       value: function subscribe(fn: Subscriber): void {
+        // The method this replaces, on purpose: diagnostics_channel.subscribe(name, fn) goes through it too.
+        // eslint-disable-next-line @typescript-eslint/no-deprecated
         proto().subscribe.call(channel, wrap(fn));
       },
     },
@@ -81,6 +83,7 @@ function containSubscribers(channel: ContainedChannel): void {
       configurable: true,
       value: function unsubscribe(fn: Subscriber): boolean {
         // Node returns whether it was subscribed; @types/node says void.
+        // eslint-disable-next-line @typescript-eslint/no-deprecated, @typescript-eslint/no-confusing-void-expression
         return proto().unsubscribe.call(channel, wrappers.get(fn) ?? fn) as unknown as boolean;
       },
     },
@@ -106,9 +109,12 @@ export function deliver(policy: CompiledPolicy, event: CorsDecisionEvent): void 
   const listener = policy.observation.onDecision;
   if (listener === undefined) return;
   try {
-    const result = listener(event) as unknown;
+    // Its return value is ignored, but an async listener returns a promise whose rejection is caught here.
+    const result = listener(event);
     if (typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function')
-      (result as PromiseLike<unknown>).then(undefined, (err: unknown) => listenerFailed(err));
+      (result as PromiseLike<unknown>).then(undefined, (err: unknown) => {
+        listenerFailed(err);
+      });
   } catch (err) {
     listenerFailed(err);
   }

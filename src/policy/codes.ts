@@ -141,6 +141,13 @@ export const CONFIG_ISSUE_CODES = {
     'a header name, method or origin holding `$`, which nginx reads as a variable in any value it writes',
   'nginx-any-origin-with-credentials':
     '`dangerouslyAllowAnyOriginWithCredentials`: not written into nginx; list the origins you trust',
+  'on-decision-type': '`onDecision` is not a function `(event) => void`',
+  'report-only-type': '`reportOnly` is not policy options or a policy from `createCorsPolicy()`',
+  'report-only-no-rules':
+    'the `reportOnly` candidate has neither `origin` nor `allowedHosts` (a candidate never reads its rules ' +
+    'from the environment)',
+  'report-only-nested':
+    '`reportOnly` or `onDecision` inside the candidate, or a candidate policy that has a candidate of its own',
 } as const;
 
 /** Every process warning code (`process.emitWarning`, each emitted once per process), with what it means. */
@@ -171,4 +178,7 @@ export const WARNING_CODES = {
   CORS_SAFETY_UPGRADE_NULL_ORIGIN:
     'an upgrade adapter has `dangerouslyAllowNullOrigin: true`: every sandboxed iframe and `file:` ' +
     'page sends `Origin: null`',
+  CORS_SAFETY_DECISION_SUBSCRIBER_THREW:
+    'a subscriber of the `cors-safety:decision` channel threw; the request went on ([production](production.md))',
+  CORS_SAFETY_ON_DECISION_THREW: 'the `onDecision` listener threw or its promise rejected; the request went on',
 } as const;

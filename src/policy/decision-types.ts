@@ -96,4 +96,4 @@ export interface CorsDecisionEvent {
  * const onDecision: DecisionListener = (event) => refusals.inc({ reason: event.reason });
  * ```
  */
-export type DecisionListener = (event: CorsDecisionEvent) => void;
+export type DecisionListener = (event: CorsDecisionEvent) => unknown;
