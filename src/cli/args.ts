@@ -135,7 +135,7 @@ function flagProblem(command: string, args: readonly string[], options: FlagOpti
   const shorts = Object.values(options).flatMap((option) => (option.short === undefined ? [] : [`-${option.short}`]));
   for (const token of tokens) {
     if (token.kind !== 'option') continue;
-    const known = options[token.name];
+    const known = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
     if (known === undefined) {
       const short = !token.rawName.startsWith('--');
       const close = closestWord(token.rawName, short ? shorts : flags);
@@ -144,7 +144,7 @@ function flagProblem(command: string, args: readonly string[], options: FlagOpti
         : `unknown option ${token.rawName} for ${command}; did you mean ${close}?`;
     }
     if (known.type === 'string' && token.value === undefined)
-      return `${token.rawName} needs a value, e.g. ${token.rawName} ${FLAG_EXAMPLES[token.name] ?? '<value>'}`;
+      return `${token.rawName} needs a value, e.g. ${token.rawName} ${(Object.hasOwn(FLAG_EXAMPLES, token.name) ? FLAG_EXAMPLES[token.name] : undefined) ?? '<value>'}`;
     if (known.type === 'boolean' && token.value !== undefined)
       return `${token.rawName} takes no value; write ${token.rawName} alone`;
   }

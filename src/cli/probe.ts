@@ -143,8 +143,9 @@ function transportFor(url: URL): typeof http | typeof https {
   return url.protocol === 'https:' || url.protocol === 'wss:' ? https : http;
 }
 
+/** The request headers as an object without a prototype: `-H 'constructor: x'` and `-H '__proto__: x'` are plain names. */
 function headerObject(headers: RawHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = Object.create(null) as Record<string, string>;
   for (const [name, value] of headers) {
     const existing = out[name];
     out[name] = existing === undefined ? value : `${existing}, ${value}`;

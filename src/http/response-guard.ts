@@ -5,7 +5,9 @@
  * origin the policy did not allow, and the grant of an allowed origin cannot be dropped:
  *
  * - `writeHead(status[, statusMessage][, headers])` with an object, a flat `[name, value, ...]`
- *   array or an array of `[name, value]` pairs, in every form Node accepts;
+ *   array or an array of `[name, value]` pairs, in every form Node accepts, and its alias
+ *   `writeHeader()` (node:http's `ServerResponse.prototype.writeHeader` is the original
+ *   `writeHead`, not a call to it, so it is replaced too);
  * - `setHeader()` (arrays included), `appendHeader()`, `setHeaders()`: read back at `writeHead`;
  * - `write()`, `end()` and `flushHeaders()` without `writeHead()`: Node calls `writeHead` itself;
  * - 1xx informational heads (`writeEarlyHints()`, RFC 8297), trailers (`addTrailers()`,
@@ -247,6 +249,8 @@ export function protectCorsHeaders(res: ServerResponse, policy: CompiledPolicy, 
     guarded[kState] = installed;
     const methods = guarded as unknown as Record<string, Method>;
     methods.writeHead = corsSafetyWriteHead;
+    // node:http: `writeHeader === writeHead` on the prototype; calling it would skip the guard.
+    if (methodOf(guarded, 'writeHeader') !== undefined) methods.writeHeader = corsSafetyWriteHead;
     if (installed.writeEarlyHints !== undefined) methods.writeEarlyHints = corsSafetyWriteEarlyHints;
     if (installed.addTrailers !== undefined) methods.addTrailers = corsSafetyAddTrailers;
     if (installed.setTrailer !== undefined) methods.setTrailer = corsSafetySetTrailer;

@@ -33,17 +33,22 @@ const NEVER_SENT_SCHEMES: ReadonlySet<string> = new Set([
 /** Schemes the http(s) parser owns, or that name a socket rather than a page. */
 const WEB_SCHEMES: ReadonlySet<string> = new Set(['http', 'https', 'ws', 'wss']);
 
-/** Extension schemes: their host is an ID the browser assigns, and they have no port. */
-const EXTENSION_HOSTS: Readonly<Record<string, { test: (host: string) => boolean; fix: string }>> = {
-  // Chromium: the ID is 32 letters a-p (a SHA-256 prefix in base 16 written with a-p).
-  'chrome-extension': {
-    test: isChromiumExtensionId,
-    fix: 'write the extension ID that chrome://extensions shows (32 letters a-p)',
-  },
-  // Firefox: a per-install UUID, shown in about:debugging as "Internal UUID".
-  'moz-extension': { test: isUuid, fix: 'write the extension\'s "Internal UUID" that about:debugging shows' },
-  'safari-web-extension': { test: isUuid, fix: "write the extension's UUID (8-4-4-4-12 hexadecimal digits)" },
-};
+/**
+ * Extension schemes: their host is an ID the browser assigns, and they have no port. A Map, as
+ * it is keyed by request text: `constructor://x` must not find `Object.prototype.constructor`.
+ */
+const EXTENSION_HOSTS: ReadonlyMap<string, { test: (host: string) => boolean; fix: string }> = new Map(
+  Object.entries({
+    // Chromium: the ID is 32 letters a-p (a SHA-256 prefix in base 16 written with a-p).
+    'chrome-extension': {
+      test: isChromiumExtensionId,
+      fix: 'write the extension ID that chrome://extensions shows (32 letters a-p)',
+    },
+    // Firefox: a per-install UUID, shown in about:debugging as "Internal UUID".
+    'moz-extension': { test: isUuid, fix: 'write the extension\'s "Internal UUID" that about:debugging shows' },
+    'safari-web-extension': { test: isUuid, fix: "write the extension's UUID (8-4-4-4-12 hexadecimal digits)" },
+  }),
+);
 
 /** The fix for an app origin whose host cannot be read. */
 const APP_HOST_FIX = 'write the host the app uses, e.g. "capacitor://localhost"';
@@ -140,7 +145,7 @@ export function parseAppOrigin(value: string): string | undefined {
   const colon = authority.indexOf(':');
   const host = colon < 0 ? authority : authority.slice(0, colon);
   if (!isAppHost(host)) return undefined;
-  const extension = EXTENSION_HOSTS[scheme];
+  const extension = EXTENSION_HOSTS.get(scheme);
   if (extension !== undefined && (colon >= 0 || !extension.test(host))) return undefined;
   if (colon >= 0 && !isPortText(authority.slice(colon + 1))) return undefined;
   return `${scheme}://${authority}`;
@@ -175,7 +180,7 @@ export function parseConfigAppOrigin(shown: string, scheme: string, authority: s
   const host = colon < 0 ? lower : lower.slice(0, colon);
   const port = colon < 0 ? '' : lower.slice(colon + 1);
   if (!isAppHost(host)) return problem('origin-invalid-host', `${shown} has no valid host; ${APP_HOST_FIX}`);
-  const extension = EXTENSION_HOSTS[scheme];
+  const extension = EXTENSION_HOSTS.get(scheme);
   if (extension !== undefined) {
     if (colon >= 0)
       return problem('origin-invalid-port', `${shown}: an extension origin has no port; write "${scheme}://${host}"`);

@@ -37,6 +37,9 @@ export const CONFIG_ISSUE_CODES = {
   'origin-trailing-dot': 'a host ending in `.`',
   'origin-wildcard-ip': '`*.` in front of an IP address',
   'origin-wildcard-public-suffix': 'a pattern over a public suffix (`https://*.com`, `*.github.io`)',
+  'origin-public-suffix-below':
+    'a pattern over a domain with a public suffix below it (`https://*.amazonaws.com` covers ' +
+    '`s3.amazonaws.com`); the message names the suffix',
   'regexp-unanchored': 'not written `/^...$/`: `/example\\.com/` also matches `example.com.evil.net`',
   'regexp-unanchored-alternation': 'top-level `\\|` (`/^a\\|b$/` anchors only one side of each branch)',
   'regexp-stateful-flag': 'the `g` or `y` flag, which makes `test()` answer differently on each call',
@@ -48,6 +51,12 @@ export const CONFIG_ISSUE_CODES = {
     ' no site can have, e.g. `/^.*$/` or `/^https?:\\/\\/.+$/`): with credentials every website could ' +
     "act as your users; list the origins or `https://*.x` patterns you trust, or use `origin: '*'` " +
     "without credentials for a public API. An origin function's RegExp answer of this kind is denied",
+  'regexp-unsupported':
+    'the RegExp cannot run on the linear-time origin matcher (back-references, lookaround, `\\p{...}` or ' +
+    '`\\u{...}` escapes, the `v` flag, or more than 1000 automaton states)',
+  'regexp-public-suffix':
+    'a subdomain-shaped RegExp that allows a site under a public suffix, where anyone can register a ' +
+    'name (`/^https:\\/\\/[a-z0-9-]+\\.github\\.io$/`)',
   'regexp-backtracking':
     'the RegExp can backtrack catastrophically (a repeated part inside another repeated part, a ' +
     'repeated group of alternatives, more than 25 quantifiers, or syntax the check cannot read such ' +
@@ -63,6 +72,8 @@ export const CONFIG_ISSUE_CODES = {
   'allowed-host-trailing-dot': 'a host ending in `.`',
   'allowed-host-wildcard-ip': 'a subdomain wildcard on an IP address',
   'allowed-host-public-suffix': 'a public suffix (`.com`, `.github.io`)',
+  'allowed-host-public-suffix-below':
+    'a `.host` or `*.host` entry with a public suffix below it (`.amazonaws.com`); the message names the suffix',
   'allowed-host-invalid-port': 'a port outside 1-65535 (or not `*`)',
   'allowed-hosts-with-any-origin': "`allowedHosts` with `origin: '*'` or `true`, where it has no effect",
   'credentials-with-any-origin':
@@ -126,6 +137,8 @@ export const CONFIG_ISSUE_CODES = {
   'nginx-regexp':
     'a RegExp that PCRE would read differently from JavaScript (flags `u`, `v`, `m`; `\\s`; ' +
     'back-references; lookbehinds; empty classes; non-ASCII)',
+  'nginx-dollar-value':
+    'a header name, method or origin holding `$`, which nginx reads as a variable in any value it writes',
   'nginx-any-origin-with-credentials':
     '`dangerouslyAllowAnyOriginWithCredentials`: not written into nginx; list the origins you trust',
   'on-decision-type': '`onDecision` is not a function `(event) => void`',
@@ -170,6 +183,9 @@ export const WARNING_CODES = {
     '`CORS_ALLOWED_ORIGINS` or pass `origin`',
   CORS_SAFETY_SOCKETIO_CORS:
     "socket.io's own `cors` option is set beside `createAllowRequest()`; let one layer answer CORS",
+  CORS_SAFETY_SOCKETIO_WEBTRANSPORT:
+    "engine.io's transports include `webtransport`, whose sessions never reach `allowRequest`; they are " +
+    'refused only while `io.engine.use()` has a middleware mounted',
   CORS_SAFETY_UNSAFE_CALLBACK_REGEXP: 'an origin callback answered with an unsafe RegExp, so its origins are denied',
   CORS_SAFETY_UPGRADE_ANY_ORIGIN:
     'an upgrade adapter uses a policy that allows any origin, so any website can open a socket with ' +

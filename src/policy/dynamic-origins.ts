@@ -6,7 +6,7 @@
 import type { IssueCollector } from './errors.js';
 import { HostRules } from './host-rules.js';
 import { describeValue } from './option-values.js';
-import { originRuleText } from './policy-builder.js';
+import { originRuleText, publicSuffixBelowProblem } from './policy-builder.js';
 import { parseConfigOrigin, type ConfigOrigin } from './origin-syntax.js';
 import { isPublicSuffix } from './public-suffix.js';
 import type { OriginVerdict } from './reasons.js';
@@ -35,7 +35,17 @@ export function readDynamicEntry(entry: unknown, path: string, issues: IssueColl
     issues.add(path, parsed.problem.code, parsed.problem.message);
     return undefined;
   }
-  return { rule: originRuleText(parsed.value), value: parsed.value };
+  const value = parsed.value;
+  // Like the `origin` option (a run-time entry has no dangerouslyAllowPublicSuffixesUnderWildcards).
+  if (value.kind === 'subdomains') {
+    const example = (host: string): string => `"${value.scheme}://${host}"`;
+    const below = publicSuffixBelowProblem(JSON.stringify(entry), value.suffix, example, false);
+    if (below !== undefined) {
+      issues.add(path, 'origin-public-suffix-below', below);
+      return undefined;
+    }
+  }
+  return { rule: originRuleText(value), value };
 }
 
 /**

@@ -34,13 +34,24 @@ export class CorsConfigError extends Error {
   /** Every problem found, in option order. Never empty. */
   readonly issues: readonly CorsConfigIssue[];
 
+  /**
+   * @param issues - the problems; their text is escaped here (control and bidi characters become
+   *   `\uXXXX`), whoever built them, so configuration text cannot forge terminal or log output.
+   */
   constructor(issues: readonly CorsConfigIssue[]) {
-    const lines = issues.map((issue) => `  - ${issue.path}: ${issue.message} [${issue.code}]`);
+    const escaped = issues.map((issue) =>
+      Object.freeze({
+        path: escapeControlCharacters(issue.path),
+        code: escapeControlCharacters(issue.code),
+        message: escapeControlCharacters(issue.message),
+      }),
+    );
+    const lines = escaped.map((issue) => `  - ${issue.path}: ${issue.message} [${issue.code}]`);
     super(
-      `cors-safety: invalid configuration (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
+      `cors-safety: invalid configuration (${escaped.length} problem${escaped.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
     );
     this.name = 'CorsConfigError';
-    this.issues = Object.freeze(issues.slice());
+    this.issues = Object.freeze(escaped);
   }
 }
 

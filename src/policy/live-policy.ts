@@ -85,7 +85,11 @@ async function compileOriginsInSlices(options: unknown): Promise<PolicyBuilder |
   if (!isPlainObject(options) || !Object.hasOwn(options, 'origin')) return undefined;
   const list = (options as { origin?: unknown }).origin;
   if (!Array.isArray(list) || list.length === 0) return undefined;
-  const builder = new PolicyBuilder(new IssueCollector());
+  const allowSuffixesBelow =
+    Object.hasOwn(options, 'dangerouslyAllowPublicSuffixesUnderWildcards') &&
+    (options as { dangerouslyAllowPublicSuffixesUnderWildcards?: unknown })
+      .dangerouslyAllowPublicSuffixesUnderWildcards === true;
+  const builder = new PolicyBuilder(new IssueCollector(), allowSuffixesBelow);
   let sliceStart = performance.now();
   for (let i = 0; i < list.length; i++) {
     const entry: unknown = list[i];

@@ -195,6 +195,12 @@ export interface CorsSafetyOptions {
    * Any website can then make credentialed requests as your users: only for closed networks.
    */
   dangerouslyAllowAnyOriginWithCredentials?: boolean | undefined;
+  /**
+   * Accept `https://*.<domain>` patterns and `.<domain>` allowedHosts entries when the Public
+   * Suffix List has a suffix below `<domain>` (`*.amazonaws.com` covers `s3.amazonaws.com`, where
+   * anyone can create a bucket). Only when every name under the domain is yours. Default `false`.
+   */
+  dangerouslyAllowPublicSuffixesUnderWildcards?: boolean | undefined;
   /** Environment to read defaults from instead of `process.env` (useful in tests and tools). */
   env?: Readonly<Record<string, string | undefined>> | undefined;
   /**
@@ -230,6 +236,7 @@ export const OPTION_NAMES: readonly (keyof CorsSafetyOptions)[] = Object.freeze(
   'originLookup',
   'exposeReason',
   'dangerouslyAllowAnyOriginWithCredentials',
+  'dangerouslyAllowPublicSuffixesUnderWildcards',
   'env',
   'onDecision',
   'reportOnly',

@@ -10,7 +10,7 @@ import type { OriginCallbackValue } from './options.js';
 import { MAX_ORIGIN_LENGTH, parseSerializedOrigin, type ParsedOrigin } from './origin-syntax.js';
 import type { CompiledPolicy } from './policy.js';
 import { DENIED, type OriginDenyReason, type OriginVerdict, type RequestVerdict } from './reasons.js';
-import { cachedRegexpProblem } from './regexp-rules.js';
+import { cachedOriginRegExp } from './regexp-rules.js';
 import type { LookupOutcome } from './origin-lookup.js';
 
 type CallbackValue = OriginCallbackValue | undefined;
@@ -38,15 +38,17 @@ function callbackAnswer(value: CallbackValue, origin: string): boolean | string 
     if (item === origin) return true;
     if (item instanceof RegExp) {
       // Analysed once per RegExp; an unsafe one denies every origin (fail closed) and says why once.
-      const problem = cachedRegexpProblem(item);
-      if (problem !== undefined) {
+      const check = cachedOriginRegExp(item);
+      if (!check.ok) {
+        const problem = check.problem;
         warnOnce(
           'CORS_SAFETY_UNSAFE_CALLBACK_REGEXP',
           `cors-safety: an origin callback answered with an unsafe RegExp, so its origins are denied: ${problem.message}`,
         );
         return `origin callback answered ${problem.message} [${problem.code}]`;
       }
-      if (item.test(origin)) return true;
+      // The linear-time matcher, never V8's: a callback's RegExp cannot stall the event loop either.
+      if (check.matcher.test(origin)) return true;
     }
   }
   return false;
@@ -92,6 +94,8 @@ function runOriginFunction(
     );
   };
   let answered = false;
+  /** A non-boolean, non-promise return value of a two-parameter function, named if no callback comes. */
+  let returned: unknown;
   let settledSync: OriginVerdict | undefined;
   let resolveLater: ((verdict: OriginVerdict) => void) | undefined;
   const answer = (verdict: OriginVerdict): void => {
@@ -129,8 +133,12 @@ function runOriginFunction(
         },
         (err: unknown) => answer(deny('origin-check-failed', origin, describeError(err))),
       );
-    } else if (result !== undefined || !hybrid) {
+    } else if (!hybrid || typeof result === 'boolean') {
       answer(fromBoolean(result));
+    } else if (result !== undefined) {
+      // `cors` code often returns whatever its last call returned (`setTimeout(() => cb(null, true))`
+      // returns a timer): with the callback form possible, the callback answers.
+      returned = result;
     }
   } catch (err) {
     // A throw denies even after a synchronous callback(null, true): fail closed.
@@ -140,7 +148,17 @@ function runOriginFunction(
   if (settledSync !== undefined) return settledSync;
   return new Promise<OriginVerdict>((resolve) => {
     const timer = setTimeout(
-      () => answer(deny('origin-check-timeout', origin, `no answer within ${policy.originCheckTimeout} ms`)),
+      () =>
+        answer(
+          deny(
+            'origin-check-timeout',
+            origin,
+            returned === undefined
+              ? `no answer within ${policy.originCheckTimeout} ms`
+              : `origin function returned ${quoteForLog(returned, 40)} and did not call its callback within ` +
+                  `${policy.originCheckTimeout} ms; return true or false, or call callback(null, allow)`,
+          ),
+        ),
       policy.originCheckTimeout,
     );
     resolveLater = (verdict) => {
@@ -154,8 +172,8 @@ function runOriginFunction(
 function matchSyncRules(policy: CompiledPolicy, value: string, parsed: ParsedOrigin): OriginVerdict | undefined {
   const pattern = policy.originRules.match(parsed) ?? policy.dynamic?.patterns.match(parsed);
   if (pattern !== undefined) return allow('allowed-pattern', value, pattern);
-  for (const { re, rule } of policy.regexps) {
-    if (re.test(value)) return allow('allowed-regexp', value, rule);
+  for (const { matcher, rule } of policy.regexps) {
+    if (matcher.test(value)) return allow('allowed-regexp', value, rule);
   }
   const host = policy.hostRules.match(parsed);
   if (host !== undefined) return allow('allowed-host', value, host);

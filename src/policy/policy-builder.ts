@@ -14,8 +14,9 @@ import {
   type OriginScheme,
 } from './origin-syntax.js';
 import { describeValue } from './option-values.js';
-import { isPublicSuffix } from './public-suffix.js';
-import { regexpProblem, regexpTextProblem } from './regexp-rules.js';
+import { isPublicSuffix, publicSuffixBelow } from './public-suffix.js';
+import { checkOriginRegExp, regexpAllowsPlainHttp, regexpTextProblem } from './regexp-rules.js';
+import type { LinearMatcher } from './regexp-engine.js';
 import type { PolicyMode } from './policy.js';
 import type { OriginVerdict } from './reasons.js';
 
@@ -29,14 +30,6 @@ function staysOnThisMachine(host: string): boolean {
   );
 }
 
-/** A RegExp that may match plain-http origins on other machines: `^http:` or `^https?:` not followed by a loopback host. */
-function regexpAllowsPlainHttp(source: string): boolean {
-  const http = /^\^(?:http|https\?):\\\/\\\/(.*)$/.exec(source);
-  if (http === null) return false;
-  const rest = (http[1] ?? '').replace(/\\/g, '');
-  return !/^(localhost|127\.0\.0\.1|\[::1\])(?![a-z0-9.-])/.test(rest);
-}
-
 /**
  * The canonical rule text of a parsed origin entry, as `policy.rules` lists it:
  * `https://app.example.com`, `http://localhost:*`, `https://*.example.com:8443`.
@@ -48,20 +41,54 @@ export function originRuleText(value: ConfigOrigin): string {
   return `${value.scheme}://*.${value.suffix}${portText}`;
 }
 
+/**
+ * The problem with allowing every subdomain of `domain` when the Public Suffix List has a
+ * suffix below it (`*.amazonaws.com` covers `s3.amazonaws.com`, where anyone registers a
+ * bucket), or `undefined`. `optionFix` names `dangerouslyAllowPublicSuffixesUnderWildcards` as
+ * the other way out (options only: run-time entries of a live policy have no such option).
+ */
+export function publicSuffixBelowProblem(
+  shown: string,
+  domain: string,
+  example: (host: string) => string,
+  optionFix: boolean,
+): string | undefined {
+  const below = publicSuffixBelow(domain);
+  if (below === undefined) return undefined;
+  const sample = below.replace(/^\*\./, 'x.');
+  return (
+    `${shown} also allows every site under "${below}", a public suffix where anyone can register a name ` +
+    `(e.g. ${example(`attacker.${sample}`)}); list your own names under it, e.g. ${example(`*.mine.${sample}`)}` +
+    (optionFix ? ', or set dangerouslyAllowPublicSuffixesUnderWildcards: true if every name under it is yours' : '')
+  );
+}
+
 /** Mutable state while one options object is compiled. */
 export class PolicyBuilder {
   mode: PolicyMode = 'allow-list';
   /** Exact origins, each with the frozen verdict it is granted with (an allowed request allocates nothing). */
   readonly exact = new Map<string, OriginVerdict>();
   readonly originRules = new HostRules();
-  readonly regexps: { re: RegExp; rule: string }[] = [];
+  readonly regexps: { re: RegExp; rule: string; matcher: LinearMatcher }[] = [];
   readonly hostRules = new HostRules();
   readonly rules: string[] = [];
   /** Rules that allow plain-http origins on other machines (warned about when credentials are on). */
   readonly plainHttpRules: string[] = [];
   originFunction: OriginFunction | undefined;
 
-  constructor(readonly issues: IssueCollector) {}
+  /**
+   * @param allowSuffixesBelow `dangerouslyAllowPublicSuffixesUnderWildcards`: accept `*.` bases and
+   *   `.host` entries that have a public suffix below them.
+   */
+  constructor(
+    readonly issues: IssueCollector,
+    readonly allowSuffixesBelow = false,
+  ) {}
+
+  /** {@link publicSuffixBelowProblem}, unless `dangerouslyAllowPublicSuffixesUnderWildcards` is set. */
+  private suffixBelowProblem(shown: string, domain: string, example: (host: string) => string): string | undefined {
+    return this.allowSuffixesBelow ? undefined : publicSuffixBelowProblem(shown, domain, example, true);
+  }
 
   addOriginEntry(entry: string, path: string): void {
     if (entry.includes(',')) {
@@ -87,6 +114,14 @@ export class PolicyBuilder {
     const host = value.kind === 'subdomains' ? value.suffix : value.kind === 'app' ? undefined : value.host;
     const plainHttp = value.scheme === 'http' && host !== undefined && !staysOnThisMachine(host);
     const rule = originRuleText(value);
+    if (value.kind === 'subdomains') {
+      const below = this.suffixBelowProblem(
+        JSON.stringify(entry),
+        value.suffix,
+        (host) => `"${value.scheme}://${host}"`,
+      );
+      if (below !== undefined) return this.issues.add(path, 'origin-public-suffix-below', below);
+    }
     if (value.kind === 'exact' || value.kind === 'app')
       this.exact.set(
         value.origin,
@@ -99,16 +134,16 @@ export class PolicyBuilder {
   }
 
   addRegExp(re: RegExp, path: string): void {
-    const problem = regexpProblem(re);
-    if (problem !== undefined) {
-      this.issues.add(path, problem.code, problem.message);
-      return;
-    }
     // A private copy: the caller cannot change lastIndex or flags of the compiled rule later.
     const copy = new RegExp(re.source, re.flags);
-    this.regexps.push({ re: copy, rule: String(copy) });
+    const check = checkOriginRegExp(copy);
+    if (!check.ok) {
+      this.issues.add(path, check.problem.code, check.problem.message);
+      return;
+    }
+    this.regexps.push({ re: copy, rule: String(copy), matcher: check.matcher });
     this.rules.push(String(copy));
-    if (regexpAllowsPlainHttp(copy.source)) this.plainHttpRules.push(String(copy));
+    if (regexpAllowsPlainHttp(copy)) this.plainHttpRules.push(String(copy));
   }
 
   addAllowedHost(entry: unknown, path: string): void {
@@ -170,6 +205,10 @@ export class PolicyBuilder {
         'allowed-host-public-suffix',
         `${shown} would allow every site under the public suffix "${host}"; list your own domain, e.g. ".${isPublicSuffix(`example.${host}`) ? 'mine.' : ''}example.${host}"`,
       );
+    }
+    if (subdomains) {
+      const below = this.suffixBelowProblem(shown, host, (name) => `"${name.replace(/^\*\./, '.')}"`);
+      if (below !== undefined) return fail('allowed-host-public-suffix-below', below);
     }
     // Only https origins qualify, except loopback hosts, which may also be http (RFC 6761 §6.3).
     const schemes: OriginScheme[] = isLoopbackHost(host) ? ['https', 'http'] : ['https'];

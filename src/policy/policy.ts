@@ -4,6 +4,7 @@
  * origin validator.
  */
 import { CorsConfigError, IssueCollector } from './errors.js';
+import type { LinearMatcher } from './regexp-engine.js';
 import type { HostRules } from './host-rules.js';
 import { logPolicy, quoteForLog, warnOnce } from './log.js';
 import {
@@ -126,7 +127,7 @@ export interface CompiledPolicy {
   /** Exact origins, each with its (frozen, shared) verdict: an allowed request allocates nothing. */
   readonly exact: ReadonlyMap<string, OriginVerdict>;
   readonly originRules: HostRules;
-  readonly regexps: readonly { readonly re: RegExp; readonly rule: string }[];
+  readonly regexps: readonly { readonly re: RegExp; readonly rule: string; readonly matcher: LinearMatcher }[];
   readonly hostRules: HostRules;
   readonly originFunction: OriginFunction | undefined;
   readonly allowNullOrigin: boolean;
@@ -268,7 +269,8 @@ export function buildCorsPolicy(
     }
   } else warnIgnoredVariables(env, given);
 
-  const builder = prebuilt ?? new PolicyBuilder(issues);
+  const allowSuffixesBelow = readBoolean(effective, 'dangerouslyAllowPublicSuffixesUnderWildcards', false, issues);
+  const builder = prebuilt ?? new PolicyBuilder(issues, allowSuffixesBelow);
   if (effective.origin !== undefined && prebuilt === undefined)
     builder.addOrigin(effective.origin as OriginOption, 'origin');
   if (effective.allowedHosts !== undefined) {

@@ -45,3 +45,95 @@ export function isPublicSuffix(host: string): boolean {
   if (LOCAL_ONLY_SUFFIXES.has(host)) return false;
   return publicSuffixOf(host) === host;
 }
+
+/** The flat rule trie tldts builds its lookups from (labels right to left, a DAG of nodes). */
+interface RuleTrie {
+  readonly nodeFlags: ArrayLike<number>;
+  readonly edgeStart: ArrayLike<number>;
+  readonly edgeLength: ArrayLike<number>;
+  readonly edgeChild: ArrayLike<number>;
+  readonly labelText: string;
+  readonly rulesRoot: number;
+  /** Where each edge's label starts in `labelText` (the running sum of `edgeLength`). */
+  readonly edgeOffset: Uint32Array;
+}
+
+let ruleTrie: RuleTrie | null | undefined;
+
+/**
+ * tldts's rule data, read once. tldts has no public "rules below this domain" query, so the
+ * trie its own lookup walks is read directly; its shape is checked, and test/policy/
+ * public-suffix-parents.test.ts fails if a tldts update changes it (then nothing is refused).
+ */
+function loadRuleTrie(): RuleTrie | null {
+  try {
+    const data = createRequire(import.meta.url)('tldts/dist/cjs/src/data/trie.js') as Record<string, unknown>;
+    const { nodeFlags, edgeStart, edgeLength, edgeChild, labelText, rulesRoot } = data;
+    const arrays = [nodeFlags, edgeStart, edgeLength, edgeChild];
+    if (!arrays.every((a) => ArrayBuffer.isView(a)) || typeof labelText !== 'string' || typeof rulesRoot !== 'number')
+      return null;
+    const lengths = edgeLength as Uint32Array;
+    const edgeOffset = new Uint32Array(lengths.length);
+    for (let edge = 0, offset = 0; edge < lengths.length; edge++) {
+      edgeOffset[edge] = offset;
+      offset += lengths[edge] ?? 0;
+    }
+    return {
+      nodeFlags: nodeFlags as Uint8Array,
+      edgeStart: edgeStart as Uint32Array,
+      edgeLength: lengths,
+      edgeChild: edgeChild as Uint32Array,
+      labelText,
+      rulesRoot,
+      edgeOffset,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** The child edges of `node` as `[label, child]`. */
+function childEdges(trie: RuleTrie, node: number): [string, number][] {
+  const out: [string, number][] = [];
+  for (let edge = trie.edgeStart[node] ?? 0; edge < (trie.edgeStart[node + 1] ?? 0); edge++) {
+    const offset = trie.edgeOffset[edge] ?? 0;
+    out.push([trie.labelText.slice(offset, offset + (trie.edgeLength[edge] ?? 0)), trie.edgeChild[edge] ?? 0]);
+  }
+  return out;
+}
+
+/**
+ * A public suffix strictly below `domain` (a canonical host), or `undefined`: for
+ * `amazonaws.com` one of its suffixes such as `"s3.amazonaws.com"` (or `"*.compute.amazonaws.com"`
+ * for a wildcard rule). `https://*.amazonaws.com` would then allow sites anyone can register
+ * under that suffix. Construction time only.
+ *
+ * @example
+ * ```ts
+ * publicSuffixBelow('amazonaws.com'); // e.g. 'us-east-1.amazonaws.com'
+ * publicSuffixBelow('example.com'); // undefined
+ * ```
+ */
+export function publicSuffixBelow(domain: string): string | undefined {
+  if (LOCAL_ONLY_SUFFIXES.has(domain)) return undefined;
+  ruleTrie ??= loadRuleTrie();
+  const trie = ruleTrie;
+  if (trie === null) return undefined;
+  let node = trie.rulesRoot;
+  for (const label of domain.split('.').reverse()) {
+    const edges = childEdges(trie, node);
+    const next = edges.find(([text]) => text === label) ?? edges.find(([text]) => text === '*');
+    if (next === undefined) return undefined;
+    node = next[1];
+  }
+  // Breadth first, so the suffix named is the shortest one.
+  let level: [string, number][] = childEdges(trie, node).map(([label, child]) => [`${label}.${domain}`, child]);
+  for (let depth = 0; depth < 8 && level.length > 0; depth++) {
+    const found = level.find(([, child]) => (trie.nodeFlags[child] ?? 0) !== 0);
+    if (found !== undefined) return found[0];
+    level = level.flatMap(([name, child]) =>
+      childEdges(trie, child).map(([label, grandchild]): [string, number] => [`${label}.${name}`, grandchild]),
+    );
+  }
+  return undefined;
+}

@@ -18,7 +18,7 @@ const MAX_REPETITIONS = 25;
 
 /** The outcome of the analysis: safe, or why not. */
 export type BacktrackingRisk =
-  'nested-quantifier' | 'alternation-in-repetition' | 'too-many-quantifiers' | 'unparsable';
+  'nested-quantifier' | 'alternation-in-repetition' | 'overlapping-quantifiers' | 'too-many-quantifiers' | 'unparsable';
 
 /** True when the SET/CHAR token can match the character `code`. */
 function tokenMatches(token: Token, code: number): boolean {
@@ -66,6 +66,52 @@ function isSeparated(body: Token): boolean {
 interface WalkState {
   repetitions: number;
   risk: BacktrackingRisk | undefined;
+  /** Also look inside separated repeated groups for neighbouring repeated parts that overlap. */
+  readonly strict: boolean;
+}
+
+/** True when two SET/CHAR leaf lists share an ASCII character (letters in either case: the `i` flag). */
+function overlaps(a: readonly Token[], b: readonly Token[]): boolean {
+  for (let code = 0; code < 128; code++) {
+    const lower = code >= 65 && code <= 90 ? code + 32 : code;
+    const upper = code >= 97 && code <= 122 ? code - 32 : code;
+    const inA = a.some((t) => tokenMatches(t, code) || tokenMatches(t, lower) || tokenMatches(t, upper));
+    if (inA && b.some((t) => tokenMatches(t, code))) return true;
+  }
+  return false;
+}
+
+/** The CHAR/SET tokens that can match the first character of `tokens` (optional parts looked through). */
+function firstLeaves(tokens: readonly Token[], out: Token[] = []): Token[] {
+  for (const token of tokens) {
+    if (token.type === types.CHAR || token.type === types.SET) out.push(token);
+    else if (token.type === types.REPETITION) firstLeaves([token.value], out);
+    else if (token.type === types.GROUP)
+      for (const branch of token.options ?? [token.stack ?? []]) firstLeaves(branch, out);
+    const optional = token.type === types.REPETITION && token.min === 0;
+    if (!optional && token.type !== types.POSITION) break;
+  }
+  return out;
+}
+
+/**
+ * True when `stack` (the body of a repeated group) holds two repeated parts, adjacent or with
+ * only optional parts between, whose characters overlap (`[a-z]+[a-z0-9]*`): each iteration can
+ * then split its text between them in many ways, and the repetition multiplies those ways.
+ */
+function hasOverlappingNeighbours(stack: readonly Token[]): boolean {
+  for (let i = 0; i < stack.length; i++) {
+    const first = stack[i] as Token;
+    if (first.type !== types.REPETITION || first.max <= 1) continue;
+    for (let j = i + 1; j < stack.length; j++) {
+      const next = stack[j] as Token;
+      // What the first part repeats against what the next can start with: `[a-z]+(?:-[a-z]+)*` is fine.
+      if (next.type === types.REPETITION && next.max > 1 && overlaps(leaves([first], undefined), firstLeaves([next])))
+        return true;
+      if (next.type !== types.REPETITION || next.min > 0) break;
+    }
+  }
+  return false;
 }
 
 function walk(tokens: readonly Token[], inRepetition: boolean, state: WalkState): void {
@@ -82,8 +128,13 @@ function walk(tokens: readonly Token[], inRepetition: boolean, state: WalkState)
         return;
       }
       // An optional part (max 1) outside any repetition adds no ambiguity of its own.
-      const nested = repeats && !isSeparated(token.value);
-      walk([token.value], nested, state);
+      const separated = repeats && isSeparated(token.value);
+      const body = token.value;
+      if (state.strict && separated && body.type === types.GROUP && hasOverlappingNeighbours(body.stack ?? [])) {
+        state.risk = 'overlapping-quantifiers';
+        return;
+      }
+      walk([body], repeats && !separated, state);
     } else if (token.type === types.GROUP) {
       if (inRepetition && token.options !== undefined && token.options.length > 1) {
         state.risk = 'alternation-in-repetition';
@@ -97,6 +148,9 @@ function walk(tokens: readonly Token[], inRepetition: boolean, state: WalkState)
 /**
  * Why `re` may backtrack catastrophically, or `undefined` when the check finds it linear.
  * Conservative: a RegExp it cannot tokenise (lookbehind, for one) is reported as `unparsable`.
+ * With `strict`, a separated repeated group is also refused when neighbouring repeated parts in
+ * its body overlap (`(?:[a-z]+[a-z0-9]*\.)+`): exponential in a backtracking engine such as
+ * PCRE in nginx. Origin checks in Node run on the linear-time automaton, where it is harmless.
  *
  * @example
  * ```ts
@@ -104,14 +158,14 @@ function walk(tokens: readonly Token[], inRepetition: boolean, state: WalkState)
  * backtrackingRisk(/^https:\/\/[a-z0-9]+(?:-[a-z0-9]+)*\.example\.com$/); // undefined
  * ```
  */
-export function backtrackingRisk(re: RegExp): BacktrackingRisk | undefined {
+export function backtrackingRisk(re: RegExp, strict = false): BacktrackingRisk | undefined {
   let root: Root;
   try {
     root = tokenize(re.source);
   } catch {
     return 'unparsable';
   }
-  const state: WalkState = { repetitions: 0, risk: undefined };
+  const state: WalkState = { repetitions: 0, risk: undefined, strict };
   for (const branch of root.options ?? [root.stack ?? []]) walk(branch, false, state);
   return state.risk;
 }

@@ -4,7 +4,9 @@
  * dot where it writes one, and cannot backtrack catastrophically.
  */
 import { backtrackingRisk, type BacktrackingRisk } from './regexp-backtracking.js';
-import { isPublicSuffix } from './public-suffix.js';
+import { linearMatcher, MAX_MATCHER_STATES, type LinearMatcher } from './regexp-engine.js';
+import { acceptsSomeSuffix } from './regexp-witness.js';
+import { isPublicSuffix, publicSuffixBelow } from './public-suffix.js';
 
 interface RegExpShape {
   /** `|` outside any group or class: `^a|b$` anchors only half of each alternative. */
@@ -44,14 +46,30 @@ function scan(source: string): RegExpShape {
   return { topLevelAlternation, endsAnchored, bareDots };
 }
 
-/** Origins of no real site, in the shapes of all sites: a RegExp that matches one matches any. */
-const ANY_SITE_PROBES: readonly string[] = [
+/** Origins of no real site (the reserved .invalid TLD, RFC 6761 §6.4): a RegExp that matches one matches any. */
+const NO_SITE_PROBES: readonly string[] = [
   'https://cors-safety-probe.invalid',
   'http://cors-safety-probe.invalid',
   'https://cors-safety-probe.invalid:8443',
   'https://a.b.cors-safety-probe.invalid',
 ];
 
+/**
+ * Origins of unrelated sites in the shapes attackers register (short, hyphenated, digits, other
+ * TLDs): a RegExp that matches two of them is not about one site. Decided by what the compiled
+ * RegExp matches, whatever its spelling (`[\w.]+`, `[a-z]+\.[a-z]+`, `.*\.com`).
+ */
+const OTHER_SITE_PROBES: readonly string[] = [
+  'https://attacker.com',
+  'https://attacker-1.com',
+  'https://a.com',
+  'https://x.y',
+  'http://x.y',
+  'https://evil.net',
+  'https://qzj7.org',
+  'https://sub.attacker.co.uk',
+  'https://attacker.com:8443',
+];
 /** A configuration problem with a RegExp entry. */
 export interface RegExpProblem {
   readonly code: string;
@@ -104,15 +122,49 @@ function patternHint(re: RegExp, otherwise: string): string {
   return `to allow the subdomains of ${domain}, use the pattern${patterns.length > 1 ? 's' : ''} ${list} (matched without any RegExp)`;
 }
 
-const RISK_TEXT: Readonly<Record<BacktrackingRisk, string>> = {
+/** The first origin of the probes that shows `matcher` allows any site, or `undefined`. */
+function anySiteWitness(matcher: LinearMatcher): string | undefined {
+  const unnamed = NO_SITE_PROBES.find((origin) => matcher.test(origin));
+  if (unnamed !== undefined) return unnamed;
+  const others = OTHER_SITE_PROBES.filter((origin) => matcher.test(origin));
+  return others.length >= 2 ? others.join('", "') : undefined;
+}
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+
+/** Classes a suffix after `http://` for {@link acceptsSomeSuffix}: `yes...` once its host is not a loopback name. */
+function plainHttpClass(suffix: string): string {
+  // An IPv6 host holds colons: the port colon comes after its "]".
+  const close = suffix.startsWith('[') ? suffix.indexOf(']') : 0;
+  const colon = close < 0 ? -1 : suffix.indexOf(':', close);
+  const host = colon < 0 ? suffix : suffix.slice(0, colon);
+  if (LOOPBACK_NAMES.includes(host)) return colon < 0 ? 'maybe-loopback' : 'no';
+  if (colon < 0 && LOOPBACK_NAMES.some((name) => name.startsWith(host))) return `yes-prefix:${host}`;
+  return 'yes';
+}
+
+/**
+ * True when the RegExp matches a plain-http origin on another machine (`http://` and a host
+ * other than localhost, 127.0.0.1 or [::1]), decided on the compiled automaton whatever the
+ * spelling (`https?`, `http[s]?`, `(?:http|https)`, `https{0,1}`).
+ */
+export function regexpAllowsPlainHttp(re: RegExp): boolean {
+  const matcher = linearMatcher(re);
+  if (typeof matcher === 'string') return false;
+  return acceptsSomeSuffix(matcher, 'http://', 'abcdefghijklmnopqrstuvwxyz0123456789.-:[]', plainHttpClass);
+}
+
+/** What each backtracking risk means, for messages. */
+export const RISK_TEXT: Readonly<Record<BacktrackingRisk, string>> = {
   'nested-quantifier': 'repeats a part that is itself repeated',
   'alternation-in-repetition': 'repeats a group of alternatives',
+  'overlapping-quantifiers': 'repeats a group whose repeated parts can match the same characters',
   'too-many-quantifiers': 'has too many quantifiers',
   unparsable: 'uses syntax the backtracking check cannot read (such as lookbehind)',
 };
 
-/** Why `re` cannot be an origin rule, with the fix, or `undefined` when it can. */
-export function regexpProblem(re: RegExp): RegExpProblem | undefined {
+/** The problems found by reading the RegExp's text, before it is compiled. */
+function shapeProblem(re: RegExp): RegExpProblem | undefined {
   const shown = String(re);
   if (re.global || re.sticky) {
     return {
@@ -146,60 +198,108 @@ export function regexpProblem(re: RegExp): RegExpProblem | undefined {
         `write /${escaped}/${re.flags} for a literal dot`,
     };
   }
-  const risk = backtrackingRisk(re);
-  if (risk === undefined) {
-    // A RegExp that matches an origin no policy names (the reserved .invalid TLD, RFC 6761 §6.4)
-    // matches every site: the same as origin: true, without its credentials check.
-    const probe = new RegExp(re.source, re.flags);
-    const matched = ANY_SITE_PROBES.find((origin) => probe.test(origin));
-    if (matched !== undefined) {
-      return {
-        code: 'regexp-any-origin',
-        message:
-          `${shown} matches the origin of any site (it allows "${matched}"), so with credentials every ` +
-          'website could act as your users; list the origins you trust or write https://*.example.com ' +
-          'patterns (origin: "*" without credentials for a public API)',
-      };
-    }
+  return undefined;
+}
+
+/**
+ * An origin under a public suffix that `matcher` allows, with the suffix, when the RegExp has the
+ * "subdomains of a domain" shape: `/^https:\/\/[a-z0-9-]+\.s3\.amazonaws\.com$/` or
+ * `/^https:\/\/(?:[a-z0-9-]+\.)+amazonaws\.com$/` allow buckets anyone can create.
+ */
+function publicSuffixWitness(re: RegExp, matcher: LinearMatcher): { origin: string; suffix: string } | undefined {
+  if (re.source.length > 300) return undefined;
+  const shape = /^\^https\??:\\\/\\\/.+?((?:[a-z0-9-]+\\\.)+[a-z0-9-]+)\$$/.exec(re.source);
+  const domain = unescapeLiteral(shape?.[1] ?? '');
+  if (domain === undefined || !domain.includes('.')) return undefined;
+  const suffixes = [isPublicSuffix(domain) ? domain : undefined, publicSuffixBelow(domain)];
+  for (const suffix of suffixes) {
+    if (suffix === undefined) continue;
+    const host = `cors-safety-probe.${suffix.replace(/^\*\./, 'x.')}`;
+    for (const origin of [`https://${host}`, `http://${host}`]) if (matcher.test(origin)) return { origin, suffix };
   }
+  return undefined;
+}
+
+/** An origin RegExp that passed every check, with its linear-time matcher, or why it cannot be used. */
+export type OriginRegExpCheck =
+  { readonly ok: true; readonly matcher: LinearMatcher } | { readonly ok: false; readonly problem: RegExpProblem };
+
+/**
+ * Checks `re` as an origin rule and compiles it into the linear-time matcher that decides
+ * requests with it (never V8's backtracking matcher).
+ */
+export function checkOriginRegExp(re: RegExp): OriginRegExpCheck {
+  const shown = String(re);
+  const early = shapeProblem(re);
+  if (early !== undefined) return { ok: false, problem: early };
+  const risk = backtrackingRisk(re);
   if (risk !== undefined) {
     const consequence =
       risk === 'unparsable'
         ? 'so it cannot be shown to be safe from catastrophic backtracking (ReDoS)'
         : 'so a crafted origin can make it backtrack for seconds and block the event loop (ReDoS)';
-    return {
-      code: 'regexp-backtracking',
-      message: `${shown} ${RISK_TEXT[risk]}, ${consequence}; ${patternHint(re, 'repeat one character class instead, e.g. [a-z0-9-]+, or list the origins')}`,
-    };
+    const message = `${shown} ${RISK_TEXT[risk]}, ${consequence}; ${patternHint(re, 'repeat one character class instead, e.g. [a-z0-9-]+, or list the origins')}`;
+    return { ok: false, problem: { code: 'regexp-backtracking', message } };
   }
-  return undefined;
+  const matcher = linearMatcher(re);
+  if (typeof matcher === 'string') {
+    const message =
+      matcher === 'too-many-states'
+        ? `${shown} is too large to match in linear time (over ${MAX_MATCHER_STATES} automaton states, e.g. a ` +
+          `long {n,m} repetition); ${patternHint(re, 'write a shorter RegExp or list the origins')}`
+        : `${shown} uses syntax the linear-time origin matcher cannot run (back-references, lookaround, ` +
+          `\\p{...} or \\u{...} escapes, the v flag); ${patternHint(re, 'rewrite it without them or list the origins')}`;
+    return { ok: false, problem: { code: 'regexp-unsupported', message } };
+  }
+  const matched = anySiteWitness(matcher);
+  if (matched !== undefined) {
+    const message =
+      `${shown} matches the origin of any site (it allows "${matched}"), so with credentials every ` +
+      'website could act as your users; list the origins you trust or write https://*.example.com ' +
+      'patterns (origin: "*" without credentials for a public API)';
+    return { ok: false, problem: { code: 'regexp-any-origin', message } };
+  }
+  const underSuffix = publicSuffixWitness(re, matcher);
+  if (underSuffix !== undefined) {
+    const message =
+      `${shown} allows "${underSuffix.origin}", a site under the public suffix "${underSuffix.suffix}" where anyone ` +
+      'can register a name; list the origins of your own sites under it instead';
+    return { ok: false, problem: { code: 'regexp-public-suffix', message } };
+  }
+  return { ok: true, matcher };
+}
+
+/** Why `re` cannot be an origin rule, with the fix, or `undefined` when it can. */
+export function regexpProblem(re: RegExp): RegExpProblem | undefined {
+  const check = checkOriginRegExp(re);
+  return check.ok ? undefined : check.problem;
 }
 
 /** Verdicts for RegExps an origin callback answered with, by object; the source guards against `compile()`. */
-const verdictsByObject = new WeakMap<RegExp, { source: string; flags: string; problem: RegExpProblem | undefined }>();
+const verdictsByObject = new WeakMap<RegExp, { source: string; flags: string; check: OriginRegExpCheck }>();
 /** The same, by text, for callbacks that build a new RegExp per request; bounded. */
-const verdictsByText = new Map<string, RegExpProblem | undefined>();
+const verdictsByText = new Map<string, OriginRegExpCheck>();
 const MAX_CACHED_TEXTS = 256;
 
 /**
- * {@link regexpProblem} for a RegExp an origin callback answered with at request time: analysed
- * once per RegExp (object or text), then answered from a cache.
+ * {@link checkOriginRegExp} for a RegExp an origin callback answered with at request time:
+ * analysed and compiled once per RegExp (object or text), then answered from a cache.
  */
-export function cachedRegexpProblem(re: RegExp): RegExpProblem | undefined {
+export function cachedOriginRegExp(re: RegExp): OriginRegExpCheck {
   const source = re.source;
   const flags = re.flags;
   const cached = verdictsByObject.get(re);
-  if (cached !== undefined && cached.source === source && cached.flags === flags) return cached.problem;
+  if (cached !== undefined && cached.source === source && cached.flags === flags) return cached.check;
   const text = `${flags}/${source}`;
-  let problem: RegExpProblem | undefined;
-  if (verdictsByText.has(text)) problem = verdictsByText.get(text);
-  else {
-    problem = regexpProblem(re);
+  let check = verdictsByText.get(text);
+  if (check === undefined) {
+    // Compiled from the text read once, so a RegExp whose getters change answers cannot differ.
+    check = checkOriginRegExp(new RegExp(source, flags));
     if (verdictsByText.size >= MAX_CACHED_TEXTS) verdictsByText.clear();
-    verdictsByText.set(text, problem);
+    verdictsByText.set(text, check);
   }
-  verdictsByObject.set(re, { source, flags, problem });
-  return problem;
+  verdictsByObject.set(re, { source, flags, check });
+  return check;
 }
 
 /**

@@ -10,6 +10,8 @@ import { compiledPolicy, createCorsPolicy, type CompiledPolicy, type CorsPolicy 
 import { nginxQuote } from './nginx-syntax.js';
 import { ANY_ORIGIN_PATTERN, SERIALIZED_ORIGIN, exactOriginPattern, hostRulePattern } from './origin-patterns.js';
 import { translateRegExp } from './pcre-translate.js';
+import { backtrackingRisk } from '../policy/regexp-backtracking.js';
+import { RISK_TEXT } from '../policy/regexp-rules.js';
 
 /**
  * The two nginx include files generated from a policy.
@@ -49,8 +51,42 @@ const HEADER = [
 /** One map entry: an anchored regex (case-sensitive) and the value it gives. */
 interface MapEntry {
   readonly pattern: string;
+  /** Literal text, or the variable {@link REFLECTED}. */
   readonly value: string;
   readonly rule: string;
+}
+
+/** The one variable a map entry gives instead of literal text: the request's own Origin. */
+const REFLECTED = '$http_origin';
+
+/** A map value: our own variables as they are, everything else quoted literal text. */
+function mapValue(value: string, variable: boolean): string {
+  return variable ? value : nginxQuote(value);
+}
+
+/**
+ * nginx reads `$name` and `${name}` inside a quoted value as a variable, with no way to escape
+ * the `$`: `exposedHeaders: ['X-Trace-$http_cookie']` would put the request's cookie into the
+ * header nginx sends, and an unknown name makes nginx refuse the file. Such values are refused.
+ */
+function dollarIssues(compiled: CompiledPolicy): CorsConfigIssue[] {
+  const values: [string, string | undefined][] = [
+    ['exposedHeaders', compiled.exposedHeadersHeader],
+    ['allowedHeaders', compiled.allowedHeadersHeader],
+    ['methods', compiled.methodsHeader],
+    ...[...compiled.exact.keys()].map((origin): [string, string] => ['origin', origin]),
+  ];
+  return values
+    .filter(([, text]) => text?.includes('$') === true)
+    .map(([path, text]) => ({
+      path,
+      code: 'nginx-dollar-value',
+      message:
+        `${JSON.stringify(text)} holds "$", which nginx reads as the start of a variable (${JSON.stringify(
+          /\$\{?[A-Za-z0-9_]*\}?/.exec(text ?? '')?.[0] ?? '$',
+        )}) in the header it writes, so nginx would send request data or refuse the file; ` +
+        'rename the header or method without "$", or leave nginx errors without CORS headers',
+    }));
 }
 
 /** Comment text: rules are validated, but a comment must never end early or break a line. */
@@ -63,7 +99,7 @@ function comment(text: string): string {
 /** Collects the origin entries, or the issues that make the policy impossible to express. */
 function originEntries(policy: CorsPolicy, compiled: CompiledPolicy, issues: CorsConfigIssue[]): MapEntry[] {
   const entries: MapEntry[] = [];
-  const reflected = '$http_origin';
+  const reflected = REFLECTED;
   if (compiled.originFunction !== undefined) {
     const rule = policy.rules.find((r) => r.startsWith('function ')) ?? 'function';
     issues.push({
@@ -110,6 +146,18 @@ function originEntries(policy: CorsPolicy, compiled: CompiledPolicy, issues: Cor
       entries.push({ pattern: hostRulePattern(entry), value: reflected, rule: entry.rule });
   }
   for (const { re, rule } of compiled.regexps) {
+    // Node runs origin RegExps on a linear-time automaton; PCRE in nginx backtracks.
+    const risk = backtrackingRisk(re, true);
+    if (risk !== undefined) {
+      issues.push({
+        path: 'origin',
+        code: 'nginx-regexp',
+        message:
+          `the RegExp ${rule} ${RISK_TEXT[risk]}, so PCRE in nginx can backtrack for seconds on one crafted ` +
+          'Origin; repeat one character class per part (e.g. (?:[a-z0-9-]+\\.)+), or use https://*.example.com patterns',
+      });
+      continue;
+    }
     const translated = translateRegExp(re);
     if (typeof translated === 'string') {
       issues.push({
@@ -141,20 +189,27 @@ function originMap(policy: CorsPolicy, entries: readonly MapEntry[]): string[] {
   ];
   for (const entry of entries) {
     lines.push(`    ${comment(entry.rule)}`);
-    lines.push(
-      `    ${nginxQuote(`~${entry.pattern}`)} ${entry.value.startsWith('$') ? entry.value : nginxQuote(entry.value)};`,
-    );
+    lines.push(`    ${nginxQuote(`~${entry.pattern}`)} ${mapValue(entry.value, entry.value === REFLECTED)};`);
   }
   lines.push('}');
   return lines;
 }
 
-/** A map from `source` that gives `value` when `pattern` matches and nothing otherwise. */
-function switchMap(source: string, variable: string, pattern: string, value: string): string[] {
+/**
+ * A map from `source` that gives `value` when `pattern` matches and nothing otherwise; `value` is
+ * literal text unless `valueIsVariable` (one of our own capture variables).
+ */
+function switchMap(
+  source: string,
+  variable: string,
+  pattern: string,
+  value: string,
+  valueIsVariable = false,
+): string[] {
   return [
     `map ${source} ${variable} {`,
     "    default '';",
-    `    ${nginxQuote(`~${pattern}`)} ${value.startsWith('$') ? value : nginxQuote(value)};`,
+    `    ${nginxQuote(`~${pattern}`)} ${mapValue(value, valueIsVariable)};`,
     '}',
   ];
 }
@@ -195,6 +250,7 @@ function httpFile(policy: CorsPolicy, compiled: CompiledPolicy, entries: readonl
         '$cors_safety_allow_headers',
         '^1:(?<cors_safety_names>[a-zA-Z0-9!#%&*+.^_|~-]+(?: *, *[a-zA-Z0-9!#%&*+.^_|~-]+)*)$',
         '$cors_safety_names',
+        true,
       ),
     );
   } else if (compiled.allowedHeadersHeader !== '') {
@@ -284,8 +340,9 @@ function serverFile(policy: CorsPolicy, compiled: CompiledPolicy): string {
  * @returns the text of `cors-safety-http.conf` and `cors-safety-server.conf`.
  * @throws CorsConfigError when the options are invalid, or when nginx cannot enforce the policy
  *   exactly: an origin function (`nginx-origin-function`), a RegExp that PCRE would read
- *   differently (`nginx-regexp`), or `dangerouslyAllowAnyOriginWithCredentials`
- *   (`nginx-any-origin-with-credentials`). Every issue is listed with what to do instead.
+ *   differently (`nginx-regexp`), `dangerouslyAllowAnyOriginWithCredentials`
+ *   (`nginx-any-origin-with-credentials`), or a header name, method or origin holding `$`, which
+ *   nginx would read as a variable (`nginx-dollar-value`). Every issue is listed with what to do instead.
  *
  * @example
  * ```ts
@@ -306,6 +363,7 @@ export function createNginxConfig(policy: CorsPolicy | CorsSafetyOptions): Nginx
   const compiled = compiledPolicy(built);
   const issues: CorsConfigIssue[] = [];
   const entries = originEntries(built, compiled, issues);
+  issues.push(...dollarIssues(compiled));
   if (issues.length > 0) throw new CorsConfigError(issues);
   return Object.freeze({ http: httpFile(built, compiled, entries), server: serverFile(built, compiled) });
 }

@@ -64,15 +64,25 @@ const SOCKETIO_CORS_MESSAGE =
   "socket.io's requests (engine.io's cors middleware answers preflights before corsSafety() sees them) and the two " +
   'policies drift apart. Remove the cors option and mount io.engine.use(corsSafety(policy)) instead.';
 
+const WEBTRANSPORT_MESSAGE =
+  'cors-safety: engine.io\'s transports include "webtransport", and engine.io never calls allowRequest for a ' +
+  'WebTransport session (onWebTransportSession() has no HTTP request to pass), so createAllowRequest() cannot check ' +
+  "its Origin: any site could open one with the user's credentials. Such sessions are refused only while a " +
+  'middleware is mounted with io.engine.use(), as corsSafety(policy) is in the documented setup (engine.io then ' +
+  'closes every WebTransport session). Remove "webtransport" from transports, or keep io.engine.use(corsSafety(policy)).';
+
 /**
  * engine.io calls `allowRequest` with its options as `this`; socket.io copies its `cors` option
- * there. Both layers answering CORS is a configuration mistake worth one warning.
+ * there. Both layers answering CORS is a configuration mistake worth one warning, and so is a
+ * WebTransport transport, whose sessions never reach `allowRequest`.
  */
 function warnIfEngineCors(engineOptions: unknown): void {
   if (typeof engineOptions !== 'object' || engineOptions === null) return;
-  const cors = (engineOptions as { cors?: unknown }).cors;
+  const { cors, transports } = engineOptions as { cors?: unknown; transports?: unknown };
   if (cors !== undefined && cors !== false && cors !== null)
     warnOnce('CORS_SAFETY_SOCKETIO_CORS', SOCKETIO_CORS_MESSAGE);
+  if (Array.isArray(transports) && transports.includes('webtransport'))
+    warnOnce('CORS_SAFETY_SOCKETIO_WEBTRANSPORT', WEBTRANSPORT_MESSAGE);
 }
 
 /**
@@ -86,7 +96,11 @@ function warnIfEngineCors(engineOptions: unknown): void {
  * Refusals reach the client as engine.io's "Forbidden" error: a polling handshake is answered
  * `403`, a WebSocket upgrade `400` (engine.io's own statuses, also what `onReject` receives as
  * `status`). Each decision is logged under `DEBUG=cors-safety:upgrade`. Warns once (a process
- * warning) when socket.io's own `cors` option is set as well. Throws {@link CorsConfigError}
+ * warning) when socket.io's own `cors` option is set as well, and once when engine.io's
+ * `transports` include `"webtransport"`: engine.io hands WebTransport sessions to
+ * `onWebTransportSession()` without calling `allowRequest`, so their origin cannot be checked;
+ * they are refused only while `io.engine.use()` has a middleware mounted (engine.io 6 then closes
+ * every WebTransport session). Throws {@link CorsConfigError}
  * listing every problem in the policy and the options.
  *
  * Mount `corsSafety(policy)` with `io.engine.use()` as well: the long-polling responses need CORS

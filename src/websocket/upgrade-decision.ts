@@ -23,6 +23,14 @@ interface HintContext {
   readonly config: GuardConfig;
   readonly req: IncomingMessage;
   readonly facts: UpgradeRequestFacts;
+  /** The origin decision already made for this request: replays reuse it, never calling user code again. */
+  readonly settled: SettledOrigin | undefined;
+}
+
+/** An `Origin` value and the policy's verdict on it, made once per request. */
+interface SettledOrigin {
+  readonly value: string;
+  readonly verdict: OriginVerdict;
 }
 
 const FORWARDED_NAMES = new Set(['x-forwarded-host', 'x-forwarded-proto']);
@@ -41,7 +49,7 @@ function replayPasses(context: HintContext, config: GuardConfig, forwarded?: rea
       if (!FORWARDED_NAMES.has((own[i] as string).toLowerCase())) raw.push(own[i] as string, own[i + 1] as string);
     req = Object.assign(Object.create(req) as IncomingMessage, { rawHeaders: [...raw, ...forwarded] });
   }
-  const replayed = decideUpgrade(context.compiled, config, req);
+  const replayed = decideUpgrade(context.compiled, config, req, context.settled);
   return !(replayed instanceof Promise) && replayed.allowed;
 }
 
@@ -109,7 +117,7 @@ export function fromVerdict(
   verdict: OriginVerdict,
   value: string,
   facts: UpgradeRequestFacts,
-  hint?: (origin: string | undefined) => string | undefined,
+  hint?: (origin: string | undefined, settled: SettledOrigin | undefined) => string | undefined,
 ): UpgradeDecision {
   const claimed = facts.claimed;
   if (verdict.allowed)
@@ -124,7 +132,7 @@ export function fromVerdict(
     claimed,
     detail: verdict.detail,
     facts,
-    hint: hint === undefined ? undefined : () => hint(origin),
+    hint: hint === undefined ? undefined : () => hint(origin, { value, verdict }),
   };
 }
 
@@ -132,11 +140,14 @@ export function fromVerdict(
  * The handshake decision shared by both adapters. Order: `Host` (400), one claimed origin
  * (403 `origin-multiple`), no origin (`requireOrigin`), same-origin, then the policy's origin
  * rules. Synchronous unless the policy's origin function answers asynchronously; never throws.
+ * `settled` (a refusal hint's replay) is the origin verdict already made for this request, used
+ * instead of deciding the same `Origin` again, so the user's origin function runs once.
  */
 export function decideUpgrade(
   compiled: CompiledPolicy,
   config: GuardConfig,
   req: IncomingMessage,
+  settled?: SettledOrigin,
 ): UpgradeDecision | Promise<UpgradeDecision> {
   const facts = readUpgradeRequest(req, config.trustProxy);
   const { claimed, target } = facts;
@@ -150,8 +161,8 @@ export function decideUpgrade(
       : { allowed: true, reason: 'allowed-no-origin', origin: undefined, rule: 'requireOrigin: false', claimed };
   }
   const value = claimed.value;
-  const hint = (origin: string | undefined): string | undefined =>
-    refusalHint({ compiled, config, req, facts }, origin);
+  const hint = (origin: string | undefined, known?: SettledOrigin): string | undefined =>
+    refusalHint({ compiled, config, req, facts, settled: known }, origin);
   // Every sandboxed iframe and file: page sends null: only the guard's own option opens to it.
   if (value === 'null') {
     return config.allowNullOrigin
@@ -164,7 +175,7 @@ export function decideUpgrade(
     const rule = compiled.hostRules.match(target.parsed);
     if (rule !== undefined) return { allowed: true, reason: 'allowed-same-origin', origin: value, rule, claimed };
   }
-  const verdict = decideOrigin(compiled, value, req);
+  const verdict = settled?.value === value ? settled.verdict : decideOrigin(compiled, value, req);
   if (verdict instanceof Promise) return verdict.then((settled) => fromVerdict(settled, value, facts, hint));
   return fromVerdict(verdict, value, facts, hint);
 }

@@ -106,6 +106,10 @@ describe('parseCli', () => {
     [['explain', '--origin', 'https://a.test', '--json=yes'], /^--json takes no value; write --json alone$/],
     [['explain', '--orgin', 'https://a.test'], /^unknown option --orgin for explain; did you mean --origin\?$/],
     [['explian', '--origin', 'https://a.test'], /^unknown command "explian"; did you mean explain\?$/],
+    // Flag names that are Object.prototype members are unknown flags, not inherited properties.
+    [['explain', '--origin', 'https://a.test', '--constructor'], /^unknown option --constructor for explain/],
+    [['explain', '--origin', 'https://a.test', '--toString=1'], /^unknown option --toString for explain/],
+    [['explain', '--origin', 'https://a.test', '--__proto__'], /^unknown option --__proto__ for explain/],
     [[], /^no command given$/],
     [['doctor', 'http://a.test', '--origin', 'http://b.test', '-X', 'TRACE'], /never send this method/],
     [['doctor', 'http://a.test', '--origin', 'http://b.test', '-X', 'GE T'], /not a valid method/],

@@ -9,6 +9,7 @@ import { listen, PAGE_ORIGIN, refusedPort, silentServer, wsServer } from './serv
 describe('nodeTransport over real sockets', () => {
   let server: Running;
   const seen: http.IncomingHttpHeaders[] = [];
+  const rawSeen: string[][] = [];
   const paths: string[] = [];
   let streamClosed: Promise<void> = Promise.resolve();
 
@@ -16,6 +17,7 @@ describe('nodeTransport over real sockets', () => {
     server = await listen(
       http.createServer((req, res) => {
         seen.push(req.headers);
+        rawSeen.push(req.rawHeaders);
         paths.push(req.url ?? '');
         if (req.url === '/dup') {
           res.setHeader('Access-Control-Allow-Origin', ['https://a.example', 'https://a.example']);
@@ -47,6 +49,23 @@ describe('nodeTransport over real sockets', () => {
       res.headers.filter(([n]) => n.toLowerCase() === 'access-control-allow-origin').map(([, v]) => v),
       ['https://a.example', 'https://a.example'],
     );
+  });
+
+  it('sends header names that are Object.prototype members as given (doctor -H)', async () => {
+    // `-H 'constructor: x'` sent "function Object() { [native code] }, x"; `-H '__proto__: x'` sent nothing.
+    const names = Object.getOwnPropertyNames(Object.prototype).filter((name) => /^[A-Za-z_]+$/.test(name));
+    await nodeTransport.request({
+      method: 'GET',
+      url: new URL(server.url),
+      headers: [['Origin', PAGE_ORIGIN], ...names.map((name): [string, string] => [name, 'x'])],
+      timeoutMs: 2000,
+    });
+    // Read from the raw lines: Node's own req.headers object is not keyed safely by `__proto__`.
+    const raw = rawSeen.at(-1) ?? [];
+    for (const name of names) {
+      const at = raw.findIndex((item, i) => i % 2 === 0 && item.toLowerCase() === name.toLowerCase());
+      assert.equal(raw[at + 1], 'x', name);
+    }
   });
 
   it('returns a redirect instead of following it', async () => {

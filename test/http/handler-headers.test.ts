@@ -36,6 +36,21 @@ const WRITERS: readonly [string, Writer][] = [
   ],
   ['writeHead(200, text, headers)', (res) => res.writeHead(200, 'Fine', { ...GRANT, 'X-Test': '1' }).end('x')],
   ['writeHead(200, headers)', (res) => res.writeHead(200, { ...GRANT, 'X-Test': '1' }).end('x')],
+  // Node aliases ServerResponse.prototype.writeHeader to the original writeHead (issue #19).
+  [
+    'writeHeader(200, headers)',
+    (res) =>
+      (res as unknown as { writeHeader: ServerResponse['writeHead'] })
+        .writeHeader(200, { ...GRANT, 'X-Test': '1' })
+        .end('x'),
+  ],
+  [
+    'writeHeader(200, text, flat array)',
+    (res) =>
+      (res as unknown as { writeHeader: ServerResponse['writeHead'] })
+        .writeHeader(200, 'OK', [...GRANT_FLAT, 'X-Test', '1'])
+        .end('x'),
+  ],
   ['writeHead(200, flat array)', (res) => res.writeHead(200, [...GRANT_FLAT, 'X-Test', '1']).end('x')],
   [
     'writeHead(200, [name, value] pairs)',

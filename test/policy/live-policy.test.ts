@@ -84,6 +84,24 @@ describe('createLivePolicy', () => {
     );
   });
 
+  it('run-time *. patterns over a domain with a public suffix below it are refused like options', async () => {
+    const live = createLivePolicy({ origin: APP, env: {} });
+    assert.deepEqual(
+      configIssues(() => live.update({ add: ['https://*.amazonaws.com'] })),
+      ['add[0]: origin-public-suffix-below'],
+    );
+    assert.equal(live.version, 1);
+    assert.equal(allowed(live, 'https://attacker-bucket.s3.amazonaws.com'), false);
+    // A list long enough to be compiled in slices keeps the explicit option of its options.
+    const many = Array.from({ length: 600 }, (_, i) => `https://tenant-${i}.example.net`);
+    await assert.rejects(live.reconfigure({ origin: [...many, 'https://*.amazonaws.com'], env: {} }), CorsConfigError);
+    await live.reconfigure({
+      origin: [...many, 'https://*.amazonaws.com'],
+      dangerouslyAllowPublicSuffixesUnderWildcards: true,
+      env: {},
+    });
+    assert.equal(allowed(live, 'https://my-bucket.s3.amazonaws.com'), true);
+  });
   it('reconfigure() swaps the whole policy; an invalid one rejects and leaves the old in force', async () => {
     const live = createLivePolicy({ origin: APP, methods: ['GET', 'POST'], env: {} });
     live.update({ add: [SHOP] });

@@ -348,8 +348,27 @@ describe('the cors callback form (two declared parameters)', () => {
     const verdict = validatorFor((origin: string, _req: unknown) => origin === ORIGIN).check(ORIGIN);
     assert.ok(!(verdict instanceof Promise));
     assert.equal(verdict.reason, 'allowed-function');
-    const other = validatorFor((_origin: string, _req: unknown) => 'x').check(ORIGIN) as OriginVerdict;
-    assert.equal(other.reason, 'origin-check-failed');
+  });
+
+  test('two parameters returning neither a boolean nor a promise: the callback answers (issue #19)', async () => {
+    // The common `cors` form: an arrow that returns its timer.
+    const timer = await validatorFor((_origin: string, cb: (err: null, allow: boolean) => void) =>
+      setTimeout(() => cb(null, true), 5),
+    ).check(ORIGIN);
+    assert.equal(timer.reason, 'allowed-function');
+    const denied = await validatorFor((_origin: string, cb: (err: null, allow: boolean) => void) =>
+      setImmediate(() => cb(null, false)),
+    ).check(ORIGIN);
+    assert.equal(denied.reason, 'origin-not-allowed');
+    const sync = validatorFor((_origin: string, cb: (err: null, allow: boolean) => void) => {
+      cb(null, true);
+      return 'ignored';
+    }).check(ORIGIN) as OriginVerdict;
+    assert.equal(sync.reason, 'allowed-function');
+    // No callback ever: denied at the timeout, and the detail names what the function returned.
+    const never = await validatorFor((_origin: string, _req: unknown) => 'x', 30).check(ORIGIN);
+    assert.equal(never.reason, 'origin-check-timeout');
+    assert.match(never.allowed ? '' : (never.detail ?? ''), /returned "x" and did not call its callback/);
   });
 
   test('an async two-parameter function may answer by promise or by callback', async () => {

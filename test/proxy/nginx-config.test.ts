@@ -131,12 +131,70 @@ describe('createNginxConfig: refusals (exit 2 in the CLI)', () => {
   });
 
   it('lists every problem at once', () => {
-    const issues = issuesOf(() => createNginxConfig({ origin: [/^https:\/\/a\s$/, /^https:\/\/(a)\1$/] }));
+    const issues = issuesOf(() => createNginxConfig({ origin: [/^https:\/\/a\s$/, /^https:\/\/a\.example$/m] }));
     assert.deepEqual(
       issues.map((i) => i.code),
       ['nginx-regexp', 'nginx-regexp'],
     );
     assert.match(issues[0]?.message ?? '', /\/\^https:\\\/\\\/a\\s\$\/ uses "\\s"/);
+  });
+
+  it('refuses a value holding "$", which nginx would read as a variable, naming the value (issue #19)', () => {
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ exposedHeaders: ['X-Trace-$http_x_leak'] }, 'exposedHeaders', /"X-Trace-\$http_x_leak".*"\$http_x_leak"/],
+      [{ allowedHeaders: ['x-$http_cookie'] }, 'allowedHeaders', /"x-\$http_cookie"/],
+      [{ exposedHeaders: ['X-$nope'] }, 'exposedHeaders', /"X-\$nope"/],
+      [{ exposedHeaders: ['$http_cookie'] }, 'exposedHeaders', /"\$http_cookie"/],
+      [{ allowedHeaders: ['x-$host'] }, 'allowedHeaders', /"\$host"/],
+      [{ exposedHeaders: ['X-A', 'X-$b'] }, 'exposedHeaders', /"X-A, X-\$b"/],
+    ];
+    for (const [options, path, message] of cases) {
+      const issues = issuesOf(() => createNginxConfig({ origin: 'https://app.example.com', ...options }));
+      assert.deepEqual(
+        issues.map((i) => [i.path, i.code]),
+        [[path, 'nginx-dollar-value']],
+        JSON.stringify(options),
+      );
+      assert.match(issues[0]?.message ?? '', message);
+    }
+    // Without "$" the same kinds of value are written as quoted literal text.
+    const { http } = createNginxConfig({ origin: 'https://app.example.com', exposedHeaders: ['X-Trace-Id'] });
+    assert.match(http, / 'X-Trace-Id';/);
+  });
+
+  it('escapes control and bidi characters in its own issues, like every CorsConfigError (issue #19)', () => {
+    const named = { 'evil\u202e\u001b[31m': () => true }['evil\u202e\u001b[31m'];
+    const err = (() => {
+      try {
+        createNginxConfig({ origin: named });
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    assert.ok(err instanceof CorsConfigError);
+    assert.ok(!err.message.includes('\u001b') && !err.message.includes('\u202e'), err.message);
+    assert.match(err.issues[0]?.message ?? '', /evil\\u202e\\u001b\[31m/);
+    const direct = new CorsConfigError([{ path: 'x\u0007', code: 'c', message: 'm\u2028' }]);
+    assert.deepEqual(direct.issues[0], { path: 'x\\u0007', code: 'c', message: 'm\\u2028' });
+  });
+
+  it('refuses a RegExp that PCRE would backtrack on, though Node matches it in linear time (issue #19)', () => {
+    for (const re of [
+      /^https:\/\/(?:[a-z]+[a-z0-9]*\.)+example\.com$/,
+      /^https:\/\/(?:[a-z0-9]+-?[a-z0-9]*\.)+example\.com$/,
+    ]) {
+      assert.doesNotThrow(() => createCorsPolicy({ origin: [re], env: {} }), 'the policy itself accepts it');
+      const issues = issuesOf(() => createNginxConfig({ origin: [re] }));
+      assert.deepEqual(
+        issues.map((i) => i.code),
+        ['nginx-regexp'],
+      );
+      assert.match(issues[0]?.message ?? '', /PCRE in nginx can backtrack/);
+    }
+    // One class per part, told apart by separators: written into nginx.
+    const { http } = createNginxConfig({ origin: [/^https:\/\/(?:[a-z]+(?:-[a-z]+)*\.)+example\.com$/] });
+    assert.match(http, /example\\\\\.com/);
   });
 
   it('still reports invalid options as the policy does', () => {

@@ -157,3 +157,32 @@ describe("upgradeGuard: trustProxy accepts Express's trust proxy values", () => 
     }
   });
 });
+
+describe('refusal hints never call the origin function again (issue #19)', () => {
+  // A refused handshake from behind a proxy: the hint replays it under a trusted peer and under
+  // forwarded headers (three decisions), none of them same-origin with an allowed host, so each
+  // replay reached the origin function again (a database lookup in real code).
+  const cases: [string, readonly string[]][] = [
+    [
+      'forwarded host from an untrusted peer, loopback Host',
+      ['Host: localhost:PORT', 'X-Forwarded-Host: app.example.com', `Origin: ${APP}`],
+    ],
+    ['a proxy that rewrites Host to the backend', ['Host: localhost:PORT', `Origin: ${APP}`]],
+    ['the same host over another scheme', ['Host: app.example.com', 'X-Forwarded-Proto: http', `Origin: ${APP}`]],
+  ];
+  for (const [name, template] of cases) {
+    test(name, async (t) => {
+      let calls = 0;
+      const lookup = (origin: string): boolean => {
+        calls++;
+        return origin === 'https://never.example';
+      };
+      const log = captureUpgradeLog(t);
+      const h = await startGuard(t, { origin: lookup, env: {} });
+      const lines = template.map((line) => line.replaceAll('PORT', String(h.port)));
+      assert.equal((await rawUpgrade(h.port, lines)).status, 403);
+      assert.match(log.join('\n'), /refused/, 'the refusal was logged (hints are computed for the debug log)');
+      assert.equal(calls, 1, `the origin function ran ${calls} times for one handshake`);
+    });
+  }
+});
