@@ -19,19 +19,22 @@ const CJS_ENTRY_OUTRO = [
   'Object.defineProperty(module.exports, "__esModule", { value: true });',
 ].join('\n');
 
-/** The ES module entry: re-exports the CommonJS build's names, and the factory as default. */
-function esmWrapper(names: readonly string[]): string {
+/** An ES module entry: re-exports the CommonJS build's names (and the factory as default, for index). */
+function esmWrapper(entry: string, names: readonly string[], withDefault: boolean): string {
   return [
     '// ES module entry: the library itself is the CommonJS build, so both entries share one copy.',
-    "import cjs from './index.cjs';",
+    `import cjs from './${entry}.cjs';`,
     `export const { ${names.join(', ')} } = cjs;`,
-    'export default cjs.default;',
+    ...(withDefault ? ['export default cjs.default;'] : []),
     '',
   ].join('\n');
 }
 
+/** Entries with an ES module wrapper beside their CommonJS file: `cors-safety` and `cors-safety/fetch`. */
+const WRAPPED_ENTRIES = ['index', 'fetch'] as const;
+
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'cli/main': 'src/cli/main.ts' },
+  entry: { index: 'src/index.ts', fetch: 'src/fetch/index.ts', 'cli/main': 'src/cli/main.ts' },
   format: 'cjs',
   platform: 'node',
   target: 'node20.19',
@@ -50,13 +53,15 @@ export default defineConfig({
   },
   hooks: {
     'build:done': async (ctx) => {
-      const index = ctx.chunks.find((chunk) => chunk.type === 'chunk' && chunk.isEntry && chunk.name === 'index');
-      if (index === undefined || index.type !== 'chunk') throw new Error('build: no index entry chunk');
-      const names = index.exports.filter((name) => name !== 'default');
       const outDir = ctx.options.outDir;
-      await writeFile(join(outDir, 'index.mjs'), esmWrapper(names));
-      // The same declarations serve the ES module entry: both name the same exports.
-      await copyFile(join(outDir, 'index.d.cts'), join(outDir, 'index.d.mts'));
+      for (const entry of WRAPPED_ENTRIES) {
+        const chunk = ctx.chunks.find((found) => found.type === 'chunk' && found.isEntry && found.name === entry);
+        if (chunk === undefined || chunk.type !== 'chunk') throw new Error(`build: no ${entry} entry chunk`);
+        const names = chunk.exports.filter((name) => name !== 'default');
+        await writeFile(join(outDir, `${entry}.mjs`), esmWrapper(entry, names, chunk.exports.includes('default')));
+        // The same declarations serve the ES module entry: both name the same exports.
+        await copyFile(join(outDir, `${entry}.d.cts`), join(outDir, `${entry}.d.mts`));
+      }
     },
   },
 });

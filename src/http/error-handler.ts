@@ -25,6 +25,9 @@ import {
 } from './error-response.js';
 import { decideRequest, requestDecision } from './request-verdict.js';
 import { protectCorsHeaders } from './response-guard.js';
+import { installNodePlatform } from '../node/platform.js';
+
+installNodePlatform();
 
 export type { ErrorLogEntry } from './error-log.js';
 

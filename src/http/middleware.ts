@@ -25,6 +25,9 @@ import { claimRequest, decideRequest, type RequestDecision } from './request-ver
 import { protectCorsHeaders } from './response-guard.js';
 import { REASON_HEADER, removeAccessControlHeaders } from './response-headers.js';
 import { appendVary } from './vary.js';
+import { installNodePlatform } from '../node/platform.js';
+
+installNodePlatform();
 
 /**
  * The middleware returned by {@link corsSafety}, with the policy it enforces.

@@ -6,6 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import type { CompiledPolicy } from '../policy/policy.js';
 import type { RequestVerdict } from '../policy/reasons.js';
+import { planActualHeaders } from './actual-headers.js';
 import { headerNamesOf, headerOf, removeHeaderFrom, setHeaderOn } from './response-access.js';
 import { appendVary } from './vary.js';
 
@@ -62,11 +63,7 @@ function ensureHeader(res: ServerResponse, name: string, value: string): void {
  */
 export function applyCorsHeaders(res: ServerResponse, policy: CompiledPolicy, verdict: RequestVerdict): void {
   if (res.headersSent) return;
-  const publicMode = policy.mode === 'public';
-  const granted = publicMode || verdict.allowed;
-  const allowOrigin = publicMode ? '*' : verdict.allowed ? verdict.origin : undefined;
-  const credentials = granted && !publicMode && policy.credentials;
-  const expose = granted ? policy.exposedHeadersHeader : undefined;
+  const { allowOrigin, credentials, exposeHeaders: expose, reason, varyOrigin } = planActualHeaders(policy, verdict);
   // One pass over the names: drop every Access-Control-* header that is not part of the grant.
   for (const name of headerNamesOf(res)) {
     if (!name.startsWith(ACCESS_CONTROL_PREFIX)) continue;
@@ -79,10 +76,7 @@ export function applyCorsHeaders(res: ServerResponse, policy: CompiledPolicy, ve
   if (allowOrigin !== undefined) ensureHeader(res, ALLOW_ORIGIN, allowOrigin);
   if (credentials) ensureHeader(res, ALLOW_CREDENTIALS, 'true');
   if (expose !== undefined) ensureHeader(res, EXPOSE_HEADERS, expose);
-  // No Origin, or the server's own origin: not a cross-origin request, so nothing was refused.
-  if (!granted && policy.exposeReason && verdict.reason !== 'origin-missing' && verdict.reason !== 'same-origin')
-    ensureHeader(res, REASON_HEADER, verdict.reason);
+  if (reason !== undefined) ensureHeader(res, REASON_HEADER, reason);
   else if (headerOf(res, REASON_HEADER) !== undefined) removeHeaderFrom(res, REASON_HEADER);
-  // A public resource is the same for everyone, and a disabled policy answers nobody: no Vary.
-  if (!publicMode && policy.mode !== 'disabled') appendVary(res, ORIGIN_FIELD);
+  if (varyOrigin) appendVary(res, ORIGIN_FIELD);
 }

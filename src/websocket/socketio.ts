@@ -18,6 +18,9 @@ import { type CorsPolicy } from '../policy/policy.js';
 import { decideUpgrade, logAllowed, logRefused, pathOf, report, rethrowLater } from './upgrade-decision.js';
 import { compileHookAdapter } from './upgrade-options.js';
 import type { UpgradeDecision, UpgradeGuardOptions } from './upgrade-types.js';
+import { installNodePlatform } from '../node/platform.js';
+
+installNodePlatform();
 
 /**
  * engine.io's `allowRequest` callback: `message` is sent to the client when `success` is false
