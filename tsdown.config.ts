@@ -5,7 +5,7 @@
  * dual-package hazard: a policy made through one is accepted by the other, and `instanceof
  * CorsConfigError` holds across both). Node's documentation calls this the "ES module wrapper".
  */
-import { copyFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineConfig } from 'tsdown';
 
@@ -29,6 +29,15 @@ function esmWrapper(entry: string, names: readonly string[], withDefault: boolea
     '',
   ].join('\n');
 }
+
+/** fetch/package.json, for resolvers without "exports" (TypeScript's node10, old bundlers). */
+const NODE10_FETCH = {
+  private: true,
+  main: '../dist/fetch.cjs',
+  module: '../dist/fetch.mjs',
+  types: '../dist/fetch.d.cts',
+  sideEffects: false,
+};
 
 /** Entries with an ES module wrapper beside their CommonJS file: `cors-safety` and `cors-safety/fetch`. */
 const WRAPPED_ENTRIES = ['index', 'fetch'] as const;
@@ -62,6 +71,10 @@ export default defineConfig({
         // The same declarations serve the ES module entry: both name the same exports.
         await copyFile(join(outDir, `${entry}.d.cts`), join(outDir, `${entry}.d.mts`));
       }
+      // TypeScript's node10 resolution ignores "exports": it finds `cors-safety/fetch` through
+      // a fetch/package.json in the package (shipped through "files"), pointing into dist/.
+      await mkdir('fetch', { recursive: true });
+      await writeFile(join('fetch', 'package.json'), `${JSON.stringify(NODE10_FETCH, null, 2)}\n`);
     },
   },
 });

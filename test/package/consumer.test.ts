@@ -206,7 +206,9 @@ console.log(JSON.stringify({
       const text = packed.get(file);
       assert.ok(text !== undefined, `${file} is in the tarball`);
       assert.doesNotMatch(text, /getBuiltinModule|createRequire|\bimport\(|process\.binding/, file);
-      for (const match of text.matchAll(/\brequire\(\s*(["'`])([^"'`]*)\1\s*\)|\bfrom\s+(["'])([^"']*)\3/g)) {
+      // Statements only: doc comments in the bundle quote `import ... from 'cors-safety/fetch'`.
+      const statements = /\brequire\(\s*(["'`])([^"'`]*)\1\s*\)|^(?:import|export)\b[^;]*?\bfrom\s+(["'])([^"']*)\3/gm;
+      for (const match of text.matchAll(statements)) {
         const specifier = match[2] ?? match[4] ?? '';
         if (specifier.startsWith('./') || specifier.startsWith('../'))
           pending.push(join(dirname(file), specifier).replaceAll('\\', '/'));
