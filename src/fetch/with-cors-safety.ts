@@ -133,11 +133,13 @@ function constructible(status: number): boolean {
 /**
  * The handler's response with the decision written on it. Headers of `Response.redirect()`,
  * `Response.error()` and `fetch()` results are immutable: such a response is copied into a new
- * one (same body stream, status and headers) first. One that cannot be copied either (a network
- * error, status 0) carries no headers to a browser at all and is passed on as it is.
+ * one (same body stream, status and headers) first. One that cannot be copied (status 0 or 101)
+ * is passed on as it is only when it carries no `Access-Control-*` header; otherwise, fail closed,
+ * it is replaced by the safe 500.
  */
 function withDecision(
   response: Response,
+  request: Request,
   policy: CompiledPolicy,
   verdict: RequestVerdict,
   preflight: HeaderPairs | undefined,
@@ -146,15 +148,27 @@ function withDecision(
     writeDecision(response.headers, policy, verdict, preflight);
     return response;
   } catch {
-    if (!constructible(response.status)) return response;
-    const copy = new Response(response.body, {
-      status: response.status,
-      statusText: response.statusText,
-      headers: response.headers,
-    });
-    writeDecision(copy.headers, policy, verdict, preflight);
-    return copy;
+    // Immutable headers: go on below with a copy.
   }
+  try {
+    if (constructible(response.status)) {
+      const copy = new Response(response.body, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers,
+      });
+      writeDecision(copy.headers, policy, verdict, preflight);
+      return copy;
+    }
+    let accessControl = false;
+    for (const name of response.headers.keys()) if (name.startsWith(ACCESS_CONTROL_PREFIX)) accessControl = true;
+    if (!accessControl) return response;
+  } catch (err) {
+    logError('withCorsSafety(): could not write the CORS headers on the response: %s', describeError(err));
+  }
+  const safe = errorResponse(request);
+  writeDecision(safe.headers, policy, verdict, undefined);
+  return safe;
 }
 
 const ERROR_BODY = JSON.stringify({ error: { status: 500, message: 'Internal Server Error' } });
@@ -242,7 +256,7 @@ export function withCorsSafety<Rest extends unknown[] = unknown[]>(
       preflight = answer;
     }
     const response = await runHandler(handler, request, rest);
-    return withDecision(response, compiled, verdict, preflight);
+    return withDecision(response, request, compiled, verdict, preflight);
   } as CorsSafetyFetchHandler<Rest>;
   Object.defineProperty(wrapped, 'policy', { value: corsPolicy, enumerable: true });
   return wrapped;

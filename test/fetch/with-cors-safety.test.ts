@@ -148,6 +148,32 @@ describe('withCorsSafety(): the same headers as the Node middleware', () => {
     assert.equal(response.headers.get('access-control-allow-origin'), APP);
   });
 
+  test('Response.error() (status 0, nothing for a browser to read) is passed on as it is', async () => {
+    const wrapped = withCorsSafety(policy, () => Response.error());
+    const response = await wrapped(new Request('http://localhost/', { headers: { Origin: APP } }));
+    assert.equal(response.type, 'error');
+    assert.equal(response.headers.get('access-control-allow-origin'), null);
+  });
+
+  test('preflightContinue: the handler answers a successful preflight, with the grant set on its answer', async () => {
+    const wrapped = withCorsSafety({ origin: APP, preflightContinue: true }, (request: Request) =>
+      request.method === 'OPTIONS'
+        ? new Response(null, { status: 204, headers: { 'Access-Control-Allow-Origin': '*', 'X-Own': '1' } })
+        : new Response('no'),
+    );
+    const preflight = (origin: string): Request =>
+      new Request('http://localhost/', {
+        method: 'OPTIONS',
+        headers: { Origin: origin, 'Access-Control-Request-Method': 'GET' },
+      });
+    const allowed = await wrapped(preflight(APP));
+    assert.equal(allowed.headers.get('x-own'), '1');
+    assert.equal(allowed.headers.get('access-control-allow-origin'), APP);
+    const denied = await wrapped(preflight(EVIL));
+    assert.equal(denied.status, 403);
+    assert.equal(denied.headers.get('x-own'), null);
+  });
+
   test("the request URL's own origin is same-origin: no refusal reason, no grant", async () => {
     const response = await fetchHandler(
       new Request('https://api.example.com/ok', { method: 'POST', headers: { Origin: 'https://api.example.com' } }),
