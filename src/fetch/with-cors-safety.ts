@@ -5,14 +5,14 @@
  * its way to carries exactly the headers the Node adapter writes. No Node imports.
  */
 import { CorsConfigError } from '../policy/errors.js';
-import { describeError, logError, logOrigin, logPreflight, warnOnce } from '../policy/log.js';
+import { describeError, logError, logOrigin, logPreflight } from '../policy/log.js';
 import { decideOrigin, logVerdict } from '../policy/origin-check.js';
 import { compiledPolicy, createCorsPolicy, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
 import type { CorsSafetyOptions } from '../policy/options.js';
 import type { RequestVerdict } from '../policy/reasons.js';
 import { planActualHeaders } from '../http/actual-headers.js';
 import { answerPreflight, preflightVary, preflightVaryText, type HeaderPairs } from '../http/preflight.js';
-import { REASON_HEADER } from '../http/response-headers.js';
+import { REASON_HEADER, warnDuplicateCors } from '../http/response-headers.js';
 import { mergeVary } from '../http/vary.js';
 
 /** A Web-standard request handler; `rest` is whatever the runtime passes after the request (context, env). */
@@ -116,13 +116,7 @@ function writeDecision(
     else headers.delete(REASON_HEADER);
     if (plan.varyOrigin) headers.set('Vary', mergeVary(headers.get('vary') ?? undefined, ORIGIN_FIELD));
   }
-  if (handlerGranted)
-    warnOnce(
-      'CORS_SAFETY_DUPLICATE_CORS',
-      'cors-safety: a handler or another CORS layer (hono/cors, a CORS helper, headers() in next.config) set ' +
-        'Access-Control-Allow-Origin under withCorsSafety(); it was removed. Remove the other CORS layer: ' +
-        'two CORS answers conflict (allow-origin-duplicated).',
-    );
+  if (handlerGranted) warnDuplicateCors();
 }
 
 /** Status codes `new Response()` accepts (Fetch §6.4 "Response class": 200-599). */

@@ -9,6 +9,7 @@ import type { RequestVerdict } from '../policy/reasons.js';
 import { planActualHeaders } from './actual-headers.js';
 import { headerNamesOf, headerOf, removeHeaderFrom, setHeaderOn } from './response-access.js';
 import { appendVary } from './vary.js';
+import { warnOnce } from '../policy/log.js';
 
 /**
  * Response header naming the reason code of a denial (outside production by default).
@@ -34,6 +35,22 @@ export function isAccessControl(name: unknown): boolean {
     name.length > ACCESS_CONTROL_PREFIX.length &&
     name.slice(0, ACCESS_CONTROL_PREFIX.length).toLowerCase() === ACCESS_CONTROL_PREFIX
   );
+}
+
+/**
+ * The warning when something other than cors-safety writes `Access-Control-Allow-Origin` on a
+ * guarded response: the framework's own CORS plugin is active too. cors-safety removes that header
+ * (its own grant goes out alone), but two CORS layers disagree about preflights and cost time.
+ */
+export const DUPLICATE_CORS_WARNING =
+  'cors-safety: Access-Control-Allow-Origin was set by something else on a response corsSafety() guards; ' +
+  "it was removed. Another CORS layer is active: remove it (@fastify/cors, @koa/cors, hono/cors, NestJS's " +
+  'app.enableCors() or enableCors: true, the cors package, next.config headers()). Two CORS answers are what ' +
+  'cors-safety doctor reports as allow-origin-duplicated.';
+
+/** Warns once per process that another CORS layer set `Access-Control-Allow-Origin`. */
+export function warnDuplicateCors(): void {
+  warnOnce('CORS_SAFETY_DUPLICATE_CORS', DUPLICATE_CORS_WARNING);
 }
 
 /** Removes every `Access-Control-*` header set so far. */
@@ -67,6 +84,8 @@ export function applyCorsHeaders(res: ServerResponse, policy: CompiledPolicy, ve
   // One pass over the names: drop every Access-Control-* header that is not part of the grant.
   for (const name of headerNamesOf(res)) {
     if (!name.startsWith(ACCESS_CONTROL_PREFIX)) continue;
+    // A value the decision did not set: another CORS layer wrote it.
+    if (name === 'access-control-allow-origin' && headerOf(res, name) !== allowOrigin) warnDuplicateCors();
     const kept =
       (name === 'access-control-allow-origin' && allowOrigin !== undefined) ||
       (name === 'access-control-allow-credentials' && credentials) ||

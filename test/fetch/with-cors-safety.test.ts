@@ -9,6 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import { corsSafety, createCorsPolicy, REASON_HEADER } from '../../src/index.js';
 import { withCorsSafety } from '../../src/fetch/index.js';
 import { listen, type Running } from '../helpers/listen.js';
+import { collectWarnings } from '../helpers/warnings.js';
+
+const warnings = collectWarnings();
 
 const APP = 'https://app.example.com';
 const EVIL = 'https://evil.example';
@@ -99,6 +102,12 @@ describe('withCorsSafety(): the same headers as the Node middleware', () => {
       });
     }
   }
+
+  test('a handler setting Access-Control-Allow-Origin itself: removed, and one warning naming the CORS plugins', () => {
+    const warned = warnings.filter((w) => (w as Error & { code?: unknown }).code === 'CORS_SAFETY_DUPLICATE_CORS');
+    assert.equal(warned.length, 1);
+    assert.match(warned[0]?.message ?? '', /hono\/cors/);
+  });
 
   test('Vary is appended to, never replaced', async () => {
     const { viaFetch } = await both('/ok', { headers: { Origin: APP } });

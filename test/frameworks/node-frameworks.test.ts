@@ -11,10 +11,12 @@ import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { createCorsPolicy, REASON_HEADER } from '../../src/index.js';
 import type { Running } from '../helpers/listen.js';
+import { collectWarnings } from '../helpers/warnings.js';
 import { BODY_LIMIT, FRAMEWORK_APPS } from './servers.js';
 
 const APP = 'https://app.example.com';
 const EVIL = 'https://evil.example';
+const warnings = collectWarnings();
 const policy = createCorsPolicy({ origin: APP, credentials: true, exposeReason: true });
 
 const CASES: readonly { label: string; path: string; init?: RequestInit; status: number }[] = [
@@ -80,6 +82,15 @@ for (const framework of FRAMEWORK_APPS) {
       const denied = await call('/items', EVIL, preflight);
       assert.equal(denied.status, 403);
       assert.equal(denied.headers.get('access-control-allow-origin'), null);
+    });
+
+    test('a handler or plugin setting Access-Control-Allow-Origin itself: a warning naming the CORS plugins', async () => {
+      await (await call('/grants-all', EVIL)).arrayBuffer();
+      const warned = warnings.filter((w) => (w as Error & { code?: unknown }).code === 'CORS_SAFETY_DUPLICATE_CORS');
+      // Emitted once per process; the first framework's run emits it.
+      assert.equal(warned.length, 1);
+      for (const plugin of ['@fastify/cors', '@koa/cors', 'hono/cors', 'app.enableCors()'])
+        assert.ok(warned[0]?.message.includes(plugin), plugin);
     });
 
     if (framework.websocket) {
