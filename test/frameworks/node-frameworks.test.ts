@@ -12,6 +12,7 @@ import WebSocket from 'ws';
 import { createCorsPolicy, REASON_HEADER } from '../../src/index.js';
 import type { Running } from '../helpers/listen.js';
 import { collectWarnings } from '../helpers/warnings.js';
+import { nestExpressApp, nestFastifyApp } from './nest-servers.js';
 import { BODY_LIMIT, FRAMEWORK_APPS } from './servers.js';
 
 const APP = 'https://app.example.com';
@@ -43,7 +44,7 @@ const CASES: readonly { label: string; path: string; init?: RequestInit; status:
   { label: 'a handler granting * itself', path: '/grants-all', status: 200 },
 ];
 
-for (const framework of FRAMEWORK_APPS) {
+for (const framework of [...FRAMEWORK_APPS, nestExpressApp, nestFastifyApp]) {
   describe(framework.name, () => {
     let server: Running;
     before(async () => {

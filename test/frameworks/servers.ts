@@ -29,10 +29,10 @@ export interface FrameworkApp {
 }
 
 /** A framework's node:http listener; what it returns (Koa's and Hono's return a promise) is not awaited by node:http either. */
-type Listener = (req: IncomingMessage, res: ServerResponse) => unknown;
+export type Listener = (req: IncomingMessage, res: ServerResponse) => unknown;
 
 /** node:http with corsSafety() first, then the framework's own listener. */
-function guarded(policy: CorsPolicy, listener: Listener): http.Server {
+export function guarded(policy: CorsPolicy, listener: Listener): http.Server {
   const cors = corsSafety(policy);
   return http.createServer((req, res) =>
     cors(req, res, () => {
