@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', '.readme-blocks-*/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', '.readme-blocks-*/', '.next-app-*/'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],
