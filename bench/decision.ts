@@ -9,6 +9,7 @@
  * `decideOrigin()` alone: the policy decision without any header work.
  */
 import cors from 'cors';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   CASES,
@@ -23,10 +24,37 @@ import {
   type ListSpec,
 } from './fixtures.js';
 import type { Library } from './library.js';
+import { DECISION_CHANNEL } from '../src/events/decision-channel.js';
 import { machineBusyMicros, otherCpuPercent, undisturbed } from './machine.js';
 
-export type DecisionSubject = 'cors-safety' | 'cors' | 'decide-origin';
-export const DECISION_SUBJECTS: readonly DecisionSubject[] = ['cors-safety', 'cors', 'decide-origin'];
+export type DecisionSubject = 'cors-safety' | 'cors' | 'decide-origin' | 'cors-safety-subscribed';
+export const DECISION_SUBJECTS: readonly DecisionSubject[] = [
+  'cors-safety',
+  'cors',
+  'decide-origin',
+  'cors-safety-subscribed',
+];
+
+/**
+ * Runs `measure` with a subscriber on the `cors-safety:decision` channel when the subject is the
+ * subscribed one (a subscriber is process-wide: the other subjects run without it).
+ */
+function withSubscriber<T>(subject: DecisionSubject, measure: () => T): T {
+  if (subject !== 'cors-safety-subscribed') return measure();
+  let received = 0;
+  const onMessage = (): void => {
+    received++;
+  };
+  subscribe(DECISION_CHANNEL, onMessage);
+  let result: T;
+  try {
+    result = measure();
+  } finally {
+    unsubscribe(DECISION_CHANNEL, onMessage);
+  }
+  if (received === 0) throw new Error('decision benchmark: the subscriber received no event; aborting');
+  return result;
+}
 
 export interface DecisionSettings {
   /** The compiled library (see bench/library.ts). */
@@ -191,6 +219,8 @@ function prepare(lib: Library, spec: ListSpec, caseName: CaseName): Subjects {
   return {
     call: {
       'cors-safety': () => oneRequest(ours, fakeRequest(request)),
+      // The same middleware; withSubscriber() adds the subscriber around its measurement.
+      'cors-safety-subscribed': () => oneRequest(ours, fakeRequest(request)),
       cors: () => oneRequest(theirs, fakeRequest(request)),
       'decide-origin': () => decideOrigin(compiled, origin, req),
     },
@@ -240,12 +270,13 @@ export async function runDecisionBench(settings: DecisionSettings): Promise<Deci
       setHeaderCalls.push({ list, caseName, subject: 'cors-safety', calls: subjects.setHeaderCalls['cors-safety'] });
       setHeaderCalls.push({ list, caseName, subject: 'cors', calls: subjects.setHeaderCalls.cors });
       // Warm-up: let the JIT settle on every subject before anything is recorded.
-      for (const subject of DECISION_SUBJECTS) time(subjects.call[subject], Math.max(20, settings.durationMs / 2));
+      for (const subject of DECISION_SUBJECTS)
+        withSubscriber(subject, () => time(subjects.call[subject], Math.max(20, settings.durationMs / 2)));
       for (let round = 0; round < settings.rounds; round++) {
         for (const subject of DECISION_SUBJECTS) {
           const label = `decision: ${listLabel(spec)} | ${caseName} | ${subject} | round ${round + 1}`;
           const measured = await undisturbed(
-            () => time(subjects.call[subject], settings.durationMs),
+            () => withSubscriber(subject, () => time(subjects.call[subject], settings.durationMs)),
             label,
             settings.log,
             settings.maxRetries,

@@ -272,6 +272,7 @@ export const DECISION_TABLE_HEADER = [
   'corsSafety() ÷ cors (calls/s)',
   'decideOrigin() alone calls/s',
   'headers set (corsSafety() / cors)',
+  'corsSafety() with a cors-safety:decision subscriber calls/s',
 ];
 
 function decisionSeries(
@@ -311,6 +312,7 @@ function decisionTable(decision: DecisionResult, lists: readonly ListSpec[]): st
         formatTimes(ratio.median),
         mark(formatCountSpread(summary('decide-origin')), disturbed('decide-origin')),
         `${calls('cors-safety')} / ${calls('cors')}`,
+        mark(formatCountSpread(summary('cors-safety-subscribed')), disturbed('cors-safety-subscribed')),
       ]);
     }
   }
@@ -465,6 +467,7 @@ export function formatReport(report: BenchReport): string {
         '(a Map behind `setHeader`/`getHeader`, counting the headers set through `setHeader` or `writeHead`), followed by the head being written as `res.end()` would. ' +
         'For corsSafety() that is the origin decision, the CORS headers and their re-application at `writeHead`; for cors it is its per-request option merge, ' +
         'the scan of its origin array and its headers. `decideOrigin()` alone is the policy decision without any header work. ' +
+        'The last column is corsSafety() again while a `cors-safety:decision` subscriber is listening: each request then also builds and publishes its decision event. ' +
         `${s.durationMs} ms per measurement, ${s.rounds} round${s.rounds === 1 ? '' : 's'}, subjects interleaved; median [min–max].`,
       '',
     );

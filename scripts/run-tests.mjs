@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts file with node's test runner (TypeScript through the tsx loader),
-// under c8 for coverage of src/. Extra arguments are passed to the runner (e.g. a file filter).
+// under c8 for coverage of src/. Arguments:
+//   --tier=unit|integration|package  only the files of that tier (repeatable; see test-tiers.mjs)
+//   --list                            print {files: [{file, tier}], stale} as JSON and run nothing
+//   anything else                     a path filter: files whose path contains one of them
+// A run of the whole suite (no tier, no filter) also holds the coverage floor below.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TIERS, stalePaths, tierOf } from './test-tiers.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -19,10 +24,31 @@ function findTests(dir) {
   return found;
 }
 
-const filter = process.argv.slice(2);
-const files = findTests(join(root, 'test')).filter(
-  (file) => filter.length === 0 || filter.some((f) => file.includes(f)),
+// The coverage floor of a whole-suite run: a little under the figures measured when it was set
+// (lines 98.5%, branches 95.1%, functions 99.5%), so a test that stops covering code fails the run
+// while the noise of a skipped browser or a timing branch does not. Raise it when coverage rises.
+const COVERAGE_FLOOR = { lines: 98, statements: 98, branches: 94, functions: 98.5 };
+
+const args = process.argv.slice(2);
+const tiers = args.filter((arg) => arg.startsWith('--tier=')).map((arg) => arg.slice('--tier='.length));
+const unknownTier = tiers.find((tier) => !TIERS.includes(tier));
+if (unknownTier !== undefined) {
+  console.error(`run-tests: unknown tier ${JSON.stringify(unknownTier)}; the tiers are ${TIERS.join(', ')}`);
+  process.exit(2);
+}
+const filter = args.filter((arg) => !arg.startsWith('--tier=') && arg !== '--list');
+const allFiles = findTests(join(root, 'test'));
+if (args.includes('--list')) {
+  const listing = { files: allFiles.map((file) => ({ file, tier: tierOf(file) })), stale: stalePaths(allFiles) };
+  console.log(JSON.stringify(listing, null, 2));
+  process.exit(0);
+}
+const files = allFiles.filter(
+  (file) =>
+    (tiers.length === 0 || tiers.includes(tierOf(file))) &&
+    (filter.length === 0 || filter.some((f) => file.includes(f))),
 );
+const wholeSuite = tiers.length === 0 && filter.length === 0;
 if (files.length === 0) {
   console.error('run-tests: no test files matched');
   process.exit(1);
@@ -39,6 +65,9 @@ const result = spawnSync(
     '--reporter=text-summary',
     '--reporter=text',
     '--include=src/**',
+    ...(wholeSuite
+      ? ['--check-coverage', ...Object.entries(COVERAGE_FLOOR).map(([kind, floor]) => `--${kind}=${floor}`)]
+      : []),
     process.execPath,
     '--import',
     'tsx',

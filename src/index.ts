@@ -63,4 +63,12 @@ export {
   type AllowRequestCallback,
   type AllowRequestOptions,
 } from './websocket/socketio.js';
+export { DECISION_CHANNEL } from './events/decision-channel.js';
+export type {
+  CorsDecisionEvent,
+  CandidateDecision,
+  DecisionListener,
+  DecisionOutcome,
+  DecisionTransport,
+} from './policy/decision-types.js';
 export { createNginxConfig, type NginxConfig } from './proxy/nginx-config.js';

@@ -33,6 +33,7 @@ export type Command =
       readonly notes: readonly string[];
     }
   | { readonly kind: 'explain'; readonly origin: string; readonly config: string | undefined; readonly json: boolean }
+  | { readonly kind: 'explain-observed'; readonly file: string; readonly json: boolean }
   | { readonly kind: 'nginx'; readonly config: string | undefined; readonly out: string };
 
 export const MAIN_USAGE = `Usage: cors-safety <command> [options]
@@ -65,11 +66,15 @@ Options:
 Exit codes: 0 a browser would allow it, 1 a browser would block it, 2 the probe failed or bad usage.`;
 
 export const EXPLAIN_USAGE = `Usage: cors-safety explain --origin <origin> [--config <file>] [--json]
+       cors-safety explain --observed <file> [--json]
 
 Builds the cors-safety policy, validates it, and shows what it decides for the origin and why.
+With --observed, reads decision events (one JSON object per line, as onDecision writes them) and
+proposes a policy that allows the origins seen allowed (docs/production.md).
 
 Options:
-  --origin <origin>      the Origin header value to check (required)
+  --origin <origin>      the Origin header value to check (required without --observed)
+  --observed <file>      propose a policy from recorded decision events
   -c, --config <file>    options as a .json file, or a .js/.mjs/.cjs file whose default export
                          is the options object; without it the policy reads CORS_ALLOWED_ORIGINS,
                          CORS_ALLOWED_HOSTS and CORS_CREDENTIALS from the environment
@@ -335,12 +340,18 @@ function parseExplain(args: readonly string[]): Command {
   const { values, positionals } = parseFlags('explain', args, {
     origin: { type: 'string' },
     config: { type: 'string', short: 'c' },
+    observed: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help === true) return { kind: 'help', text: EXPLAIN_USAGE };
   if (positionals.length > 0)
     throw new UsageError(`explain takes no positional arguments, got "${positionals.join(' ')}"`);
+  if (values.observed !== undefined) {
+    if (values.origin !== undefined || values.config !== undefined)
+      throw new UsageError('--observed proposes a policy from events; give it without --origin and --config');
+    return { kind: 'explain-observed', file: requireString(values.observed, '--observed'), json: values.json === true };
+  }
   const origin = requireString(values.origin, '--origin');
   const config = values.config === undefined ? undefined : requireString(values.config, '--config');
   return { kind: 'explain', origin, config, json: values.json === true };

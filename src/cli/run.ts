@@ -53,6 +53,16 @@ async function execute(command: Command, io: Io, transport: Transport): Promise<
       if (result.kind === 'config-error') return EXIT.failed;
       return result.allowed ? EXIT.allowed : EXIT.blocked;
     }
+    case 'explain-observed': {
+      const { runObserved, formatObservedJson, formatObservedText } = await import('./observed-report.js');
+      const result = await runObserved(command.file);
+      if (result.kind === 'failed') {
+        io.stderr(`cors-safety: ${result.message}\n`);
+        return EXIT.failed;
+      }
+      io.stdout(command.json ? formatObservedJson(result.proposal) : formatObservedText(result.proposal));
+      return 0;
+    }
     case 'nginx': {
       const { runNginx, formatNginxResult } = await import('./nginx.js');
       const result = await runNginx(command.config, command.out);

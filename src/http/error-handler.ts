@@ -24,6 +24,7 @@ import {
   statusText,
 } from './error-response.js';
 import { decideRequest, requestDecision } from './request-verdict.js';
+import { observeRequest } from '../events/decision-event.js';
 import { protectCorsHeaders } from './response-guard.js';
 import { installNodePlatform } from '../node/platform.js';
 
@@ -216,6 +217,7 @@ export function corsErrorHandler(
     decided
       .then((verdict) => {
         logVerdict(verdict, req.headers.origin, 'error handler');
+        observeRequest(policy, req, verdict);
         render(err, req, res, next, policy, verdict);
       })
       .catch((thrown: unknown) =>
@@ -245,6 +247,7 @@ export function corsErrorHandler(
       const decided = decideRequest(policy, req);
       if (!(decided instanceof Promise)) {
         logVerdict(decided, req.headers.origin, 'error handler');
+        observeRequest(policy, req, decided);
         render(err, req, res, next, policy, decided);
         return;
       }

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CorsConfigError } from '../policy/errors.js';
+import { observeRequest } from '../events/decision-event.js';
 import type { Middleware, NextFunction } from './http-types.js';
 import { escapeControlCharacters } from '../policy/escape.js';
 import { describeError, logMiddleware, logOrigin, logPreflight, quoteForLog, warnOnce } from '../policy/log.js';
@@ -77,6 +78,7 @@ function respondToPreflight(
     requested === undefined ? undefined : String(requested),
     privateNetwork,
   );
+  observeRequest(policy, req, verdict, answer);
   if (logPreflight.enabled)
     logPreflight(
       '%s %s: %s',
@@ -193,9 +195,13 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
     if (logOrigin.enabled) logVerdict(verdict, req.headers.origin, `${String(req.method)} request`);
     // A response already sent (by middleware that answered and still called next()) has no
     // head left to set: nothing to do.
-    if (res.headersSent) return true;
+    if (res.headersSent) {
+      observeRequest(compiled, req, verdict);
+      return true;
+    }
     if (isPreflight(req)) return respondToPreflight(req, res, compiled, verdict);
     protectCorsHeaders(res, compiled, verdict);
+    observeRequest(compiled, req, verdict);
     return true;
   };
 

@@ -100,7 +100,7 @@ function absorbHeadArgument(res: ServerResponse, headers: object): boolean {
     }
     const lower = typeof name === 'string' ? name.toLowerCase() : '';
     if (lower === 'vary' && (typeof value === 'string' || Array.isArray(value))) {
-      appendVary(res, typeof value === 'string' ? [value] : (value as unknown[]).map((field) => `${field as string}`));
+      appendVary(res, typeof value === 'string' ? [value] : (value as unknown[]).map((field) => String(field)));
     } else if (!list || typeof res.appendHeader !== 'function') {
       res.setHeader(name as string, value as string);
     } else {

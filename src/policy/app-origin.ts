@@ -188,8 +188,3 @@ export function parseConfigAppOrigin(shown: string, scheme: string, authority: s
   const origin = `${scheme}://${host}${colon < 0 ? '' : `:${digits}`}`;
   return { ok: true, value: { kind: 'app', origin, scheme } };
 }
-
-/** True when `scheme` (lowercase) is parsed by {@link parseConfigAppOrigin} rather than as a web origin. */
-export function isAppScheme(scheme: string): boolean {
-  return !WEB_SCHEMES.has(scheme) && !NEVER_SENT_SCHEMES.has(scheme);
-}

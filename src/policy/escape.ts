@@ -54,7 +54,7 @@ export function escapeControlCharacters(text: string, keepLineBreaks = false): s
   for (; i < value.length; i++) {
     const code = value.charCodeAt(i);
     if (isUnsafe(code) && !(keepLineBreaks && code === 0x0a)) out += `\\u${code.toString(16).padStart(4, '0')}`;
-    else out += value[i];
+    else out += value.charAt(i);
   }
   return out;
 }

@@ -3,7 +3,9 @@
  * the `cors` package where one exists, so migrating is a one-line change.
  */
 import type { IncomingMessage } from 'node:http';
+import type { DecisionListener } from './decision-types.js';
 import { closestName } from './option-values.js';
+import type { CorsPolicy } from './policy.js';
 
 /**
  * What a `cors`-style origin callback may be given: `true` (allow), `false` (deny), or the
@@ -184,6 +186,19 @@ export interface CorsSafetyOptions {
   dangerouslyAllowAnyOriginWithCredentials?: boolean | undefined;
   /** Environment to read defaults from instead of `process.env` (useful in tests and tools). */
   env?: Readonly<Record<string, string | undefined>> | undefined;
+  /**
+   * Called with a {@link CorsDecisionEvent} for every decision of every adapter using this policy
+   * (requests, preflights, WebSocket and socket.io handshakes). A throw or rejection is logged and
+   * never reaches the request. See docs/production.md.
+   */
+  onDecision?: DecisionListener | undefined;
+  /**
+   * A stricter candidate policy (options or a policy) evaluated beside this one for every request,
+   * preflight and handshake, like `Content-Security-Policy-Report-Only`: only this policy writes
+   * headers and refuses; each decision event carries the candidate's outcome in `candidate`, and the
+   * first time the candidate would decide an (origin, reason) differently a warning is logged.
+   */
+  reportOnly?: CorsSafetyOptions | CorsPolicy | undefined;
 }
 
 /** Every option name, for unknown-key detection. */
@@ -204,6 +219,8 @@ export const OPTION_NAMES: readonly (keyof CorsSafetyOptions)[] = Object.freeze(
   'exposeReason',
   'dangerouslyAllowAnyOriginWithCredentials',
   'env',
+  'onDecision',
+  'reportOnly',
 ]);
 
 /** Common spellings from other libraries, mapped to the option to use instead. */

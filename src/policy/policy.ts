@@ -20,6 +20,7 @@ import { optionsFromEnvironment } from './environment.js';
 import { readBoolean, readInteger, readTokenList } from './option-readers.js';
 import { allowedHeaderProblem, exposedHeaderProblem, methodProblem } from './forbidden-names.js';
 import { PolicyBuilder } from './policy-builder.js';
+import { readObservation, type Observation } from './observation-options.js';
 
 /**
  * Loopback origins on any port: `localhost`, `127.0.0.1` and `[::1]`, over http and https
@@ -113,6 +114,8 @@ export interface CorsPolicy {
   readonly exposeReason: boolean;
   /** True when an origin function is configured: checks may then return a Promise. */
   readonly hasOriginFunction: boolean;
+  /** The candidate evaluated beside this policy but never enforced (the `reportOnly` option). */
+  readonly reportOnly: CorsPolicy | undefined;
 }
 
 /** The compiled form behind a {@link CorsPolicy}; internal to this package. */
@@ -140,6 +143,8 @@ export interface CompiledPolicy {
   readonly optionsSuccessStatus: number;
   readonly originCheckTimeout: number;
   readonly exposeReason: boolean;
+  /** `onDecision` and the `reportOnly` candidate (src/events/ reads them). */
+  readonly observation: Observation;
 }
 
 const compiledPolicies = new WeakMap<CorsPolicy, CompiledPolicy>();
@@ -325,6 +330,7 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
       '"*" is not a wildcard when credentials are on (Fetch §3.2.3); list the headers to expose',
     );
   }
+  const observation = readObservation(effective, issues);
   issues.throwIfAny();
 
   if (source === 'development-default') {
@@ -377,6 +383,7 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     optionsSuccessStatus,
     originCheckTimeout,
     exposeReason,
+    observation,
   };
   const policy: CorsPolicy = Object.freeze({
     mode: builder.mode,
@@ -394,6 +401,7 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
     originCheckTimeout,
     exposeReason,
     hasOriginFunction: builder.originFunction !== undefined,
+    reportOnly: observation.reportOnly,
   });
   compiledPolicies.set(policy, Object.freeze(compiled));
   logPolicy(

@@ -19,7 +19,7 @@ export type PcreProblem = string;
 /** Escapes that mean the same in both: ASCII classes (no UCP) and a word boundary. */
 const CLASS_ESCAPES = new Set(['d', 'D', 'w', 'W', 'b', 'B']);
 /** Punctuation that may be escaped to stand for itself, in both dialects. */
-const LITERAL_ESCAPES = new Set([...'./-\\^$*+?()[]{}|:,=!<>#&~%@\'"`;_ ']);
+const LITERAL_ESCAPES = new Set(Array.from('./-\\^$*+?()[]{}|:,=!<>#&~%@\'"`;_ '));
 
 function isAsciiPrintable(code: number): boolean {
   return code >= 0x20 && code < 0x7f;

@@ -17,6 +17,7 @@ import { type CorsSafetyOptions } from '../policy/options.js';
 import { type CorsPolicy } from '../policy/policy.js';
 import { decideUpgrade, logAllowed, logRefused, pathOf, report, rethrowLater } from './upgrade-decision.js';
 import { compileHookAdapter } from './upgrade-options.js';
+import { observeUpgrade } from '../events/decision-event.js';
 import type { UpgradeDecision, UpgradeGuardOptions } from './upgrade-types.js';
 import { installNodePlatform } from '../node/platform.js';
 
@@ -120,6 +121,7 @@ export function createAllowRequest(
     const where = upgrade ? 'allowRequest (websocket)' : 'allowRequest (polling)';
     const path = pathOf(req);
     const answer = (decision: UpgradeDecision): void => {
+      observeUpgrade(compiled, 'socketio', req, decision, (candidate) => decideUpgrade(candidate, config, req));
       if (decision.allowed) {
         logAllowed(where, path, decision);
         callApplication(callback, null, true);

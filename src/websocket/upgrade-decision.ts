@@ -179,6 +179,8 @@ export function report(
 ): void {
   if (hook === undefined) return;
   try {
+    // The hook is typed `void`, but a JavaScript hook may still return a promise: its rejection is caught.
+    // eslint-disable-next-line @typescript-eslint/no-confusing-void-expression
     const result = hook(Object.freeze({ reason, origin, req, status })) as unknown;
     if (typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function') {
       (result as PromiseLike<unknown>).then(undefined, (err: unknown) =>

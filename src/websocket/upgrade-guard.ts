@@ -10,6 +10,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { IssueCollector } from '../policy/errors.js';
+import { observeUpgrade } from '../events/decision-event.js';
 import { ApplicationError, callApplication, rethrowApplicationError } from '../policy/application-error.js';
 import { describeError, logUpgrade, quoteForLog, warnOnce } from '../policy/log.js';
 import { escapeControlCharacters } from '../policy/escape.js';
@@ -147,6 +148,7 @@ export function upgradeGuard(
     path: string,
     decision: UpgradeDecision,
   ): void => {
+    observeUpgrade(compiled, 'websocket', req, decision, (candidate) => decideUpgrade(candidate, config, req));
     if (abandonIfGone('guard', socket, path, decision, onReject, req)) return;
     if (decision.allowed) {
       logAllowed('guard', path, decision);
@@ -194,6 +196,8 @@ export function upgradeGuard(
       const written = unmatchedPath === 'not-found' && refuseUpgrade(socket, 404, writeTimeout);
       if (!written) socket.destroy();
       report(onReject, 'path-not-matched', undefined, req, written ? 404 : undefined);
+      const refused = { allowed: false, reason: 'path-not-matched', origin: undefined } as const;
+      observeUpgrade(compiled, 'websocket', req, refused, () => refused);
       return;
     }
     whenDecided(decideUpgrade(compiled, config, req), socket, (decision) => settle(req, socket, head, path, decision));
@@ -226,6 +230,7 @@ export function createVerifyClient(
     const socket = req.socket;
     const path = pathOf(req);
     const answer = (decision: UpgradeDecision): void => {
+      observeUpgrade(compiled, 'websocket', req, decision, (candidate) => decideUpgrade(candidate, config, req));
       if (abandonIfGone('verifyClient', socket, path, decision, onReject, req)) return;
       if (decision.allowed) {
         logAllowed('verifyClient', path, decision);

@@ -63,7 +63,13 @@ export async function startPageServers(): Promise<{ allowed: Running; foreign: R
   };
   const allowed = await listen(http.createServer(handler));
   const foreign = await listen(http.createServer(handler));
-  return { allowed, foreign, close: async () => void (await Promise.all([allowed.close(), foreign.close()])) };
+  return {
+    allowed,
+    foreign,
+    close: async () => {
+      await Promise.all([allowed.close(), foreign.close()]);
+    },
+  };
 }
 
 /** A refused handshake as the guard's `onReject` reported it. */

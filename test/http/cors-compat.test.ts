@@ -40,7 +40,13 @@ async function serve(middleware: Middleware): Promise<Running> {
 async function pair(options: CorsSafetyOptions): Promise<{ theirs: Running; ours: Running; close(): Promise<void> }> {
   const theirs = await serve(cors(options as cors.CorsOptions) as Middleware);
   const ours = await serve(corsSafety(options));
-  return { theirs, ours, close: async () => void (await Promise.all([theirs.close(), ours.close()])) };
+  return {
+    theirs,
+    ours,
+    close: async () => {
+      await Promise.all([theirs.close(), ours.close()]);
+    },
+  };
 }
 
 /** A header as a sorted, case-normalised list, so "GET,PUT" equals "GET, PUT". */

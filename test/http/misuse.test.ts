@@ -116,7 +116,7 @@ describe('mount order', () => {
       else res.status(401).json({ error: 'unauthorized' });
     });
     app.use(express.json());
-    app.use((req, _res, next) => next());
+    app.use((_req, _res, next) => next());
     app.use(corsSafety({ origin: ORIGIN, env: {} }));
     app.get('/ok', (_req, res) => {
       res.send('ok');

@@ -301,7 +301,10 @@ function compileAll(compiler: Compiler): Promise<string> {
       timeout: 240_000,
     }).then(
       ({ stdout, stderr }) => stdout + stderr,
-      (err: Error & { stdout?: string; stderr?: string }) => `${err.stdout ?? ''}${err.stderr ?? ''}` || err.message,
+      (reason: unknown) => {
+        const err = reason as Error & { stdout?: string; stderr?: string };
+        return `${err.stdout ?? ''}${err.stderr ?? ''}` || err.message;
+      },
     );
     compilations.set(compiler.name, compiled);
   }
@@ -354,7 +357,7 @@ describe('consumer projects installed from the tarball compile and run', { concu
 
   for (const project of PROJECTS) {
     if (project.compilerOptions === undefined) {
-      it(`${project.name}`, () => compileAndRun(project, undefined));
+      it(project.name, () => compileAndRun(project, undefined));
       continue;
     }
     for (const compiler of COMPILERS) {

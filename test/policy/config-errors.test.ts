@@ -109,6 +109,7 @@ describe('options object', () => {
     expectIssue(['https://a.com'], '(options)', 'options-type', 'an array');
     expectIssue(null, '(options)', 'options-type', 'got null');
     expectIssue(42, '(options)', 'options-type', 'number 42');
+    // eslint-disable-next-line @typescript-eslint/no-extraneous-class -- a class instance, not a plain object
     expectIssue(new (class Options {})(), '(options)', 'options-type', 'an object');
     expectIssue(() => true, '(options)', 'options-type', 'function');
   });

@@ -78,7 +78,7 @@ describe('escapeControlCharacters', () => {
     assert.equal(escapeControlCharacters(12 as unknown as string), '12');
     const value = { toString: () => assert.fail('read') };
     assert.equal(escapeControlCharacters(Object.create(null) as string), '[object]');
-    void value;
+    assert.equal(escapeControlCharacters(value as unknown as string), '[object]');
   });
 });
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test, type TestContext } from 'node:test';
 import { createCorsPolicy, createOriginValidator, type OriginFunction, type OriginVerdict } from '../../src/index.js';
 
 const ORIGIN = 'https://app.example.com';
@@ -31,6 +31,30 @@ function validatorFor(fn: AnyOriginFunction, originCheckTimeout = 1000) {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `body` with node:test's fake `setTimeout`, so a test of originCheckTimeout moves the clock
+ * itself instead of waiting on it (and cannot race a loaded machine). The real timers are back
+ * before the hooks run.
+ */
+async function withFakeTimers(t: TestContext, body: () => Promise<void>): Promise<void> {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  try {
+    await body();
+  } finally {
+    t.mock.timers.reset();
+  }
+}
+
+/** Lets settled promises run their callbacks (setImmediate is not faked). */
+const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** A check's verdict once it settles; `undefined` until then. */
+function watch(check: OriginVerdict | Promise<OriginVerdict>): () => OriginVerdict | undefined {
+  let settled: OriginVerdict | undefined;
+  void Promise.resolve(check).then((verdict) => (settled = verdict));
+  return () => settled;
+}
 
 function fakeRequest(): IncomingMessage {
   const req = new IncomingMessage(new Socket());
@@ -157,45 +181,63 @@ describe('asynchronous functions', () => {
     assert.equal((await validatorFor(() => thenable).check(ORIGIN)).reason, 'allowed-function');
   });
 
-  test('no answer within originCheckTimeout is a timeout', async () => {
-    const started = Date.now();
-    const verdict = await validatorFor(() => new Promise<boolean>(() => undefined), 30).check(ORIGIN);
-    const elapsed = Date.now() - started;
-    assert.deepEqual(verdict, {
-      allowed: false,
-      reason: 'origin-check-timeout',
-      origin: ORIGIN,
-      detail: 'no answer within 30 ms',
-    });
-    assert.ok(elapsed >= 25, `waited ${elapsed} ms`);
-    assert.ok(elapsed < 1000, `waited ${elapsed} ms`);
-  });
+  test('no answer within originCheckTimeout is a timeout, not before', (t) =>
+    withFakeTimers(t, async () => {
+      const check = watch(validatorFor(() => new Promise<boolean>(() => undefined), 30).check(ORIGIN));
+      t.mock.timers.tick(29);
+      await flush();
+      assert.ok(check() === undefined, 'still waiting at 29 ms');
+      t.mock.timers.tick(1);
+      await flush();
+      assert.deepEqual(check(), {
+        allowed: false,
+        reason: 'origin-check-timeout',
+        origin: ORIGIN,
+        detail: 'no answer within 30 ms',
+      });
+    }));
 
-  test('a late answer after the timeout is ignored', async () => {
-    let resolveLate: (value: boolean) => void = () => undefined;
-    const validator = validatorFor(() => new Promise<boolean>((resolve) => (resolveLate = resolve)), 20);
-    const verdict = await validator.check(ORIGIN);
-    assert.equal(verdict.reason, 'origin-check-timeout');
-    resolveLate(true);
-    await sleep(5);
-    assert.equal(verdict.reason, 'origin-check-timeout');
-  });
+  test('a late answer after the timeout is ignored', (t) =>
+    withFakeTimers(t, async () => {
+      let resolveLate: (value: boolean) => void = () => undefined;
+      const validator = validatorFor(() => new Promise<boolean>((resolve) => (resolveLate = resolve)), 20);
+      const check = watch(validator.check(ORIGIN));
+      t.mock.timers.tick(20);
+      await flush();
+      assert.equal(check()?.reason, 'origin-check-timeout');
+      resolveLate(true);
+      await flush();
+      assert.equal(check()?.reason, 'origin-check-timeout');
+    }));
 
-  test('a late rejection after the timeout is not an unhandled rejection', async () => {
-    const verdict = await validatorFor(async () => {
-      await sleep(40);
-      throw new Error('too late');
-    }, 10).check(ORIGIN);
-    assert.equal(verdict.reason, 'origin-check-timeout');
-    await sleep(50);
-  });
+  test('a late rejection after the timeout is not an unhandled rejection', (t) =>
+    withFakeTimers(t, async () => {
+      let rejected = false;
+      const check = watch(
+        validatorFor(async () => {
+          await sleep(40);
+          rejected = true;
+          throw new Error('too late');
+        }, 10).check(ORIGIN),
+      );
+      t.mock.timers.tick(10);
+      await flush();
+      assert.equal(check()?.reason, 'origin-check-timeout');
+      t.mock.timers.tick(30);
+      await flush();
+      assert.equal(rejected, true, 'the function rejected after the timeout');
+      // afterEach checks that the rejection was not unhandled.
+    }));
 
-  test('an answer clears the timer: the check settles long before the timeout', async () => {
-    const started = Date.now();
-    const verdict = await validatorFor(() => Promise.resolve(true), 60000).check(ORIGIN);
-    assert.equal(verdict.reason, 'allowed-function');
-    assert.ok(Date.now() - started < 1000);
-  });
+  test('an answer clears the timer: the check settles without the clock moving', (t) =>
+    withFakeTimers(t, async () => {
+      const check = watch(validatorFor(() => Promise.resolve(true), 60000).check(ORIGIN));
+      await flush();
+      assert.equal(check()?.reason, 'allowed-function');
+      t.mock.timers.tick(60000);
+      await flush();
+      assert.equal(check()?.reason, 'allowed-function');
+    }));
 });
 
 describe('the cors callback form (two declared parameters)', () => {
@@ -332,10 +374,16 @@ describe('the cors callback form (two declared parameters)', () => {
     await sleep(5);
   });
 
-  test('never calling back is a timeout', async () => {
-    const verdict = await validatorFor((_origin: string, _callback: unknown) => undefined, 20).check(ORIGIN);
-    assert.equal(verdict.reason, 'origin-check-timeout');
-  });
+  test('never calling back is a timeout', (t) =>
+    withFakeTimers(t, async () => {
+      const check = watch(validatorFor((_origin: string, _callback: unknown) => undefined, 20).check(ORIGIN));
+      t.mock.timers.tick(19);
+      await flush();
+      assert.ok(check() === undefined, 'still waiting at 19 ms');
+      t.mock.timers.tick(1);
+      await flush();
+      assert.equal(check()?.reason, 'origin-check-timeout');
+    }));
 });
 
 describe('the request reaches the function', () => {

@@ -139,7 +139,8 @@ function origins(count: number): string[] {
     const label = (): string => {
       let text = '';
       const length = 1 + Math.floor(rnd() * 10);
-      for (let i = 0; i < length; i++) text += pick([...'abcdefghijklmnopqrstuvwxyz0123456789-_', 'X', 'xn--']);
+      for (let i = 0; i < length; i++)
+        text += pick([...Array.from('abcdefghijklmnopqrstuvwxyz0123456789-_'), 'X', 'xn--']);
       return text;
     };
     const port = (): string => String(Math.floor(rnd() * 70000));

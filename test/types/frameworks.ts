@@ -148,4 +148,4 @@ policy.credentials = false;
 new SocketIoServer(server, { allowRequest: createAllowRequest(['https://app.example.com']) });
 // @ts-expect-error -- the error handler's log option is false or a function
 corsErrorHandler(policy, { log: 'stderr' });
-void wrong;
+export { wrong };

@@ -28,12 +28,22 @@ declare function expectType<T>(value: T): void;
 
 // (origin) => boolean: origin is a string.
 corsSafety({ origin: (origin) => allowList.includes(origin) });
-corsSafety({ origin: (origin) => expectType<string>(origin) === undefined });
+corsSafety({
+  origin: (origin) => {
+    expectType<string>(origin);
+    return true;
+  },
+});
 // async (origin) => boolean
 corsSafety({ origin: async (origin) => tenants.has(new URL(origin).hostname) });
 // (origin, req) => boolean: req is the request.
 corsSafety({ origin: (origin, req) => req.headers.host === new URL(origin).host });
-corsSafety({ origin: (origin, req) => expectType<IncomingMessage>(req) === undefined && origin !== '' });
+corsSafety({
+  origin: (origin, req) => {
+    expectType<IncomingMessage>(req);
+    return origin !== '';
+  },
+});
 corsSafety({ origin: async (origin, req) => req.method === 'GET' && (await tenants.has(origin)) });
 // The `cors` package's callback form: callback(err, allow).
 corsSafety({ origin: (origin, callback) => callback(null, allowList.includes(origin)) });
@@ -41,7 +51,7 @@ corsSafety({
   origin: (origin, callback) => {
     tenants.has(origin).then(
       (ok) => callback(null, ok),
-      (err: Error) => callback(err),
+      (err: unknown) => callback(err as Error),
     );
   },
 });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { createCorsPolicy } from '../../src/policy/policy.js';
+import { scaled } from '../helpers/time.js';
 import { KEY, startGuard, waitFor } from '../helpers/upgrade-harness.js';
 
 const TOTAL = 10_000;
@@ -59,7 +60,7 @@ function refusedHandshake(port: number, i: number): Promise<{ status: string; so
   });
 }
 
-test(`${TOTAL} refused handshakes in a row leave no open socket behind`, { timeout: 60_000 }, async (t) => {
+test(`${TOTAL} refused handshakes in a row leave no open socket behind`, { timeout: scaled(60_000) }, async (t) => {
   const policy = createCorsPolicy({ origin: 'https://app.example.com', env: {} });
   const h = await startGuard(t, policy, { paths: ['/ws'] });
   let opened = 0;

@@ -39,7 +39,7 @@ describe('parseAuthority', () => {
     ['[::1', 'http', undefined],
     ['[::1]x', 'http', undefined],
     ['[0:0:0:0:0:0:0:1]', 'http', undefined],
-    [`${'a'.repeat(301)}`, 'https', undefined],
+    ['a'.repeat(301), 'https', undefined],
   ];
   for (const [text, scheme, expected] of cases) {
     test(`${JSON.stringify(text)} over ${scheme}`, () => {
