@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', '.readme-blocks-*/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', '.readme-blocks-*/', '.next-app-*/'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -5,7 +5,7 @@
  * dual-package hazard: a policy made through one is accepted by the other, and `instanceof
  * CorsConfigError` holds across both). Node's documentation calls this the "ES module wrapper".
  */
-import { copyFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineConfig } from 'tsdown';
 
@@ -19,8 +19,8 @@ const CJS_ENTRY_OUTRO = [
   'Object.defineProperty(module.exports, "__esModule", { value: true });',
 ].join('\n');
 
-/** The ES module entry: re-exports the CommonJS build's names, and the factory as default. */
-function esmWrapper(names: readonly string[], entry = 'index', withDefault = true): string {
+/** An ES module entry: re-exports the CommonJS build's names (and the factory as default, for index). */
+function esmWrapper(entry: string, names: readonly string[], withDefault: boolean): string {
   return [
     '// ES module entry: the library itself is the CommonJS build, so both entries share one copy.',
     `import cjs from './${entry}.cjs';`,
@@ -30,10 +30,27 @@ function esmWrapper(names: readonly string[], entry = 'index', withDefault = tru
   ].join('\n');
 }
 
+/** fetch/package.json, for resolvers without "exports" (TypeScript's node10, old bundlers). */
+const NODE10_FETCH = {
+  private: true,
+  main: '../dist/fetch.cjs',
+  module: '../dist/fetch.mjs',
+  types: '../dist/fetch.d.cts',
+  sideEffects: false,
+};
+
+/** Entries with an ES module wrapper beside their CommonJS file: `cors-safety`, `cors-safety/fetch`, `cors-safety/redis`. */
+const WRAPPED_ENTRIES = ['index', 'fetch', 'redis'] as const;
+
 export default defineConfig({
-  // cors-safety/redis is its own entry: the optional `redis` peer is loaded only through it, and it
-  // shares the library's chunks with index (one copy of the policy registry).
-  entry: { index: 'src/index.ts', redis: 'src/redis/index.ts', 'cli/main': 'src/cli/main.ts' },
+  // cors-safety/redis and cors-safety/fetch are their own entries: the optional `redis` peer is loaded only
+  // through the first, and both share the library's chunks with index (one copy of the policy registry).
+  entry: {
+    index: 'src/index.ts',
+    redis: 'src/redis/index.ts',
+    fetch: 'src/fetch/index.ts',
+    'cli/main': 'src/cli/main.ts',
+  },
   format: 'cjs',
   platform: 'node',
   target: 'node20.19',
@@ -52,17 +69,19 @@ export default defineConfig({
   },
   hooks: {
     'build:done': async (ctx) => {
-      const index = ctx.chunks.find((chunk) => chunk.type === 'chunk' && chunk.isEntry && chunk.name === 'index');
-      if (index === undefined || index.type !== 'chunk') throw new Error('build: no index entry chunk');
-      const names = index.exports.filter((name) => name !== 'default');
       const outDir = ctx.options.outDir;
-      await writeFile(join(outDir, 'index.mjs'), esmWrapper(names));
-      // The same declarations serve the ES module entry: both name the same exports.
-      await copyFile(join(outDir, 'index.d.cts'), join(outDir, 'index.d.mts'));
-      const redis = ctx.chunks.find((chunk) => chunk.type === 'chunk' && chunk.isEntry && chunk.name === 'redis');
-      if (redis === undefined || redis.type !== 'chunk') throw new Error('build: no redis entry chunk');
-      await writeFile(join(outDir, 'redis.mjs'), esmWrapper(redis.exports, 'redis', false));
-      await copyFile(join(outDir, 'redis.d.cts'), join(outDir, 'redis.d.mts'));
+      for (const entry of WRAPPED_ENTRIES) {
+        const chunk = ctx.chunks.find((found) => found.type === 'chunk' && found.isEntry && found.name === entry);
+        if (chunk === undefined || chunk.type !== 'chunk') throw new Error(`build: no ${entry} entry chunk`);
+        const names = chunk.exports.filter((name) => name !== 'default');
+        await writeFile(join(outDir, `${entry}.mjs`), esmWrapper(entry, names, chunk.exports.includes('default')));
+        // The same declarations serve the ES module entry: both name the same exports.
+        await copyFile(join(outDir, `${entry}.d.cts`), join(outDir, `${entry}.d.mts`));
+      }
+      // TypeScript's node10 resolution ignores "exports": it finds `cors-safety/fetch` through
+      // a fetch/package.json in the package (shipped through "files"), pointing into dist/.
+      await mkdir('fetch', { recursive: true });
+      await writeFile(join('fetch', 'package.json'), `${JSON.stringify(NODE10_FETCH, null, 2)}\n`);
     },
   },
 });

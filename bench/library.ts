@@ -12,6 +12,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync }
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
+import type * as FetchModule from '../src/fetch/index.js';
 import type * as IndexModule from '../src/index.js';
 import type * as OriginCheckModule from '../src/policy/origin-check.js';
 import type * as PolicyModule from '../src/policy/policy.js';
@@ -25,6 +26,8 @@ const SRC = join(ROOT, 'src');
 
 export interface Library {
   readonly index: typeof IndexModule;
+  /** `cors-safety/fetch`: withCorsSafety(). */
+  readonly fetch: typeof FetchModule;
   readonly originCheck: typeof OriginCheckModule;
   readonly policy: typeof PolicyModule;
   readonly upgradeGuard: typeof UpgradeGuardModule;
@@ -87,6 +90,7 @@ export async function loadLibrary(dir: string | undefined): Promise<Library> {
     (await import(dir === undefined ? `../src/${name}` : pathToFileURL(join(dir, name)).href)) as T;
   return {
     index: await load<typeof IndexModule>('index.js'),
+    fetch: await load<typeof FetchModule>('fetch/index.js'),
     originCheck: await load<typeof OriginCheckModule>('policy/origin-check.js'),
     policy: await load<typeof PolicyModule>('policy/policy.js'),
     upgradeGuard: await load<typeof UpgradeGuardModule>('websocket/upgrade-guard.js'),

@@ -2,6 +2,11 @@
  * cors-safety: one origin policy for CORS and WebSocket handshakes.
  * @packageDocumentation
  */
+import { installNodePlatform } from './node/platform.js';
+
+// The Node entry: `debug` logging and the lazy Public Suffix List loader for the policy core.
+installNodePlatform();
+
 export { CorsConfigError, type CorsConfigIssue } from './policy/errors.js';
 export type {
   CorsSafetyOptions,

@@ -26,6 +26,9 @@ import {
 import { decideRequest, requestDecision } from './request-verdict.js';
 import { observeRequest } from '../events/decision-event.js';
 import { protectCorsHeaders } from './response-guard.js';
+import { installNodePlatform } from '../node/platform.js';
+
+installNodePlatform();
 
 export type { ErrorLogEntry } from './error-log.js';
 

@@ -27,6 +27,9 @@ import { protectCorsHeaders } from './response-guard.js';
 import { REASON_HEADER, reasonHeaderValue, removeAccessControlHeaders } from './response-headers.js';
 import { registerInstancePolicy, warnIfShadowed } from './shadowed-policy.js';
 import { appendVary } from './vary.js';
+import { installNodePlatform } from '../node/platform.js';
+
+installNodePlatform();
 
 /**
  * The middleware returned by {@link corsSafety}, with the policy it enforces.

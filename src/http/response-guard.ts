@@ -24,7 +24,7 @@
 import type { ServerResponse } from 'node:http';
 import type { CompiledPolicy } from '../policy/policy.js';
 import type { RequestVerdict } from '../policy/reasons.js';
-import { applyCorsHeaders, isAccessControl } from './response-headers.js';
+import { applyCorsHeaders, isAccessControl, warnDuplicateCors } from './response-headers.js';
 import { removeHeaderFrom } from './response-access.js';
 import { appendVary } from './vary.js';
 
@@ -95,7 +95,11 @@ function absorbHeadArgument(res: ServerResponse, headers: object): boolean {
   const replaced = new Set<string>();
   for (const [name, value] of entries) {
     // Node skips empty names the same way.
-    if (name === undefined || name === null || name === '' || isAccessControl(name)) continue;
+    if (name === undefined || name === null || name === '') continue;
+    if (isAccessControl(name)) {
+      if (typeof name === 'string' && name.toLowerCase() === 'access-control-allow-origin') warnDuplicateCors();
+      continue;
+    }
     const lower = typeof name === 'string' ? name.toLowerCase() : '';
     if (lower === 'vary' && (typeof value === 'string' || Array.isArray(value))) {
       appendVary(res, typeof value === 'string' ? [value] : (value as unknown[]).map((field) => String(field)));

@@ -6,8 +6,10 @@
 import type { ServerResponse } from 'node:http';
 import type { CompiledPolicy } from '../policy/policy.js';
 import type { RequestVerdict } from '../policy/reasons.js';
+import { planActualHeaders } from './actual-headers.js';
 import { headerNamesOf, headerOf, removeHeaderFrom, setHeaderOn } from './response-access.js';
 import { appendVary } from './vary.js';
+import { warnOnce } from '../policy/log.js';
 
 /**
  * Response header naming the reason code of a denial (outside production by default).
@@ -20,18 +22,7 @@ import { appendVary } from './vary.js';
  */
 export const REASON_HEADER = 'Cors-Safety-Reason';
 
-/**
- * The value of {@link REASON_HEADER}: the reason code, followed for a live policy by the version
- * that decided the request (`origin-not-allowed; policy-version=3`).
- *
- * @example
- * ```ts
- * reasonHeaderValue(compiled, 'origin-not-allowed'); // 'origin-not-allowed' for createCorsPolicy()
- * ```
- */
-export function reasonHeaderValue(policy: CompiledPolicy, reason: string): string {
-  return policy.version === 0 ? reason : `${reason}; policy-version=${policy.version}`;
-}
+export { reasonHeaderValue } from './actual-headers.js';
 
 const ACCESS_CONTROL_PREFIX = 'access-control-';
 const ALLOW_ORIGIN = 'Access-Control-Allow-Origin';
@@ -46,6 +37,22 @@ export function isAccessControl(name: unknown): boolean {
     name.length > ACCESS_CONTROL_PREFIX.length &&
     name.slice(0, ACCESS_CONTROL_PREFIX.length).toLowerCase() === ACCESS_CONTROL_PREFIX
   );
+}
+
+/**
+ * The warning when something other than cors-safety writes `Access-Control-Allow-Origin` on a
+ * guarded response: the framework's own CORS plugin is active too. cors-safety removes that header
+ * (its own grant goes out alone), but two CORS layers disagree about preflights and cost time.
+ */
+export const DUPLICATE_CORS_WARNING =
+  'cors-safety: Access-Control-Allow-Origin was set by something else on a response corsSafety() guards; ' +
+  "it was removed. Another CORS layer is active: remove it (@fastify/cors, @koa/cors, hono/cors, NestJS's " +
+  'app.enableCors() or enableCors: true, the cors package, next.config headers()). Two CORS answers are what ' +
+  'cors-safety doctor reports as allow-origin-duplicated.';
+
+/** Warns once per process that another CORS layer set `Access-Control-Allow-Origin`. */
+export function warnDuplicateCors(): void {
+  warnOnce('CORS_SAFETY_DUPLICATE_CORS', DUPLICATE_CORS_WARNING);
 }
 
 /** Removes every `Access-Control-*` header set so far. */
@@ -75,14 +82,12 @@ function ensureHeader(res: ServerResponse, name: string, value: string): void {
  */
 export function applyCorsHeaders(res: ServerResponse, policy: CompiledPolicy, verdict: RequestVerdict): void {
   if (res.headersSent) return;
-  const publicMode = policy.mode === 'public';
-  const granted = publicMode || verdict.allowed;
-  const allowOrigin = publicMode ? '*' : verdict.allowed ? verdict.origin : undefined;
-  const credentials = granted && !publicMode && policy.credentials;
-  const expose = granted ? policy.exposedHeadersHeader : undefined;
+  const { allowOrigin, credentials, exposeHeaders: expose, reason, varyOrigin } = planActualHeaders(policy, verdict);
   // One pass over the names: drop every Access-Control-* header that is not part of the grant.
   for (const name of headerNamesOf(res)) {
     if (!name.startsWith(ACCESS_CONTROL_PREFIX)) continue;
+    // A value the decision did not set: another CORS layer wrote it.
+    if (name === 'access-control-allow-origin' && headerOf(res, name) !== allowOrigin) warnDuplicateCors();
     const kept =
       (name === 'access-control-allow-origin' && allowOrigin !== undefined) ||
       (name === 'access-control-allow-credentials' && credentials) ||
@@ -92,10 +97,7 @@ export function applyCorsHeaders(res: ServerResponse, policy: CompiledPolicy, ve
   if (allowOrigin !== undefined) ensureHeader(res, ALLOW_ORIGIN, allowOrigin);
   if (credentials) ensureHeader(res, ALLOW_CREDENTIALS, 'true');
   if (expose !== undefined) ensureHeader(res, EXPOSE_HEADERS, expose);
-  // No Origin, or the server's own origin: not a cross-origin request, so nothing was refused.
-  if (!granted && policy.exposeReason && verdict.reason !== 'origin-missing' && verdict.reason !== 'same-origin')
-    ensureHeader(res, REASON_HEADER, reasonHeaderValue(policy, verdict.reason));
+  if (reason !== undefined) ensureHeader(res, REASON_HEADER, reason);
   else if (headerOf(res, REASON_HEADER) !== undefined) removeHeaderFrom(res, REASON_HEADER);
-  // A public resource is the same for everyone, and a disabled policy answers nobody: no Vary.
-  if (!publicMode && policy.mode !== 'disabled') appendVary(res, ORIGIN_FIELD);
+  if (varyOrigin) appendVary(res, ORIGIN_FIELD);
 }

@@ -111,6 +111,8 @@ export const CONFIG_ISSUE_CODES = {
   'options-type': 'the options argument is not a plain object',
   'factory-not-called':
     '`app.use(corsSafety)` without calling it: detected on the first request, which fails with this error',
+  'handler-not-function':
+    '`withCorsSafety(policy, handler)` ([cors-safety/fetch](fetch.md)) given a handler that is not a function',
   'guard-not-called': "`server.on('upgrade', upgradeGuard)` without calling it",
   'on-allowed-type': "`upgradeGuard()`'s second argument is not a function `(req, socket, head) => void`",
   'guard-option-in-policy':
@@ -169,6 +171,9 @@ export const CONFIG_ISSUE_CODES = {
 
 /** Every process warning code (`process.emitWarning`, each emitted once per process), with what it means. */
 export const WARNING_CODES = {
+  CORS_SAFETY_DUPLICATE_CORS:
+    'something else (another CORS layer: `@fastify/cors`, `@koa/cors`, `hono/cors`, `app.enableCors()`) set ' +
+    '`Access-Control-Allow-Origin` on a response cors-safety guards; it was removed: remove the other layer',
   CORS_SAFETY_FACTORY_NOT_CALLED:
     '`app.use(corsSafety)` without calling it: the request fails with a `factory-not-called` ' +
     '`CorsConfigError`; write `app.use(corsSafety())`',

@@ -3,7 +3,6 @@
  * methods Node's HTTP parser refuses or browsers never send, request headers scripts may not
  * set, response headers scripts may never read. Construction-time checks only.
  */
-import { METHODS } from 'node:http';
 
 /** A refused list entry: a stable code and a message naming why and the fix. */
 export interface EntryProblem {
@@ -11,8 +10,49 @@ export interface EntryProblem {
   readonly message: string;
 }
 
-/** Methods Node's HTTP/1.1 parser (llhttp) accepts, exactly as written (they are upper-case). */
-const NODE_METHODS: ReadonlySet<string> = new Set(METHODS);
+/**
+ * Methods Node's HTTP/1.1 parser (llhttp) accepts, exactly as written (they are upper-case):
+ * `http.METHODS` of Node 20, written out because the policy core imports no Node module
+ * (`cors-safety/fetch` runs on Workers and Deno). test/policy/forbidden-names.test.ts holds it
+ * equal to the running Node's list.
+ */
+export const NODE_METHODS: ReadonlySet<string> = new Set([
+  'ACL',
+  'BIND',
+  'CHECKOUT',
+  'CONNECT',
+  'COPY',
+  'DELETE',
+  'GET',
+  'HEAD',
+  'LINK',
+  'LOCK',
+  'M-SEARCH',
+  'MERGE',
+  'MKACTIVITY',
+  'MKCALENDAR',
+  'MKCOL',
+  'MOVE',
+  'NOTIFY',
+  'OPTIONS',
+  'PATCH',
+  'POST',
+  'PROPFIND',
+  'PROPPATCH',
+  'PURGE',
+  'PUT',
+  'QUERY',
+  'REBIND',
+  'REPORT',
+  'SEARCH',
+  'SOURCE',
+  'SUBSCRIBE',
+  'TRACE',
+  'UNBIND',
+  'UNLINK',
+  'UNLOCK',
+  'UNSUBSCRIBE',
+]);
 
 /** Fetch §2.2.1 "forbidden method": `fetch()` and XMLHttpRequest throw before sending one. */
 const FORBIDDEN_METHODS: ReadonlySet<string> = new Set(['CONNECT', 'TRACE', 'TRACK']);

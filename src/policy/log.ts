@@ -5,21 +5,57 @@
  * configuration or the network goes through escapeControlCharacters() (directly, or through
  * quoteForLog() and describeError()) before it is logged.
  */
-import createDebug from 'debug';
+import type { Debugger } from 'debug';
 import { escapeControlCharacters } from './escape.js';
 
+/**
+ * The policy core runs on every runtime (`cors-safety/fetch` on Deno, Bun, Workers), so it does
+ * not import `debug` (a Node module) itself: the loggers below stay silent until the Node entry
+ * installs `debug` through {@link installLogBackend}. They are live bindings: every module that
+ * imports them sees the `debug` instances once installed.
+ */
+export type Logger = Debugger;
+
+/** A logger, shaped like a `debug` instance, that is off until someone sets `enabled` and `log` on it. */
+function silentLogger(namespace: string): Logger {
+  const logger = function silentLog(...args: unknown[]): void {
+    if (logger.enabled) logger.log(...args);
+  } as unknown as Logger;
+  logger.enabled = false;
+  logger.namespace = namespace;
+  logger.log = () => undefined;
+  return logger;
+}
+
 /** Policy construction: where the configuration came from, development defaults. */
-export const logPolicy = createDebug('cors-safety:policy');
+export let logPolicy: Logger = silentLogger('cors-safety:policy');
 /** One line per origin decision with its reason code. */
-export const logOrigin = createDebug('cors-safety:origin');
+export let logOrigin: Logger = silentLogger('cors-safety:origin');
 /** Preflight answers. */
-export const logPreflight = createDebug('cors-safety:preflight');
+export let logPreflight: Logger = silentLogger('cors-safety:preflight');
 /** Middleware wiring and misuse warnings. */
-export const logMiddleware = createDebug('cors-safety:middleware');
+export let logMiddleware: Logger = silentLogger('cors-safety:middleware');
 /** Errors rendered by corsErrorHandler(). */
-export const logError = createDebug('cors-safety:error');
+export let logError: Logger = silentLogger('cors-safety:error');
 /** WebSocket upgrade decisions. */
-export const logUpgrade = createDebug('cors-safety:upgrade');
+export let logUpgrade: Logger = silentLogger('cors-safety:upgrade');
+
+let installed = false;
+
+/**
+ * Gives the loggers their backend (the Node entry passes `debug`'s `createDebug`); only the
+ * first call counts, so the `debug` instances tests and applications hold stay the ones in use.
+ */
+export function installLogBackend(createDebug: (namespace: string) => Logger): void {
+  if (installed) return;
+  installed = true;
+  logPolicy = createDebug('cors-safety:policy');
+  logOrigin = createDebug('cors-safety:origin');
+  logPreflight = createDebug('cors-safety:preflight');
+  logMiddleware = createDebug('cors-safety:middleware');
+  logError = createDebug('cors-safety:error');
+  logUpgrade = createDebug('cors-safety:upgrade');
+}
 
 /**
  * Quotes untrusted text for a log line: JSON escaping neutralises CR/LF and control
@@ -45,7 +81,10 @@ export function warnOnce(code: string, text: string): void {
   logMiddleware('%s: %s', code, message);
   if (warned.has(code)) return;
   warned.add(code);
-  process.emitWarning(message, { type: 'CorsSafetyWarning', code });
+  // Runtimes without Node's process (Workers) get the warning on the console instead.
+  const host = (globalThis as { process?: { emitWarning?: unknown } }).process;
+  if (typeof host?.emitWarning === 'function') process.emitWarning(message, { type: 'CorsSafetyWarning', code });
+  else console.warn(`CorsSafetyWarning [${code}]: ${message}`);
 }
 
 /** One line describing a thrown value for a log, without ever throwing itself. */

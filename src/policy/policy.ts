@@ -251,7 +251,9 @@ export function buildCorsPolicy(
   if (envOption !== undefined && !envIsObject) {
     issues.add('env', 'env-type', 'must be an object of environment variables, like process.env');
   }
-  const env = (envIsObject ? envOption : process.env) as Readonly<Record<string, string | undefined>>;
+  // Workers have no `process`: their defaults come from `env` or the options alone.
+  const hostEnv = (globalThis as { process?: { env?: unknown } }).process?.env ?? {};
+  const env = (envIsObject ? envOption : hostEnv) as Readonly<Record<string, string | undefined>>;
   const production = ownEnvValue(env, 'NODE_ENV') === 'production';
 
   let source: PolicySource = 'options';

@@ -4,17 +4,42 @@
  * `.github.io` in allowedHosts) would allow sites registered by anyone, so such entries are
  * refused. Called at construction only: request-time code never consults the list.
  */
-import { createRequire } from 'node:module';
 import type * as Tldts from 'tldts';
 
+/** What loads `tldts` when first needed. */
+export type PublicSuffixLoader = () => Pick<typeof Tldts, 'getPublicSuffix'>;
+
 /**
- * tldts holds the whole list (about 1 MB of code, tens of milliseconds to load): it is loaded
- * the first time a wildcard entry is compiled, not when cors-safety is imported, so a policy
- * without wildcards never pays for it and request-time code never touches it.
+ * tldts holds the whole list (about 1 MB of code, tens of milliseconds to load): the Node entry
+ * installs a loader that requires it the first time a wildcard entry is compiled, not when
+ * cors-safety is imported, so a policy without wildcards never pays for it and request-time code
+ * never touches it. The policy core itself imports no Node module (`cors-safety/fetch` runs on
+ * Workers and Deno): that entry installs a loader over its own static import.
  */
-let tldts: typeof Tldts | undefined;
+let load: PublicSuffixLoader | undefined;
+let tldts: Pick<typeof Tldts, 'getPublicSuffix'> | undefined;
+
+let loadTrie: (() => unknown) | undefined;
+
+/**
+ * Installs how tldts's rule trie (`tldts/dist/cjs/src/data/trie.js`) is loaded for
+ * {@link publicSuffixBelow}; the first installed loader is kept. The Node entry requires it
+ * lazily, `cors-safety/fetch` imports it with the entry.
+ */
+export function installRuleTrieLoader(loader: () => unknown): void {
+  loadTrie ??= loader;
+}
+
+/** Installs how `tldts` is loaded; the first installed loader is kept. */
+export function installPublicSuffixLoader(loader: PublicSuffixLoader): void {
+  load ??= loader;
+}
+
 function publicSuffixOf(host: string): string | null {
-  tldts ??= createRequire(import.meta.url)('tldts') as typeof Tldts;
+  if (tldts === undefined) {
+    if (load === undefined) throw new Error('cors-safety: no Public Suffix List loader installed');
+    tldts = load();
+  }
   return tldts.getPublicSuffix(host, LOOKUP_OPTIONS);
 }
 
@@ -67,7 +92,8 @@ let ruleTrie: RuleTrie | null | undefined;
  */
 function loadRuleTrie(): RuleTrie | null {
   try {
-    const data = createRequire(import.meta.url)('tldts/dist/cjs/src/data/trie.js') as Record<string, unknown>;
+    if (loadTrie === undefined) return null;
+    const data = loadTrie() as Record<string, unknown>;
     const { nodeFlags, edgeStart, edgeLength, edgeChild, labelText, rulesRoot } = data;
     const arrays = [nodeFlags, edgeStart, edgeLength, edgeChild];
     if (!arrays.every((a) => ArrayBuffer.isView(a)) || typeof labelText !== 'string' || typeof rulesRoot !== 'number')

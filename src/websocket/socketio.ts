@@ -19,6 +19,9 @@ import { decideUpgrade, logAllowed, logRefused, pathOf, report, rethrowLater } f
 import { compileHookAdapter } from './upgrade-options.js';
 import { observeUpgrade } from '../events/decision-event.js';
 import type { UpgradeDecision, UpgradeGuardOptions } from './upgrade-types.js';
+import { installNodePlatform } from '../node/platform.js';
+
+installNodePlatform();
 
 /**
  * engine.io's `allowRequest` callback: `message` is sent to the client when `success` is false

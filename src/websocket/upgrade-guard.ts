@@ -44,6 +44,9 @@ import type {
   VerifyClientInfo,
   VerifyClientOptions,
 } from './upgrade-types.js';
+import { installNodePlatform } from '../node/platform.js';
+
+installNodePlatform();
 
 export type {
   UpgradeAllowReason,

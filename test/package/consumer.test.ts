@@ -124,6 +124,10 @@ describe('the packed tarball', () => {
       'dist/index.mjs',
       'dist/index.d.cts',
       'dist/index.d.mts',
+      'dist/fetch.cjs',
+      'dist/fetch.mjs',
+      'dist/fetch.d.cts',
+      'dist/fetch.d.mts',
       'dist/cli/main.cjs',
     ]) {
       assert.ok(packed.has(file), `${file} is in the tarball (files: ${[...packed.keys()].join(', ')})`);
@@ -188,6 +192,62 @@ console.log(JSON.stringify({
       isCorsPolicy: true,
       errorFromRequireIsImportedClass: true,
       errorFromImportIsRequiredClass: true,
+    });
+  });
+
+  it('cors-safety/fetch loads no Node module: its files require only each other, tldts (and its rule trie) and ret', () => {
+    // Walk the CommonJS graph from the entry: every require() and import is listed, and only the
+    // package's own chunks and the two pure-JavaScript dependencies may appear (no node:*, no
+    // builtin without the prefix, no debug, no proxy-addr), nor a way around a static require.
+    const seen = new Set<string>();
+    const pending = ['dist/fetch.cjs', 'dist/fetch.mjs'];
+    const external = new Set<string>();
+    while (pending.length > 0) {
+      const file = pending.pop() as string;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const text = packed.get(file);
+      assert.ok(text !== undefined, `${file} is in the tarball`);
+      assert.doesNotMatch(text, /getBuiltinModule|createRequire|\bimport\(|process\.binding/, file);
+      // Statements only: doc comments in the bundle quote `import ... from 'cors-safety/fetch'`.
+      const statements = /\brequire\(\s*(["'`])([^"'`]*)\1\s*\)|^(?:import|export)\b[^;]*?\bfrom\s+(["'])([^"']*)\3/gm;
+      for (const match of text.matchAll(statements)) {
+        const specifier = match[2] ?? match[4] ?? '';
+        if (specifier.startsWith('./') || specifier.startsWith('../'))
+          pending.push(join(dirname(file), specifier).replaceAll('\\', '/'));
+        else external.add(specifier);
+      }
+      // Any other form of require (a variable, a concatenation) would escape the check above.
+      const requires = text.match(/\brequire\(/g)?.length ?? 0;
+      const literal = text.match(/\brequire\(\s*["'`][^"'`]*["'`]\s*\)/g)?.length ?? 0;
+      assert.equal(requires, literal, `${file}: every require() names a literal module`);
+    }
+    assert.ok(seen.size >= 3, `the entry and its chunks were read: ${[...seen].join(', ')}`);
+    assert.deepEqual([...external].sort(), ['ret', 'tldts', 'tldts/dist/cjs/src/data/trie.js']);
+  });
+
+  it('cors-safety/fetch: import and require share the policy core with cors-safety', async () => {
+    writeFileSync(
+      join(consumers, 'fetch-entry.mjs'),
+      `import { createRequire } from 'node:module';
+import { corsSafety, createCorsPolicy } from 'cors-safety';
+import * as fetchEntry from 'cors-safety/fetch';
+const cjs = createRequire(import.meta.url)('cors-safety/fetch');
+const policy = createCorsPolicy({ origin: 'https://app.example.com' });
+const handler = fetchEntry.withCorsSafety(policy, () => new Response('ok'));
+const response = await handler(new Request('http://localhost/', { headers: { Origin: 'https://app.example.com' } }));
+console.log(JSON.stringify({
+  sameFunctions: cjs.withCorsSafety === fetchEntry.withCorsSafety && cjs.createCorsPolicy === createCorsPolicy,
+  policyAcrossEntries: corsSafety(fetchEntry.createCorsPolicy({ origin: 'https://a.example' })).policy !== undefined
+    && handler.policy === policy,
+  granted: response.headers.get('access-control-allow-origin'),
+}));
+`,
+    );
+    assert.deepEqual(JSON.parse(await run(process.execPath, ['fetch-entry.mjs'], consumers)), {
+      sameFunctions: true,
+      policyAcrossEntries: true,
+      granted: 'https://app.example.com',
     });
   });
 
