@@ -33,6 +33,10 @@ export const ENV_VARIABLES: Readonly<Record<string, { readonly option: string; r
       option: 'dangerouslyAllowAnyOriginWithCredentials',
       kind: 'boolean',
     },
+    CORS_DANGEROUSLY_ALLOW_PUBLIC_SUFFIXES_UNDER_WILDCARDS: {
+      option: 'dangerouslyAllowPublicSuffixesUnderWildcards',
+      kind: 'boolean',
+    },
   });
 
 const VARIABLE_NAMES = Object.keys(ENV_VARIABLES);

@@ -56,6 +56,6 @@ describe('build output from a clone', () => {
     const { stdout } = await run('npm', ['install-scripts', 'ls', '--json'], { cwd: root });
     assert.deepEqual((JSON.parse(stdout) as { allowScripts: unknown[] }).allowScripts, []);
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { allowScripts?: unknown };
-    assert.deepEqual(pkg.allowScripts, { esbuild: false });
+    assert.deepEqual(pkg.allowScripts, { edgedriver: false, esbuild: false, geckodriver: false });
   });
 });

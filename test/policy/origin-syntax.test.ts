@@ -17,7 +17,11 @@ import {
   type ConfigOrigin,
   type ParsedOrigin,
 } from '../../src/policy/origin-syntax.js';
+import { installNodePlatform } from '../../src/node/platform.js';
 import { isPublicSuffix } from '../../src/policy/public-suffix.js';
+
+// The policy core loads the Public Suffix List through the platform the entry installs.
+installNodePlatform();
 
 const label63 = 'a'.repeat(63);
 const host253 = `${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}.${'e'.repeat(61)}`;
