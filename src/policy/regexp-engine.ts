@@ -298,6 +298,8 @@ export interface Program {
   readonly table: Uint8Array;
   readonly states: readonly State[];
   readonly start: number;
+  /** The automaton starts with `^` (no `m` flag, no top-level `|`): a match can only start at 0. */
+  readonly anchored: boolean;
   readonly multiline: boolean;
   readonly ignoreCase: boolean;
   readonly unicode: boolean;
@@ -322,6 +324,7 @@ function program(states: readonly State[], start: number, re: RegExp): Program {
     table,
     states,
     start,
+    anchored: !re.multiline && states[start]?.kind === Kind.Assert && states[start].assert === '^',
     multiline: re.multiline,
     ignoreCase: re.ignoreCase,
     unicode: re.unicode,
@@ -372,9 +375,10 @@ function simulate(p: Program, input: string): boolean {
   let next = new Int32Array(n);
   let count = 0;
   for (let at = 0; ; at++) {
-    // test() searches: a match may start at every position.
-    count = close(p, mark, stack, p.start, at, input, current, count);
+    // test() searches: a match may start at every position, unless `^` allows only the first.
+    if (at === 0 || !p.anchored) count = close(p, mark, stack, p.start, at, input, current, count);
     if (count < 0) return true;
+    if (count === 0 && p.anchored) return false;
     if (at === input.length) return false;
     const code = input.charCodeAt(at);
     let nextCount = 0;
