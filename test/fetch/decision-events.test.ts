@@ -56,12 +56,60 @@ test('one event per decision, with the fields the Node adapters report', async (
   const base = { policyVersion: 0, candidate: null, path: '/api/items' };
   assert.deepEqual(events.map(fields), [
     { ...base, transport: 'http', outcome: 'allowed', reason: 'allowed-exact', origin: APP, rule: APP, method: 'GET' },
-    { ...base, transport: 'http', outcome: 'denied', reason: 'origin-not-allowed', origin: EVIL, rule: null, method: 'GET' },
-    { ...base, transport: 'http', outcome: 'no-origin', reason: 'origin-missing', origin: null, rule: null, method: 'GET' },
-    { ...base, transport: 'http', outcome: 'same-origin', reason: 'same-origin', origin: SERVER, rule: null, method: 'POST' },
-    { ...base, transport: 'preflight', outcome: 'allowed', reason: 'allowed-exact', origin: APP, rule: APP, method: 'OPTIONS' },
-    { ...base, transport: 'preflight', outcome: 'denied', reason: 'method-not-allowed', origin: APP, rule: null, method: 'OPTIONS' },
-    { ...base, transport: 'preflight', outcome: 'denied', reason: 'origin-not-allowed', origin: EVIL, rule: null, method: 'OPTIONS' },
+    {
+      ...base,
+      transport: 'http',
+      outcome: 'denied',
+      reason: 'origin-not-allowed',
+      origin: EVIL,
+      rule: null,
+      method: 'GET',
+    },
+    {
+      ...base,
+      transport: 'http',
+      outcome: 'no-origin',
+      reason: 'origin-missing',
+      origin: null,
+      rule: null,
+      method: 'GET',
+    },
+    {
+      ...base,
+      transport: 'http',
+      outcome: 'same-origin',
+      reason: 'same-origin',
+      origin: SERVER,
+      rule: null,
+      method: 'POST',
+    },
+    {
+      ...base,
+      transport: 'preflight',
+      outcome: 'allowed',
+      reason: 'allowed-exact',
+      origin: APP,
+      rule: APP,
+      method: 'OPTIONS',
+    },
+    {
+      ...base,
+      transport: 'preflight',
+      outcome: 'denied',
+      reason: 'method-not-allowed',
+      origin: APP,
+      rule: null,
+      method: 'OPTIONS',
+    },
+    {
+      ...base,
+      transport: 'preflight',
+      outcome: 'denied',
+      reason: 'origin-not-allowed',
+      origin: EVIL,
+      rule: null,
+      method: 'OPTIONS',
+    },
   ]);
   assert.ok(events.every((event) => Object.isFrozen(event)));
   const text = JSON.stringify(events);
@@ -128,6 +176,12 @@ test('the fetch entry alone: onDecision is called, nothing is published on the c
     await handler(new Request('${SERVER}/x', { headers: { Origin: '${APP}' } }));
     console.log(JSON.stringify({ seen, published }));
   `;
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]);
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    '--import',
+    'tsx',
+    '--input-type=module',
+    '-e',
+    script,
+  ]);
   assert.deepEqual(JSON.parse(stdout.trim()), { seen: ['allowed'], published: 0 });
 });
