@@ -139,7 +139,11 @@ test('prom-client: a histogram of lookup latency and a counter of cache results'
     failed: 1,
     shared: 2,
   });
-  const histogram = json.find((m) => m.name === 'cors_origin_lookup_duration_seconds')!.values;
+  // prom-client's JSON names each histogram value's series (_bucket, _count, _sum); its types do not say so.
+  const histogram = json.find((m) => m.name === 'cors_origin_lookup_duration_seconds')!
+    .values as (client.MetricValue<string> & {
+    metricName?: string;
+  })[];
   const counts = histogram.filter((v) => v.metricName === 'cors_origin_lookup_duration_seconds_count');
   assert.deepEqual(Object.fromEntries(counts.map((v) => [v.labels.result, v.value])), { miss: 3, failed: 1 });
   const sum = histogram.find((v) => v.metricName === 'cors_origin_lookup_duration_seconds_sum')!;
