@@ -18,10 +18,11 @@ import {
   type HistogramMetricData,
 } from '@opentelemetry/sdk-metrics';
 import client from 'prom-client';
-import { corsSafety, DECISION_CHANNEL, type CorsDecisionEvent } from '../../src/index.js';
+import { corsSafety, createCorsPolicy, DECISION_CHANNEL, type CorsDecisionEvent } from '../../src/index.js';
 import { listen } from '../helpers/listen.js';
 import { call } from '../helpers/middleware-http.js';
 import { scaled } from '../helpers/time.js';
+import { startGuard, wsOutcome } from '../helpers/upgrade-harness.js';
 
 const APP = 'https://app.example.com';
 const SHOP = 'https://shop.customer.com';
@@ -187,4 +188,28 @@ test('OpenTelemetry: the same histogram and counter through the metrics API', as
   });
   await provider.shutdown();
   metrics.disable();
+});
+
+test('WebSocket handshakes carry the lookup result too', async (t) => {
+  const events: CorsDecisionEvent[] = [];
+  const policy = createCorsPolicy({
+    origin: [APP],
+    env: {},
+    onDecision: (event) => events.push(event),
+    originLookup: { lookup: (origin) => Promise.resolve(origin === SHOP) },
+  });
+  const guard = await startGuard(t, policy);
+  assert.equal((await wsOutcome(guard.url, { origin: SHOP })).kind, 'open');
+  assert.equal((await wsOutcome(guard.url, { origin: SHOP })).kind, 'open');
+  assert.equal((await wsOutcome(guard.url, { origin: UNKNOWN })).kind, 'refused');
+  assert.equal((await wsOutcome(guard.url, { origin: APP })).kind, 'open');
+  assert.deepEqual(
+    events.map((e) => [e.transport, e.outcome, e.lookup?.cache ?? 'absent']),
+    [
+      ['websocket', 'allowed', 'miss'],
+      ['websocket', 'allowed', 'hit'],
+      ['websocket', 'denied', 'miss'],
+      ['websocket', 'allowed', 'absent'],
+    ],
+  );
 });
