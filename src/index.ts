@@ -26,7 +26,7 @@ export {
   type PolicySource,
 } from './policy/policy.js';
 export { createLivePolicy, invalidateOriginLookup, type LivePolicy, type OriginChanges } from './policy/live-policy.js';
-export type { OriginLookupOptions } from './policy/origin-lookup.js';
+export type { OriginLookupOptions, OriginLookupResult, OriginLookupCacheResult } from './policy/origin-lookup.js';
 export { createOriginValidator, type OriginValidator } from './policy/origin-validator.js';
 export { escapeControlCharacters } from './policy/escape.js';
 export type {

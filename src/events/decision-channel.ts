@@ -3,10 +3,8 @@
  * `onDecision` listener. Nothing a subscriber or listener does can reach the request.
  */
 import diagnosticsChannel, { type Channel } from 'node:diagnostics_channel';
-import type { CorsDecisionEvent } from '../policy/decision-types.js';
 import { describeError, logMiddleware, warnOnce } from '../policy/log.js';
-import { NO_OBSERVATION } from '../policy/observation-options.js';
-import type { CompiledPolicy } from '../policy/policy.js';
+import { installDecisionPublisher } from './decision-delivery.js';
 
 /**
  * The `node:diagnostics_channel` channel every decision is published on, with a
@@ -96,35 +94,15 @@ const channel = diagnosticsChannel.channel(DECISION_CHANNEL) as ContainedChannel
 containSubscribers(channel);
 
 /**
- * True when a decision under `policy` has anyone to tell: a subscriber, `onDecision`, or a
- * `reportOnly` candidate (which logs what it would change). The only cost without them.
+ * Makes the `cors-safety:decision` channel where decision events are published (besides
+ * `onDecision`), for every adapter of this copy of the package, the fetch one included.
+ * Called by the Node platform; idempotent.
+ *
+ * @example
+ * ```ts
+ * installDecisionChannel();
+ * ```
  */
-export function isObserved(policy: CompiledPolicy): boolean {
-  return policy.observation !== NO_OBSERVATION || channel.hasSubscribers;
-}
-
-/** Publishes `event` and calls `onDecision`; never throws. */
-export function deliver(policy: CompiledPolicy, event: CorsDecisionEvent): void {
-  if (channel.hasSubscribers) channel.publish(event);
-  const listener = policy.observation.onDecision;
-  if (listener === undefined) return;
-  try {
-    // Its return value is ignored, but an async listener returns a promise whose rejection is caught here.
-    const result = listener(event);
-    if (typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function')
-      (result as PromiseLike<unknown>).then(undefined, (err: unknown) => {
-        listenerFailed(err);
-      });
-  } catch (err) {
-    listenerFailed(err);
-  }
-}
-
-function listenerFailed(err: unknown): void {
-  const text = describeError(err);
-  logMiddleware('onDecision threw (ignored): %s', text);
-  warnOnce(
-    'CORS_SAFETY_ON_DECISION_THREW',
-    `cors-safety: onDecision threw (${text}); the error was caught so requests go on. Catch errors in onDecision.`,
-  );
+export function installDecisionChannel(): void {
+  installDecisionPublisher(channel);
 }

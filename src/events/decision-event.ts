@@ -11,13 +11,14 @@ import type {
   DecisionTransport,
 } from '../policy/decision-types.js';
 import { escapeControlCharacters } from '../policy/escape.js';
+import type { OriginLookupResult } from '../policy/origin-lookup.js';
 import { isToken } from '../policy/http-tokens.js';
 import { describeError, logMiddleware } from '../policy/log.js';
 import type { CompiledPolicy } from '../policy/policy.js';
 import type { ReasonCode, RequestVerdict } from '../policy/reasons.js';
 import { answerPreflight, type PreflightAnswer } from '../http/preflight.js';
 import { decideRequest } from '../http/request-verdict.js';
-import { deliver, isObserved } from './decision-channel.js';
+import { deliver, isObserved } from './decision-delivery.js';
 import { noteCandidateDifference } from './report-only.js';
 
 /** Longest path an event carries (characters, before escaping). */
@@ -27,6 +28,7 @@ const MAX_EVENT_METHOD = 32;
 /** A decision reduced to what an event reports. */
 interface Decided extends CandidateDecision {
   readonly origin: string | null;
+  readonly lookup?: OriginLookupResult | undefined;
 }
 
 /** The parts of an upgrade adapter's decision an event reads (UpgradeDecision in src/websocket/). */
@@ -35,6 +37,7 @@ export interface UpgradeOutcome {
   readonly reason: ReasonCode;
   readonly origin: string | undefined;
   readonly rule?: string | undefined;
+  readonly lookup?: OriginLookupResult | undefined;
 }
 
 /**
@@ -84,19 +87,20 @@ function eventPath(req: IncomingMessage): string | null {
 
 /** The outcome of an HTTP verdict (an actual request, or a preflight whose origin was refused). */
 function fromVerdict(verdict: RequestVerdict): Decided {
+  const lookup = verdict.lookup;
   if (verdict.allowed)
-    return { outcome: 'allowed', reason: verdict.reason, rule: verdict.rule, origin: verdict.origin };
+    return { outcome: 'allowed', reason: verdict.reason, rule: verdict.rule, origin: verdict.origin, lookup };
   const outcome: DecisionOutcome =
     verdict.reason === 'same-origin' ? 'same-origin' : verdict.reason === 'origin-missing' ? 'no-origin' : 'denied';
   const origin = verdict.origin ?? (verdict.reason === 'origin-null' ? 'null' : null);
-  return { outcome, reason: verdict.reason, rule: null, origin };
+  return { outcome, reason: verdict.reason, rule: null, origin, lookup };
 }
 
 /** A preflight: its origin's verdict, or the method/header refusal of an allowed origin. */
 function fromPreflight(verdict: RequestVerdict, answer: PreflightAnswer): Decided {
   const decided = fromVerdict(verdict);
   if (answer.ok || !verdict.allowed || answer.reason === undefined) return decided;
-  return { outcome: 'denied', reason: answer.reason, rule: null, origin: decided.origin };
+  return { outcome: 'denied', reason: answer.reason, rule: null, origin: decided.origin, lookup: decided.lookup };
 }
 
 /** What `policy` would answer to this preflight (the candidate's answer; the enforced one is passed in). */
@@ -114,14 +118,15 @@ function preflightAnswerOf(policy: CompiledPolicy, verdict: RequestVerdict, req:
 
 function fromUpgrade(decision: UpgradeOutcome): Decided {
   const origin = decision.origin ?? null;
-  if (!decision.allowed) return { outcome: 'denied', reason: decision.reason, rule: null, origin };
+  const lookup = decision.lookup;
+  if (!decision.allowed) return { outcome: 'denied', reason: decision.reason, rule: null, origin, lookup };
   const outcome: DecisionOutcome =
     decision.reason === 'allowed-no-origin'
       ? 'no-origin'
       : decision.reason === 'allowed-same-origin'
         ? 'same-origin'
         : 'allowed';
-  return { outcome, reason: decision.reason, rule: decision.rule ?? null, origin };
+  return { outcome, reason: decision.reason, rule: decision.rule ?? null, origin, lookup };
 }
 
 /** The request fields of an event, read when the decision is applied (a router rewrites `url` later). */
@@ -133,7 +138,7 @@ interface RequestFields {
 
 function publish(policy: CompiledPolicy, fields: RequestFields, enforced: Decided, candidate: Decided | null): void {
   if (candidate !== null) noteCandidateDifference(policy, fields.transport, enforced, candidate);
-  const event: CorsDecisionEvent = Object.freeze({
+  const event: CorsDecisionEvent = {
     transport: fields.transport,
     outcome: enforced.outcome,
     reason: enforced.reason,
@@ -146,8 +151,9 @@ function publish(policy: CompiledPolicy, fields: RequestFields, enforced: Decide
       candidate === null
         ? null
         : Object.freeze({ outcome: candidate.outcome, reason: candidate.reason, rule: candidate.rule }),
-  });
-  deliver(policy, event);
+  };
+  // Only when the lookup was consulted: other events keep their shape (and their JSON lines) as they were.
+  deliver(policy, Object.freeze(enforced.lookup === undefined ? event : { ...event, lookup: enforced.lookup }));
 }
 
 /**
@@ -237,6 +243,46 @@ export function observeUpgrade<T extends UpgradeOutcome>(
     publishWithCandidate(policy, fields, fromUpgrade(decision), decideCandidate, (_candidate, settled: T) =>
       fromUpgrade(settled),
     );
+  } catch (err) {
+    logMiddleware('decision event not published: %s', describeError(err));
+  }
+}
+
+/** The path of a fetch `Request`'s URL, without query or fragment, cut and escaped like a Node request's. */
+function fetchPath(request: Request): string | null {
+  try {
+    return escapeControlCharacters(new URL(request.url).pathname.slice(0, MAX_EVENT_PATH));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Reports a `withCorsSafety()` decision: an actual request, or a preflight when its `answer` is
+ * given. The `reportOnly` candidate is not evaluated for fetch handlers (`candidate` is `null`).
+ * Never throws.
+ *
+ * @example
+ * ```ts
+ * observeFetchRequest(compiled, request, verdict); // actual request
+ * observeFetchRequest(compiled, request, verdict, answer); // preflight
+ * ```
+ */
+export function observeFetchRequest(
+  policy: CompiledPolicy,
+  request: Request,
+  verdict: RequestVerdict,
+  answer?: PreflightAnswer,
+): void {
+  if (!isObserved(policy)) return;
+  try {
+    const method = request.method;
+    const fields = {
+      transport: answer === undefined ? 'http' : 'preflight',
+      method: method.length <= MAX_EVENT_METHOD && isToken(method) ? method : null,
+      path: fetchPath(request),
+    } as const;
+    publish(policy, fields, answer === undefined ? fromVerdict(verdict) : fromPreflight(verdict, answer), null);
   } catch (err) {
     logMiddleware('decision event not published: %s', describeError(err));
   }

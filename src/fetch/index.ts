@@ -17,4 +17,12 @@ export { CorsConfigError, type CorsConfigIssue } from '../policy/errors.js';
 export type { CorsSafetyOptions, OriginOption, OriginFunction } from '../policy/options.js';
 export { createCorsPolicy, isCorsPolicy, LOOPBACK_ORIGINS, type CorsPolicy } from '../policy/policy.js';
 export type { ReasonCode, RequestVerdict, OriginVerdict } from '../policy/reasons.js';
+export type {
+  CandidateDecision,
+  CorsDecisionEvent,
+  DecisionListener,
+  DecisionOutcome,
+  DecisionTransport,
+} from '../policy/decision-types.js';
+export type { OriginLookupOptions, OriginLookupResult, OriginLookupCacheResult } from '../policy/origin-lookup.js';
 export { REASON_HEADER } from '../http/response-headers.js';

@@ -4,6 +4,7 @@
  * Deno, Workers). It answers preflights itself, and every response the handler returns or throws
  * its way to carries exactly the headers the Node adapter writes. No Node imports.
  */
+import { observeFetchRequest } from '../events/decision-event.js';
 import { CorsConfigError } from '../policy/errors.js';
 import { describeError, logError, logOrigin, logPreflight } from '../policy/log.js';
 import { decideOrigin, logVerdict } from '../policy/origin-check.js';
@@ -57,7 +58,11 @@ async function decideFetchRequest(policy: CompiledPolicy, request: Request): Pro
     } catch {
       own = undefined;
     }
-    if (value === own) verdict = { allowed: false, reason: 'same-origin', origin: value };
+    if (value === own)
+      verdict =
+        verdict.lookup === undefined
+          ? { allowed: false, reason: 'same-origin', origin: value }
+          : { allowed: false, reason: 'same-origin', origin: value, lookup: verdict.lookup };
   }
   if (logOrigin.enabled) logVerdict(verdict, value, `${request.method} request`);
   return verdict;
@@ -78,6 +83,7 @@ function preflightResponse(policy: CompiledPolicy, verdict: RequestVerdict, requ
     request.headers.get('access-control-request-private-network') === 'true',
   );
   if (logPreflight.enabled) logPreflight('%s: %s', answer.ok ? 'granted' : 'refused', answer.reason ?? 'ok');
+  observeFetchRequest(policy, request, verdict, answer);
   // preflightContinue: a successful preflight goes on to the handler (its answer gets these headers).
   if (answer.ok && policy.preflightContinue) return answer.headers;
   const headers = new Headers(answer.headers as [string, string][]);
@@ -251,6 +257,8 @@ export function withCorsSafety<Rest extends unknown[] = unknown[]>(
       if (answer instanceof Response) return answer;
       preflight = answer;
     }
+    // Reported before the handler runs, as corsSafety() reports before next(); a preflight was reported with its answer.
+    if (preflight === undefined) observeFetchRequest(compiled, request, verdict);
     const response = await runHandler(handler, request, rest);
     return withDecision(response, request, compiled, verdict, preflight);
   } as CorsSafetyFetchHandler<Rest>;

@@ -57,7 +57,10 @@ export function ownOrigin(req: IncomingMessage): string | undefined {
  */
 function relabelSameOrigin(verdict: OriginVerdict, req: IncomingMessage, value: unknown): RequestVerdict {
   if (verdict.allowed || typeof value !== 'string' || verdict.reason === 'origin-missing') return verdict;
-  return value === ownOrigin(req) ? { allowed: false, reason: 'same-origin', origin: value } : verdict;
+  if (value !== ownOrigin(req)) return verdict;
+  return verdict.lookup === undefined
+    ? { allowed: false, reason: 'same-origin', origin: value }
+    : { allowed: false, reason: 'same-origin', origin: value, lookup: verdict.lookup };
 }
 
 /**

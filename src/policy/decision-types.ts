@@ -2,12 +2,14 @@
  * The shape of a decision event: what `onDecision` receives and what the `cors-safety:decision`
  * diagnostics channel publishes. Types only; the events are built in src/events/.
  */
+import type { OriginLookupResult } from './origin-lookup.js';
 import type { ReasonCode } from './reasons.js';
 
 /**
- * What was decided: an actual HTTP request, a CORS preflight (Fetch §3.2.2), a WebSocket
- * handshake (RFC 6455 §4.2.1, `upgradeGuard()` or `createVerifyClient()`) or a socket.io /
- * engine.io session handshake (`createAllowRequest()`, either transport).
+ * What was decided: an actual HTTP request, a CORS preflight (Fetch §3.2.2), both also from
+ * `withCorsSafety()`, a WebSocket handshake (RFC 6455 §4.2.1, `upgradeGuard()` or
+ * `createVerifyClient()`) or a socket.io / engine.io session handshake (`createAllowRequest()`,
+ * either transport).
  *
  * @example
  * ```ts
@@ -85,6 +87,11 @@ export interface CorsDecisionEvent {
   readonly path: string | null;
   /** What the `reportOnly` candidate would have decided; `null` without a candidate. */
   readonly candidate: CandidateDecision | null;
+  /**
+   * How the `originLookup` option was used (`{ cache, durationMs }`, see {@link OriginLookupResult});
+   * present only when the enforced decision consulted it: absent for origins a configured rule decided.
+   */
+  readonly lookup?: OriginLookupResult | undefined;
 }
 
 /**

@@ -11,7 +11,7 @@ import { MAX_ORIGIN_LENGTH, parseSerializedOrigin, type ParsedOrigin } from './o
 import type { CompiledPolicy } from './policy.js';
 import { DENIED, type OriginDenyReason, type OriginVerdict, type RequestVerdict } from './reasons.js';
 import { cachedOriginRegExp } from './regexp-rules.js';
-import type { LookupOutcome } from './origin-lookup.js';
+import { LOOKUP_HIT, type LookupOutcome, type OriginLookupResult } from './origin-lookup.js';
 
 type CallbackValue = OriginCallbackValue | undefined;
 
@@ -25,6 +25,15 @@ function allow(
 
 function deny(reason: OriginDenyReason, origin: string, detail?: string): OriginVerdict {
   return detail === undefined ? { allowed: false, reason, origin } : { allowed: false, reason, origin, detail };
+}
+
+/** The verdict with how the origin lookup was used (for decision events); a promise's once it settles. */
+function withLookup(
+  verdict: OriginVerdict | Promise<OriginVerdict>,
+  lookup: OriginLookupResult,
+): OriginVerdict | Promise<OriginVerdict> {
+  if (verdict instanceof Promise) return verdict.then((settled) => ({ ...settled, lookup }));
+  return { ...verdict, lookup };
 }
 
 /**
@@ -202,7 +211,7 @@ export function decideOrigin(
   // A fresh allowed lookup answer costs one map probe, like an exact entry: only validated
   // origins are ever cached, and an allow-list would allow this origin whichever rule matched.
   if (policy.lookup?.allowsFresh(origin) === true && policy.mode === 'allow-list')
-    return allow('allowed-lookup', origin, 'originLookup');
+    return { allowed: true, reason: 'allowed-lookup', origin, rule: 'originLookup', lookup: LOOKUP_HIT };
   if (origin === 'null')
     return policy.allowNullOrigin && policy.mode !== 'disabled'
       ? allow('allowed-null', origin, 'allowNullOrigin')
@@ -230,10 +239,14 @@ function decideUnmatched(
     return deny('origin-not-allowed', origin);
   }
   const next = (outcome: LookupOutcome): OriginVerdict | Promise<OriginVerdict> => {
-    if (outcome.kind === 'answer' && outcome.allowed) return allow('allowed-lookup', origin, 'originLookup');
-    if (policy.originFunction !== undefined) return runOriginFunction(policy, policy.originFunction, origin, req);
-    if (outcome.kind === 'answer') return deny('origin-not-allowed', origin);
-    return deny(outcome.kind === 'timeout' ? 'origin-check-timeout' : 'origin-check-failed', origin, outcome.detail);
+    const lookup = outcome.observed;
+    if (outcome.kind === 'answer' && outcome.allowed)
+      return { allowed: true, reason: 'allowed-lookup', origin, rule: 'originLookup', lookup };
+    if (policy.originFunction !== undefined)
+      return withLookup(runOriginFunction(policy, policy.originFunction, origin, req), lookup);
+    if (outcome.kind === 'answer') return { allowed: false, reason: 'origin-not-allowed', origin, lookup };
+    const reason = outcome.kind === 'timeout' ? 'origin-check-timeout' : 'origin-check-failed';
+    return { allowed: false, reason, origin, detail: outcome.detail, lookup };
   };
   // Keyed by the validated, canonical origin only (an app origin's host case folded).
   const outcome = policy.lookup.resolve(key, req);

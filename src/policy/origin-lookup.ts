@@ -39,10 +39,67 @@ export interface OriginLookupOptions {
   staleIfError?: number | undefined;
 }
 
-/** What a lookup settled to: an answer, or why there is none. */
+/**
+ * Where a decision's `originLookup` answer came from (the `lookup.cache` field of a decision event):
+ * - `hit`: a cached answer still within its `ttl` (or `negativeTtl`); no call;
+ * - `miss`: no fresh answer, so this request called `lookup`, which answered;
+ * - `shared`: a call for the same origin was already running (started by another request) and this
+ *   request waited for its outcome instead of calling again;
+ * - `stale`: this request's call failed or timed out and an expired answer within `staleIfError` stood in;
+ * - `failed`: this request's call threw or rejected, with no stale answer (the origin is denied);
+ * - `timeout`: this request's call gave no answer within `timeout`, with no stale answer (denied).
+ *
+ * @example
+ * ```ts
+ * const called = (cache: OriginLookupCacheResult) => cache !== 'hit' && cache !== 'shared';
+ * ```
+ */
+export type OriginLookupCacheResult = 'hit' | 'miss' | 'shared' | 'stale' | 'failed' | 'timeout';
+
+/**
+ * How a decision used the `originLookup` option; present on a verdict and a decision event only
+ * when the decision consulted the lookup (an origin no configured rule matched, or a cached grant).
+ *
+ * @example
+ * ```ts
+ * // { cache: 'miss', durationMs: 12.4 }: this request called lookup(), which answered in 12.4 ms
+ * if (event.lookup?.durationMs != null) lookupSeconds.observe(event.lookup.durationMs / 1000);
+ * ```
+ */
+export interface OriginLookupResult {
+  readonly cache: OriginLookupCacheResult;
+  /**
+   * Milliseconds (fractional, from `performance.now()`) the user's `lookup` call took, until its answer,
+   * failure or timeout, on the request that made the call (`miss`, `stale`, `failed`, `timeout`);
+   * `null` for `hit` and `shared`, which made no call (each call is measured once).
+   */
+  readonly durationMs: number | null;
+}
+
+/** What a lookup settled to: an answer, or why there is none; with how the cache was used. */
 export type LookupOutcome =
-  | { readonly kind: 'answer'; readonly allowed: boolean; readonly stale: boolean }
-  | { readonly kind: 'failed' | 'timeout'; readonly detail: string };
+  | {
+      readonly kind: 'answer';
+      readonly allowed: boolean;
+      readonly stale: boolean;
+      readonly observed: OriginLookupResult;
+    }
+  | { readonly kind: 'failed' | 'timeout'; readonly detail: string; readonly observed: OriginLookupResult };
+
+const HIT: OriginLookupResult = Object.freeze({ cache: 'hit', durationMs: null });
+const SHARED: OriginLookupResult = Object.freeze({ cache: 'shared', durationMs: null });
+const HIT_ALLOWED: LookupOutcome = Object.freeze({ kind: 'answer', allowed: true, stale: false, observed: HIT });
+const HIT_DENIED: LookupOutcome = Object.freeze({ kind: 'answer', allowed: false, stale: false, observed: HIT });
+
+/**
+ * The lookup result of a verdict served from a fresh cached grant without calling `resolve()`.
+ *
+ * @example
+ * ```ts
+ * allow('allowed-lookup', origin, 'originLookup', LOOKUP_HIT);
+ * ```
+ */
+export const LOOKUP_HIT = HIT;
 
 interface CacheEntry {
   readonly allowed: boolean;
@@ -166,9 +223,9 @@ export class OriginLookupCache {
   resolve(origin: string, req: IncomingMessage | undefined): LookupOutcome | Promise<LookupOutcome> {
     const now = Date.now();
     const cached = this.#allowed.get(origin) ?? this.#denied.get(origin);
-    if (cached !== undefined && cached.expires > now) return { kind: 'answer', allowed: cached.allowed, stale: false };
+    if (cached !== undefined && cached.expires > now) return cached.allowed ? HIT_ALLOWED : HIT_DENIED;
     const running = this.#inFlight.get(origin);
-    if (running !== undefined) return running;
+    if (running !== undefined) return running.then((outcome) => ({ ...outcome, observed: SHARED }));
     const call = this.#call(origin, req).then((outcome) => this.#settle(origin, outcome));
     this.#inFlight.set(origin, call);
     return call;
@@ -185,7 +242,12 @@ export class OriginLookupCache {
     const cached = this.#allowed.get(origin) ?? this.#denied.get(origin);
     if (cached !== undefined && cached.staleUntil > now) {
       logOrigin('originLookup %s for %s: using the stale answer (%s)', outcome.kind, origin, outcome.detail);
-      return { kind: 'answer', allowed: cached.allowed, stale: true };
+      return {
+        kind: 'answer',
+        allowed: cached.allowed,
+        stale: true,
+        observed: { ...outcome.observed, cache: 'stale' },
+      };
     }
     return outcome;
   }
@@ -205,22 +267,34 @@ export class OriginLookupCache {
   /** One call of the user's function under the timeout; never rejects. */
   #call(origin: string, req: IncomingMessage | undefined): Promise<LookupOutcome> {
     const { lookup, timeout } = this.#settings;
+    // One clock read at each end of a call that is already I/O: cheap enough to measure every call.
+    const start = performance.now();
+    const observed = (cache: OriginLookupCacheResult): OriginLookupResult => ({
+      cache,
+      durationMs: performance.now() - start,
+    });
     return new Promise<LookupOutcome>((resolve) => {
-      const timer = setTimeout(
-        () => resolve({ kind: 'timeout', detail: `originLookup gave no answer within ${timeout} ms` }),
-        timeout,
-      );
+      const timer = setTimeout(() => {
+        resolve({
+          kind: 'timeout',
+          detail: `originLookup gave no answer within ${timeout} ms`,
+          observed: observed('timeout'),
+        });
+      }, timeout);
       const done = (outcome: LookupOutcome): void => {
         clearTimeout(timer);
         resolve(outcome);
       };
+      const failed = (detail: string): void => {
+        done({ kind: 'failed', detail, observed: observed('failed') });
+      };
       try {
         Promise.resolve(lookup(origin, req)).then(
-          (value) => done({ kind: 'answer', allowed: value === true, stale: false }),
-          (err: unknown) => done({ kind: 'failed', detail: `originLookup rejected: ${describeError(err)}` }),
+          (value) => done({ kind: 'answer', allowed: value === true, stale: false, observed: observed('miss') }),
+          (err: unknown) => failed(`originLookup rejected: ${describeError(err)}`),
         );
       } catch (err) {
-        done({ kind: 'failed', detail: `originLookup threw: ${describeError(err)}` });
+        failed(`originLookup threw: ${describeError(err)}`);
       }
     });
   }

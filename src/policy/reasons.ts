@@ -2,6 +2,7 @@
  * Stable reason codes. Every decision carries one; logs, tests, response diagnostics and the CLI
  * all use the same strings, so they can be searched for and documented.
  */
+import type { OriginLookupResult } from './origin-lookup.js';
 
 /**
  * Why an origin was allowed.
@@ -111,6 +112,8 @@ export type OriginVerdict =
       readonly origin: string;
       /** The configuration rule that matched, as written after canonicalisation. */
       readonly rule: string;
+      /** How the `originLookup` option was used, present only when this decision consulted it. */
+      readonly lookup?: OriginLookupResult | undefined;
     }
   | {
       readonly allowed: false;
@@ -119,6 +122,8 @@ export type OriginVerdict =
       readonly origin?: string | undefined;
       /** Extra detail for logs (never request input), e.g. what a failing origin function threw. */
       readonly detail?: string | undefined;
+      /** How the `originLookup` option was used, present only when this decision consulted it. */
+      readonly lookup?: OriginLookupResult | undefined;
     };
 
 /**
@@ -138,6 +143,8 @@ export type RequestVerdict =
       readonly reason: SameOriginReason;
       readonly origin: string;
       readonly detail?: undefined;
+      /** How the `originLookup` option was used, present only when this decision consulted it. */
+      readonly lookup?: OriginLookupResult | undefined;
     };
 
 const deny = (reason: OriginDenyReason): OriginVerdict => Object.freeze({ allowed: false, reason });

@@ -120,8 +120,17 @@ export function fromVerdict(
   hint?: (origin: string | undefined, settled: SettledOrigin | undefined) => string | undefined,
 ): UpgradeDecision {
   const claimed = facts.claimed;
-  if (verdict.allowed)
-    return { allowed: true, reason: verdict.reason, origin: verdict.origin, rule: verdict.rule, claimed };
+  if (verdict.allowed) {
+    const allowed = {
+      allowed: true,
+      reason: verdict.reason,
+      origin: verdict.origin,
+      rule: verdict.rule,
+      claimed,
+    } as const;
+    // Only with an origin lookup: other decisions keep their shape.
+    return verdict.lookup === undefined ? allowed : { ...allowed, lookup: verdict.lookup };
+  }
   // Shared denials (cors-disabled) carry no origin; report the value only once it parses strictly.
   const origin = verdict.origin ?? (parseSerializedOrigin(value) === undefined ? undefined : value);
   return {
@@ -131,6 +140,7 @@ export function fromVerdict(
     origin,
     claimed,
     detail: verdict.detail,
+    ...(verdict.lookup === undefined ? undefined : { lookup: verdict.lookup }),
     facts,
     hint: hint === undefined ? undefined : () => hint(origin, { value, verdict }),
   };

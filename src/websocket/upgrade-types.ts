@@ -1,6 +1,7 @@
 /** Public and internal types of the WebSocket upgrade adapters (upgradeGuard(), createVerifyClient()). */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { OriginLookupResult } from '../policy/origin-lookup.js';
 import type { ProxyTrust, TrustProxyOption } from '../policy/proxy-trust.js';
 import type { OriginAllowReason, OriginDenyReason } from '../policy/reasons.js';
 import { type UpgradeRefusalStatus } from './upgrade-refusal.js';
@@ -175,6 +176,8 @@ export type UpgradeDecision =
       readonly origin: string | undefined;
       readonly rule: string;
       readonly claimed: ClaimedOrigin;
+      /** How the `originLookup` option was used, present only when this decision consulted it. */
+      readonly lookup?: OriginLookupResult | undefined;
     }
   | {
       readonly allowed: false;
@@ -183,6 +186,8 @@ export type UpgradeDecision =
       readonly origin: string | undefined;
       readonly claimed: ClaimedOrigin;
       readonly detail?: string | undefined;
+      /** How the `originLookup` option was used, present only when this decision consulted it. */
+      readonly lookup?: OriginLookupResult | undefined;
       /** The request's facts, for a proxy hint worked out only when the refusal is logged. */
       readonly facts?: UpgradeRequestFacts | undefined;
       /** Works out a hint that fixes this refusal (checked by replaying the request), only when it is logged. */

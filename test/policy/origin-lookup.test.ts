@@ -38,6 +38,7 @@ describe('originLookup', () => {
     const { calls, lookup } = counting(new Set([TENANT]));
     const policy = createCorsPolicy({ origin: APP, originLookup: { lookup }, env: {} });
     assert.equal((await check(policy, APP)).reason, 'allowed-exact');
+    assert.equal(Object.hasOwn(await check(policy, APP), 'lookup'), false, 'a rule decided: no lookup result');
     const verdict = await check(policy, TENANT);
     assert.deepEqual([verdict.allowed, verdict.reason], [true, 'allowed-lookup']);
     assert.equal((await check(policy, 'HTTPS://shop.customer.net')).reason, 'origin-malformed');
@@ -91,6 +92,10 @@ describe('originLookup', () => {
     const verdicts = await Promise.all(pending);
     assert.equal(calls, 1);
     assert.ok(verdicts.every((verdict) => verdict.allowed && verdict.reason === 'allowed-lookup'));
+    const results = verdicts.map((verdict) => verdict.lookup?.cache);
+    assert.deepEqual([results[0], results.filter((cache) => cache === 'shared').length], ['miss', 999]);
+    assert.equal(typeof verdicts[0]!.lookup?.durationMs, 'number', 'the call is measured on the request that made it');
+    assert.equal(verdicts[1]!.lookup?.durationMs, null, 'and only there');
   });
 
   it('a timeout or an error denies (fail closed) without a stale answer', async () => {
@@ -102,7 +107,10 @@ describe('originLookup', () => {
     const waiting = never.check(TENANT);
     mock.timers.tick(50);
     const timedOut = await waiting;
-    assert.deepEqual([timedOut.allowed, timedOut.reason], [false, 'origin-check-timeout']);
+    assert.deepEqual(
+      [timedOut.allowed, timedOut.reason, timedOut.lookup?.cache],
+      [false, 'origin-check-timeout', 'timeout'],
+    );
     const throwing = createOriginValidator({
       origin: APP,
       originLookup: {
@@ -113,7 +121,7 @@ describe('originLookup', () => {
       env: {},
     });
     const failed = await throwing.check(TENANT);
-    assert.deepEqual([failed.allowed, failed.reason], [false, 'origin-check-failed']);
+    assert.deepEqual([failed.allowed, failed.reason, failed.lookup?.cache], [false, 'origin-check-failed', 'failed']);
     const rejecting = createOriginValidator({
       origin: APP,
       originLookup: { lookup: () => Promise.reject(new Error('x')) },
@@ -135,13 +143,24 @@ describe('originLookup', () => {
       env: {},
     });
     assert.equal((await check(policy, TENANT)).allowed, true);
+    assert.equal((await check(policy, TENANT)).lookup?.cache, 'hit');
     mock.timers.tick(2000);
     mode = 'fail';
-    assert.equal((await check(policy, TENANT)).reason, 'allowed-lookup', 'stale answer after an error');
+    const afterError = await check(policy, TENANT);
+    assert.deepEqual(
+      [afterError.reason, afterError.lookup?.cache],
+      ['allowed-lookup', 'stale'],
+      'stale answer after an error',
+    );
     mode = 'hang';
     const hanging = check(policy, TENANT);
     mock.timers.tick(100);
-    assert.equal((await hanging).reason, 'allowed-lookup', 'stale answer after a timeout');
+    const afterTimeout = await hanging;
+    assert.deepEqual(
+      [afterTimeout.reason, afterTimeout.lookup?.cache],
+      ['allowed-lookup', 'stale'],
+      'stale after a timeout',
+    );
     mock.timers.tick(4000);
     mode = 'fail';
     assert.equal((await check(policy, TENANT)).reason, 'origin-check-failed', 'past staleIfError it fails closed');
