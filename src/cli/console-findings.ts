@@ -47,6 +47,33 @@ function cannotTell(reason: string, step: StepName, code: Finding['code'] = 'no-
   };
 }
 
+/**
+ * WebKit's "Origin X is not allowed by Access-Control-Allow-Origin" is printed both when the header
+ * is missing and when it names another origin (CrossOriginAccessControl.cpp has one message for
+ * both): the second possible cause, with the way to tell them apart.
+ */
+function sameMessageMismatch(message: ConsoleMessage, step: StepName): Finding {
+  const probe =
+    message.url !== undefined && message.origin !== undefined
+      ? `\`cors-safety doctor ${message.url} --origin ${message.origin}\``
+      : '`cors-safety doctor <url> --origin <page origin>`';
+  return {
+    code: 'allow-origin-mismatch',
+    severity: 'error',
+    step,
+    detail: 'same-message',
+    cause:
+      'Or the response does carry Access-Control-Allow-Origin, but for another origin (another port or scheme, ' +
+      'localhost for 127.0.0.1, a fixed or cached value): WebKit prints this same message for a missing and for a ' +
+      'mismatched header, so the console cannot tell which.',
+    fix:
+      `Run ${probe} (with a URL and an origin in the text, --console runs it for you), or read the response's ` +
+      'Access-Control-Allow-Origin in Web Inspector\'s Network tab. If it names another origin, have the server answer ' +
+      "with the request's own Origin when it is allowed (with cors-safety: add the page origin to the allow-list; " +
+      '`cors-safety explain --origin <page origin>` shows the decision) and send `Vary: Origin`.',
+  };
+}
+
 function context(message: ConsoleMessage, over: Partial<CorsRequestContext> = {}): CorsRequestContext {
   return { origin: message.origin ?? SOME_ORIGIN, credentials: 'same-origin', method: 'GET', headers: [], ...over };
 }
@@ -59,9 +86,11 @@ function factFindings(message: ConsoleMessage, fact: ConsoleFact): Finding[] {
   const check = (res: ResponseSnapshot, ctx: CorsRequestContext): Finding[] =>
     message.preflight ? preflightCheck(res, ctx) : corsCheck(res, ctx, 'actual');
   switch (fact.kind) {
-    case 'no-allow-origin':
-      if (fact.status === undefined) return [statusUnknown(step, origin)];
-      return check(response(fact.status, []), context(message));
+    case 'no-allow-origin': {
+      const missing =
+        fact.status === undefined ? [statusUnknown(step, origin)] : check(response(fact.status, []), context(message));
+      return fact.orMismatch === true ? [...missing, sameMessageMismatch(message, step)] : missing;
+    }
     case 'allow-origin-multiple': {
       const values = fact.values.length > 0 ? fact.values : [origin, origin];
       const identical = values.every((value) => value === values[0]) || fact.lines === 2;

@@ -89,6 +89,21 @@ function consoleProbeOptions(message: ConsoleMessage, origin: string, timeoutMs:
   return probeOptions(message.url, origin, method, headers, credentials, timeoutMs);
 }
 
+/** WebKit's one message for a missing and a mismatched Access-Control-Allow-Origin. */
+function sameMessage(message: ConsoleMessage): boolean {
+  return message.fact.kind === 'no-allow-origin' && message.fact.orMismatch === true;
+}
+
+function sameMessageNote(probed: boolean): string {
+  return (
+    'WebKit prints this message both for a missing and for a mismatched Access-Control-Allow-Origin; both causes ' +
+    'are listed. ' +
+    (probed
+      ? 'The live probe below tells which one this server has.'
+      : 'The live probe tells which: run the command in the allow-origin-mismatch fix above.')
+  );
+}
+
 /**
  * Diagnoses pasted console text; with `probe`, each message naming a URL and an origin is then
  * probed live.
@@ -115,6 +130,7 @@ export async function diagnoseConsole(
       url: message.url,
       origin,
       findings: consoleFindings(withOrigin),
+      ...(sameMessage(message) ? { cannotTell: sameMessageNote(probeOpts !== undefined) } : {}),
       probe: await probe(probeOpts, transport),
     });
   }
