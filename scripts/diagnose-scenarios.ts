@@ -108,4 +108,3 @@ export const SCENARIOS: { path: string; call: string; handler: Handler }[] = [
     },
   },
 ];
-

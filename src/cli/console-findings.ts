@@ -68,9 +68,28 @@ function sameMessageMismatch(message: ConsoleMessage, step: StepName): Finding {
       'mismatched header, so the console cannot tell which.',
     fix:
       `Run ${probe} (with a URL and an origin in the text, --console runs it for you), or read the response's ` +
-      'Access-Control-Allow-Origin in Web Inspector\'s Network tab. If it names another origin, have the server answer ' +
+      "Access-Control-Allow-Origin in Web Inspector's Network tab. If it names another origin, have the server answer " +
       "with the request's own Origin when it is allowed (with cors-safety: add the page origin to the allow-list; " +
       '`cors-safety explain --origin <page origin>` shows the decision) and send `Vary: Origin`.',
+  };
+}
+
+/** Firefox and WebKit name neither the status nor the reason of a failed WebSocket handshake. */
+function handshakeStatusUnknown(message: ConsoleMessage): Finding {
+  const url = message.url ?? '<ws url>';
+  return {
+    code: 'ws-refused',
+    severity: 'error',
+    step: 'websocket',
+    detail: 'cannot-tell',
+    cause:
+      'The WebSocket connection failed, and this browser prints neither the handshake status nor why: the server ' +
+      'refused the handshake (an origin or authentication check, or a route without WebSocket support), or nothing ' +
+      'answered at all.',
+    fix:
+      `Run \`cors-safety doctor ${url} --origin <page origin>\` (the WebSocket probe reads the handshake's status and ` +
+      "Cors-Safety-Reason), or read the handshake's response in the Network panel. With cors-safety: " +
+      '`cors-safety explain --origin <page origin>` says whether upgradeGuard() admits the origin.',
   };
 }
 
@@ -92,6 +111,15 @@ function factFindings(message: ConsoleMessage, fact: ConsoleFact): Finding[] {
       return fact.orMismatch === true ? [...missing, sameMessageMismatch(message, step)] : missing;
     }
     case 'allow-origin-multiple': {
+      if (fact.orList === true) {
+        // WebKit prints one message for both: two header lines are joined into one list before the check.
+        const duplicated = check(response(200, grant.concat(grant)), context(message));
+        const list = check(
+          response(200, [['Access-Control-Allow-Origin', `${origin}, <another origin>`]]),
+          context(message),
+        );
+        return [...duplicated, ...list];
+      }
       const values = fact.values.length > 0 ? fact.values : [origin, origin];
       const identical = values.every((value) => value === values[0]) || fact.lines === 2;
       const headers: RawHeaders = identical
@@ -123,7 +151,7 @@ function factFindings(message: ConsoleMessage, fact: ConsoleFact): Finding[] {
     case 'preflight-header-invalid':
       return preflightCheck(response(204, [...grant, [fact.header, 'GET;']]), context(message, { method: 'PUT' }));
     case 'ws-refused': {
-      if (fact.status === undefined) return [cannotTell('the WebSocket connection failed', 'websocket', 'ws-refused')];
+      if (fact.status === undefined) return [handshakeStatusUnknown(message)];
       const res = { ...response(fact.status, []), upgraded: false, key: '' };
       return handshakeCheck(res, origin);
     }

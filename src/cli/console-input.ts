@@ -19,7 +19,13 @@ export type ConsoleFact =
       /** WebKit: the same message stands for a mismatched Access-Control-Allow-Origin too. */
       readonly orMismatch?: boolean | undefined;
     }
-  | { readonly kind: 'allow-origin-multiple'; readonly values: readonly string[]; readonly lines?: number | undefined }
+  | {
+      readonly kind: 'allow-origin-multiple';
+      readonly values: readonly string[];
+      readonly lines?: number | undefined;
+      /** WebKit: one message for two header lines and for a comma-separated list in one. */
+      readonly orList?: boolean | undefined;
+    }
   | { readonly kind: 'allow-origin-mismatch'; readonly value: string }
   | { readonly kind: 'wildcard-with-credentials' }
   | { readonly kind: 'credentials-not-allowed'; readonly value?: string | undefined }
@@ -154,10 +160,13 @@ function webkitFact(line: string): { fact: ConsoleFact; preflight: boolean; orig
     // A redirected preflight is reported as an unsuccessful one, with the 3xx status.
     const code = status();
     const redirect = code !== undefined && code >= 300 && code < 400;
-    return { fact: redirect ? { kind: 'preflight-redirect' } : { kind: 'preflight-status', status: code }, preflight: true };
+    return {
+      fact: redirect ? { kind: 'preflight-redirect' } : { kind: 'preflight-status', status: code },
+      preflight: true,
+    };
   }
   if (/^Access-Control-Allow-Origin cannot contain more than one origin/.test(line))
-    return { fact: { kind: 'allow-origin-multiple', values: [] }, preflight: false };
+    return { fact: { kind: 'allow-origin-multiple', values: [], orList: true }, preflight: false };
   if (/^Cannot use wildcard in Access-Control-Allow-Origin when credentials flag is true/.test(line))
     return { fact: { kind: 'wildcard-with-credentials' }, preflight: false };
   if (/^Credentials flag is true, but Access-Control-Allow-Credentials is not "true"/.test(line))
@@ -200,9 +209,7 @@ function parseLine(raw: string, lineNo: number, pendingWebkit: ConsoleMessage | 
     const fact: ConsoleFact = { kind: 'ws-refused' };
     return { line: lineNo, engine: 'firefox', fact, preflight: false, url: match[1], quote: quote(line) };
   }
-  if (
-    (match = FIREFOX.exec(line)) !== null
-  ) {
+  if ((match = FIREFOX.exec(line)) !== null) {
     const status = match[4] === undefined ? undefined : Number(match[4]);
     const { fact, preflight } = firefoxFact(match[3] ?? '', status);
     return { line: lineNo, engine: 'firefox', fact, preflight, url: match[1] ?? match[2], quote: quote(line) };

@@ -89,19 +89,23 @@ function consoleProbeOptions(message: ConsoleMessage, origin: string, timeoutMs:
   return probeOptions(message.url, origin, method, headers, credentials, timeoutMs);
 }
 
-/** WebKit's one message for a missing and a mismatched Access-Control-Allow-Origin. */
-function sameMessage(message: ConsoleMessage): boolean {
-  return message.fact.kind === 'no-allow-origin' && message.fact.orMismatch === true;
-}
-
-function sameMessageNote(probed: boolean): string {
-  return (
-    'WebKit prints this message both for a missing and for a mismatched Access-Control-Allow-Origin; both causes ' +
-    'are listed. ' +
-    (probed
-      ? 'The live probe below tells which one this server has.'
-      : 'The live probe tells which: run the command in the allow-origin-mismatch fix above.')
-  );
+/**
+ * WebKit prints one message for two causes: a missing and a mismatched Access-Control-Allow-Origin,
+ * and two header lines and a list in one. Both causes are listed; this says so.
+ */
+function sameMessageNote(message: ConsoleMessage, probed: boolean): string | undefined {
+  const { fact } = message;
+  const which =
+    fact.kind === 'no-allow-origin' && fact.orMismatch === true
+      ? 'a missing and for a mismatched Access-Control-Allow-Origin'
+      : fact.kind === 'allow-origin-multiple' && fact.orList === true
+        ? 'two Access-Control-Allow-Origin header lines and for a list in one'
+        : undefined;
+  if (which === undefined) return undefined;
+  const how = probed
+    ? 'The live probe below tells which one this server has.'
+    : `The live probe tells which: \`cors-safety doctor ${message.url ?? '<url>'} --origin ${message.origin ?? '<page origin>'}\`.`;
+  return `WebKit prints this same message for ${which}: both possible causes are listed. ${how}`;
 }
 
 /**
@@ -124,13 +128,14 @@ export async function diagnoseConsole(
     const withOrigin: ConsoleMessage = { ...message, origin };
     const probeOpts =
       options.probe && origin !== undefined ? consoleProbeOptions(withOrigin, origin, options.timeoutMs) : undefined;
+    const note = sameMessageNote(withOrigin, probeOpts !== undefined);
     diagnoses.push({
       where: `line ${message.line}`,
       what: `${message.engine}: ${message.quote}`,
       url: message.url,
       origin,
       findings: consoleFindings(withOrigin),
-      ...(sameMessage(message) ? { cannotTell: sameMessageNote(probeOpts !== undefined) } : {}),
+      ...(note === undefined ? {} : { cannotTell: note }),
       probe: await probe(probeOpts, transport),
     });
   }
