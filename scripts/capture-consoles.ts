@@ -19,7 +19,7 @@ import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { firefoxEngine } from '../test/helpers/browser-firefox.js';
-import { webkitConsole, webkitEngine } from '../test/helpers/browser-webkit.js';
+import { webkitConsole, webkitEngine, webkitInspectorLine } from '../test/helpers/browser-webkit.js';
 import { SCENARIOS } from './diagnose-scenarios.js';
 
 const OUT = new URL('../test/fixtures/diagnose/', import.meta.url);
@@ -42,13 +42,6 @@ function pageScript(apiBase: string): string {
     await new Promise((resolve) => setTimeout(resolve, 500));
     console.log('ALLDONE');
   })();`;
-}
-
-/** MiniBrowser's "CONSOLE NETWORK ERROR text (url:line)" as Web Inspector shows it: "[Error] text". */
-function webkitLine(line: string): string | undefined {
-  const match = /CONSOLE (\w+) (ERROR|WARN\w*|LOG) (.*)$/.exec(line);
-  if (match === null || match[2] !== 'ERROR') return undefined;
-  return `[Error] ${(match[3] ?? '').replace(/ \(\S*:\d+\)$/, '').trim()}`;
 }
 
 async function main(): Promise<void> {
@@ -90,7 +83,7 @@ async function main(): Promise<void> {
     }
     if (wanted.length === 0 || wanted.includes('webkit')) {
       const raw = await webkitConsole(webkitEngine(SUITE), pageUrl, /CONSOLE \w+ \w+ ALLDONE/);
-      const lines = raw.flatMap((line) => webkitLine(line) ?? []).map(fix);
+      const lines = raw.flatMap((line) => webkitInspectorLine(line) ?? []).map(fix);
       writeFileSync(new URL('webkit-console.txt', OUT), `${lines.join('\n')}\n`);
       process.stdout.write(`webkit: ${lines.length} lines (raw:\n${raw.map(fix).join('\n')})\n`);
     }
