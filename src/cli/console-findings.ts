@@ -97,36 +97,47 @@ function context(message: ConsoleMessage, over: Partial<CorsRequestContext> = {}
   return { origin: message.origin ?? SOME_ORIGIN, credentials: 'same-origin', method: 'GET', headers: [], ...over };
 }
 
+type Check = (res: ResponseSnapshot, ctx: CorsRequestContext) => Finding[];
+
+/** Several Access-Control-Allow-Origin values: two header lines, or a list in one. */
+function multipleFindings(
+  message: ConsoleMessage,
+  fact: Extract<ConsoleFact, { kind: 'allow-origin-multiple' }>,
+  check: Check,
+): Finding[] {
+  const origin = message.origin ?? SOME_ORIGIN;
+  if (fact.orList === true) {
+    // WebKit prints one message for both: two header lines are joined into one list before the check.
+    const grant: RawHeaders = [['Access-Control-Allow-Origin', origin]];
+    const duplicated = check(response(200, grant.concat(grant)), context(message));
+    const list = check(
+      response(200, [['Access-Control-Allow-Origin', `${origin}, <another origin>`]]),
+      context(message),
+    );
+    return [...duplicated, ...list];
+  }
+  const values = fact.values.length > 0 ? fact.values : [origin, origin];
+  const identical = values.every((value) => value === values[0]) || fact.lines === 2;
+  const headers: RawHeaders = identical
+    ? values.map((value) => ['Access-Control-Allow-Origin', value] as const)
+    : [['Access-Control-Allow-Origin', values.join(', ')]];
+  return check(response(200, headers), context(message));
+}
+
 /** The findings a fact stands for, from the checks the live probe uses. */
 function factFindings(message: ConsoleMessage, fact: ConsoleFact): Finding[] {
   const origin = message.origin ?? SOME_ORIGIN;
   const grant: RawHeaders = [['Access-Control-Allow-Origin', origin]];
   const step: StepName = message.preflight ? 'preflight' : 'actual';
-  const check = (res: ResponseSnapshot, ctx: CorsRequestContext): Finding[] =>
-    message.preflight ? preflightCheck(res, ctx) : corsCheck(res, ctx, 'actual');
+  const check: Check = (res, ctx) => (message.preflight ? preflightCheck(res, ctx) : corsCheck(res, ctx, 'actual'));
   switch (fact.kind) {
     case 'no-allow-origin': {
       const missing =
         fact.status === undefined ? [statusUnknown(step, origin)] : check(response(fact.status, []), context(message));
       return fact.orMismatch === true ? [...missing, sameMessageMismatch(message, step)] : missing;
     }
-    case 'allow-origin-multiple': {
-      if (fact.orList === true) {
-        // WebKit prints one message for both: two header lines are joined into one list before the check.
-        const duplicated = check(response(200, grant.concat(grant)), context(message));
-        const list = check(
-          response(200, [['Access-Control-Allow-Origin', `${origin}, <another origin>`]]),
-          context(message),
-        );
-        return [...duplicated, ...list];
-      }
-      const values = fact.values.length > 0 ? fact.values : [origin, origin];
-      const identical = values.every((value) => value === values[0]) || fact.lines === 2;
-      const headers: RawHeaders = identical
-        ? values.map((value) => ['Access-Control-Allow-Origin', value] as const)
-        : [['Access-Control-Allow-Origin', values.join(', ')]];
-      return check(response(200, headers), context(message));
-    }
+    case 'allow-origin-multiple':
+      return multipleFindings(message, fact, check);
     case 'allow-origin-mismatch':
       return check(response(200, [['Access-Control-Allow-Origin', fact.value]]), context(message));
     case 'wildcard-with-credentials':

@@ -12,6 +12,7 @@ import type { EngineName } from '../helpers/engines.js';
 import { describeEngines } from '../helpers/engines.js';
 import { consoleFindings } from '../../src/cli/console-findings.js';
 import { parseConsole } from '../../src/cli/console-input.js';
+import type { FindingCode } from '../../src/cli/findings.js';
 import { webkitConsole, webkitEngine, webkitInspectorLine } from '../helpers/browser-webkit.js';
 import { requiredBrowserMessage } from '../helpers/browsers.js';
 import { listen, type Running } from '../helpers/listen.js';
@@ -83,7 +84,7 @@ const WORDING: Readonly<Record<Failure, Readonly<Record<EngineName, RegExp>>>> =
  * The finding `cors-safety doctor --console` must name for each engine's line (among the findings
  * of the message: WebKit's one message for a missing and a mismatched grant yields both).
  */
-const DOCTOR_CODE: Readonly<Record<Failure, Readonly<Record<EngineName, string>>>> = {
+const DOCTOR_CODE: Readonly<Record<Failure, Readonly<Record<EngineName, FindingCode>>>> = {
   'missing-grant': { Chromium: 'no-allow-origin', Firefox: 'no-allow-origin', WebKit: 'no-allow-origin' },
   mismatch: { Chromium: 'allow-origin-mismatch', Firefox: 'allow-origin-mismatch', WebKit: 'allow-origin-mismatch' },
   // Chromium names the missing header of the preflight; Firefox and WebKit its status.
