@@ -16,115 +16,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium } from 'playwright-core';
 import { WebSocketServer } from 'ws';
+import { SCENARIOS } from './diagnose-scenarios.js';
 
 const OUT = new URL('../test/fixtures/diagnose/', import.meta.url);
 /** The fixed ports written into the fixtures. */
 const PAGE_PORT = 5173;
 const API_PORT = 3000;
-
-type Handler = (req: http.IncomingMessage, res: http.ServerResponse, origin: string) => void;
-
-const nginxBody = (status: number, text: string): string =>
-  `<html>\r\n<head><title>${status} ${text}</title></head>\r\n<body>\r\n<center><h1>${status} ${text}</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n`;
-
-/** One route per failure; `call` is what the page runs (its fetch or WebSocket). */
-const SCENARIOS: { path: string; call: string; handler: Handler }[] = [
-  {
-    path: '/error-401',
-    call: "fetch(API + '/error-401', { credentials: 'include' })",
-    handler: (_req, res) => {
-      res.writeHead(401, { 'Content-Type': 'application/json' }).end('{"error":"unauthorized"}');
-    },
-  },
-  {
-    path: '/nginx-502',
-    call: "fetch(API + '/nginx-502')",
-    handler: (_req, res) => {
-      res.writeHead(502, 'Bad Gateway', { Server: 'nginx/1.22.1', 'Content-Type': 'text/html' });
-      res.end(nginxBody(502, 'Bad Gateway'));
-    },
-  },
-  {
-    path: '/duplicate',
-    call: "fetch(API + '/duplicate')",
-    handler: (_req, res, origin) => {
-      res.setHeader('Access-Control-Allow-Origin', [origin, origin]);
-      res.end('ok');
-    },
-  },
-  {
-    path: '/mismatch',
-    call: "fetch(API + '/mismatch')",
-    handler: (_req, res) => {
-      res.setHeader('Access-Control-Allow-Origin', 'http://localhost:5173');
-      res.end('ok');
-    },
-  },
-  {
-    path: '/wildcard-credentials',
-    call: "fetch(API + '/wildcard-credentials', { credentials: 'include' })",
-    handler: (_req, res) => {
-      res.setHeader('Access-Control-Allow-Origin', '*');
-      res.end('ok');
-    },
-  },
-  {
-    path: '/no-credentials',
-    call: "fetch(API + '/no-credentials', { credentials: 'include' })",
-    handler: (_req, res, origin) => {
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      res.setHeader('Vary', 'Origin');
-      res.end('ok');
-    },
-  },
-  {
-    path: '/preflight-401',
-    call: "fetch(API + '/preflight-401', { method: 'PUT', headers: { 'Content-Type': 'application/json' } })",
-    handler: (_req, res) => {
-      res.writeHead(401).end();
-    },
-  },
-  {
-    path: '/preflight-redirect',
-    call: "fetch(API + '/preflight-redirect', { method: 'DELETE' })",
-    handler: (req, res) => {
-      res.writeHead(301, { Location: `${req.url ?? '/'}/` }).end();
-    },
-  },
-  {
-    path: '/method',
-    call: "fetch(API + '/method', { method: 'PATCH' })",
-    handler: (req, res, origin) => {
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      if (req.method === 'OPTIONS') res.setHeader('Access-Control-Allow-Methods', 'GET, POST');
-      res.writeHead(req.method === 'OPTIONS' ? 204 : 200).end();
-    },
-  },
-  {
-    path: '/header',
-    call: "fetch(API + '/header', { headers: { 'X-Tenant': 'acme' } })",
-    handler: (req, res, origin) => {
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      if (req.method === 'OPTIONS') res.setHeader('Access-Control-Allow-Headers', 'Content-Type');
-      res.writeHead(req.method === 'OPTIONS' ? 204 : 200).end();
-    },
-  },
-  {
-    path: '/list',
-    call: "fetch(API + '/list')",
-    handler: (_req, res, origin) => {
-      res.setHeader('Access-Control-Allow-Origin', `${origin}, https://admin.example.com`);
-      res.end('ok');
-    },
-  },
-  {
-    path: '/ws',
-    call: "new Promise((resolve) => { const ws = new WebSocket(API.replace('http', 'ws') + '/ws'); ws.onerror = ws.onclose = resolve; })",
-    handler: (_req, res) => {
-      res.writeHead(426).end();
-    },
-  },
-];
 
 function listen(server: http.Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));

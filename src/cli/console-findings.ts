@@ -47,8 +47,81 @@ function cannotTell(reason: string, step: StepName, code: Finding['code'] = 'no-
   };
 }
 
+/**
+ * WebKit's "Origin X is not allowed by Access-Control-Allow-Origin" is printed both when the header
+ * is missing and when it names another origin (CrossOriginAccessControl.cpp has one message for
+ * both): the second possible cause, with the way to tell them apart.
+ */
+function sameMessageMismatch(message: ConsoleMessage, step: StepName): Finding {
+  const probe =
+    message.url !== undefined && message.origin !== undefined
+      ? `\`cors-safety doctor ${message.url} --origin ${message.origin}\``
+      : '`cors-safety doctor <url> --origin <page origin>`';
+  return {
+    code: 'allow-origin-mismatch',
+    severity: 'error',
+    step,
+    detail: 'same-message',
+    cause:
+      'Or the response does carry Access-Control-Allow-Origin, but for another origin (another port or scheme, ' +
+      'localhost for 127.0.0.1, a fixed or cached value): WebKit prints this same message for a missing and for a ' +
+      'mismatched header, so the console cannot tell which.',
+    fix:
+      `Run ${probe} (with a URL and an origin in the text, --console runs it for you), or read the response's ` +
+      "Access-Control-Allow-Origin in Web Inspector's Network tab. If it names another origin, have the server answer " +
+      "with the request's own Origin when it is allowed (with cors-safety: add the page origin to the allow-list; " +
+      '`cors-safety explain --origin <page origin>` shows the decision) and send `Vary: Origin`.',
+  };
+}
+
+/** Firefox and WebKit name neither the status nor the reason of a failed WebSocket handshake. */
+function handshakeStatusUnknown(message: ConsoleMessage): Finding {
+  const url = message.url ?? '<ws url>';
+  return {
+    code: 'ws-refused',
+    severity: 'error',
+    step: 'websocket',
+    detail: 'cannot-tell',
+    cause:
+      'The WebSocket connection failed, and this browser prints neither the handshake status nor why: the server ' +
+      'refused the handshake (an origin or authentication check, or a route without WebSocket support), or nothing ' +
+      'answered at all.',
+    fix:
+      `Run \`cors-safety doctor ${url} --origin <page origin>\` (the WebSocket probe reads the handshake's status and ` +
+      "Cors-Safety-Reason), or read the handshake's response in the Network panel. With cors-safety: " +
+      '`cors-safety explain --origin <page origin>` says whether upgradeGuard() admits the origin.',
+  };
+}
+
 function context(message: ConsoleMessage, over: Partial<CorsRequestContext> = {}): CorsRequestContext {
   return { origin: message.origin ?? SOME_ORIGIN, credentials: 'same-origin', method: 'GET', headers: [], ...over };
+}
+
+type Check = (res: ResponseSnapshot, ctx: CorsRequestContext) => Finding[];
+
+/** Several Access-Control-Allow-Origin values: two header lines, or a list in one. */
+function multipleFindings(
+  message: ConsoleMessage,
+  fact: Extract<ConsoleFact, { kind: 'allow-origin-multiple' }>,
+  check: Check,
+): Finding[] {
+  const origin = message.origin ?? SOME_ORIGIN;
+  if (fact.orList === true) {
+    // WebKit prints one message for both: two header lines are joined into one list before the check.
+    const grant: RawHeaders = [['Access-Control-Allow-Origin', origin]];
+    const duplicated = check(response(200, grant.concat(grant)), context(message));
+    const list = check(
+      response(200, [['Access-Control-Allow-Origin', `${origin}, <another origin>`]]),
+      context(message),
+    );
+    return [...duplicated, ...list];
+  }
+  const values = fact.values.length > 0 ? fact.values : [origin, origin];
+  const identical = values.every((value) => value === values[0]) || fact.lines === 2;
+  const headers: RawHeaders = identical
+    ? values.map((value) => ['Access-Control-Allow-Origin', value] as const)
+    : [['Access-Control-Allow-Origin', values.join(', ')]];
+  return check(response(200, headers), context(message));
 }
 
 /** The findings a fact stands for, from the checks the live probe uses. */
@@ -56,20 +129,15 @@ function factFindings(message: ConsoleMessage, fact: ConsoleFact): Finding[] {
   const origin = message.origin ?? SOME_ORIGIN;
   const grant: RawHeaders = [['Access-Control-Allow-Origin', origin]];
   const step: StepName = message.preflight ? 'preflight' : 'actual';
-  const check = (res: ResponseSnapshot, ctx: CorsRequestContext): Finding[] =>
-    message.preflight ? preflightCheck(res, ctx) : corsCheck(res, ctx, 'actual');
+  const check: Check = (res, ctx) => (message.preflight ? preflightCheck(res, ctx) : corsCheck(res, ctx, 'actual'));
   switch (fact.kind) {
-    case 'no-allow-origin':
-      if (fact.status === undefined) return [statusUnknown(step, origin)];
-      return check(response(fact.status, []), context(message));
-    case 'allow-origin-multiple': {
-      const values = fact.values.length > 0 ? fact.values : [origin, origin];
-      const identical = values.every((value) => value === values[0]) || fact.lines === 2;
-      const headers: RawHeaders = identical
-        ? values.map((value) => ['Access-Control-Allow-Origin', value] as const)
-        : [['Access-Control-Allow-Origin', values.join(', ')]];
-      return check(response(200, headers), context(message));
+    case 'no-allow-origin': {
+      const missing =
+        fact.status === undefined ? [statusUnknown(step, origin)] : check(response(fact.status, []), context(message));
+      return fact.orMismatch === true ? [...missing, sameMessageMismatch(message, step)] : missing;
     }
+    case 'allow-origin-multiple':
+      return multipleFindings(message, fact, check);
     case 'allow-origin-mismatch':
       return check(response(200, [['Access-Control-Allow-Origin', fact.value]]), context(message));
     case 'wildcard-with-credentials':
@@ -94,7 +162,7 @@ function factFindings(message: ConsoleMessage, fact: ConsoleFact): Finding[] {
     case 'preflight-header-invalid':
       return preflightCheck(response(204, [...grant, [fact.header, 'GET;']]), context(message, { method: 'PUT' }));
     case 'ws-refused': {
-      if (fact.status === undefined) return [cannotTell('the WebSocket connection failed', 'websocket', 'ws-refused')];
+      if (fact.status === undefined) return [handshakeStatusUnknown(message)];
       const res = { ...response(fact.status, []), upgraded: false, key: '' };
       return handshakeCheck(res, origin);
     }

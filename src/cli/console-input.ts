@@ -2,9 +2,10 @@
  * `cors-safety doctor --console`: reads the error text a user pastes from a browser console and
  * turns each CORS or WebSocket message into what the browser saw (a "fact"). Chromium's wording is
  * captured from the real browser (test/fixtures/diagnose/chromium-console.txt, made by
- * scripts/capture-diagnostics.ts); Firefox's comes from its message catalogue
- * (dom/locales/en-US/chrome/security/security.properties, "CORS..." keys) and WebKit's from its
- * sources (Source/WebCore/loader/CrossOriginAccessControl.cpp), kept by hand.
+ * scripts/capture-diagnostics.ts), Firefox's and WebKit's from Debian's firefox-esr and WebKitGTK
+ * (firefox-console.txt, webkit-console.txt, made by scripts/capture-consoles.ts). WebKit prints one
+ * message, "Origin X is not allowed by Access-Control-Allow-Origin. Status code: N", for a missing
+ * and for a mismatched grant: that fact carries `orMismatch`.
  */
 
 /** Which browser wrote a message. */
@@ -12,8 +13,19 @@ export type Engine = 'chromium' | 'firefox' | 'webkit';
 
 /** What a console message says the browser saw. */
 export type ConsoleFact =
-  | { readonly kind: 'no-allow-origin'; readonly status?: number | undefined }
-  | { readonly kind: 'allow-origin-multiple'; readonly values: readonly string[]; readonly lines?: number | undefined }
+  | {
+      readonly kind: 'no-allow-origin';
+      readonly status?: number | undefined;
+      /** WebKit: the same message stands for a mismatched Access-Control-Allow-Origin too. */
+      readonly orMismatch?: boolean | undefined;
+    }
+  | {
+      readonly kind: 'allow-origin-multiple';
+      readonly values: readonly string[];
+      readonly lines?: number | undefined;
+      /** WebKit: one message for two header lines and for a comma-separated list in one. */
+      readonly orList?: boolean | undefined;
+    }
   | { readonly kind: 'allow-origin-mismatch'; readonly value: string }
   | { readonly kind: 'wildcard-with-credentials' }
   | { readonly kind: 'credentials-not-allowed'; readonly value?: string | undefined }
@@ -47,6 +59,25 @@ export const CONSOLE_MAX_CHARS = 1_000_000;
 
 const CHROMIUM =
   /Access to (?:fetch|XMLHttpRequest|script|font|image|resource) at '([^']+)'(?: \(redirected from '[^']+'\))? from origin '([^']+)' has been blocked by CORS policy: (.*)$/;
+
+/** Firefox quotes some URLs (‘…’) and not others; the status is "(null)" when there was no response. */
+const FIREFOX =
+  /^Cross-Origin Request Blocked: .* at (?:‘([^’]+)’|(\S+))\. \(Reason: (.*?)\)\.?(?: Status code: (?:(\d{3})|\(null\))\.?)?$/;
+
+/**
+ * Firefox's "CORS request did not succeed" with no status: alone, the request got no response (the
+ * server is down or unreachable); after another message about the same URL, it is the request the
+ * failed preflight stopped, and marks that message as the preflight's.
+ */
+function firefoxFollowUp(message: ConsoleMessage, previous: ConsoleMessage | undefined): boolean {
+  return (
+    message.engine === 'firefox' &&
+    message.fact.kind === 'unknown' &&
+    /^CORS request did not succeed/.test(message.fact.reason) &&
+    previous?.engine === 'firefox' &&
+    previous.url === message.url
+  );
+}
 
 /** Chromium's reason text (services/network/public/cpp/cors/cors_error_status.cc wording). */
 function chromiumFact(reason: string): { fact: ConsoleFact; preflight: boolean } {
@@ -120,11 +151,22 @@ function webkitFact(line: string): { fact: ConsoleFact; preflight: boolean; orig
     return code === undefined ? undefined : Number(code);
   };
   if ((match = /^Origin (\S+) is not allowed by Access-Control-Allow-Origin\./.exec(line)) !== null)
-    return { fact: { kind: 'no-allow-origin', status: status() }, preflight: false, origin: match[1] ?? '' };
-  if (/^Preflight response is not successful\./.test(line))
-    return { fact: { kind: 'preflight-status', status: status() }, preflight: true };
+    return {
+      fact: { kind: 'no-allow-origin', status: status(), orMismatch: true },
+      preflight: false,
+      origin: match[1] ?? '',
+    };
+  if (/^Preflight response is not successful\./.test(line)) {
+    // A redirected preflight is reported as an unsuccessful one, with the 3xx status.
+    const code = status();
+    const redirect = code !== undefined && code >= 300 && code < 400;
+    return {
+      fact: redirect ? { kind: 'preflight-redirect' } : { kind: 'preflight-status', status: code },
+      preflight: true,
+    };
+  }
   if (/^Access-Control-Allow-Origin cannot contain more than one origin/.test(line))
-    return { fact: { kind: 'allow-origin-multiple', values: [] }, preflight: false };
+    return { fact: { kind: 'allow-origin-multiple', values: [], orList: true }, preflight: false };
   if (/^Cannot use wildcard in Access-Control-Allow-Origin when credentials flag is true/.test(line))
     return { fact: { kind: 'wildcard-with-credentials' }, preflight: false };
   if (/^Credentials flag is true, but Access-Control-Allow-Credentials is not "true"/.test(line))
@@ -133,8 +175,6 @@ function webkitFact(line: string): { fact: ConsoleFact; preflight: boolean; orig
     return { fact: { kind: 'method-not-allowed', method: match[1] ?? '' }, preflight: true };
   if ((match = /^Request header field (\S+) is not allowed by Access-Control-Allow-Headers/.exec(line)) !== null)
     return { fact: { kind: 'header-not-allowed', header: match[1] ?? '' }, preflight: true };
-  if (/^Preflight response is not successful|^Redirection is not allowed/.test(line))
-    return { fact: { kind: 'preflight-redirect' }, preflight: true };
   return undefined;
 }
 
@@ -169,14 +209,10 @@ function parseLine(raw: string, lineNo: number, pendingWebkit: ConsoleMessage | 
     const fact: ConsoleFact = { kind: 'ws-refused' };
     return { line: lineNo, engine: 'firefox', fact, preflight: false, url: match[1], quote: quote(line) };
   }
-  if (
-    (match = /^Cross-Origin Request Blocked: .* at (\S+)\. \(Reason: (.*?)\)\.?(?: Status code: (\d{3}))?/.exec(
-      line,
-    )) !== null
-  ) {
-    const status = match[3] === undefined ? undefined : Number(match[3]);
-    const { fact, preflight } = firefoxFact(match[2] ?? '', status);
-    return { line: lineNo, engine: 'firefox', fact, preflight, url: match[1], quote: quote(line) };
+  if ((match = FIREFOX.exec(line)) !== null) {
+    const status = match[4] === undefined ? undefined : Number(match[4]);
+    const { fact, preflight } = firefoxFact(match[3] ?? '', status);
+    return { line: lineNo, engine: 'firefox', fact, preflight, url: match[1] ?? match[2], quote: quote(line) };
   }
   if (
     (match =
@@ -239,6 +275,10 @@ export function parseConsole(text: string): ConsoleMessage[] {
     const pending = previous?.engine === 'webkit' && previous.url === undefined ? previous : undefined;
     const parsed = parseLine(raw, index + 1, pending) as ConsoleMessage | undefined;
     if (parsed === undefined) return;
+    if (previous !== undefined && firefoxFollowUp(parsed, previous)) {
+      messages[messages.length - 1] = { ...previous, preflight: true };
+      return;
+    }
     if (pending !== undefined && parsed.line === pending.line) messages[messages.length - 1] = parsed;
     else messages.push(parsed);
   });

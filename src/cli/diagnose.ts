@@ -90,6 +90,25 @@ function consoleProbeOptions(message: ConsoleMessage, origin: string, timeoutMs:
 }
 
 /**
+ * WebKit prints one message for two causes: a missing and a mismatched Access-Control-Allow-Origin,
+ * and two header lines and a list in one. Both causes are listed; this says so.
+ */
+function sameMessageNote(message: ConsoleMessage, probed: boolean): string | undefined {
+  const { fact } = message;
+  const which =
+    fact.kind === 'no-allow-origin' && fact.orMismatch === true
+      ? 'a missing and for a mismatched Access-Control-Allow-Origin'
+      : fact.kind === 'allow-origin-multiple' && fact.orList === true
+        ? 'two Access-Control-Allow-Origin header lines and for a list in one'
+        : undefined;
+  if (which === undefined) return undefined;
+  const how = probed
+    ? 'The live probe below tells which one this server has.'
+    : `The live probe tells which: \`cors-safety doctor ${message.url ?? '<url>'} --origin ${message.origin ?? '<page origin>'}\`.`;
+  return `WebKit prints this same message for ${which}: both possible causes are listed. ${how}`;
+}
+
+/**
  * Diagnoses pasted console text; with `probe`, each message naming a URL and an origin is then
  * probed live.
  *
@@ -109,12 +128,14 @@ export async function diagnoseConsole(
     const withOrigin: ConsoleMessage = { ...message, origin };
     const probeOpts =
       options.probe && origin !== undefined ? consoleProbeOptions(withOrigin, origin, options.timeoutMs) : undefined;
+    const note = sameMessageNote(withOrigin, probeOpts !== undefined);
     diagnoses.push({
       where: `line ${message.line}`,
       what: `${message.engine}: ${message.quote}`,
       url: message.url,
       origin,
       findings: consoleFindings(withOrigin),
+      ...(note === undefined ? {} : { cannotTell: note }),
       probe: await probe(probeOpts, transport),
     });
   }

@@ -10,7 +10,10 @@ import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { EngineName } from '../helpers/engines.js';
 import { describeEngines } from '../helpers/engines.js';
-import { webkitConsole, webkitEngine } from '../helpers/browser-webkit.js';
+import { consoleFindings } from '../../src/cli/console-findings.js';
+import { parseConsole } from '../../src/cli/console-input.js';
+import type { FindingCode } from '../../src/cli/findings.js';
+import { webkitConsole, webkitEngine, webkitInspectorLine } from '../helpers/browser-webkit.js';
 import { requiredBrowserMessage } from '../helpers/browsers.js';
 import { listen, type Running } from '../helpers/listen.js';
 import { scaled } from '../helpers/time.js';
@@ -77,6 +80,25 @@ const WORDING: Readonly<Record<Failure, Readonly<Record<EngineName, RegExp>>>> =
   },
 };
 
+/**
+ * The finding `cors-safety doctor --console` must name for each engine's line (among the findings
+ * of the message: WebKit's one message for a missing and a mismatched grant yields both).
+ */
+const DOCTOR_CODE: Readonly<Record<Failure, Readonly<Record<EngineName, FindingCode>>>> = {
+  'missing-grant': { Chromium: 'no-allow-origin', Firefox: 'no-allow-origin', WebKit: 'no-allow-origin' },
+  mismatch: { Chromium: 'allow-origin-mismatch', Firefox: 'allow-origin-mismatch', WebKit: 'allow-origin-mismatch' },
+  // Chromium names the missing header of the preflight; Firefox and WebKit its status.
+  'preflight-403': { Chromium: 'no-allow-origin', Firefox: 'preflight-status', WebKit: 'preflight-status' },
+  method: { Chromium: 'method-not-allowed', Firefox: 'method-not-allowed', WebKit: 'method-not-allowed' },
+  header: { Chromium: 'header-not-allowed', Firefox: 'header-not-allowed', WebKit: 'header-not-allowed' },
+  credentials: {
+    Chromium: 'credentials-not-allowed',
+    Firefox: 'credentials-not-allowed',
+    WebKit: 'credentials-not-allowed',
+  },
+  'ws-403': { Chromium: 'ws-refused', Firefox: 'ws-refused', WebKit: 'ws-refused' },
+};
+
 let page: Running;
 let apis: Apis;
 let mismatch: Running;
@@ -133,12 +155,20 @@ after(async () => {
 const pageUrl = (which: 'allowed' | 'denied'): string =>
   which === 'allowed' ? `http://localhost:${page.port}/` : `http://127.0.0.1:${page.port}/?denied`;
 
+/** Each failure's line is there, and `doctor --console` names it right from the engine's real text. */
 function assertWording(engine: EngineName, which: 'allowed' | 'denied', lines: readonly string[]): void {
+  const messages = parseConsole(lines.join('\n'));
   for (const [failure, pages] of Object.entries(PAGE_OF) as [Failure, 'allowed' | 'denied'][]) {
     if (pages !== which) continue;
     assert.ok(
       lines.some((line) => WORDING[failure][engine].test(line)),
       `${engine}, ${failure}: no line matching ${String(WORDING[failure][engine])}; got:\n${lines.join('\n')}`,
+    );
+    const message = messages.find((m) => WORDING[failure][engine].test(m.quote));
+    const codes = message === undefined ? [] : consoleFindings(message).map((finding) => finding.code);
+    assert.ok(
+      codes.includes(DOCTOR_CODE[failure][engine]),
+      `${engine}, ${failure}: doctor --console named ${codes.join(', ') || 'nothing'}, not ${DOCTOR_CODE[failure][engine]}`,
     );
   }
 }
@@ -169,6 +199,10 @@ describe('console wording [WebKit]', { timeout: scaled(120_000) }, () => {
   for (const which of ['allowed', 'denied'] as const)
     it(`what the ${which} page's failures print [WebKit]`, { skip: support.skip }, async () => {
       const lines = await webkitConsole(support, pageUrl(which), /CONSOLE LOG ALLDONE/);
-      assertWording('WebKit', which, lines);
+      assertWording(
+        'WebKit',
+        which,
+        lines.flatMap((line) => webkitInspectorLine(line) ?? []),
+      );
     });
 });

@@ -1,15 +1,15 @@
 /**
  * `cors-safety doctor --console`: the console text of real browsers, named with the live probe's
- * codes. Chromium's lines were captured from Debian's Chromium by scripts/capture-diagnostics.ts;
- * Firefox's and WebKit's are kept by hand from their message catalogues (security.properties,
- * CrossOriginAccessControl.cpp), as this rig does not drive those engines yet.
+ * codes. Chromium's lines were captured from Debian's Chromium by scripts/capture-diagnostics.ts,
+ * Firefox's (firefox-esr) and WebKit's (WebKitGTK's MiniBrowser) by scripts/capture-consoles.ts,
+ * all from the same failing calls (scripts/diagnose-scenarios.ts).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parseConsole } from '../../src/cli/console-input.js';
 import { run } from '../../src/cli/run.js';
-import { PAGE_ORIGIN, duplicateHeaderServer } from './servers.js';
+import { PAGE_ORIGIN, correctServer, duplicateHeaderServer, otherOriginServer } from './servers.js';
 
 const fixture = (name: string): string => new URL(`../fixtures/diagnose/${name}`, import.meta.url).pathname;
 
@@ -18,7 +18,8 @@ interface DiagnoseJson {
     where: string;
     url?: string;
     origin?: string;
-    findings: { code: string; detail?: string; fix: string }[];
+    findings: { code: string; detail?: string; cause: string; fix: string }[];
+    cannotTell?: string;
     probe?: { verdict: string; findings: { code: string }[] };
   }[];
   warnings: string[];
@@ -63,7 +64,7 @@ describe('doctor --console', () => {
     assert.ok(json.diagnoses.slice(0, -1).every((d) => d.origin === 'http://127.0.0.1:5173'));
   });
 
-  it('Firefox (hand-kept wording): the status it gives is used; --origin fills the origin it leaves out', async () => {
+  it('Firefox (captured): the status it gives is used; a preflight is known by the line after it; --origin fills the origin', async () => {
     const { json } = await diagnose([
       '--console',
       fixture('firefox-console.txt'),
@@ -71,33 +72,83 @@ describe('doctor --console', () => {
       '--origin',
       PAGE_ORIGIN,
     ]);
+    // Firefox reports a failed preflight as "Access-Control-Allow-Origin missing" with the
+    // preflight's status, then "CORS request did not succeed" for the request it stopped.
     assert.deepEqual(summary(json), [
       '/error-401 no-allow-origin:error-status',
+      '/nginx-502 no-allow-origin:error-status',
       '/duplicate allow-origin-duplicated:identical',
       '/mismatch allow-origin-mismatch:localhost-alias',
       '/wildcard-credentials wildcard-with-credentials:',
       '/no-credentials credentials-not-allowed:missing',
       '/preflight-401 preflight-status:auth',
+      '/preflight-redirect preflight-redirect:',
       '/method method-not-allowed:',
       '/header header-not-allowed:',
+      '/list allow-origin-list:',
       '/ws ws-refused:cannot-tell',
     ]);
+    assert.ok(json.diagnoses.every((d) => d.origin === PAGE_ORIGIN));
   });
 
-  it('WebKit (hand-kept wording): a reason line and its "due to access control checks" line are one message', async () => {
+  it('WebKit (captured): a reason line and its "due to access control checks" line are one message', async () => {
     const { json } = await diagnose(
       ['--console', '-', '--offline'],
       readFileSync(fixture('webkit-console.txt'), 'utf8'),
     );
     assert.deepEqual(summary(json), [
-      '/error-401 no-allow-origin:error-status',
-      '/preflight-401 preflight-status:auth',
+      '/error-401 no-allow-origin:error-status,allow-origin-mismatch:same-message',
+      '/nginx-502 no-allow-origin:error-status,allow-origin-mismatch:same-message',
+      '/duplicate allow-origin-duplicated:identical,allow-origin-list:',
+      '/mismatch no-allow-origin:not-granted,allow-origin-mismatch:same-message',
       '/wildcard-credentials wildcard-with-credentials:',
+      '/no-credentials credentials-not-allowed:missing',
+      '/preflight-401 preflight-status:auth',
+      '/preflight-redirect preflight-redirect:',
       '/method method-not-allowed:',
       '/header header-not-allowed:',
-      '/ws ws-refused:origin-or-auth',
+      '/list allow-origin-duplicated:identical,allow-origin-list:',
+      '/ws ws-refused:cannot-tell',
     ]);
-    assert.equal(json.diagnoses[0]?.origin, 'http://127.0.0.1:5173');
+    // Only "Origin X is not allowed ..." names the origin.
+    assert.deepEqual(
+      json.diagnoses.map((d) => d.origin),
+      [PAGE_ORIGIN, PAGE_ORIGIN, undefined, PAGE_ORIGIN, ...Array<undefined>(8)],
+    );
+    // The one message for two causes says so, and names the probe that tells them apart.
+    const mismatch = json.diagnoses[3];
+    assert.match(mismatch?.cannotTell ?? '', /same message for a missing and for a mismatched .* both possible causes/);
+    assert.match(
+      mismatch?.cannotTell ?? '',
+      /cors-safety doctor http:\/\/localhost:3000\/mismatch --origin http:\/\/127\.0\.0\.1:5173/,
+    );
+    assert.match(json.diagnoses[2]?.cannotTell ?? '', /two Access-Control-Allow-Origin header lines and for a list/);
+  });
+
+  it("WebKit's one message for a missing and a mismatched grant: the live probe tells which", async () => {
+    const other = await otherOriginServer();
+    const notGranted = await correctServer('https://admin.example.com');
+    try {
+      for (const [server, code] of [
+        [other, 'allow-origin-mismatch'],
+        [notGranted, 'no-allow-origin'],
+      ] as const) {
+        const text =
+          `[Error] Origin ${PAGE_ORIGIN} is not allowed by Access-Control-Allow-Origin. Status code: 200\n` +
+          `[Error] Fetch API cannot load ${server.url}/x due to access control checks.\n`;
+        const { json } = await diagnose(['--console', '-'], text);
+        const [d] = json.diagnoses;
+        assert.deepEqual(
+          d?.findings.map((f) => `${f.code}:${f.detail ?? ''}`),
+          ['no-allow-origin:not-granted', 'allow-origin-mismatch:same-message'],
+        );
+        assert.match(d?.cannotTell ?? '', /both possible causes are listed\. The live probe below tells which/);
+        assert.equal(d?.probe?.verdict, 'blocked');
+        assert.equal(d?.probe?.findings[0]?.code, code, `${server.url}: ${JSON.stringify(d?.probe)}`);
+      }
+    } finally {
+      await Promise.all([other.close(), notGranted.close()]);
+    }
   });
 
   it('Local Network Access and mixed content messages are named, with the client-side fix', () => {

@@ -200,6 +200,17 @@ export async function webkitConsole(support: EngineSupport, url: string, until: 
   return text.split('\n').filter((line) => line.includes('CONSOLE '));
 }
 
+/**
+ * A line of `webkitConsole()` as Web Inspector shows it and a user copies it: MiniBrowser's
+ * "CONSOLE <source> ERROR text" becomes "[Error] text" (a source location it appends is dropped);
+ * `undefined` for lines that are not errors.
+ */
+export function webkitInspectorLine(line: string): string | undefined {
+  const match = /CONSOLE \w+ (\w+) (.*)$/.exec(line);
+  if (match === null || match[1] !== 'ERROR') return undefined;
+  return `[Error] ${(match[2] ?? '').replace(/ \(\S*:\d+\)$/, '').trim()}`;
+}
+
 function webkitPaths(): { driver: string; xvfb: string; miniBrowser: string } {
   return {
     driver: process.env.WEBKIT_WEBDRIVER_PATH ?? '/usr/bin/WebKitWebDriver',
