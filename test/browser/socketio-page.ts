@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { CollectingPage } from '../helpers/browser-chromium.js';
 import { listen, type Running } from '../helpers/listen.js';
+import { scaled } from '../helpers/time.js';
 
 /** socket.io-client's browser bundle, served to the test pages. */
 const CLIENT_BUNDLE = readFileSync(
@@ -18,8 +19,8 @@ const CLIENT_BUNDLE = readFileSync(
  */
 export const PAGE_SCRIPT = `
 window.trySocketIo = (url, options) => new Promise((resolve) => {
-  const socket = io(url, Object.assign({ reconnection: false, forceNew: true, timeout: 10000 }, options));
-  const timer = setTimeout(() => { socket.close(); resolve({ kind: 'timeout' }); }, 20000);
+  const socket = io(url, Object.assign({ reconnection: false, forceNew: true, timeout: ${scaled(10_000)} }, options));
+  const timer = setTimeout(() => { socket.close(); resolve({ kind: 'timeout' }); }, ${scaled(20_000)});
   let first = '';
   socket.io.on('open', () => { first = socket.io.engine.transport.name; });
   socket.on('connect', () => {
@@ -42,6 +43,7 @@ export type PageOutcome =
   | { kind: 'error'; message: string }
   | { kind: 'timeout' };
 
+/** A page server for the socket.io tests; `extraScript` adds helpers of the calling test to the page. */
 export function startPage(extraScript = ''): Promise<Running> {
   return listen(
     http.createServer((req, res) => {

@@ -13,7 +13,6 @@
  * A missing engine is skipped with a loud warning; with `CORS_SAFETY_REQUIRE_BROWSER=1` (CI) it fails.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage } from 'node:http';
 import { after, before } from 'node:test';
 import express from 'express';
@@ -22,38 +21,16 @@ import { corsSafety, createAllowRequest, createCorsPolicy, type UpgradeRejectInf
 import { describeEngines, type BrowserTab, type EngineName } from '../helpers/engines.js';
 import { listen, type Running } from '../helpers/listen.js';
 import { scaled } from '../helpers/time.js';
+import { startPage, type PageOutcome } from './socketio-page.js';
 
 const SUITE = 'test/browser/socketio.test.ts';
 
-/** socket.io-client's browser bundle, served to the test pages. */
-const CLIENT_BUNDLE = readFileSync(
-  new URL('../../node_modules/socket.io-client/dist/socket.io.min.js', import.meta.url),
-);
-
 /**
- * The page's helpers. `trySocketIo` connects with `options`, sends one `echo` with an ack and, on
- * the default transports, waits for the upgrade first. `tryWebSocket` opens a plain WebSocket;
- * `trySandboxedWebSocket` does the same from a sandboxed iframe (an opaque origin: `Origin: null`).
+ * The page's WebSocket helpers, beside socketio-page.ts's `trySocketIo`: `tryWebSocket` opens a
+ * plain WebSocket, `tryFramedWebSocket` from a framed page, and `trySandboxedWebSocket` from a
+ * sandboxed iframe (an opaque origin: `Origin: null`).
  */
-const PAGE_SCRIPT = `
-window.trySocketIo = (url, options) => new Promise((resolve) => {
-  const socket = io(url, Object.assign({ reconnection: false, forceNew: true, timeout: ${scaled(10_000)} }, options));
-  const timer = setTimeout(() => { socket.close(); resolve({ kind: 'timeout' }); }, ${scaled(20_000)});
-  let first = '';
-  socket.io.on('open', () => { first = socket.io.engine.transport.name; });
-  socket.on('connect', () => {
-    const engine = socket.io.engine;
-    const echo = () => socket.emit('echo', 'hello', (reply) => {
-      clearTimeout(timer);
-      const last = engine.transport.name;
-      socket.close();
-      resolve({ kind: 'connected', first, last, reply });
-    });
-    if (options.transports === undefined && engine.transport.name === 'polling') engine.once('upgrade', echo);
-    else echo();
-  });
-  socket.on('connect_error', (err) => { clearTimeout(timer); socket.close(); resolve({ kind: 'error', message: err.message }); });
-});
+const WEBSOCKET_HELPERS = `
 const SOCKET_SOURCE = (url) => \`
   const events = [];
   const socket = new WebSocket(\${JSON.stringify(url)});
@@ -85,11 +62,6 @@ window.trySandboxedWebSocket = (url) => new Promise((resolve) => {
 });
 `;
 
-type PageOutcome =
-  | { kind: 'connected'; first: string; last: string; reply: unknown }
-  | { kind: 'error'; message: string }
-  | { kind: 'timeout' };
-
 /** Where the refused handshake comes from, in the cookie cases. */
 type Attacker = 'cross-site page' | 'cross-site iframe' | 'sandboxed iframe';
 
@@ -104,24 +76,6 @@ const HANDSHAKE_COOKIE: Readonly<Record<Attacker, Readonly<Record<EngineName, st
   'cross-site iframe': { Chromium: undefined, Firefox: undefined, WebKit: 'session=user-42' },
   'sandboxed iframe': { Chromium: undefined, Firefox: undefined, WebKit: 'session=user-42' },
 };
-
-function startPage(): Promise<Running> {
-  return listen(
-    http.createServer((req, res) => {
-      res.setHeader('Cache-Control', 'no-store');
-      if (req.url === '/socket.io.min.js') {
-        res.setHeader('Content-Type', 'text/javascript');
-        res.end(CLIENT_BUNDLE);
-        return;
-      }
-      res.setHeader('Content-Type', 'text/html; charset=utf-8');
-      res.end(
-        '<!doctype html><html><head><meta charset="utf-8"><title>socket.io test</title>' +
-          `<script src="/socket.io.min.js"></script></head><body><script>${PAGE_SCRIPT}</script></body></html>`,
-      );
-    }),
-  );
-}
 
 function trySocketIo(tab: BrowserTab, url: string, options: Record<string, unknown>): Promise<PageOutcome> {
   return tab.evaluate(
@@ -166,8 +120,8 @@ const handshakes: { origin: string | undefined; cookie: string | undefined }[] =
 const rejects: UpgradeRejectInfo[] = [];
 
 before(async () => {
-  allowedPage = await startPage();
-  foreignPage = await startPage();
+  allowedPage = await startPage(WEBSOCKET_HELPERS);
+  foreignPage = await startPage(WEBSOCKET_HELPERS);
   const policy = createCorsPolicy({ origin: `http://localhost:${allowedPage.port}`, credentials: true, env: {} });
   const app = express();
   app.use(corsSafety(policy));
