@@ -3,27 +3,9 @@
 // The process warning is once per process, so every construction is also read from the debug
 // log, where warnOnce() writes each time.
 import assert from 'node:assert/strict';
-import { format } from 'node:util';
 import { describe, test } from 'node:test';
 import { createCorsPolicy, type CorsSafetyOptions } from '../../src/index.js';
-import { logMiddleware } from '../../src/policy/log.js';
-
-const CODE = 'CORS_SAFETY_INSECURE_ORIGIN';
-
-/** The debug lines about insecure origins written while `options` are compiled. */
-function insecureLines(options: CorsSafetyOptions): string[] {
-  const lines: string[] = [];
-  const saved = { enabled: logMiddleware.enabled, log: logMiddleware.log };
-  logMiddleware.enabled = true;
-  logMiddleware.log = (...args: unknown[]) => lines.push(format(...args));
-  try {
-    createCorsPolicy({ env: {}, ...options });
-  } finally {
-    logMiddleware.enabled = saved.enabled;
-    logMiddleware.log = saved.log;
-  }
-  return lines.filter((line) => line.includes(CODE));
-}
+import { INSECURE_ORIGIN_CODE as CODE, insecureLines } from '../helpers/insecure-lines.js';
 
 describe('CORS_SAFETY_INSECURE_ORIGIN', () => {
   test('the review input: http://*.example.com with credentials warns once, naming the entry', async () => {

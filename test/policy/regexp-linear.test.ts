@@ -3,14 +3,13 @@
 // and the automaton answers what V8's test() answers. The any-site and plain-http checks are
 // decided on what the compiled RegExp matches, not on how it is spelled.
 import assert from 'node:assert/strict';
-import { format } from 'node:util';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { createCorsPolicy, createOriginValidator, CorsConfigError, type CorsSafetyOptions } from '../../src/index.js';
+import { createCorsPolicy, createOriginValidator, CorsConfigError } from '../../src/index.js';
 import { linearMatcher, type LinearMatcher } from '../../src/policy/regexp-engine.js';
 import { checkOriginRegExp } from '../../src/policy/regexp-rules.js';
 import { MAX_ORIGIN_LENGTH } from '../../src/policy/origin-syntax.js';
-import { logMiddleware } from '../../src/policy/log.js';
+import { insecureLines } from '../helpers/insecure-lines.js';
 import { scaled } from '../helpers/time.js';
 
 /** The issue's input: overlapping repeated parts inside a group repeated with a separator. */
@@ -214,21 +213,6 @@ describe('any-site RegExps are refused by what they match, not by their spelling
     }
   });
 });
-
-/** The debug lines of the plain-http warning while `options` are compiled. */
-function insecureLines(options: CorsSafetyOptions): string[] {
-  const lines: string[] = [];
-  const saved = { enabled: logMiddleware.enabled, log: logMiddleware.log };
-  logMiddleware.enabled = true;
-  logMiddleware.log = (...args: unknown[]) => lines.push(format(...args));
-  try {
-    createCorsPolicy({ env: {}, ...options });
-  } finally {
-    logMiddleware.enabled = saved.enabled;
-    logMiddleware.log = saved.log;
-  }
-  return lines.filter((line) => line.includes('CORS_SAFETY_INSECURE_ORIGIN'));
-}
 
 describe('the plain-http-with-credentials warning is decided by matching', () => {
   for (const re of [
