@@ -28,7 +28,7 @@ export {
 export { createLivePolicy, invalidateOriginLookup, type LivePolicy, type OriginChanges } from './policy/live-policy.js';
 export type { OriginLookupOptions, OriginLookupResult, OriginLookupCacheResult } from './policy/origin-lookup.js';
 export { createOriginValidator, type OriginValidator } from './policy/origin-validator.js';
-export { escapeControlCharacters } from './policy/escape.js';
+export { escapeControlCharacters } from './shared/escape.js';
 export type {
   OriginVerdict,
   ReasonCode,
@@ -42,7 +42,12 @@ export type {
 export { corsSafety, type CorsSafetyMiddleware } from './http/middleware.js';
 // `import corsSafety from 'cors-safety'`, the habit from the `cors` package.
 export { corsSafety as default } from './http/middleware.js';
-export { corsErrorHandler, notFound, type CorsErrorHandlerOptions, type ErrorLogEntry } from './http/error-handler.js';
+export {
+  corsErrorHandler,
+  notFound,
+  type CorsErrorHandlerOptions,
+  type ErrorLogEntry,
+} from './express/error-handler.js';
 export { REASON_HEADER } from './http/response-headers.js';
 export type { Middleware, ErrorMiddleware, NextFunction } from './http/http-types.js';
 export {

@@ -3,7 +3,7 @@
  * `onDecision` listener. Nothing a subscriber or listener does can reach the request.
  */
 import diagnosticsChannel, { type Channel } from 'node:diagnostics_channel';
-import { describeError, logMiddleware, warnOnce } from '../policy/log.js';
+import { describeError, logMiddleware, warnOnce } from '../shared/log.js';
 import { installDecisionPublisher } from './decision-delivery.js';
 
 /**

@@ -5,7 +5,7 @@
  * (src/node/platform.ts); on Workers or Deno without it, `onDecision` is the way to listen.
  */
 import type { CorsDecisionEvent } from '../policy/decision-types.js';
-import { describeError, logMiddleware, warnOnce } from '../policy/log.js';
+import { describeError, logMiddleware, warnOnce } from '../shared/log.js';
 import { NO_OBSERVATION } from '../policy/observation-options.js';
 import type { CompiledPolicy } from '../policy/policy.js';
 

@@ -10,14 +10,14 @@ import type {
   DecisionOutcome,
   DecisionTransport,
 } from '../policy/decision-types.js';
-import { escapeControlCharacters } from '../policy/escape.js';
+import { escapeControlCharacters } from '../shared/escape.js';
 import type { OriginLookupResult } from '../policy/origin-lookup.js';
-import { isToken } from '../policy/http-tokens.js';
-import { describeError, logMiddleware } from '../policy/log.js';
+import { isToken } from '../shared/http-tokens.js';
+import { describeError, logMiddleware } from '../shared/log.js';
 import type { CompiledPolicy } from '../policy/policy.js';
 import type { ReasonCode, RequestVerdict } from '../policy/reasons.js';
-import { answerPreflight, type PreflightAnswer } from '../http/preflight.js';
-import { decideRequest } from '../http/request-verdict.js';
+import { answerPreflight, type PreflightAnswer } from '../headers/preflight.js';
+import { decideRequest } from '../headers/request-verdict.js';
 import { deliver, isObserved } from './decision-delivery.js';
 import { noteCandidateDifference } from './report-only.js';
 

@@ -5,7 +5,7 @@
  * of distinct origins (a scan) cannot grow memory or the log.
  */
 import type { CandidateDecision, DecisionTransport } from '../policy/decision-types.js';
-import { escapeControlCharacters } from '../policy/escape.js';
+import { escapeControlCharacters } from '../shared/escape.js';
 import type { CompiledPolicy } from '../policy/policy.js';
 
 /** Distinct (origin, candidate reason) pairs logged per policy. */

@@ -7,9 +7,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CorsConfigError } from '../policy/errors.js';
 import { observeRequest } from '../events/decision-event.js';
 import type { Middleware, NextFunction } from './http-types.js';
-import { escapeControlCharacters } from '../policy/escape.js';
-import { describeError, logMiddleware, logOrigin, logPreflight, quoteForLog, warnOnce } from '../policy/log.js';
-import { watchMountOrder } from './mount-order.js';
+import { escapeControlCharacters } from '../shared/escape.js';
+import { describeError, logMiddleware, logOrigin, logPreflight, quoteForLog, warnOnce } from '../shared/log.js';
+import { watchMountOrder } from '../express/mount-order.js';
 import type { CorsSafetyOptions } from '../policy/options.js';
 import { logVerdict } from '../policy/origin-check.js';
 import { createCorsPolicy, policyCell, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
@@ -20,13 +20,13 @@ import {
   answerPreflight,
   preflightVary,
   preflightVaryText,
-} from './preflight.js';
+} from '../headers/preflight.js';
 import type { RequestVerdict } from '../policy/reasons.js';
-import { claimRequest, decideRequest, type RequestDecision } from './request-verdict.js';
+import { claimRequest, decideRequest, type RequestDecision } from '../headers/request-verdict.js';
 import { protectCorsHeaders } from './response-guard.js';
 import { REASON_HEADER, reasonHeaderValue, removeAccessControlHeaders } from './response-headers.js';
 import { registerInstancePolicy, warnIfShadowed } from './shadowed-policy.js';
-import { appendVary } from './vary.js';
+import { appendVary } from '../headers/vary.js';
 import { installNodePlatform } from '../node/platform.js';
 
 installNodePlatform();

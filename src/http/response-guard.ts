@@ -26,7 +26,7 @@ import type { CompiledPolicy } from '../policy/policy.js';
 import type { RequestVerdict } from '../policy/reasons.js';
 import { applyCorsHeaders, isAccessControl, warnDuplicateCors } from './response-headers.js';
 import { removeHeaderFrom } from './response-access.js';
-import { appendVary } from './vary.js';
+import { appendVary } from '../headers/vary.js';
 
 type Method = (...args: unknown[]) => unknown;
 

@@ -6,10 +6,10 @@
 import type { ServerResponse } from 'node:http';
 import type { CompiledPolicy } from '../policy/policy.js';
 import type { RequestVerdict } from '../policy/reasons.js';
-import { planActualHeaders } from './actual-headers.js';
+import { planActualHeaders } from '../headers/actual-headers.js';
 import { headerNamesOf, headerOf, removeHeaderFrom, setHeaderOn } from './response-access.js';
-import { appendVary } from './vary.js';
-import { warnOnce } from '../policy/log.js';
+import { appendVary } from '../headers/vary.js';
+import { warnOnce } from '../shared/log.js';
 
 /**
  * Response header naming the reason code of a denial (outside production by default).
@@ -22,7 +22,7 @@ import { warnOnce } from '../policy/log.js';
  */
 export const REASON_HEADER = 'Cors-Safety-Reason';
 
-export { reasonHeaderValue } from './actual-headers.js';
+export { reasonHeaderValue } from '../headers/actual-headers.js';
 
 const ACCESS_CONTROL_PREFIX = 'access-control-';
 const ALLOW_ORIGIN = 'Access-Control-Allow-Origin';

@@ -5,10 +5,10 @@
  * then never applies; one process warning names it and the fix.
  */
 import type { IncomingMessage } from 'node:http';
-import { quoteForLog, warnOnce } from '../policy/log.js';
+import { quoteForLog, warnOnce } from '../shared/log.js';
 import type { CompiledPolicy, CorsPolicy } from '../policy/policy.js';
-import { isMountedAtRoot, routerStack } from './mount-order.js';
-import { requestDecision } from './request-verdict.js';
+import { isMountedAtRoot, routerStack } from '../express/mount-order.js';
+import { requestDecision } from '../headers/request-verdict.js';
 
 /** A corsSafety() instance: the policy it enforces (to name it) and its middleware (to find its layer). */
 interface Instance {

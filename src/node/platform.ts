@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import createDebug from 'debug';
 import type * as Tldts from 'tldts';
 import { installDecisionChannel } from '../events/decision-channel.js';
-import { installLogBackend } from '../policy/log.js';
+import { installLogBackend } from '../shared/log.js';
 import { installPublicSuffixLoader, installRuleTrieLoader } from '../policy/public-suffix.js';
 
 /**

@@ -4,7 +4,7 @@
  * functions are code; an entry that looks like a RegExp is refused with the pattern to write.
  */
 import type { IssueCollector } from './errors.js';
-import { quoteForLog, warnOnce } from './log.js';
+import { quoteForLog, warnOnce } from '../shared/log.js';
 import { closestName, ownEnvValue } from './option-values.js';
 
 /** How a variable's text is read. */

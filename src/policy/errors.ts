@@ -1,4 +1,4 @@
-import { escapeControlCharacters } from './escape.js';
+import { escapeControlCharacters } from '../shared/escape.js';
 
 /**
  * One problem found while validating options.

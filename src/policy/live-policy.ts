@@ -5,7 +5,7 @@
  */
 import { DynamicOrigins, readDynamicEntry, type DynamicEntry } from './dynamic-origins.js';
 import { IssueCollector } from './errors.js';
-import { logPolicy } from './log.js';
+import { logPolicy } from '../shared/log.js';
 import { describeValue, isPlainObject } from './option-values.js';
 import type { CorsSafetyOptions } from './options.js';
 import { PolicyBuilder } from './policy-builder.js';

@@ -1,7 +1,7 @@
 /** Readers for scalar and list options (booleans, integers, token lists), reporting problems to an IssueCollector. */
 import type { IssueCollector } from './errors.js';
-import { isToken, splitConfigList } from './http-tokens.js';
-import type { EntryProblem } from './forbidden-names.js';
+import { isToken, splitConfigList } from '../shared/http-tokens.js';
+import type { EntryProblem } from '../shared/forbidden-names.js';
 import { describeValue } from './option-values.js';
 
 export function readBoolean(

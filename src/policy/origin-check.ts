@@ -3,8 +3,8 @@
  * policy has an origin function that answers asynchronously. Never throws, never hangs.
  */
 import type { IncomingMessage } from 'node:http';
-import { describeError, logOrigin, quoteForLog, warnOnce } from './log.js';
-import { escapeControlCharacters } from './escape.js';
+import { describeError, logOrigin, quoteForLog, warnOnce } from '../shared/log.js';
+import { escapeControlCharacters } from '../shared/escape.js';
 import { parseAppOrigin } from './app-origin.js';
 import type { OriginCallbackValue } from './options.js';
 import { MAX_ORIGIN_LENGTH, parseSerializedOrigin, type ParsedOrigin } from './origin-syntax.js';

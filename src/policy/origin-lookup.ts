@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { IssueCollector } from './errors.js';
-import { describeError, logOrigin } from './log.js';
+import { describeError, logOrigin } from '../shared/log.js';
 import { describeValue, isPlainObject } from './option-values.js';
 
 /**

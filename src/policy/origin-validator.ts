@@ -7,7 +7,7 @@ import { decideOrigin, logVerdict } from './origin-check.js';
 import type { CorsSafetyOptions } from './options.js';
 import { createCorsPolicy, policyCell, type CorsPolicy } from './policy.js';
 import { DENIED, type OriginVerdict } from './reasons.js';
-import { describeError, logOrigin } from './log.js';
+import { describeError, logOrigin } from '../shared/log.js';
 
 /**
  * Checks `Origin` header values against one policy.

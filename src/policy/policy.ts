@@ -6,7 +6,7 @@
 import { CorsConfigError, IssueCollector } from './errors.js';
 import type { LinearMatcher } from './regexp-engine.js';
 import type { HostRules } from './host-rules.js';
-import { logPolicy, quoteForLog, warnOnce } from './log.js';
+import { logPolicy, quoteForLog, warnOnce } from '../shared/log.js';
 import {
   OPTION_NAMES,
   suggestOptionName,
@@ -19,7 +19,7 @@ import { describeValue, isPlainObject, looksLikeRequest, ownEnvValue, ownOptions
 import type { OriginVerdict } from './reasons.js';
 import { definedOptions, developmentCredentials, optionsFromEnvironment, warnIgnoredVariables } from './environment.js';
 import { readBoolean, readInteger, readTokenList } from './option-readers.js';
-import { allowedHeaderProblem, exposedHeaderProblem, methodProblem } from './forbidden-names.js';
+import { allowedHeaderProblem, exposedHeaderProblem, methodProblem } from '../shared/forbidden-names.js';
 import { PolicyBuilder } from './policy-builder.js';
 import type { DynamicOrigins } from './dynamic-origins.js';
 import { readOriginLookup, type OriginLookupCache } from './origin-lookup.js';

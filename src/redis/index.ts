@@ -7,10 +7,10 @@
  */
 import { readDynamicEntry, type DynamicEntry } from '../policy/dynamic-origins.js';
 import { IssueCollector } from '../policy/errors.js';
-import { describeError, logPolicy } from '../policy/log.js';
+import { describeError, logPolicy } from '../shared/log.js';
 import { isLivePolicy, replaceDynamicOrigins, type LivePolicy } from '../policy/live-policy.js';
 import { describeValue, isPlainObject } from '../policy/option-values.js';
-import { escapeControlCharacters } from '../policy/escape.js';
+import { escapeControlCharacters } from '../shared/escape.js';
 
 /**
  * The part of a node-redis client (`createClient()` from the `redis` package, v5 or v6) this

@@ -12,7 +12,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { callApplication, rethrowApplicationError } from '../policy/application-error.js';
-import { describeError, logUpgrade, warnOnce } from '../policy/log.js';
+import { describeError, logUpgrade, warnOnce } from '../shared/log.js';
 import { type CorsSafetyOptions } from '../policy/options.js';
 import { type CorsPolicy } from '../policy/policy.js';
 import { decideUpgrade, logAllowed, logRefused, pathOf, report, rethrowLater } from './upgrade-decision.js';

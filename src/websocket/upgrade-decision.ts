@@ -5,8 +5,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ApplicationError } from '../policy/application-error.js';
-import { describeError, logUpgrade, quoteForLog } from '../policy/log.js';
-import { escapeControlCharacters } from '../policy/escape.js';
+import { describeError, logUpgrade, quoteForLog } from '../shared/log.js';
+import { escapeControlCharacters } from '../shared/escape.js';
 import { decideOrigin } from '../policy/origin-check.js';
 import { IssueCollector } from '../policy/errors.js';
 import { DEFAULT_PORTS, isLoopbackHost, parseSerializedOrigin, type ParsedOrigin } from '../policy/origin-syntax.js';

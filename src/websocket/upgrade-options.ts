@@ -1,6 +1,6 @@
 /** Validation of the upgrade adapters' options and of their policy argument, at construction. */
 import { IssueCollector } from '../policy/errors.js';
-import { warnOnce } from '../policy/log.js';
+import { warnOnce } from '../shared/log.js';
 import { closestName, describeValue, isPlainObject, ownOptions } from '../policy/option-values.js';
 import { OPTION_NAMES, unknownOptionMessage } from '../policy/options.js';
 import { collectPolicy, policyCell, type CorsPolicy, type PolicyCell } from '../policy/policy.js';

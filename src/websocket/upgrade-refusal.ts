@@ -4,7 +4,7 @@
  * the socket destroyed once the write has finished, or after a timeout if it never does.
  */
 import type { Duplex } from 'node:stream';
-import { logUpgrade } from '../policy/log.js';
+import { logUpgrade } from '../shared/log.js';
 
 /**
  * Statuses the upgrade guard answers with.

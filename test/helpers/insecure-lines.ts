@@ -4,7 +4,7 @@
  */
 import { format } from 'node:util';
 import { createCorsPolicy, type CorsSafetyOptions } from '../../src/index.js';
-import { logMiddleware } from '../../src/policy/log.js';
+import { logMiddleware } from '../../src/shared/log.js';
 
 /** The code the warning's lines carry. */
 export const INSECURE_ORIGIN_CODE = 'CORS_SAFETY_INSECURE_ORIGIN';

@@ -12,7 +12,7 @@ import type { TestContext } from 'node:test';
 import { format } from 'node:util';
 import createDebug from 'debug';
 import { WebSocket, WebSocketServer, type ClientOptions, type ServerOptions } from 'ws';
-import { logUpgrade } from '../../src/policy/log.js';
+import { logUpgrade } from '../../src/shared/log.js';
 import type { CorsSafetyOptions } from '../../src/policy/options.js';
 import type { CorsPolicy } from '../../src/policy/policy.js';
 import { upgradeGuard, type UpgradeGuardOptions, type UpgradeRejectInfo } from '../../src/websocket/upgrade-guard.js';

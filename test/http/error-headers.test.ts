@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { corsErrorHandler, corsSafety, createCorsPolicy } from '../../src/index.js';
-import { REPLACED_HEADERS } from '../../src/http/error-response.js';
+import { REPLACED_HEADERS } from '../../src/express/error-response.js';
 import { FLAVORS, get, withServer } from '../helpers/error-handler-servers.js';
 import { scaled } from '../helpers/time.js';
 

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { corsErrorHandler, createCorsPolicy, notFound, type ErrorLogEntry } from '../../src/index.js';
-import { escapeForTerminal } from '../../src/http/error-log.js';
+import { escapeForTerminal } from '../../src/express/error-log.js';
 import {
   ALLOWED,
   FLAVORS,

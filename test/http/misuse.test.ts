@@ -21,7 +21,7 @@ import {
   type CorsSafetyOptions,
   type NextFunction,
 } from '../../src/index.js';
-import { findMiddlewareMountedBefore } from '../../src/http/mount-order.js';
+import { findMiddlewareMountedBefore } from '../../src/express/mount-order.js';
 import { listen } from '../helpers/frameworks.js';
 import { accessControlNames, call, preflight } from '../helpers/middleware-http.js';
 import { scaled } from '../helpers/time.js';

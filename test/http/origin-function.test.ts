@@ -9,7 +9,7 @@ import http from 'node:http';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { format } from 'node:util';
 import { corsSafety, REASON_HEADER, type CorsSafetyOptions, type OriginOption } from '../../src/index.js';
-import { logMiddleware, logOrigin } from '../../src/policy/log.js';
+import { logMiddleware, logOrigin } from '../../src/shared/log.js';
 import { HANDLER_RAN, listen, stacks, type Running } from '../helpers/frameworks.js';
 import { accessControlNames, call, preflight } from '../helpers/middleware-http.js';
 

@@ -5,14 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MAX_HEADER_LIST_ITEMS } from '../../src/policy/http-tokens.js';
+import { MAX_HEADER_LIST_ITEMS } from '../../src/shared/http-tokens.js';
 import { compiledPolicy, createCorsPolicy } from '../../src/policy/policy.js';
 import {
   DENIED_PREFLIGHT_STATUS,
   answerPreflight,
   preflightVary,
   type PreflightAnswer,
-} from '../../src/http/preflight.js';
+} from '../../src/headers/preflight.js';
 import type { OriginVerdict } from '../../src/policy/reasons.js';
 import { REASON_HEADER, type CorsSafetyOptions } from '../../src/index.js';
 import { HANDLER_RAN, stacks, type Running } from '../helpers/frameworks.js';

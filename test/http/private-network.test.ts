@@ -6,7 +6,7 @@ import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import express from 'express';
 import { corsSafety, createCorsPolicy, type CorsSafetyOptions } from '../../src/index.js';
-import { answerPreflight } from '../../src/http/preflight.js';
+import { answerPreflight } from '../../src/headers/preflight.js';
 import { compiledPolicy } from '../../src/policy/policy.js';
 import { listen, type Running } from '../helpers/listen.js';
 import { rawCall } from '../helpers/middleware-http.js';

@@ -10,7 +10,7 @@ import http from 'node:http';
 import { describe, it } from 'node:test';
 import { corsErrorHandler, corsSafety, createCorsPolicy, REASON_HEADER, type Middleware } from '../../src/index.js';
 import { compiledPolicy } from '../../src/policy/policy.js';
-import { decideRequest } from '../../src/http/request-verdict.js';
+import { decideRequest } from '../../src/headers/request-verdict.js';
 import { FLAVORS, get, listen, withServer } from '../helpers/error-handler-servers.js';
 import { scaled } from '../helpers/time.js';
 import { collectWarnings } from '../helpers/warnings.js';

@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { describe, it } from 'node:test';
-import { findMiddlewareMountedBefore } from '../../src/http/mount-order.js';
+import { findMiddlewareMountedBefore } from '../../src/express/mount-order.js';
 import { compiledPolicy, createCorsPolicy } from '../../src/policy/policy.js';
 import type { OriginVerdict } from '../../src/policy/reasons.js';
 import { applyCorsHeaders, REASON_HEADER } from '../../src/http/response-headers.js';
 import { protectCorsHeaders, responseCorsState } from '../../src/http/response-guard.js';
-import { appendVary, mergeVary } from '../../src/http/vary.js';
+import { appendVary, mergeVary } from '../../src/headers/vary.js';
 
 const ORIGIN = 'https://app.example.com';
 const policy = compiledPolicy(createCorsPolicy({ origin: ORIGIN, credentials: true, env: {} }));

@@ -8,7 +8,7 @@ import { format } from 'node:util';
 import { describe, test } from 'node:test';
 import { CorsConfigError, createCorsPolicy, createOriginValidator, escapeControlCharacters } from '../../src/index.js';
 import { run } from '../../src/cli/run.js';
-import { logMiddleware, logOrigin } from '../../src/policy/log.js';
+import { logMiddleware, logOrigin } from '../../src/shared/log.js';
 
 /* eslint-disable no-control-regex -- finding control characters is the point */
 /** Every character a terminal may act on, and the bidi controls of "Trojan Source". */

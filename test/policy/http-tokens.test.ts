@@ -7,7 +7,7 @@ import {
   isToken,
   parseHeaderNameList,
   splitConfigList,
-} from '../../src/policy/http-tokens.js';
+} from '../../src/shared/http-tokens.js';
 
 describe('isToken (RFC 9110 §5.6.2)', () => {
   test('tokens', () => {

@@ -12,7 +12,7 @@ import {
   type OriginVerdict,
 } from '../../src/index.js';
 import { HostRules } from '../../src/policy/host-rules.js';
-import { logOrigin, quoteForLog, warnOnce } from '../../src/policy/log.js';
+import { logOrigin, quoteForLog, warnOnce } from '../../src/shared/log.js';
 import { decideOrigin, logVerdict } from '../../src/policy/origin-check.js';
 import { compiledPolicy } from '../../src/policy/policy.js';
 import { DENIED } from '../../src/policy/reasons.js';

@@ -13,7 +13,7 @@
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
-import { warnOnce } from '../policy/log.js';
+import { warnOnce } from '../shared/log.js';
 
 /** One entry of an Express router's stack, as far as this module reads it. */
 export interface Layer {

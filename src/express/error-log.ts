@@ -4,7 +4,7 @@
  * it, so a crashed route never goes unseen; 4xx answers are the client's mistake and go to the
  * `cors-safety:error` debug namespace only.
  */
-import { logError, quoteForLog } from '../policy/log.js';
+import { logError, quoteForLog } from '../shared/log.js';
 import { readProperty } from './error-response.js';
 
 /**

@@ -3,7 +3,7 @@
  * RFC 9457 problem+json, and which of `err.headers` may go with it.
  */
 import { STATUS_CODES, type ServerResponse } from 'node:http';
-import { logError, quoteForLog } from '../policy/log.js';
+import { logError, quoteForLog } from '../shared/log.js';
 
 interface HttpErrorLike {
   status?: unknown;

@@ -3,7 +3,7 @@
  * added once, compared case-insensitively, and `*` (varies on everything) is kept as it is.
  */
 import type { ServerResponse } from 'node:http';
-import { headerOf, setHeaderOn } from './response-access.js';
+import { headerOf, setHeaderOn } from '../http/response-access.js';
 
 /** The fields of a header value (a string, or a list of them); anything else has none. */
 function splitFields(value: unknown): string[] {

@@ -5,8 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IssueCollector } from '../policy/errors.js';
-import type { ErrorMiddleware, Middleware, NextFunction } from './http-types.js';
-import { logError } from '../policy/log.js';
+import type { ErrorMiddleware, Middleware, NextFunction } from '../http/http-types.js';
+import { logError } from '../shared/log.js';
 import { callApplication, rethrowApplicationError, unwrapApplicationError } from '../policy/application-error.js';
 import { describeForLog, errorLogWriter, type ErrorLogEntry } from './error-log.js';
 import { closestName, isPlainObject, ownOptions } from '../policy/option-values.js';
@@ -23,9 +23,9 @@ import {
   setErrorHeaders,
   statusText,
 } from './error-response.js';
-import { decideRequest, requestDecision } from './request-verdict.js';
+import { decideRequest, requestDecision } from '../headers/request-verdict.js';
 import { observeRequest } from '../events/decision-event.js';
-import { protectCorsHeaders } from './response-guard.js';
+import { protectCorsHeaders } from '../http/response-guard.js';
 import { installNodePlatform } from '../node/platform.js';
 
 installNodePlatform();

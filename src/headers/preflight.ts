@@ -2,7 +2,7 @@
  * The preflight answer as a pure function: `(policy, origin verdict, requested method and
  * headers) -> status + headers + reason`. The middleware only writes what this returns.
  */
-import { isToken, parseHeaderNameList } from '../policy/http-tokens.js';
+import { isToken, parseHeaderNameList } from '../shared/http-tokens.js';
 import type { CompiledPolicy } from '../policy/policy.js';
 import type { ReasonCode, RequestVerdict } from '../policy/reasons.js';
 
