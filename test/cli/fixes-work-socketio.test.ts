@@ -17,15 +17,14 @@ import { PAGE_ORIGIN } from './servers.js';
 
 const support = nginxSupport('test/cli/fixes-work-socketio.test.ts');
 
-async function doctor(url: string, origin = PAGE_ORIGIN): Promise<{ code: number; json: DoctorJson }> {
+async function doctor(
+  url: string,
+  origin = PAGE_ORIGIN,
+  extra: readonly string[] = [],
+): Promise<{ code: number; json: DoctorJson }> {
   let stdout = '';
-  const code = await run(
-    ['doctor', '--socketio', url, '--origin', origin, '--json', '--timeout', String(scaled(5000))],
-    {
-      stdout: (text) => (stdout += text),
-      stderr: () => undefined,
-    },
-  );
+  const args = ['doctor', '--socketio', url, '--origin', origin, '--json', '--timeout', String(scaled(5000)), ...extra];
+  const code = await run(args, { stdout: (text) => (stdout += text), stderr: () => undefined });
   return { code, json: JSON.parse(stdout) as DoctorJson };
 }
 
@@ -91,6 +90,26 @@ describe('doctor --socketio fixes, followed, make the connection work', () => {
       /Pass the URL of the socket\.io path .*the server's path option/,
     );
     assertPasses(await doctor(`${url}/realtime/`));
+  });
+
+  it('no-allow-origin on polling: io.engine.use(corsSafety(policy)), as the fix says, grants the polling response', async (t) => {
+    const policy = policyFor(PAGE_ORIGIN);
+    const before = await doctor(await serve(t, policy, { withoutMiddleware: true }));
+    assert.deepEqual(codes(before.json), ['no-allow-origin:not-granted']);
+    assert.match(fixOf(before.json, 'no-allow-origin'), /io\.engine\.use\(corsSafety\(policy\)\)/);
+    assertPasses(await doctor(await serve(t, policy)));
+  });
+
+  it('credentials-not-allowed on polling: credentials: true in the engine policy, as the fix says, passes', async (t) => {
+    const without = await serve(t, policyFor(PAGE_ORIGIN));
+    const before = await doctor(without, PAGE_ORIGIN, ['--credentials']);
+    assert.deepEqual(codes(before.json), ['credentials-not-allowed:missing']);
+    assert.match(
+      fixOf(before.json, 'credentials-not-allowed'),
+      /set credentials: true in the policy mounted with io\.engine/,
+    );
+    const policy = createCorsPolicy({ origin: [PAGE_ORIGIN], credentials: true, env: {} });
+    assertPasses(await doctor(await serve(t, policy), PAGE_ORIGIN, ['--credentials']));
   });
 
   it("socketio-no-upgrade: transports: ['polling', 'websocket'] on the server, as the fix says, upgrades", async (t) => {
