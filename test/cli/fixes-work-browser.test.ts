@@ -53,7 +53,7 @@ function fixOf(json: DoctorJson, code: string): string {
 type Outcome = { ok: true; status: number; body: string } | { ok: false; error: string };
 
 /** fetch() from the page, given up after a scaled limit (a held request must not hang the test). */
-function pageFetch(page: Page, url: string, credentials: RequestCredentials = 'same-origin'): Promise<Outcome> {
+function pageFetch(page: Page, url: string, credentials: 'include' | 'same-origin' = 'same-origin'): Promise<Outcome> {
   return page.evaluate(
     async ({ url, credentials, limit }) => {
       const timeout = new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('timeout')), limit));
