@@ -2,12 +2,15 @@
  * Every printed fix works when followed (issue #22): for each finding code the doctor reports
  * against a real server, the server is changed exactly as the printed fix says, and the same probe
  * then passes. The servers are node:http with the CORS behaviour as knobs, so each fix is one knob.
+ * The other codes are followed in fixes-work-request, -socketio and -browser; fix-coverage.test.ts
+ * checks that every code has such a test.
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { describe, it } from 'node:test';
 import { run } from '../../src/cli/run.js';
 import { listen } from '../helpers/listen.js';
+import { scaled } from '../helpers/time.js';
 import type { DoctorJson } from './cli-helper.js';
 import { PAGE_ORIGIN, wsServer } from './servers.js';
 
@@ -59,10 +62,13 @@ async function probe(knobs: Knobs, args: readonly string[]): Promise<DoctorJson>
   const running = await server(knobs);
   try {
     let stdout = '';
-    await run(['doctor', `${running.url}/api`, '--origin', PAGE_ORIGIN, '--json', '--timeout', '5000', ...args], {
-      stdout: (t) => (stdout += t),
-      stderr: () => undefined,
-    });
+    await run(
+      ['doctor', `${running.url}/api`, '--origin', PAGE_ORIGIN, '--json', '--timeout', String(scaled(5000)), ...args],
+      {
+        stdout: (t) => (stdout += t),
+        stderr: () => undefined,
+      },
+    );
     return JSON.parse(stdout) as DoctorJson;
   } finally {
     await running.close();
