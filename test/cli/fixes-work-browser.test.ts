@@ -96,6 +96,7 @@ describe('client-side fixes, followed in Chromium', { skip }, () => {
   let apiTls: Running;
   let page: Running;
   let publicPage: Running;
+  let insecurePublicPage: Running;
   let localPage: Running;
   let browser: Browser;
   let context: BrowserContext | undefined;
@@ -106,6 +107,7 @@ describe('client-side fixes, followed in Chromium', { skip }, () => {
     apiTls = await listen(https.createServer(TLS, apiHandler(allowed, hits)));
     page = await listen(http.createServer(html));
     publicPage = await listen(https.createServer(TLS, html));
+    insecurePublicPage = await listen(http.createServer(html));
     localPage = await listen(https.createServer(TLS, html));
     browser = await chromium.launch({
       executablePath: support.executablePath,
@@ -114,13 +116,13 @@ describe('client-side fixes, followed in Chromium', { skip }, () => {
       args: [
         ...CHROMIUM_FLAGS,
         '--host-resolver-rules=MAP app.example.test 127.0.0.1, MAP api.example.test 127.0.0.1',
-        `--ip-address-space-overrides=127.0.0.1:${publicPage.port}=public`,
+        `--ip-address-space-overrides=127.0.0.1:${publicPage.port}=public,127.0.0.1:${insecurePublicPage.port}=public`,
       ],
     });
   });
   after(async () => {
     await browser?.close();
-    for (const server of [api, apiTls, page, publicPage, localPage]) await server?.close();
+    for (const server of [api, apiTls, page, publicPage, insecurePublicPage, localPage]) await server?.close();
   });
 
   /** A fresh context (no cookies, no permissions), closed after the test. */
@@ -161,6 +163,33 @@ describe('client-side fixes, followed in Chromium', { skip }, () => {
     await context?.grantPermissions(['local-network-access'], { origin: pageOrigin });
     const granted = await pageFetch(tab, url);
     assert.deepEqual(granted, { ok: true, status: 200, body: '{"session":false}' });
+  });
+
+  it('local-network-access from an http page: refused outright, as the cause says; the fix (https) lets it ask', async () => {
+    const pageOrigin = `http://app.example.test:${insecurePublicPage.port}`;
+    allowed.add(pageOrigin);
+    const url = `${api.url}/items`;
+    const json = await doctor([url, '--origin', pageOrigin]);
+    const found = json.findings.find((f) => f.code === 'local-network-access');
+    assert.match(
+      found?.cause ?? '',
+      /not served over https, and only a secure context may ask: this request is refused outright/,
+    );
+    assert.match(found?.fix ?? '', /serve the page over https so it can ask/);
+
+    const { tab, console } = await open(`${pageOrigin}/`);
+    assert.equal((await pageFetch(tab, url)).ok, false);
+    assert.ok(
+      console.some((line) => line.includes('not a secure context')),
+      console.join('\n'),
+    );
+    // No permission can help an insecure page; the https page of the previous test could be granted it.
+    await assert.rejects(
+      context?.grantPermissions(['local-network-access'], { origin: pageOrigin }) ??
+        Promise.reject(new Error('no context')),
+      /can't be granted/,
+    );
+    assert.equal((await pageFetch(tab, url)).ok, false);
   });
 
   it('cookies-cross-site: opening the page at the host the fix names sends the SameSite=Lax session cookie', async () => {
