@@ -62,7 +62,10 @@ const PROOFS: Readonly<Record<FindingCode, readonly Proof[]>> = {
     { file: BROWSER, test: 'mixed-content: the same API served over https' },
   ],
   'method-refused-by-node': [{ file: REQUEST, test: 'method-refused-by-node: sending the method the fix names' }],
-  'ws-refused': [{ file: FIXES, test: "ws-refused: adding the page origin to the WebSocket server's allowed origins" }],
+  'ws-refused': [
+    { file: FIXES, test: "ws-refused: adding the page origin to the WebSocket server's allowed origins" },
+    { file: NGINX, test: 'ws-refused (bad-handshake): the three nginx lines the fix prints' },
+  ],
   'ws-accept-invalid': [{ file: REQUEST, test: 'ws-accept-invalid: letting a WebSocket library (ws) answer' }],
   'socketio-refused': [
     { file: SOCKETIO, test: 'socketio-refused (forbidden)' },
