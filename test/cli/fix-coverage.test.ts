@@ -32,6 +32,7 @@ const REQUEST = 'test/cli/fixes-work-request.test.ts';
 const SOCKETIO = 'test/cli/fixes-work-socketio.test.ts';
 const BROWSER = 'test/cli/fixes-work-browser.test.ts';
 const NGINX = 'test/cli/doctor-nginx.test.ts';
+const DETAILS = 'test/cli/fixes-work-details.test.ts';
 const TABLE = 'every printed fix, followed, makes the probe pass';
 
 /** For each code, the tests that follow its fix. */
@@ -40,6 +41,8 @@ const PROOFS: Readonly<Record<FindingCode, readonly Proof[]>> = {
     { file: FIXES, test: TABLE },
     { file: SOCKETIO, test: 'no-allow-origin on polling: io.engine.use(corsSafety(policy))' },
     { file: NGINX, test: "case 5: nginx's own 400 (cookie too large)" },
+    { file: 'test/proxy/nginx-doctor.test.ts', test: 'with the generated files the same 502 is readable' },
+    { file: DETAILS, test: 'fixes that depend on who answered, followed, make the probe pass' },
   ],
   'allow-origin-duplicated': [{ file: FIXES, test: TABLE }],
   'allow-origin-list': [{ file: FIXES, test: TABLE }],
@@ -50,7 +53,10 @@ const PROOFS: Readonly<Record<FindingCode, readonly Proof[]>> = {
     { file: SOCKETIO, test: 'credentials-not-allowed on polling' },
   ],
   'preflight-redirect': [{ file: FIXES, test: TABLE }],
-  'preflight-status': [{ file: FIXES, test: TABLE }],
+  'preflight-status': [
+    { file: FIXES, test: TABLE },
+    { file: DETAILS, test: 'fixes that depend on who answered, followed, make the probe pass' },
+  ],
   'preflight-header-invalid': [{ file: FIXES, test: TABLE }],
   'method-not-allowed': [{ file: FIXES, test: TABLE }],
   'header-not-allowed': [
