@@ -104,6 +104,7 @@ const PROOFS: Readonly<Record<FindingCode, readonly Proof[]>> = {
   'socketio-session-unknown': [{ file: NGINX, test: 'without sticky sessions: socketio-session-unknown (BLOCKED)' }],
   'cookies-cross-site': [
     { file: BROWSER, test: 'cookies-cross-site: opening the page at the host the fix names' },
+    { file: BROWSER, test: "cookies-cross-site (sites): serving the page on the API's site" },
     { file: REQUEST, test: 'cookies-cross-site: opening the page at the host the fix names' },
   ],
 };

@@ -115,7 +115,7 @@ describe('client-side fixes, followed in Chromium', { skip }, () => {
       timeout: scaled(30_000),
       args: [
         ...CHROMIUM_FLAGS,
-        '--host-resolver-rules=MAP app.example.test 127.0.0.1, MAP api.example.test 127.0.0.1',
+        '--host-resolver-rules=MAP *.example.test 127.0.0.1, MAP *.other.test 127.0.0.1',
         `--ip-address-space-overrides=127.0.0.1:${publicPage.port}=public,127.0.0.1:${insecurePublicPage.port}=public`,
       ],
     });
@@ -215,6 +215,36 @@ describe('client-side fixes, followed in Chromium', { skip }, () => {
       body: '{"session":true}',
     });
     assert.deepEqual(codes(await doctor([`${api.url}/me`, '--origin', fixed, '--credentials'])), []);
+  });
+
+  it("cookies-cross-site (sites): serving the page on the API's site, as the fix says, sends the session cookie", async () => {
+    const apiUrl = `http://api.example.test:${api.port}`;
+    const pageOrigin = `http://app.other.test:${page.port}`;
+    const sameSite = `http://app.example.test:${page.port}`;
+    allowed.add(pageOrigin).add(sameSite);
+    const resolve = ['--resolve', `api.example.test:${api.port}:127.0.0.1`, '--credentials'];
+    const json = await doctor([`${apiUrl}/me`, '--origin', pageOrigin, ...resolve]);
+    assert.ok(codes(json).includes('cookies-cross-site:sites'), codes(json).join());
+    assert.match(
+      fixOf(json, 'cookies-cross-site'),
+      /^Serve the page and the API on one site \(subdomains of one domain\)/,
+    );
+
+    const { tab } = await open(`${apiUrl}/login`);
+    await tab.goto(`${pageOrigin}/`);
+    assert.deepEqual(await pageFetch(tab, `${apiUrl}/me`, 'include'), {
+      ok: true,
+      status: 200,
+      body: '{"session":false}',
+    });
+    await tab.goto(`${sameSite}/`);
+    assert.deepEqual(await pageFetch(tab, `${apiUrl}/me`, 'include'), {
+      ok: true,
+      status: 200,
+      body: '{"session":true}',
+    });
+    const after = await doctor([`${apiUrl}/me`, '--origin', sameSite, ...resolve]);
+    assert.equal(codes(after).includes('cookies-cross-site:sites'), false, codes(after).join());
   });
 
   it('mixed-content: the same API served over https, as the fix says, is reachable from the https page', async () => {
