@@ -11,6 +11,7 @@ import { corsErrorHandler, corsSafety, createAllowRequest, createCorsPolicy } fr
 import { run } from '../../src/cli/run.js';
 import { assertNginxPresent, nginxSkip, nginxSupport, startNginx, type RunningNginx } from '../helpers/nginx.js';
 import { listen, type Running } from '../helpers/listen.js';
+import { scaled } from '../helpers/time.js';
 import type { DoctorJson } from './cli-helper.js';
 import { PAGE_ORIGIN, wsServer } from './servers.js';
 
@@ -19,7 +20,7 @@ const skip = nginxSkip(support);
 
 async function doctor(args: readonly string[]): Promise<{ code: number; json: DoctorJson }> {
   let stdout = '';
-  const code = await run(['doctor', '--json', '--timeout', '5000', ...args], {
+  const code = await run(['doctor', '--json', '--timeout', String(scaled(5000)), ...args], {
     stdout: (text) => (stdout += text),
     stderr: () => undefined,
   });

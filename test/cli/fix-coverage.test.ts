@@ -79,7 +79,10 @@ const PROOFS: Readonly<Record<FindingCode, readonly Proof[]>> = {
     { file: SOCKETIO, test: 'socketio-refused (not-socketio)' },
   ],
   'vary-origin-missing': [{ file: FIXES, test: TABLE }],
-  'ws-origin-not-checked': [{ file: FIXES, test: 'ws-origin-not-checked: checking Origin against an allow-list' }],
+  'ws-origin-not-checked': [
+    { file: FIXES, test: 'ws-origin-not-checked: checking Origin against an allow-list' },
+    { file: SOCKETIO, test: 'ws-origin-not-checked on the upgrade: allowRequest: createAllowRequest(policy)' },
+  ],
   'socketio-upgrade-failed': [
     { file: SOCKETIO, test: 'socketio-upgrade-failed: the three nginx lines the fix prints' },
   ],
@@ -92,7 +95,10 @@ const PROOFS: Readonly<Record<FindingCode, readonly Proof[]>> = {
     { file: REQUEST, test: 'same-origin: passing the origin of the page that calls the URL' },
     { file: BROWSER, test: 'same-origin: the browser allows it without CORS' },
   ],
-  'allow-origin-reflected': [{ file: NGINX, test: 'case 3: nginx reflecting any Origin with credentials' }],
+  'allow-origin-reflected': [
+    { file: NGINX, test: 'case 3: nginx reflecting any Origin with credentials' },
+    { file: FIXES, test: TABLE },
+  ],
   'error-status-readable': [
     { file: 'test/cli/doctor-truth.test.ts', test: 'case 6: a readable 401 says the page can read it' },
   ],

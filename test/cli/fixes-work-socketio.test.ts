@@ -112,6 +112,17 @@ describe('doctor --socketio fixes, followed, make the connection work', () => {
     assertPasses(await doctor(await serve(t, policy), PAGE_ORIGIN, ['--credentials']));
   });
 
+  it('ws-origin-not-checked on the upgrade: allowRequest: createAllowRequest(policy), as the fix says, checks it', async (t) => {
+    const policy = policyFor(PAGE_ORIGIN);
+    const { io, url } = await startSocketIo(t, policy);
+    // The same server without its origin hook (engine.io keeps allowRequest in its options).
+    (io.engine as unknown as { opts: { allowRequest?: unknown } }).opts.allowRequest = undefined;
+    const before = await doctor(url);
+    assert.deepEqual(codes(before.json), ['ws-origin-not-checked']);
+    assert.match(fixOf(before.json, 'ws-origin-not-checked'), /allowRequest: createAllowRequest\(policy\)/);
+    assertPasses(await doctor(await serve(t, policy)));
+  });
+
   it("socketio-no-upgrade: transports: ['polling', 'websocket'] on the server, as the fix says, upgrades", async (t) => {
     const policy = policyFor(PAGE_ORIGIN);
     const before = await doctor(await serve(t, policy, { server: { transports: ['polling'] } }));

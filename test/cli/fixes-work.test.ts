@@ -16,7 +16,7 @@ import { PAGE_ORIGIN, wsServer } from './servers.js';
 
 /** How the server answers; each finding's fix changes one of these. */
 interface Knobs {
-  /** Access-Control-Allow-Origin: `echo` the origin, `twice`, a `list`, `none`, or this fixed value. */
+  /** Access-Control-Allow-Origin: `echo` the allowed origin, `reflect` any, `twice`, a `list`, `none`, or this value. */
   acao: string;
   acac?: 'true' | 'TRUE' | undefined;
   vary?: boolean | undefined;
@@ -42,9 +42,11 @@ function server(knobs: Knobs) {
       const origin = req.headers.origin ?? '';
       const granted = origin === PAGE_ORIGIN;
       if (knobs.acao === 'echo' && granted) res.setHeader('Access-Control-Allow-Origin', origin);
+      else if (knobs.acao === 'reflect') res.setHeader('Access-Control-Allow-Origin', origin);
       else if (knobs.acao === 'twice') res.setHeader('Access-Control-Allow-Origin', [origin, origin]);
       else if (knobs.acao === 'list') res.setHeader('Access-Control-Allow-Origin', `${PAGE_ORIGIN}, https://b.example`);
-      else if (knobs.acao !== 'none' && knobs.acao !== 'echo') res.setHeader('Access-Control-Allow-Origin', knobs.acao);
+      else if (!['none', 'echo', 'reflect'].includes(knobs.acao))
+        res.setHeader('Access-Control-Allow-Origin', knobs.acao);
       if (knobs.acac !== undefined) res.setHeader('Access-Control-Allow-Credentials', knobs.acac);
       if (knobs.vary === true) res.setHeader('Vary', 'Origin');
       if (req.method === 'OPTIONS') {
@@ -147,6 +149,13 @@ const CASES: [code: string, broken: Knobs, args: string[], fix: RegExp, fixed: K
   ],
   ['preflight-header-invalid', { ...GOOD, methods: 'GET; PUT' }, ['-X', 'PUT'], /plain list/, GOOD],
   ['vary-origin-missing', { ...GOOD, vary: false }, [], /Append Origin to Vary/, GOOD],
+  [
+    'allow-origin-reflected',
+    { ...GOOD, acao: 'reflect', acac: undefined },
+    [],
+    /Grant only the origins you list/,
+    GOOD,
+  ],
   [
     'authorization-wildcard',
     { ...GOOD, headers: '*' },
