@@ -324,21 +324,40 @@ export function varyCheck(response: ResponseSnapshot, step: StepName): Finding[]
 
 /**
  * Checks the actual request's response: the CORS check (also for redirects, Fetch §4.3) and
- * the `Vary` warning. A redirect is reported, not followed.
+ * the `Vary` warning. A redirect is reported, not followed; given the request's `url`, the fix
+ * names the absolute `Location` to probe next, with the `Origin` the browser would send there.
  */
-export function actualCheck(response: ResponseSnapshot, ctx: CorsRequestContext): Finding[] {
+export function actualCheck(response: ResponseSnapshot, ctx: CorsRequestContext, url?: URL): Finding[] {
   const findings = [...corsCheck(response, ctx, 'actual'), ...varyCheck(response, 'actual')];
   const { status } = response;
-  if (status >= 300 && status < 400 && status !== 304) {
-    findings.push({
-      code: 'redirect-not-followed',
-      severity: 'warning',
-      step: 'actual',
-      cause:
-        `The response is a ${status} redirect to ${location(response)}. The browser would follow it; the doctor does not, so this verdict covers only this hop. ` +
-        'After a redirect to another origin the browser sends Origin: null.',
-      fix: `Run the doctor again against ${location(response)}, or call that URL from the page directly.`,
-    });
-  }
+  if (status >= 300 && status < 400 && status !== 304) findings.push(redirectNotFollowed(response, url));
   return findings;
+}
+
+/**
+ * Fetch §4.4 "HTTP-redirect fetch": after a redirect to another origin than the one that
+ * answered, a cross-origin request's origin is tainted and the browser sends `Origin: null`.
+ */
+function redirectNotFollowed(response: ResponseSnapshot, url: URL | undefined): Finding {
+  const written = location(response);
+  let next: URL | undefined;
+  try {
+    next = url === undefined ? undefined : new URL(written, url);
+  } catch {
+    next = undefined;
+  }
+  const target = next === undefined ? written : JSON.stringify(next.href);
+  const otherOrigin = next !== undefined && url !== undefined && next.origin !== url.origin;
+  return {
+    code: 'redirect-not-followed',
+    severity: 'warning',
+    step: 'actual',
+    cause:
+      `The response is a ${response.status} redirect to ${written}. The browser would follow it; the doctor does not, so this verdict covers only this hop. ` +
+      'After a redirect to another origin the browser sends Origin: null.',
+    fix: otherOrigin
+      ? `Run the doctor again against ${target} with --origin null (the Origin the browser sends after this redirect), ` +
+        'or call that URL from the page directly (then with the page origin).'
+      : `Run the doctor again against ${target}, or call that URL from the page directly.`,
+  };
 }

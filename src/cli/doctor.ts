@@ -298,7 +298,7 @@ export async function runDoctor(opts: DoctorOptions, network: Transport): Promis
       }),
     );
     steps.push(stepOf('actual', opts.method, opts.url, sent, opts.headers, res));
-    if (!sameOrigin) findings.push(...actualCheck(res, ctx));
+    if (!sameOrigin) findings.push(...actualCheck(res, ctx, opts.url));
     if (!sameOrigin) findings.push(...readableErrorStatus(res, findings));
     if (!sameOrigin && !hasError(findings)) findings.push(...(await probeForeign(transport, steps, opts, decision)));
   } catch (err) {
