@@ -8,7 +8,7 @@ import { isForbiddenMethod, isForbiddenRequestHeaderName, normalizeMethod } from
 import { isToken } from './headers.js';
 import { diagnoseCommand, requestExtras } from './args-request.js';
 import type { DiagnoseOptions } from './diagnose.js';
-import { closestWord } from './suggest.js';
+import { closestWord } from '../shared/did-you-mean.js';
 
 /** A mistake on the command line. `usage` is the help text to print with it, if any. */
 export class UsageError extends Error {
