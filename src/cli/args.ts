@@ -4,11 +4,12 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { DoctorOptions } from './doctor.js';
-import { isForbiddenMethod, isForbiddenRequestHeaderName, normalizeMethod } from './fetch-rules.js';
-import { isToken } from './headers.js';
+import { isForbiddenRequestHeaderName } from '../shared/header-names.js';
+import { isToken } from '../shared/http-tokens.js';
+import { isForbiddenMethod, normalizeMethod } from '../shared/methods.js';
 import { diagnoseCommand, requestExtras } from './args-request.js';
 import type { DiagnoseOptions } from './diagnose.js';
-import { closestWord } from '../shared/did-you-mean.js';
+import { closestName } from '../shared/did-you-mean.js';
 
 /** A mistake on the command line. `usage` is the help text to print with it, if any. */
 export class UsageError extends Error {
@@ -124,6 +125,11 @@ Options:
 Exit codes: 0 written, 2 invalid configuration, a policy nginx cannot enforce, or bad usage.`;
 
 type FlagOptions = NonNullable<ParseArgsConfig['options']>;
+
+/** The known word closest to a mistyped command or flag: a third of its letters may differ, at least one. */
+function closestWord(word: string, known: readonly string[]): string | undefined {
+  return closestName(word, known, Math.max(1, Math.floor(word.length / 3)));
+}
 
 /**
  * Says what is wrong with the flags of `command` in our words rather than parseArgs's: an

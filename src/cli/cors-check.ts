@@ -4,11 +4,9 @@
  * cache-safety warning for a missing `Vary: Origin`. Pure functions, no I/O.
  */
 import type { CredentialsMode } from './fetch-rules.js';
-import {
-  corsUnsafeRequestHeaderNames,
-  isCorsNonWildcardRequestHeaderName,
-  isCorsSafelistedMethod,
-} from './fetch-rules.js';
+import { corsUnsafeRequestHeaderNames } from './fetch-rules.js';
+import { isCorsNonWildcardRequestHeaderName } from '../shared/header-names.js';
+import { isCorsSafelistedMethod } from '../shared/methods.js';
 import type { Finding, StepName } from './findings.js';
 import { hasError } from './findings.js';
 import type { RawHeaders } from './headers.js';

@@ -3,7 +3,7 @@
  * The CORS check is a byte-for-byte comparison (Fetch §4.9 step 4), so "almost the same" origins
  * fail; naming the difference is most of the fix.
  */
-import { isLoopback } from './fetch-rules.js';
+import { reachesOnlyThisMachine } from '../shared/loopback.js';
 
 /** Stable sub-diagnosis codes for `allow-origin-mismatch`. */
 export type MismatchDetail =
@@ -90,7 +90,7 @@ export function diagnoseOriginMismatch(sent: string, received: string): Mismatch
       explanation: `the scheme differs (${receivedUrl.protocol.slice(0, -1)} vs ${sentUrl.protocol.slice(0, -1)}); http and https are different origins.`,
     };
   }
-  if (!sameHost && isLoopback(receivedUrl.hostname) && isLoopback(sentUrl.hostname)) {
+  if (!sameHost && reachesOnlyThisMachine(receivedUrl.hostname) && reachesOnlyThisMachine(sentUrl.hostname)) {
     return {
       detail: 'localhost-alias',
       explanation: `\`${receivedUrl.hostname}\` and \`${sentUrl.hostname}\` reach the same machine but are different origins; the page was opened as ${sent}.`,
