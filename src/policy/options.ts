@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { DecisionListener } from './decision-types.js';
-import { closestName } from './option-values.js';
+import { closestName } from '../shared/did-you-mean.js';
 import type { OriginLookupOptions } from './origin-lookup.js';
 import type { CorsPolicy } from './policy.js';
 

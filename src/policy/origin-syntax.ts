@@ -20,9 +20,6 @@ export const DEFAULT_PORTS: Readonly<Record<OriginScheme, number>> = Object.free
  */
 export const MAX_ORIGIN_LENGTH = 2048;
 
-/** Hosts that always mean this machine, written as they appear in a serialized origin. */
-export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
-
 /** A well-formed serialized origin, split into its parts. */
 export interface ParsedOrigin {
   readonly scheme: OriginScheme;
@@ -196,11 +193,6 @@ export function parseSerializedOrigin(value: string): ParsedOrigin | undefined {
 /** Serializes origin parts the way a browser does: the default port is left out. */
 export function serializeOrigin(scheme: OriginScheme, host: string, port: number): string {
   return port === DEFAULT_PORTS[scheme] ? `${scheme}://${host}` : `${scheme}://${host}:${port}`;
-}
-
-/** True for `localhost`, `127.0.0.1` and `[::1]`. */
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK_HOSTS.has(host);
 }
 
 /** Port part of a configuration entry: one port, or `*` for any port. */

@@ -20,6 +20,7 @@ import type { OriginVerdict } from './reasons.js';
 import { definedOptions, developmentCredentials, optionsFromEnvironment, warnIgnoredVariables } from './environment.js';
 import { readBoolean, readInteger, readTokenList } from './option-readers.js';
 import { allowedHeaderProblem, exposedHeaderProblem, methodProblem } from '../shared/forbidden-names.js';
+import { normalizeMethod } from '../shared/methods.js';
 import { PolicyBuilder } from './policy-builder.js';
 import type { DynamicOrigins } from './dynamic-origins.js';
 import { readOriginLookup, type OriginLookupCache } from './origin-lookup.js';
@@ -53,8 +54,6 @@ const DEFAULT_ALLOWED_HEADERS = [
   'content-type',
   'x-requested-with',
 ];
-/** Methods whose case the Fetch standard normalises (§2.2.1 "normalize a method"). */
-const NORMALIZED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 const DEFAULT_MAX_AGE = 600;
 const DEFAULT_TIMEOUT_MS = 2000;
 
@@ -322,8 +321,14 @@ export function buildCorsPolicy(
   const issuesBeforeMethods = issues.count;
   // Browsers upper-case these six before sending (Fetch §2.2.1), so "put" in the config can only
   // mean PUT. Any other method, PATCH included, is compared exactly as written.
-  const methods = readTokenList(effective, 'methods', DEFAULT_METHODS, issues, false, methodProblem, (m) =>
-    NORMALIZED_METHODS.has(m.toUpperCase()) ? m.toUpperCase() : m,
+  const methods = readTokenList(
+    effective,
+    'methods',
+    DEFAULT_METHODS,
+    issues,
+    false,
+    methodProblem,
+    normalizeMethod,
   ) as string[];
   // Only when nothing else was said about methods: `methods: "*"` needs one message, not two.
   if (methods.length === 0 && issues.count === issuesBeforeMethods && effective.methods !== undefined)
