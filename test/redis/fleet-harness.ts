@@ -2,11 +2,10 @@
  * The fleet of test/redis/: instances of test/fixtures/redis-fleet-server.ts as child processes
  * (killed by the suites' after hooks), probes of every kind of traffic they serve with the real
  * clients (fetch, `ws`, `socket.io-client` on each transport), convergence measured from the
- * moment a change resolved, and a TCP relay that cuts one instance off from Redis.
+ * moment a change resolved, and the sets they hold (asked over IPC).
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { REASON_HEADER } from '../../src/index.js';
 import { clientOutcome } from '../helpers/socketio.js';
@@ -240,39 +239,6 @@ export async function convergeOnSet(
       );
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-}
-
-/** A TCP relay to Redis that the test can cut (every connection dropped, new ones refused) and restore. */
-export async function relay(
-  target: number,
-): Promise<{ url: string; cut(): void; restore(): void; close(): Promise<void> }> {
-  let cut = false;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    if (cut) return void client.destroy();
-    const upstream = net.connect(target, '127.0.0.1');
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => {});
-      socket.on('close', () => sockets.delete(socket));
-    }
-    client.pipe(upstream).pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `redis://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    cut: () => {
-      cut = true;
-      for (const socket of sockets) socket.destroy();
-    },
-    restore: () => (cut = false),
-    close: () => {
-      for (const socket of sockets) socket.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
 }
 
 /** How many times `code` occurs in `text`. */

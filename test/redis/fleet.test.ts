@@ -20,11 +20,11 @@ import {
   converge,
   convergeOnSet,
   count,
-  relay,
   startInstance,
   type Convergence,
   type Instance,
 } from './fleet-harness.js';
+import { startRelay, type RedisRelay } from './redis-relay.js';
 
 const KEY = 'cors:fleet-test';
 const T = { timeout: scaled(120_000) };
@@ -33,6 +33,7 @@ const BOUND = scaled(1000);
 /** When a test gives up waiting (a reconnection after an outage has no one-second promise). */
 const GIVE_UP = scaled(15_000);
 
+const APP = 'https://app.example.com';
 const SHOP = 'https://shop.customer.net';
 const PREVIEW = 'https://pr-7.preview.customer.net';
 
@@ -45,7 +46,7 @@ function report(what: string, measured: Convergence): void {
 
 describe('cors-safety/redis: a fleet of three processes', { skip: redisSkip() }, () => {
   let redis: RunningRedis | undefined;
-  let cutOff: Awaited<ReturnType<typeof relay>> | undefined;
+  let cutOff: RedisRelay | undefined;
   let writer: RedisSync | undefined;
   let reader: ReturnType<typeof createClient> | undefined;
   const instances: Instance[] = [];
@@ -60,13 +61,16 @@ describe('cors-safety/redis: a fleet of three processes', { skip: redisSkip() },
 
   before(async () => {
     redis = await startRedis();
-    cutOff = await relay(redis.port);
+    cutOff = await startRelay(redis.port);
     writer = await syncWithRedis(createLivePolicy({ origin: false, env: {} }), { url: redis.url, key: KEY });
     reader = createClient({ url: redis.url });
     reader.on('error', () => {});
     await reader.connect();
     const { url } = redis;
     instances.push(...(await Promise.all([start('a', url), start('b', url), start('c', cutOff.url)])));
+    // Every kind grants the configured origin: a check of the wiring, and a warm-up of the code
+    // paths of a grant, so the first measurement is of the change and not of a cold process.
+    assert.deepEqual(await answersOf(instances, APP), all(instances, 'granted'));
   });
   after(async () => {
     await Promise.allSettled(started.map((instance) => instance.stop()));
@@ -89,6 +93,31 @@ describe('cors-safety/redis: a fleet of three processes', { skip: redisSkip() },
     assert.ok(removed.slowest <= BOUND, `a remove took ${removed.slowest} ms (scale ${TIME_SCALE})`);
     assert.deepEqual(await answersOf(instances, SHOP), all(instances, 'refused'), 'and stays refused');
     await convergeOnSet(instances, await members(), BOUND);
+  });
+
+  it('while other origins churn, every kind keeps granting the allowed and refusing the rest', T, async () => {
+    const expected = [...all(instances, 'granted'), ...all(instances, 'refused')];
+    const rounds: string[][] = [];
+    let churning = true;
+    const traffic = (async () => {
+      while (churning) rounds.push([...(await answersOf(instances, APP)), ...(await answersOf(instances, SHOP))]);
+    })();
+    let changes = 0;
+    try {
+      // Changes keep coming (and keep being announced) until three whole rounds of traffic ran.
+      for (let i = 0; rounds.length < 3; i++) {
+        await writer?.add([`https://churn-${i}.customer.net`, `https://*.churn-${i}.customer.net`]);
+        await writer?.remove([`https://churn-${i}.customer.net`]);
+        changes += 2;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    } finally {
+      churning = false;
+      await traffic;
+    }
+    process.stdout.write(`fleet churn: ${changes} changes during ${rounds.length} rounds of traffic\n`);
+    for (const round of rounds) assert.deepEqual(round, expected);
+    await convergeOnSet(instances, await members(), GIVE_UP);
   });
 
   it('validates origins before writing anything', T, async () => {
@@ -124,7 +153,7 @@ describe('cors-safety/redis: a fleet of three processes', { skip: redisSkip() },
     const isolated = instances[2] as Instance;
     const connected = instances.slice(0, 2);
     assert.equal(count(isolated.stderr(), 'CORS_SAFETY_REDIS_DOWN'), 0, isolated.stderr());
-    cutOff?.cut();
+    await cutOff?.cut();
     await writer?.add(['https://during-outage.customer.net']);
     await writer?.remove(['https://late.customer.net']);
     const outage = await converge(
@@ -140,7 +169,7 @@ describe('cors-safety/redis: a fleet of three processes', { skip: redisSkip() },
     assert.deepEqual(kept, all([isolated], 'granted'), 'the last good set stays in force');
     const missed = await answersOf([isolated], 'https://during-outage.customer.net');
     assert.deepEqual(missed, all([isolated], 'refused'));
-    cutOff?.restore();
+    await cutOff?.restore();
     await converge(instances, 'https://during-outage.customer.net', 'granted', performance.now(), GIVE_UP);
     await converge(instances, 'https://late.customer.net', 'refused', performance.now(), GIVE_UP);
     await convergeOnSet(instances, await members(), GIVE_UP);
