@@ -133,14 +133,16 @@ export async function startInstance(name: string, redisUrl: string, key: string)
 }
 
 /** The kinds of traffic every instance serves. */
-export const KINDS = ['http', 'ws', 'socket.io websocket', 'socket.io polling'] as const;
+export const KINDS = ['http', 'ws', 'socket.io websocket', 'socket.io polling', 'engine.io handshake'] as const;
 export type Kind = (typeof KINDS)[number];
 
 /**
  * One probe with the real client: `granted` when the origin got its grant (its
  * `Access-Control-Allow-Origin`, an open WebSocket, a connected socket.io client that echoed),
  * `refused` on an explicit refusal (no grant and the reason `origin-not-allowed`, a 403 handshake,
- * engine.io's refusal status). Anything else (a timeout, a 500) throws: it is neither.
+ * engine.io's refusal status). The engine.io handshake is also fetched raw, as a browser's first
+ * polling request, to see the grant corsSafety() puts on it. Anything else (a timeout, a 500)
+ * throws: it is neither.
  */
 export async function probe(instance: Instance, kind: Kind, origin: string): Promise<'granted' | 'refused'> {
   if (kind === 'http') {
@@ -157,6 +159,18 @@ export async function probe(instance: Instance, kind: Kind, origin: string): Pro
     if (outcome.kind === 'open') return 'granted';
     if (outcome.kind === 'refused' && outcome.status === 403) return 'refused';
     throw new Error(`${instance.name} ws: unexpected ${JSON.stringify(outcome)}`);
+  }
+  if (kind === 'engine.io handshake') {
+    // What a browser's first polling request gets: allowRequest's verdict and corsSafety's grant on one response.
+    const res = await fetch(`${instance.url}/socket.io/?EIO=4&transport=polling`, {
+      headers: { origin },
+      signal: AbortSignal.timeout(scaled(5000)),
+    });
+    await res.arrayBuffer();
+    const allowOrigin = res.headers.get('access-control-allow-origin');
+    if (res.status === 200 && allowOrigin === origin) return 'granted';
+    if (res.status === 403 && allowOrigin === null) return 'refused';
+    throw new Error(`${instance.name} ${kind}: unexpected ${res.status} ${String(allowOrigin)}`);
   }
   const transport = kind === 'socket.io polling' ? 'polling' : 'websocket';
   const outcome = await clientOutcome(instance.url, [transport], origin);
