@@ -31,8 +31,7 @@ describe('cors-safety/redis: requests in flight across changes', { skip: redisSk
     instance = await startInstance('a', redis.url, KEY);
   });
   after(async () => {
-    await instance?.stop();
-    await writer?.close();
+    await Promise.allSettled([instance?.stop(), writer?.close()]);
     await redis?.dispose();
   });
 
