@@ -29,11 +29,11 @@ describe('cors-safety/redis: requests in flight across changes', { skip: redisSk
     redis = await startRedis();
     writer = await syncWithRedis(createLivePolicy({ origin: false, env: {} }), { url: redis.url, key: KEY });
     instance = await startInstance('a', redis.url, KEY);
-  });
+  }, T);
   after(async () => {
     await Promise.allSettled([instance?.stop(), writer?.close()]);
     await redis?.dispose();
-  });
+  }, T);
 
   it('each request is answered by the version it started under: actual, error and preflight', T, async () => {
     const a = instance as Instance;
@@ -73,9 +73,11 @@ describe('cors-safety/redis: requests in flight across changes', { skip: redisSk
     assert.equal(actual.status, 200);
     assert.equal(await actual.text(), 'slow');
     assert.equal(actual.headers.get('access-control-allow-origin'), REMOVED, 'its version granted it');
+    assert.equal(actual.headers.get(REASON_HEADER), null, 'no refusal of a later version beside the grant');
     const error = await held.error;
     assert.equal(error.status, 410);
     assert.equal(error.headers.get('access-control-allow-origin'), REMOVED, 'the error answer of its version');
+    assert.equal(error.headers.get(REASON_HEADER), null);
     const refusedError = await held.refusedError;
     assert.equal(refusedError.status, 410);
     assert.equal(refusedError.headers.get('access-control-allow-origin'), null, 'a later grant never reaches it');
@@ -84,6 +86,7 @@ describe('cors-safety/redis: requests in flight across changes', { skip: redisSk
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers.get('access-control-allow-origin'), LOOKUP);
     assert.equal(preflight.headers.get('access-control-allow-methods'), 'GET, PUT', 'the methods of its version');
+    assert.equal(preflight.headers.get(REASON_HEADER), null);
 
     const later = await get('/', LOOKUP, 'OPTIONS');
     assert.equal(later.headers.get('access-control-allow-methods'), 'GET', 'the methods of the new version');

@@ -74,13 +74,13 @@ describe('cors-safety/redis: a fleet of three processes', { skip: redisSkip() },
     // Every kind grants the configured origin: a check of the wiring, and a warm-up of the code
     // paths of a grant, so the first measurement is of the change and not of a cold process.
     assert.deepEqual(await answersOf(instances, APP), all(instances, 'granted'));
-  });
+  }, T);
   after(async () => {
     // Each step runs whatever an earlier one did: no process or temporary directory is left behind.
     await Promise.allSettled(started.map((instance) => instance.stop()));
     await Promise.allSettled([writer?.close(), reader?.close(), cutOff?.close()]);
     await redis?.dispose();
-  });
+  }, T);
 
   it('every kind of traffic on every instance follows an add and a remove within one second', T, async () => {
     assert.deepEqual(await answersOf(instances, SHOP), all(instances, 'refused'));
