@@ -133,8 +133,31 @@ export async function startInstance(name: string, redisUrl: string, key: string)
 }
 
 /** The kinds of traffic every instance serves. */
-export const KINDS = ['http', 'ws', 'socket.io websocket', 'socket.io polling', 'engine.io handshake'] as const;
+export const KINDS = [
+  'http',
+  'http preflight',
+  'http error answer',
+  'ws',
+  'socket.io websocket',
+  'socket.io polling',
+  'engine.io handshake',
+] as const;
 export type Kind = (typeof KINDS)[number];
+
+interface HttpRequest {
+  readonly method: string;
+  readonly path: string;
+  /** The status of a granted and of a refused answer. */
+  readonly granted: number;
+  readonly refused: number;
+}
+
+/** The kinds answered by Express: corsSafety() (an actual request, a preflight) and corsErrorHandler(). */
+const HTTP_REQUESTS = {
+  http: { method: 'GET', path: '/', granted: 200, refused: 200 },
+  'http preflight': { method: 'OPTIONS', path: '/', granted: 204, refused: 403 },
+  'http error answer': { method: 'GET', path: '/error', granted: 410, refused: 410 },
+} satisfies Partial<Record<Kind, HttpRequest>>;
 
 /**
  * One probe with the real client: `granted` when the origin got its grant (its
@@ -145,14 +168,20 @@ export type Kind = (typeof KINDS)[number];
  * throws: it is neither.
  */
 export async function probe(instance: Instance, kind: Kind, origin: string): Promise<'granted' | 'refused'> {
-  if (kind === 'http') {
-    const res = await fetch(`${instance.url}/`, { headers: { origin }, signal: AbortSignal.timeout(scaled(5000)) });
+  const plain = HTTP_REQUESTS[kind as keyof typeof HTTP_REQUESTS] as HttpRequest | undefined;
+  if (plain !== undefined) {
+    const res = await fetch(`${instance.url}${plain.path}`, {
+      method: plain.method,
+      headers: plain.method === 'OPTIONS' ? { origin, 'access-control-request-method': 'PUT' } : { origin },
+      signal: AbortSignal.timeout(scaled(5000)),
+    });
     await res.arrayBuffer();
     const allowOrigin = res.headers.get('access-control-allow-origin');
-    if (res.status === 200 && allowOrigin === origin) return 'granted';
-    if (res.status === 200 && allowOrigin === null && res.headers.get(REASON_HEADER)?.startsWith('origin-not-allowed'))
+    const reason = res.headers.get(REASON_HEADER);
+    if (res.status === plain.granted && allowOrigin === origin && reason === null) return 'granted';
+    if (res.status === plain.refused && allowOrigin === null && reason?.startsWith('origin-not-allowed') === true)
       return 'refused';
-    throw new Error(`${instance.name} http: unexpected ${res.status} ${String(allowOrigin)}`);
+    throw new Error(`${instance.name} ${kind}: unexpected ${res.status} ${String(allowOrigin)} ${String(reason)}`);
   }
   if (kind === 'ws') {
     const outcome = await wsOutcome(`${instance.url.replace('http', 'ws')}/ws`, { origin }, scaled(5000));

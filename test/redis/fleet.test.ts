@@ -2,8 +2,9 @@
  * cors-safety/redis with a real redis-server and three server processes sharing it
  * (test/fixtures/redis-fleet-server.ts), each serving HTTP (Express, corsSafety and
  * corsErrorHandler), a bare `ws` server behind upgradeGuard and socket.io (createAllowRequest), all
- * on one live policy: every kind of traffic on every instance (fetch, the `ws` client, the
- * socket.io client on each transport, a raw engine.io handshake) grants an added origin and
+ * on one live policy: every kind of traffic on every instance (an actual request, a preflight and
+ * an error answer over fetch, the `ws` client, the socket.io client on each transport, a raw
+ * engine.io handshake) grants an added origin and
  * refuses a removed one within one second of the change resolving (the second is scaled on a
  * loaded machine; what was measured is printed); unchanged origins keep their answers while others
  * churn; an instance restarted mid-way, one cut off from Redis and a fleet whose Redis was stopped
