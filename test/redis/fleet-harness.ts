@@ -25,9 +25,7 @@ export interface Instance {
   readonly name: string;
   readonly url: string;
   stderr(): string;
-  /** How many `{ type: 'arrived', what }` messages it sent so far. */
-  arrivals(what: string): number;
-  /** Resolves once it sent `count` of them. */
+  /** Resolves once it sent `count` messages `{ type: 'arrived', what }`; rejects after a scaled 20 s. */
   waitForArrivals(what: string, count: number): Promise<void>;
   state(): Promise<InstanceState>;
   reconfigure(methods: readonly string[]): Promise<InstanceState>;
@@ -110,11 +108,15 @@ export async function startInstance(name: string, redisUrl: string, key: string)
       name,
       url: `http://127.0.0.1:${port}`,
       stderr: () => stderr,
-      arrivals: (what) => seen.get(what) ?? 0,
       waitForArrivals: (what, count) =>
-        new Promise((resolve) => {
+        new Promise((resolve, reject) => {
+          const timer = setTimeout(() => {
+            waiters.delete(check);
+            reject(new Error(`${name}: ${String(seen.get(what) ?? 0)} of ${count} ${what} arrived`));
+          }, scaled(20_000));
           const check = (): void => {
             if ((seen.get(what) ?? 0) < count) return;
+            clearTimeout(timer);
             waiters.delete(check);
             resolve();
           };
@@ -172,7 +174,8 @@ export async function probe(instance: Instance, kind: Kind, origin: string): Pro
   if (plain !== undefined) {
     const res = await fetch(`${instance.url}${plain.path}`, {
       method: plain.method,
-      headers: plain.method === 'OPTIONS' ? { origin, 'access-control-request-method': 'PUT' } : { origin },
+      // GET: the answer depends on the origin only, whatever methods a reconfigure() leaves.
+      headers: plain.method === 'OPTIONS' ? { origin, 'access-control-request-method': 'GET' } : { origin },
       signal: AbortSignal.timeout(scaled(5000)),
     });
     await res.arrayBuffer();
