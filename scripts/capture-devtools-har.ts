@@ -17,19 +17,12 @@
  * so the fixtures read like a developer's. Run: node --import tsx scripts/capture-devtools-har.ts
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { SCENARIOS } from './diagnose-scenarios.js';
+import { harRig } from './har-rig.js';
 
 const OUT = new URL('../test/fixtures/diagnose/', import.meta.url);
-const PAGE_PORT = 5173;
-const API_PORT = 3000;
-/** Fake secrets: the full export must hold them, the doctor must never print them. */
-export const FIXTURE_COOKIE = 'session=FIXTURE-COOKIE-VALUE';
-export const FIXTURE_TOKEN = 'Bearer FIXTURE-TOKEN-VALUE';
 const TIMEOUT = 60_000;
 /**
  * The frontend's own modules, imported by the inspector page itself: the same URLs as its bundle
@@ -39,60 +32,6 @@ const FRONTEND_MODULE = {
   network: '/devtools/panels/network/network.js',
   logs: '/devtools/models/logs/logs.js',
 } as const;
-
-function listen(server: http.Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
-}
-
-/** The page: a same-origin call with credentials first, then every scenario, then `ALLDONE`. */
-function pageScript(apiBase: string): string {
-  const calls = SCENARIOS.map((scenario) => `async () => ${scenario.call}`).join(',\n');
-  return `const API = ${JSON.stringify(apiBase)};
-  (async () => {
-    // The body is read: DevTools exports only finished requests, and an unread body never finishes.
-    await fetch('/me', { headers: { Authorization: ${JSON.stringify(FIXTURE_TOKEN)} } }).then((r) => r.text(), () => {});
-    for (const call of [${calls}]) {
-      try { await call(); } catch (e) {}
-      await new Promise((resolve) => setTimeout(resolve, 150));
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    document.title = 'ALLDONE';
-  })();`;
-}
-
-async function servers(): Promise<{ pageUrl: string; fix: (text: string) => string; close: () => void }> {
-  const api = http.createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const scenario = SCENARIOS.find((s) => s.path === path || `${s.path}/` === path);
-    if (scenario === undefined) res.writeHead(404).end();
-    else scenario.handler(req, res, req.headers.origin ?? '');
-  });
-  api.on('upgrade', (_req, socket) => {
-    socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-  });
-  const apiPort = await listen(api);
-  const apiBase = `http://localhost:${apiPort}`;
-  const page = http.createServer((req, res) => {
-    res.setHeader('Cache-Control', 'no-store');
-    if (req.url === '/me' || req.url === '/ready') {
-      res.setHeader('Content-Type', 'application/json');
-      res.end('{"user":"fixture"}');
-      return;
-    }
-    res.setHeader('Content-Type', 'text/html; charset=utf-8');
-    res.setHeader('Set-Cookie', `${FIXTURE_COOKIE}; Path=/; HttpOnly; SameSite=Lax`);
-    res.end(`<!doctype html><title>page</title><script>${pageScript(apiBase)}</script>`);
-  });
-  const pagePort = await listen(page);
-  return {
-    pageUrl: `http://127.0.0.1:${pagePort}/`,
-    fix: (text) => text.replaceAll(`:${pagePort}`, `:${PAGE_PORT}`).replaceAll(`:${apiPort}`, `:${API_PORT}`),
-    close: () => {
-      api.close();
-      page.close();
-    },
-  };
-}
 
 /** Opens the bundled DevTools frontend on `target` and waits until its Network panel is up. */
 async function openFrontend(browser: Browser, port: string, targetId: string): Promise<Page> {
@@ -150,7 +89,7 @@ async function exportHar(frontend: Page, downloads: string, sanitize: boolean): 
 }
 
 async function main(): Promise<void> {
-  const rig = await servers();
+  const rig = await harRig();
   const downloads = mkdtempSync(join(tmpdir(), 'cors-safety-har-'));
   const browser = await puppeteer.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
