@@ -13,12 +13,14 @@
  *                                                      own cookie and an `Authorization` header of a
  *                                                      same-origin call are in it (fake values).
  *
- * Nothing in the files is edited but the two random ports, replaced by 5173 (page) and 3000 (API),
+ * Nothing in the files is edited but the random ports, replaced by 5173 (page), 3000 (API) and 3001,
  * so the fixtures read like a developer's. Run: node --import tsx scripts/capture-devtools-har.ts
+ * (test/cli/diagnose-har-live.test.ts runs exportDevtoolsHars() against the installed Chromium).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { harRig } from './har-rig.js';
 
@@ -34,7 +36,7 @@ const FRONTEND_MODULE = {
 } as const;
 
 /** Opens the bundled DevTools frontend on `target` and waits until its Network panel is up. */
-async function openFrontend(browser: Browser, port: string, targetId: string): Promise<Page> {
+async function openFrontend(browser: Browser, port: string, targetId: string, timeoutMs: number): Promise<Page> {
   const frontend = await browser.newPage();
   const ws = `127.0.0.1:${port}/devtools/page/${targetId}`;
   await frontend.goto(`http://127.0.0.1:${port}/devtools/inspector.html?ws=${ws}&panel=network`);
@@ -43,7 +45,7 @@ async function openFrontend(browser: Browser, port: string, targetId: string): P
     const network = await import('${FRONTEND_MODULE.network}');
     return network.NetworkPanel.NetworkPanel.instance()?.networkLogView !== undefined;
   })()`,
-    { timeout: TIMEOUT, polling: 200 },
+    { timeout: timeoutMs, polling: 200 },
   );
   return frontend;
 }
@@ -54,12 +56,12 @@ async function openFrontend(browser: Browser, port: string, targetId: string): P
  * navigation then clears the log (DevTools' default, "Preserve log" off), as when a developer opens
  * DevTools and reloads.
  */
-async function untilRecording(frontend: Page, target: Page, probeUrl: string): Promise<void> {
+async function untilRecording(frontend: Page, target: Page, probeUrl: string, timeoutMs: number): Promise<void> {
   const seen = `(async () => {
     const logs = await import('${FRONTEND_MODULE.logs}');
     return logs.NetworkLog.NetworkLog.instance().requests().some((request) => request.url() === '${probeUrl}');
   })()`;
-  const deadline = Date.now() + TIMEOUT;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     await target.goto(probeUrl);
     try {
@@ -72,14 +74,14 @@ async function untilRecording(frontend: Page, target: Page, probeUrl: string): P
 }
 
 /** Runs the Network panel's export and returns the file it downloads. */
-async function exportHar(frontend: Page, downloads: string, sanitize: boolean): Promise<string> {
+async function exportHar(frontend: Page, downloads: string, sanitize: boolean, timeoutMs: number): Promise<string> {
   for (const name of readdirSync(downloads)) rmSync(join(downloads, name));
   // The frontend's page code runs as a string: it is not this file's (Node's) code.
   await frontend.evaluate(`(async () => {
     const network = await import('${FRONTEND_MODULE.network}');
     await network.NetworkPanel.NetworkPanel.instance().networkLogView.exportAll({ sanitize: ${String(sanitize)} });
   })()`);
-  const deadline = Date.now() + TIMEOUT;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const done = readdirSync(downloads).filter((name) => name.endsWith('.har'));
     if (done.length === 1 && done[0] !== undefined) return readFileSync(join(downloads, done[0]), 'utf8');
@@ -88,14 +90,25 @@ async function exportHar(frontend: Page, downloads: string, sanitize: boolean): 
   }
 }
 
-async function main(): Promise<void> {
+/** The two exports of one run, ports fixed: `sanitized` (the button) and `full` (sensitive data). */
+export interface DevtoolsHars {
+  readonly sanitized: string;
+  readonly full: string;
+}
+
+/**
+ * Records the page of scripts/har-rig.ts in Chromium's own DevTools frontend and returns both of
+ * its HAR exports. `timeoutMs` bounds each wait (the tests pass a scaled one).
+ */
+export async function exportDevtoolsHars(executablePath: string, timeoutMs = TIMEOUT): Promise<DevtoolsHars> {
   const rig = await harRig();
   const downloads = mkdtempSync(join(tmpdir(), 'cors-safety-har-'));
   const browser = await puppeteer.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-    protocolTimeout: TIMEOUT,
+    protocolTimeout: timeoutMs,
+    timeout: timeoutMs,
   });
   try {
     const port = new URL(browser.wsEndpoint()).port;
@@ -103,21 +116,15 @@ async function main(): Promise<void> {
     const session = await target.createCDPSession();
     const { targetInfo } = await session.send('Target.getTargetInfo');
     await session.detach();
-    const frontend = await openFrontend(browser, port, targetInfo.targetId);
+    const frontend = await openFrontend(browser, port, targetInfo.targetId, timeoutMs);
     const browserSession = await browser.target().createCDPSession();
     await browserSession.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
-    await untilRecording(frontend, target, `${rig.pageUrl}ready`);
+    await untilRecording(frontend, target, `${rig.pageUrl}ready`, timeoutMs);
     await target.goto(rig.pageUrl);
-    await target.waitForFunction("document.title === 'ALLDONE'", { timeout: TIMEOUT, polling: 100 });
-    for (const [name, sanitize] of [
-      ['chromium-devtools.har', true],
-      ['chromium-devtools-full.har', false],
-    ] as const) {
-      const har = rig.fix(await exportHar(frontend, downloads, sanitize));
-      writeFileSync(new URL(name, OUT), har.endsWith('\n') ? har : `${har}\n`);
-      const entries = (JSON.parse(har) as { log: { entries: unknown[] } }).log.entries.length;
-      process.stdout.write(`${name}: ${entries} entries\n`);
-    }
+    await target.waitForFunction("document.title === 'ALLDONE'", { timeout: timeoutMs, polling: 100 });
+    const sanitized = rig.fix(await exportHar(frontend, downloads, true, timeoutMs));
+    const full = rig.fix(await exportHar(frontend, downloads, false, timeoutMs));
+    return { sanitized, full };
   } finally {
     await browser.close();
     rig.close();
@@ -125,4 +132,17 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+async function main(): Promise<void> {
+  const hars = await exportDevtoolsHars(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium');
+  for (const [name, har] of [
+    ['chromium-devtools.har', hars.sanitized],
+    ['chromium-devtools-full.har', hars.full],
+  ] as const) {
+    writeFileSync(new URL(name, OUT), har.endsWith('\n') ? har : `${har}\n`);
+    const entries = (JSON.parse(har) as { log: { entries: unknown[] } }).log.entries.length;
+    process.stdout.write(`${name}: ${entries} entries\n`);
+  }
+}
+
+// Run as a script (not when a test imports exportDevtoolsHars).
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -9,7 +9,7 @@
  *   test/fixtures/diagnose/firefox.har  (Firefox's export has no sanitized variant: it holds the
  *                                        page's cookie and the `Authorization` header, fake values)
  *
- * Nothing in the file is edited but the two random ports (5173 for the page, 3000 for the API).
+ * Nothing in the file is edited but the random ports (5173 page, 3000 API, 3001 nothing listening).
  * Run: node --import tsx scripts/capture-firefox-har.ts
  */
 import { spawn } from 'node:child_process';

@@ -8,8 +8,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { analyzeHar, type HarDiagnosis } from '../../src/cli/har-input.js';
+import { analyzeHar } from '../../src/cli/har-input.js';
 import { run } from '../../src/cli/run.js';
+import { EXPECTED, foundCodes, keyOf, NOT_SENT } from './har-expected.js';
 
 const fixture = (name: string): string => new URL(`../fixtures/diagnose/${name}`, import.meta.url).pathname;
 
@@ -38,26 +39,6 @@ function load(file: string): HarDoc {
   return JSON.parse(readFileSync(fixture(file), 'utf8')) as HarDoc;
 }
 
-/** `METHOD /path` -> `code:detail` of each finding, the same for every exporter. */
-const EXPECTED: Record<string, string> = {
-  'GET /error-401': 'no-allow-origin:error-status',
-  'GET /nginx-502': 'no-allow-origin:proxy-error',
-  'GET /duplicate': 'allow-origin-duplicated:identical',
-  'GET /mismatch': 'allow-origin-mismatch:localhost-alias',
-  'GET /wildcard-credentials': 'wildcard-with-credentials:',
-  'GET /no-credentials': 'credentials-not-allowed:missing',
-  'OPTIONS /preflight-401': 'preflight-status:auth',
-  'OPTIONS /preflight-redirect': 'preflight-redirect:',
-  'OPTIONS /method': 'method-not-allowed:not-listed',
-  'OPTIONS /header': 'header-not-allowed:not-listed',
-  'GET /list': 'allow-origin-list:',
-  'GET /ws': 'ws-refused:origin-or-auth',
-};
-/** Requests never sent because their preflight failed. */
-const NOT_SENT = ['PUT /preflight-401', 'DELETE /preflight-redirect', 'PATCH /method', 'GET /header'];
-
-const key = (d: HarDiagnosis): string => `${d.method} ${new URL(d.url).pathname}`;
-
 async function doctorHar(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
@@ -69,7 +50,7 @@ for (const { file, creator, sanitized } of EXPORTS) {
   describe(`doctor --har on ${file} (${creator}'s own exporter)`, () => {
     const doc = load(file);
     const result = analyzeHar(doc);
-    const byKey = new Map(result.diagnoses.map((d) => [key(d), d]));
+    const byKey = new Map(result.diagnoses.map((d) => [keyOf(d), d]));
 
     it('is a real export of the whole page: the exporter named, the page and every call recorded', () => {
       assert.equal(doc.log.creator.name, creator);
@@ -79,11 +60,7 @@ for (const { file, creator, sanitized } of EXPORTS) {
     });
 
     it('names the cause of every failure with the live probe code, and nothing else', () => {
-      const found = Object.fromEntries(
-        result.diagnoses
-          .filter((d) => d.findings.length > 0)
-          .map((d) => [key(d), d.findings.map((f) => `${f.code}:${f.detail ?? ''}`).join(',')]),
-      );
+      const found = foundCodes(result.diagnoses);
       assert.deepEqual(found, EXPECTED);
       assert.equal(byKey.get('GET /nginx-502')?.answeredBy, 'nginx');
       // Chrome writes the refused WebSocket with status 0 and the 403 only in an error frame.
