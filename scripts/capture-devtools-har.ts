@@ -94,6 +94,8 @@ async function exportHar(frontend: Page, downloads: string, sanitize: boolean, t
 export interface DevtoolsHars {
   readonly sanitized: string;
   readonly full: string;
+  /** The sanitized export of a public page whose call Local Network Access blocked. */
+  readonly localNetwork: string;
 }
 
 /**
@@ -106,7 +108,16 @@ export async function exportDevtoolsHars(executablePath: string, timeoutMs = TIM
   const browser = await puppeteer.launch({
     executablePath,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      // app.example.test is the rig's second page, on loopback but counted as public: Chrome's own
+      // switches for testing Local Network Access.
+      '--host-resolver-rules=MAP app.example.test 127.0.0.1',
+      `--ip-address-space-overrides=127.0.0.1:${rig.publicPagePort}=public`,
+    ],
     protocolTimeout: timeoutMs,
     timeout: timeoutMs,
   });
@@ -124,7 +135,11 @@ export async function exportDevtoolsHars(executablePath: string, timeoutMs = TIM
     await target.waitForFunction("document.title === 'ALLDONE'", { timeout: timeoutMs, polling: 100 });
     const sanitized = rig.fix(await exportHar(frontend, downloads, true, timeoutMs));
     const full = rig.fix(await exportHar(frontend, downloads, false, timeoutMs));
-    return { sanitized, full };
+    // A navigation clears DevTools' log ("Preserve log" off): this export holds the public page only.
+    await target.goto(rig.publicPageUrl);
+    await target.waitForFunction("document.title === 'ALLDONE'", { timeout: timeoutMs, polling: 100 });
+    const localNetwork = rig.fix(await exportHar(frontend, downloads, true, timeoutMs));
+    return { sanitized, full, localNetwork };
   } finally {
     await browser.close();
     rig.close();
@@ -137,6 +152,7 @@ async function main(): Promise<void> {
   for (const [name, har] of [
     ['chromium-devtools.har', hars.sanitized],
     ['chromium-devtools-full.har', hars.full],
+    ['chromium-devtools-local-network.har', hars.localNetwork],
   ] as const) {
     writeFileSync(new URL(name, OUT), har.endsWith('\n') ? har : `${har}\n`);
     const entries = (JSON.parse(har) as { log: { entries: unknown[] } }).log.entries.length;

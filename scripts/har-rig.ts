@@ -15,6 +15,7 @@ import { SCENARIOS } from './diagnose-scenarios.js';
 const PAGE_PORT = 5173;
 const API_PORT = 3000;
 const DOWN_PORT = 3001;
+const PUBLIC_PAGE_PORT = 5174;
 /** Fake secrets: an unsanitized export holds them, the doctor must never print them. */
 export const FIXTURE_COOKIE = 'session=FIXTURE-COOKIE-VALUE';
 export const FIXTURE_TOKEN = 'Bearer FIXTURE-TOKEN-VALUE';
@@ -40,8 +41,24 @@ function pageScript(apiBase: string, downBase: string): string {
   })();`;
 }
 
-/** Starts both servers on loopback ports; `fix` puts the fixed ports into a recorded text. */
-export async function harRig(): Promise<{ pageUrl: string; fix: (text: string) => string; close: () => void }> {
+/** The running rig. */
+export interface HarRig {
+  /** The page with every scenario, `http://127.0.0.1:PORT/`. */
+  readonly pageUrl: string;
+  /**
+   * A page named `app.example.test` (map it to 127.0.0.1 in the browser) that makes one call to the
+   * API on `localhost`: with its address space overridden to public, Chrome's Local Network Access
+   * blocks the call before it is sent.
+   */
+  readonly publicPageUrl: string;
+  readonly publicPagePort: number;
+  /** Puts the fixed ports into a recorded text. */
+  readonly fix: (text: string) => string;
+  readonly close: () => void;
+}
+
+/** Starts the servers on loopback ports. */
+export async function harRig(): Promise<HarRig> {
   const api = http.createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const scenario = SCENARIOS.find((s) => s.path === path || `${s.path}/` === path);
@@ -80,16 +97,27 @@ export async function harRig(): Promise<{ pageUrl: string; fix: (text: string) =
     );
   });
   const pagePort = await listen(page);
+  const publicPage = http.createServer((_req, res) => {
+    res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-store');
+    const call = `fetch(${JSON.stringify(`${apiBase}/lna`)}).catch(() => {}).then(() => { document.title = 'ALLDONE'; })`;
+    res.end(`<!doctype html><title>public page</title><script>${call}</script>`);
+  });
+  const publicPagePort = await listen(publicPage);
   return {
     pageUrl: `http://127.0.0.1:${pagePort}/`,
+    publicPageUrl: `http://app.example.test:${publicPagePort}/`,
+    publicPagePort,
     fix: (text) =>
       text
         .replaceAll(`:${pagePort}`, `:${PAGE_PORT}`)
         .replaceAll(`:${apiPort}`, `:${API_PORT}`)
-        .replaceAll(`:${downPort}`, `:${DOWN_PORT}`),
+        .replaceAll(`:${downPort}`, `:${DOWN_PORT}`)
+        .replaceAll(`:${publicPagePort}`, `:${PUBLIC_PAGE_PORT}`),
     close: () => {
       api.close();
       page.close();
+      publicPage.close();
     },
   };
 }

@@ -33,9 +33,6 @@ function unsentCause(error: string): string {
       `server is up and reachable at this address from the user's machine, then ${RUN_LIVE}`
     );
   }
-  if (/LOCAL_NETWORK|PRIVATE_NETWORK/.test(error)) {
-    return `blocked by the browser's Local Network Access check (${error}) before it was sent: the fix is on the client side`;
-  }
   if (error === 'net::ERR_BLOCKED_BY_CLIENT') {
     return `blocked by an extension or the browser's own blocking (${error}) before it was sent: not CORS`;
   }
@@ -78,6 +75,16 @@ export function explainBlind(
       cannotTell: failed
         ? `not sent: its preflight (entry ${preflight + 1}) failed, see there`
         : `not sent, and its preflight (entry ${preflight + 1}) looks right: compare the method and headers it allowed`,
+    };
+  }
+  // Chrome records a Local Network Access refusal as a plain net::ERR_FAILED; the page's and the
+  // URL's address spaces tell it (the local-network-access finding).
+  if (diagnosis.findings.some((f) => f.code === 'local-network-access')) {
+    return {
+      ...diagnosis,
+      cannotTell:
+        'no response and no preflight: most likely held back by Local Network Access before it was sent (see the ' +
+        'warning); the server never saw it, so no server change helps',
     };
   }
   return { ...diagnosis, cannotTell: unsentCause(diagnosis.error ?? '') };

@@ -128,3 +128,23 @@ describe('doctor --har on a response the browser took from its cache (Chrome _fr
     assert.match(d?.cannotTell ?? '', /browser's disk cache.*Vary: Origin/);
   });
 });
+
+describe("doctor --har on Chromium's export of a call Local Network Access held back", () => {
+  it('names local-network-access and says the server never saw the request', async () => {
+    // A page named app.example.test (a public address space for Chrome, through its
+    // --ip-address-space-overrides switch) calls the API on localhost: Chrome records net::ERR_FAILED.
+    const doc = load('chromium-devtools-local-network.har');
+    const [only, ...rest] = analyzeHar(doc).diagnoses;
+    assert.deepEqual(rest, []);
+    assert.equal(only?.origin, 'http://app.example.test:5174');
+    assert.equal(only.error, 'net::ERR_FAILED');
+    assert.deepEqual(
+      only.findings.map((f) => `${f.code}:${f.detail ?? ''}`),
+      ['local-network-access:public-to-loopback'],
+    );
+    assert.match(only.cannotTell ?? '', /Local Network Access before it was sent/);
+    const { code, stdout } = await doctorHar(['--har', fixture('chromium-devtools-local-network.har')]);
+    assert.equal(code, 1);
+    assert.match(stdout, /WARNING local-network-access \(public-to-loopback\)/);
+  });
+});

@@ -16,10 +16,10 @@ const support = chromiumSupport('test/cli/diagnose-har-live.test.ts');
 const skip = support.missing !== undefined && !support.required ? `skipped: ${support.missing}` : false;
 
 describe("doctor --har on Chromium DevTools' own export, made now", { skip }, () => {
-  it('names every failure with the live probe code, in the sanitized and the full export', async () => {
+  it('names every failure with the live probe code (sanitized and full export, Local Network Access)', async () => {
     if (support.missing !== undefined) throw new Error(requiredBrowserMessage(support));
     const hars = await exportDevtoolsHars(support.executablePath, scaled(60_000));
-    for (const [name, har] of Object.entries(hars)) {
+    for (const [name, har] of Object.entries({ sanitized: hars.sanitized, full: hars.full })) {
       const doc = JSON.parse(har) as { log: { creator: { name: string } } };
       assert.equal(doc.log.creator.name, 'WebInspector', name);
       const result = analyzeHar(doc);
@@ -30,5 +30,10 @@ describe("doctor --har on Chromium DevTools' own export, made now", { skip }, ()
       }
       assert.equal(result.unsanitized.length > 0, name === 'full', name);
     }
+    const blocked = analyzeHar(JSON.parse(hars.localNetwork)).diagnoses;
+    assert.deepEqual(
+      blocked.map((d) => `${keyOf(d)} ${d.findings.map((f) => f.code).join(',')}`),
+      ['GET /lna local-network-access'],
+    );
   });
 });
