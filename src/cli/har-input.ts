@@ -143,8 +143,8 @@ function credentialsSent(request: RawHeaders): CredentialsMode {
 
 function fromCacheNote(cache: string): string {
   return (
-    `this answer came from the browser's ${cache} cache, not from the server just now: if the server answers right ` +
-    'today, the cached copy was stored for another origin, so its responses need `Vary: Origin`; run ' +
+    `this answer came from the browser's ${cache} cache, not from the server at that moment: the server may answer ` +
+    'otherwise now, and a cached answer naming another origin means the response lacks `Vary: Origin`; run ' +
     '`cors-safety doctor` on the URL, or --replay'
   );
 }
@@ -225,16 +225,16 @@ function checkAnswered(
   };
 }
 
-/**
- * Applies the checks to one entry: a WebSocket's handshake, a request with no response (told by
- * explainBlind()), or the response's CORS headers.
- */
 /** The response status; 0 when there was none (automation exporters such as Playwright's write -1). */
 function statusOf(entry: HarEntry): number {
   const status = entry.response?.status;
   return typeof status === 'number' && status > 0 ? status : 0;
 }
 
+/**
+ * Applies the checks to one entry: a WebSocket's handshake, a request with no response (told by
+ * explainBlind()), or the response's CORS headers.
+ */
 function checkEntry(entry: HarEntry, index: number, origin: string): HarDiagnosis | undefined {
   const requestHeaders = headersOf(entry.request?.headers);
   const responseHeaders = headersOf(entry.response?.headers);
