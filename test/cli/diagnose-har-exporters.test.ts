@@ -148,3 +148,42 @@ describe("doctor --har on Chromium's export of a call Local Network Access held 
     assert.match(stdout, /WARNING local-network-access \(public-to-loopback\)/);
   });
 });
+
+describe("doctor --har on odd values in the exporters' own fields", () => {
+  it('never throws, and reads only well-formed WebSocket error frames', () => {
+    const ws = (extra: Record<string, unknown>): unknown => ({
+      log: {
+        entries: [
+          {
+            _resourceType: 'websocket',
+            request: {
+              method: 'GET',
+              url: 'ws://api.example.com/ws',
+              headers: [{ name: 'Origin', value: 'https://a.example' }],
+            },
+            response: { status: 0, headers: [], _error: null },
+            ...extra,
+          },
+        ],
+      },
+    });
+    for (const odd of [
+      'x',
+      5,
+      null,
+      [null, 1, 'e', { type: 'error', data: 7 }],
+      [{ type: 'receive', data: 'code: 403' }],
+    ]) {
+      assert.deepEqual(analyzeHar(ws({ _webSocketMessages: odd, _fromCache: 3 })).diagnoses, [], JSON.stringify(odd));
+    }
+    const [refused] = analyzeHar(
+      ws({
+        _webSocketMessages: [
+          { type: 'error', data: 'Error during WebSocket handshake: Unexpected response code: 401' },
+        ],
+      }),
+    ).diagnoses;
+    assert.equal(refused?.status, 401);
+    assert.equal(refused.findings[0]?.code, 'ws-refused');
+  });
+});
