@@ -1,14 +1,13 @@
 /**
- * Makes the fixtures of `cors-safety doctor --console` and `--har` with a real browser: Debian's
+ * Makes the Chromium fixture of `cors-safety doctor --console` with a real browser: Debian's
  * Chromium (driven by playwright-core) opens a page on one origin that calls an API on another,
  * once per failure the doctor must name, and this records
  *
- *   test/fixtures/diagnose/chromium-console.txt  the console lines, as a user would copy them;
- *   test/fixtures/diagnose/chromium.har          a HAR 1.2 log built from the DevTools protocol's
- *                                                Network events the way DevTools' HAR exporter
- *                                                builds one (sanitized: no cookies, no Authorization).
+ *   test/fixtures/diagnose/chromium-console.txt  the console lines, as a user would copy them.
  *
- * Ports and times are replaced by fixed values so the files do not change from run to run.
+ * (The HAR fixtures come from the browsers' own exporters: scripts/capture-devtools-har.ts and
+ * scripts/capture-firefox-har.ts.) Ports are replaced by fixed values so the file does not change
+ * from run to run.
  * Run: node --import tsx scripts/capture-diagnostics.ts
  */
 import { writeFileSync } from 'node:fs';
@@ -25,11 +24,6 @@ const API_PORT = 3000;
 
 function listen(server: http.Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
-}
-
-interface CdpEvent {
-  readonly method: string;
-  readonly params: Record<string, unknown>;
 }
 
 async function main(): Promise<void> {
@@ -65,23 +59,6 @@ async function main(): Promise<void> {
   tab.on('console', (message) => {
     if (message.type() === 'error') consoleLines.push(message.text());
   });
-  const cdp = await context.newCDPSession(tab);
-  const events: CdpEvent[] = [];
-  for (const name of [
-    'Network.requestWillBeSent',
-    'Network.requestWillBeSentExtraInfo',
-    'Network.responseReceived',
-    'Network.responseReceivedExtraInfo',
-    'Network.loadingFailed',
-    'Network.loadingFinished',
-    'Network.webSocketCreated',
-    'Network.webSocketWillSendHandshakeRequest',
-    'Network.webSocketHandshakeResponseReceived',
-    'Network.webSocketFrameError',
-  ] as const) {
-    cdp.on(name, (params: unknown) => events.push({ method: name, params: params as Record<string, unknown> }));
-  }
-  await cdp.send('Network.enable');
   await tab.goto(`${pageOrigin}/`);
   for (const scenario of SCENARIOS) {
     await tab.evaluate(
@@ -98,10 +75,7 @@ async function main(): Promise<void> {
   const fix = (text: string): string =>
     text.replaceAll(`:${pagePort}`, `:${PAGE_PORT}`).replaceAll(`:${apiPort}`, `:${API_PORT}`);
   writeFileSync(new URL('chromium-console.txt', OUT), `${consoleLines.map(fix).join('\n')}\n`);
-  const { buildHar } = await import('./har-from-cdp.js');
-  const har = buildHar(events, browser.version());
-  writeFileSync(new URL('chromium.har', OUT), `${fix(JSON.stringify(har, null, 2))}\n`);
-  process.stdout.write(`wrote ${consoleLines.length} console lines and ${har.log.entries.length} HAR entries\n`);
+  process.stdout.write(`wrote ${consoleLines.length} console lines\n`);
 }
 
 await main();

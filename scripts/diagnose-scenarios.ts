@@ -1,7 +1,8 @@
 /**
  * The failures the `doctor --console` and `--har` fixtures are made of: one API route per failure
- * and the call a page makes to it. Shared by scripts/capture-diagnostics.ts (Chromium, console and
- * HAR) and scripts/capture-consoles.ts (Firefox and WebKit console text).
+ * and the call a page makes to it. Shared by scripts/capture-diagnostics.ts (Chromium console),
+ * scripts/capture-consoles.ts (Firefox and WebKit console text) and scripts/har-rig.ts (the HARs
+ * exported by Chromium's DevTools and by Firefox).
  */
 import type http from 'node:http';
 

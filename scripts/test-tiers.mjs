@@ -14,6 +14,7 @@ export const TIER_PATHS = {
     'test/scripts/',
     'test/cli/args.test.ts',
     'test/cli/cors-check.test.ts',
+    'test/cli/diagnose-har-exporters.test.ts',
     'test/cli/fetch-rules.test.ts',
     'test/cli/fix-coverage.test.ts',
     'test/docs/codes-documented.test.ts',

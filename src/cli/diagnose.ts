@@ -172,7 +172,8 @@ export async function diagnoseHar(
   if (result.unsanitized.length > 0) {
     warnings.push(
       `this HAR is not sanitized: it holds ${result.unsanitized.join(', ')}. Their values are not printed; do not share ` +
-        'the file (DevTools: Export HAR (sanitized)).',
+        "the file: export it again with Chrome DevTools' Export HAR (sanitized), or remove those fields first " +
+        "(Firefox's export keeps them).",
     );
   }
   if (result.diagnoses.length === 0)

@@ -4,11 +4,13 @@
  * Each response is put through the live probe's own checks (`corsCheck`, `preflightCheck`,
  * `handshakeCheck`). Values of cookies, `Authorization` and bodies are never read into the report.
  */
+import { localNetworkAccess } from './address-space.js';
 import { corsCheck, preflightCheck, type CorsRequestContext, type ResponseSnapshot } from './cors-check.js';
 import type { CredentialsMode } from './fetch-rules.js';
 import type { Finding } from './findings.js';
 import { hasError } from './findings.js';
 import { getCombined, type RawHeaders } from './headers.js';
+import { explainBlind } from './har-blind.js';
 import { handshakeCheck } from './ws-probe.js';
 
 /** One failed request of the HAR, with what the doctor makes of it. */
@@ -24,6 +26,8 @@ export interface HarDiagnosis {
   readonly findings: readonly Finding[];
   /** Why the HAR cannot say more, when it cannot. */
   readonly cannotTell?: string | undefined;
+  /** The failure text the browser recorded (Chrome's `_error`, `net::ERR_FAILED`...), when it did. */
+  readonly error?: string | undefined;
   /** The request headers the page set (names only), for --replay. */
   readonly requestHeaderNames: readonly string[];
   readonly credentials: CredentialsMode;
@@ -47,8 +51,13 @@ export class HarFormatError extends Error {
   }
 }
 
-interface HarEntry {
+/** One `log.entries` item, as far as the doctor reads it (Chrome's and Firefox's fields). */
+export interface HarEntry {
   readonly _resourceType?: unknown;
+  /** Chrome: `"memory"` or `"disk"` when the response came from the browser's cache. */
+  readonly _fromCache?: unknown;
+  /** Chrome: a WebSocket's frames; a refused handshake is one frame of type `"error"`. */
+  readonly _webSocketMessages?: unknown;
   readonly request?: { method?: unknown; url?: unknown; headers?: unknown; cookies?: unknown; postData?: unknown };
   readonly response?: {
     status?: unknown;
@@ -84,6 +93,14 @@ function unsanitizedFields(entries: readonly HarEntry[]): string[] {
   return [...found].sort();
 }
 
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
+}
+
 /** Who made a response: a CDN or proxy that names itself in `Server` or `Via`. */
 export function answeredBy(headers: RawHeaders): string | undefined {
   const server = (getCombined(headers, 'server') ?? '').toLowerCase();
@@ -114,18 +131,116 @@ function requestedHeaders(request: RawHeaders, preflight: boolean): RawHeaders {
 }
 
 /**
- * Applies the checks to one entry. The HAR does not record the credentials mode: a failure that
- * only a credentialed request has (`*`, a missing Access-Control-Allow-Credentials) is told by
- * checking again with credentials when the entry failed and the first check found nothing.
+ * The request was sent with credentials when the HAR shows a `Cookie` header (an unsanitized
+ * export) or `Sec-Fetch-Storage-Access`, which Chromium and Firefox send on a cross-site request
+ * whose credentials mode is "include" (Storage Access Headers), in sanitized exports too.
+ */
+function credentialsSent(request: RawHeaders): CredentialsMode {
+  return getCombined(request, 'cookie') !== null || getCombined(request, 'sec-fetch-storage-access') !== null
+    ? 'include'
+    : 'same-origin';
+}
+
+function fromCacheNote(cache: string): string {
+  return (
+    `this answer came from the browser's ${cache} cache, not from the server at that moment: the server may answer ` +
+    'otherwise now, and a cached answer naming another origin means the response lacks `Vary: Origin`; run ' +
+    '`cors-safety doctor` on the URL, or --replay'
+  );
+}
+
+/** The error text of a refused WebSocket: Chrome's `_webSocketMessages` error frame, else `_error`. */
+function webSocketError(entry: HarEntry, error: string): string {
+  if (!Array.isArray(entry._webSocketMessages)) return error;
+  for (const message of entry._webSocketMessages as unknown[]) {
+    if (typeof message !== 'object' || message === null) continue;
+    const { type, data } = message as { type?: unknown; data?: unknown };
+    if (type === 'error' && typeof data === 'string' && data !== '') return data;
+  }
+  return error;
+}
+
+/**
+ * A WebSocket entry. Firefox records the refused handshake's status and headers; Chrome records
+ * status 0 and puts "Error during WebSocket handshake: Unexpected response code: 403" in an error
+ * frame of `_webSocketMessages`, so the status is read from there.
+ */
+function checkWebSocket(
+  entry: HarEntry,
+  base: HarDiagnosis,
+  res: ResponseSnapshot,
+  recordedError: string,
+): HarDiagnosis | undefined {
+  const error = webSocketError(entry, recordedError);
+  const code = /response code: (\d{3})/i.exec(error)?.[1];
+  const seen = res.status !== 0 ? res.status : code === undefined ? 0 : Number(code);
+  if (seen === 101) return undefined;
+  if (seen === 0) {
+    if (error === '') return undefined;
+    return { ...base, cannotTell: `the WebSocket failed ("${error}") with no response recorded` };
+  }
+  const findings = handshakeCheck({ ...res, status: seen, upgraded: false, key: '' }, base.origin ?? '');
+  return { ...base, status: seen, findings };
+}
+
+/**
+ * An entry with a response: the live probe's own checks. The HAR does not record the credentials
+ * mode; see credentialsSent(). When Chrome recorded a failure (`_error`) and the first check found
+ * nothing, a failure only a credentialed request has (`*`, no Access-Control-Allow-Credentials) is
+ * looked for by checking again with credentials.
+ */
+function checkAnswered(
+  entry: HarEntry,
+  base: Omit<HarDiagnosis, 'credentials' | 'findings'>,
+  res: ResponseSnapshot,
+  preflight: boolean,
+  error: string,
+): HarDiagnosis | undefined {
+  const requestHeaders = headersOf(entry.request?.headers);
+  const { origin = '', method } = base;
+  const ctx = (credentials: CredentialsMode): CorsRequestContext => ({
+    origin,
+    credentials,
+    method: preflight ? (getCombined(requestHeaders, 'access-control-request-method') ?? 'GET') : method,
+    headers: requestedHeaders(requestHeaders, preflight),
+  });
+  const check = (credentials: CredentialsMode): Finding[] =>
+    preflight ? preflightCheck(res, ctx(credentials)) : corsCheck(res, ctx(credentials), 'actual');
+  let credentials = credentialsSent(requestHeaders);
+  let findings = check(credentials);
+  if (!hasError(findings) && error !== '' && credentials === 'same-origin') {
+    const withCredentials = check('include');
+    if (hasError(withCredentials)) {
+      credentials = 'include';
+      findings = withCredentials;
+    }
+  }
+  if (!hasError(findings)) return undefined;
+  const cache = str(entry._fromCache);
+  return {
+    ...base,
+    credentials,
+    findings: findings.filter((f) => f.severity === 'error'),
+    ...(cache === '' ? {} : { cannotTell: fromCacheNote(cache) }),
+  };
+}
+
+/** The response status; 0 when there was none (automation exporters such as Playwright's write -1). */
+function statusOf(entry: HarEntry): number {
+  const status = entry.response?.status;
+  return typeof status === 'number' && status > 0 ? status : 0;
+}
+
+/**
+ * Applies the checks to one entry: a WebSocket's handshake, a request with no response (told by
+ * explainBlind()), or the response's CORS headers.
  */
 function checkEntry(entry: HarEntry, index: number, origin: string): HarDiagnosis | undefined {
   const requestHeaders = headersOf(entry.request?.headers);
   const responseHeaders = headersOf(entry.response?.headers);
   const method = str(entry.request?.method) || 'GET';
   const url = str(entry.request?.url);
-  // Automation exporters (Playwright's recordHar) write -1 and `_failureText` for a failed request.
-  const rawStatus = typeof entry.response?.status === 'number' ? entry.response.status : 0;
-  const status = rawStatus > 0 ? rawStatus : 0;
+  const status = statusOf(entry);
   const error = str(entry.response?._error) || str(entry.response?._failureText);
   const type = str(entry._resourceType).toLowerCase();
   const preflight =
@@ -143,53 +258,17 @@ function checkEntry(entry: HarEntry, index: number, origin: string): HarDiagnosi
     websocket,
   };
   const res: ResponseSnapshot = { status, statusText: str(entry.response?.statusText), headers: responseHeaders };
-  if (websocket) {
-    const code = /response code: (\d{3})/i.exec(error)?.[1];
-    const seen = status !== 0 ? status : code === undefined ? 0 : Number(code);
-    if (seen === 101) return undefined;
-    if (seen === 0) {
-      if (error === '') return undefined;
-      return {
-        ...base,
-        credentials: 'include',
-        findings: [],
-        cannotTell: `the WebSocket failed ("${error}") with no response recorded`,
-      };
-    }
-    const findings = handshakeCheck({ ...res, status: seen, upgraded: false, key: '' }, origin);
-    return { ...base, status: seen, credentials: 'include', findings };
-  }
+  if (websocket) return checkWebSocket(entry, { ...base, credentials: 'include', findings: [] }, res, error);
   if (status === 0 || responseHeaders.length === 0) {
+    // Answered with a status but no headers: a HAR cut short, nothing to check.
     if (error === '' && status !== 0) return undefined;
-    if (error === '' && responseHeaders.length === 0 && status === 0) {
-      return {
-        ...base,
-        credentials: 'same-origin',
-        findings: [],
-        cannotTell: 'the HAR has no status or headers for it (an automation-made HAR?)',
-      };
-    }
-    return { ...base, credentials: 'same-origin', findings: [], cannotTell: '' };
+    // Firefox writes a request that was never sent (its preflight failed) with status 0 and no
+    // error; Chrome with `_error: "net::ERR_FAILED"`. explainBlind() tells what the HAR can say.
+    // Local Network Access holds a public page's request to a private address before it is sent.
+    const findings = localNetworkAccess(origin, hostOf(url));
+    return { ...base, credentials: 'same-origin', findings, cannotTell: '', error };
   }
-  const ctx = (credentials: CredentialsMode): CorsRequestContext => ({
-    origin,
-    credentials,
-    method: preflight ? (getCombined(requestHeaders, 'access-control-request-method') ?? 'GET') : method,
-    headers: requestedHeaders(requestHeaders, preflight),
-  });
-  const check = (credentials: CredentialsMode): Finding[] =>
-    preflight ? preflightCheck(res, ctx(credentials)) : corsCheck(res, ctx(credentials), 'actual');
-  let credentials: CredentialsMode = getCombined(requestHeaders, 'cookie') !== null ? 'include' : 'same-origin';
-  let findings = check(credentials);
-  if (!hasError(findings) && error !== '' && credentials === 'same-origin') {
-    const withCredentials = check('include');
-    if (hasError(withCredentials)) {
-      credentials = 'include';
-      findings = withCredentials;
-    }
-  }
-  if (!hasError(findings)) return undefined;
-  return { ...base, credentials, findings: findings.filter((f) => f.severity === 'error') };
+  return checkAnswered(entry, base, res, preflight, error);
 }
 
 /** The origin a request was sent from, when it was cross-origin. */
@@ -222,37 +301,6 @@ function refererOrigin(referer: string | null): string | null {
   } catch {
     return null;
   }
-}
-
-/** Says why a failed request left nothing to check, and links it to its preflight when there is one. */
-function explainBlind(
-  diagnosis: HarDiagnosis,
-  all: readonly HarDiagnosis[],
-  entries: readonly HarEntry[],
-): HarDiagnosis {
-  if (diagnosis.cannotTell !== '') return diagnosis;
-  const preflight = entries.findIndex(
-    (entry, i) =>
-      i !== diagnosis.entry - 1 &&
-      str(entry.request?.url) === diagnosis.url &&
-      (str(entry._resourceType) === 'preflight' || str(entry.request?.method) === 'OPTIONS'),
-  );
-  if (preflight !== -1) {
-    const failed = all.some((d) => d.entry === preflight + 1);
-    return {
-      ...diagnosis,
-      cannotTell: failed
-        ? `not sent: its preflight (entry ${preflight + 1}) failed, see there`
-        : `not sent, and its preflight (entry ${preflight + 1}) looks right: compare the method and headers it allowed`,
-    };
-  }
-  return {
-    ...diagnosis,
-    cannotTell:
-      "no response and no preflight in the HAR: the preflight may have come from the browser's preflight cache, or the " +
-      'request was blocked before it was sent (mixed content, Local Network Access, CSP, an extension); run ' +
-      '`cors-safety doctor` on the URL, or --replay',
-  };
 }
 
 /**
