@@ -209,11 +209,17 @@ export async function syncWithRedis(policy: LivePolicy, options: RedisSyncOption
       return running;
     }
     running = (async () => {
-      do {
-        again = false;
-        await loadOnce();
-      } while (again && !closed);
-    })().finally(() => (running = undefined));
+      try {
+        do {
+          again = false;
+          await loadOnce();
+        } while (again && !closed);
+      } finally {
+        // Cleared in the same step the loop ends, so a request arriving after it starts a new run
+        // instead of joining one that has already read the set.
+        running = undefined;
+      }
+    })();
     return running;
   };
   const reloadQuietly = (): void => {
