@@ -10,10 +10,6 @@ import { isCorsSafelistedRequestHeader } from '../shared/header-names.js';
 import { reachesOnlyThisMachine } from '../shared/loopback.js';
 import { isCorsSafelistedMethod } from '../shared/methods.js';
 
-// diagnose.ts reads these two through this module; they are the shared ones.
-export { isForbiddenRequestHeaderName } from '../shared/header-names.js';
-export { normalizeMethod } from '../shared/methods.js';
-
 /** Request credentials mode. `--credentials` means `include` (`fetch(url, { credentials: 'include' })`). */
 export type CredentialsMode = 'include' | 'same-origin';
 
