@@ -110,7 +110,9 @@ async function check(lib: Library, spec: ListSpec, caseName: CaseName): Promise<
   const head = (res as unknown as { _header?: string })._header ?? '';
   const nodeGranted = /^access-control-allow-origin: (.*)$/im.exec(head)?.[1]?.trim() ?? null;
   if (nodeGranted !== expected || res.statusCode !== status)
-    throw new Error(`adapter benchmark: corsSafety() (${listLabel(spec)}), case ${caseName} answers otherwise; aborting`);
+    throw new Error(
+      `adapter benchmark: corsSafety() (${listLabel(spec)}), case ${caseName} answers otherwise; aborting`,
+    );
 }
 
 /** Nanoseconds of this process's CPU per call, calls awaited one at a time for about `durationMs`. */

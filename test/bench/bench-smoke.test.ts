@@ -118,7 +118,10 @@ describe('npm run bench -- --quick', () => {
       }
 
       // Issue #25: what each adapter adds, side by side (a quick run's differences may be negative).
-      const adapters = tableAfter(markdown, '## Adapter cost: corsSafety() and withCorsSafety() side by side (issue #25)');
+      const adapters = tableAfter(
+        markdown,
+        '## Adapter cost: corsSafety() and withCorsSafety() side by side (issue #25)',
+      );
       assert.deepEqual(
         adapters.rows.map((row) => row.slice(0, 2)),
         expectedRows,
