@@ -2,15 +2,19 @@
  * withCorsSafety() from the built `cors-safety/fetch` (dist/fetch.mjs), served by real runtimes
  * other than Node on a loopback port they choose (port 0), and the allowed / denied / preflight /
  * thrown-error table asked over real sockets. Each runtime's binary comes from its npm package
- * (devDependencies). A missing binary is skipped loudly here and fails under CI
+ * (devDependencies): Bun and Deno serve it with their own `serve()`, workerd (the Workers runtime) as
+ * a bundled module worker. A missing binary is skipped loudly here and fails under CI
  * (`CORS_SAFETY_REQUIRE_RUNTIMES=1`, set by .ci/run, or `CI=true`). Run after `npm run build`.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
+import { build } from 'esbuild';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { scaled } from '../helpers/time.js';
 import { warnSkipped } from '../helpers/skip-warning.js';
@@ -21,27 +25,46 @@ const APP = 'https://app.example.com';
 const EVIL = 'https://evil.example';
 const required = process.env.CORS_SAFETY_REQUIRE_RUNTIMES === '1' || process.env.CI === 'true';
 
+interface Server {
+  readonly url: string;
+  readonly version: string;
+  readonly child: ChildProcess;
+}
+
 interface Runtime {
   readonly name: string;
   /** Where the npm package puts the binary, relative to the repository. */
   readonly binary: string;
-  readonly args: readonly string[];
+  readonly start: (binary: string) => Promise<Server>;
 }
 
+const scratch = mkdtempSync(join(tmpdir(), 'cors-safety-runtimes-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
 const RUNTIMES: readonly Runtime[] = [
-  { name: 'Bun', binary: 'node_modules/@oven/bun-linux-x64/bin/bun', args: ['run', join(here, 'bun-server.mjs')] },
+  {
+    name: 'Bun',
+    binary: 'node_modules/@oven/bun-linux-x64/bin/bun',
+    start: (binary) => startPrintingPort('Bun', binary, ['run', join(here, 'bun-server.mjs')]),
+  },
   {
     name: 'Deno',
     binary: 'node_modules/@deno/linux-x64-glibc/deno',
-    args: [
-      'run',
-      '--quiet',
-      '--no-prompt',
-      '--allow-net=127.0.0.1',
-      '--allow-env',
-      '--allow-read',
-      join(here, 'deno-server.mjs'),
-    ],
+    start: (binary) =>
+      startPrintingPort('Deno', binary, [
+        'run',
+        '--quiet',
+        '--no-prompt',
+        '--allow-net=127.0.0.1',
+        '--allow-env',
+        '--allow-read',
+        join(here, 'deno-server.mjs'),
+      ]),
+  },
+  {
+    name: 'workerd (Cloudflare Workers)',
+    binary: 'node_modules/@cloudflare/workerd-linux-64/bin/workerd',
+    start: startWorkerd,
   },
 ];
 
@@ -54,9 +77,9 @@ function executable(path: string): boolean {
   }
 }
 
-/** Starts the runtime's server; resolves with its base URL once it printed its port. */
-async function start(runtime: Runtime): Promise<{ url: string; version: string; child: ChildProcess }> {
-  const child = spawn(join(root, runtime.binary), runtime.args, {
+/** Starts a server that prints `{"runtime", "port"}` once it listens on its loopback port 0. */
+async function startPrintingPort(name: string, binary: string, args: readonly string[]): Promise<Server> {
+  const child = spawn(binary, args, {
     cwd: root,
     env: {
       ...process.env,
@@ -70,18 +93,49 @@ async function start(runtime: Runtime): Promise<{ url: string; version: string; 
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const lines = createInterface({ input: child.stdout });
   const first = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${runtime.name} printed no port: ${stderr}`)), scaled(30_000));
+    const timer = setTimeout(() => reject(new Error(`${name} printed no port: ${stderr}`)), scaled(30_000));
     lines.once('line', (line) => {
       clearTimeout(timer);
       resolve(line);
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`${runtime.name} exited ${String(code)}: ${stderr}`));
+      reject(new Error(`${name} exited ${String(code)}: ${stderr}`));
     });
   });
   const { port, runtime: version } = JSON.parse(first) as { port: number; runtime: string };
   return { url: `http://127.0.0.1:${port}`, version, child };
+}
+
+/**
+ * workerd loads one bundled module (as Wrangler deploys it): the worker and dist/fetch.mjs with
+ * its CommonJS chunks and tldts, bundled by esbuild for no particular platform. workerd cannot
+ * report a port it chose, so the test binds a loopback socket on port 0 and hands it over as file
+ * descriptor 3 (`--socket-fd http=3`); connections queue on it until workerd accepts them.
+ */
+async function startWorkerd(binary: string): Promise<Server> {
+  const dir = mkdtempSync(join(scratch, 'workerd-'));
+  await build({
+    entryPoints: [join(here, 'workerd-worker.mjs')],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    mainFields: ['main'],
+    alias: { 'cors-safety/fetch': join(root, 'dist', 'fetch.mjs') },
+    outfile: join(dir, 'worker.js'),
+    logLevel: 'error',
+  });
+  copyFileSync(join(here, 'workerd.capnp'), join(dir, 'workerd.capnp'));
+  const listener = net.createServer();
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  const { port } = listener.address() as AddressInfo;
+  const fd = (listener as unknown as { _handle: { fd: number } })._handle.fd;
+  const child = spawn(binary, ['serve', join(dir, 'workerd.capnp'), '--socket-fd', 'http=3'], {
+    stdio: ['ignore', 'ignore', 'pipe', fd],
+  });
+  // The child holds its own copy of the socket; this process stops listening (and never accepts).
+  listener.close();
+  return { url: `http://127.0.0.1:${port}`, version: `workerd (compatibility date 2025-01-01)`, child };
 }
 
 const preflight = (origin: string): RequestInit => ({
@@ -104,7 +158,7 @@ for (const runtime of RUNTIMES) {
       { timeout: scaled(60_000) },
       async () => {
         assert.ok(present, `${runtime.binary} is missing but the runtime tests are required`);
-        const server = await start(runtime);
+        const server = await runtime.start(join(root, runtime.binary));
         try {
           const ask = (path: string, init: RequestInit) => fetch(`${server.url}${path}`, init);
           const allowed = await ask('/ok', { headers: { Origin: APP } });

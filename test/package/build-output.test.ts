@@ -3,8 +3,8 @@
  * (tsdown's command-line entry prints one under Node < 22.18; scripts/build.mjs calls its API),
  * yet a broken build still fails; and npm 11's install-scripts notice has nothing to list, because
  * package.json's `allowScripts` records the install scripts in the tree as reviewed and denied:
- * esbuild's optional postinstall, which only re-checks its platform binary, and those of `bun` and
- * `deno`, which link the binary of their platform package (test/fetch/runtimes.test.ts runs that
+ * esbuild's optional postinstall, which only re-checks its platform binary, and those of `bun`,
+ * `deno` and `workerd`, which link the binary of their platform package (test/fetch/runtimes.test.ts runs that
  * binary from the platform package directly).
  */
 import assert from 'node:assert/strict';

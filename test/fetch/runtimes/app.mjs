@@ -1,8 +1,7 @@
 /* global Response -- the runtime under test provides it */
 // The application every runtime serves (test/fetch/runtimes.test.ts): withCorsSafety() from the
-// built cors-safety/fetch (a file URL in CORS_SAFETY_FETCH_ENTRY), with the routes of the Node table.
-export async function application(entry) {
-  const { createCorsPolicy, withCorsSafety } = await import(entry);
+// built cors-safety/fetch (its module namespace is passed in), with the routes of the Node table.
+export function application({ createCorsPolicy, withCorsSafety }) {
   const policy = createCorsPolicy({
     origin: ['https://app.example.com'],
     credentials: true,

@@ -5,6 +5,6 @@ import { application } from './app.mjs';
 const server = Bun.serve({
   hostname: '127.0.0.1',
   port: 0,
-  fetch: await application(process.env.CORS_SAFETY_FETCH_ENTRY),
+  fetch: application(await import(process.env.CORS_SAFETY_FETCH_ENTRY)),
 });
 console.log(JSON.stringify({ runtime: `bun ${Bun.version}`, port: server.port }));

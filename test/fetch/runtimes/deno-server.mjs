@@ -2,7 +2,7 @@
 // Deno: serves the application on a loopback port chosen by the system; prints {"port": n}.
 import { application } from './app.mjs';
 
-const handler = await application(Deno.env.get('CORS_SAFETY_FETCH_ENTRY'));
+const handler = application(await import(Deno.env.get('CORS_SAFETY_FETCH_ENTRY')));
 Deno.serve(
   {
     hostname: '127.0.0.1',
