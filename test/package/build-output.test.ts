@@ -4,8 +4,8 @@
  * yet a broken build still fails; and npm 11's install-scripts notice has nothing to list, because
  * package.json's `allowScripts` records the install scripts in the tree as reviewed and denied:
  * esbuild's optional postinstall, which only re-checks its platform binary, and those of `bun`,
- * `deno` and `workerd`, which link the binary of their platform package (test/fetch/runtimes.test.ts runs that
- * binary from the platform package directly).
+ * `deno` and `workerd`, which link the binary of their platform package (test/fetch/runtimes.test.ts
+ * runs that binary from the platform package directly).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -64,6 +64,7 @@ describe('build output from a clone', () => {
       edgedriver: false,
       esbuild: false,
       geckodriver: false,
+      workerd: false,
     });
   });
 });
