@@ -5,7 +5,7 @@
  * dual-package hazard: a policy made through one is accepted by the other, and `instanceof
  * CorsConfigError` holds across both). Node's documentation calls this the "ES module wrapper".
  */
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineConfig } from 'tsdown';
 
@@ -39,6 +39,55 @@ const NODE10_FETCH = {
   sideEffects: false,
 };
 
+/**
+ * The one Node type the policy core's declarations name, and what `cors-safety/fetch` passes in its
+ * place: an origin function and `originLookup.lookup` get the fetch `Request` there (see
+ * src/fetch/with-cors-safety.ts), where the Node adapters pass `node:http`'s `IncomingMessage`.
+ */
+const FETCH_TYPES: Readonly<Record<string, string>> = { IncomingMessage: 'Request' };
+const NODE_MODULE_REFERENCE = /from "node:|import\("node:|<reference types="node"/;
+
+/**
+ * The fetch entry's declarations must not need `@types/node` (Deno and Workers projects have
+ * none), but the chunks it shares with index import `node:http`. Each shared chunk that does, and
+ * each chunk importing one, gets a `fetch-` copy in which the Node type is declared as what the
+ * fetch entry passes (FETCH_TYPES); the fetch entry imports the copies. Any other Node type fails
+ * the build. Returns the file name (without `.d.cts`) to import for `chunk`.
+ */
+async function fetchDeclarations(outDir: string, chunk: string, done: Map<string, string>): Promise<string> {
+  const known = done.get(chunk);
+  if (known !== undefined) return known;
+  done.set(chunk, chunk);
+  const file = join(outDir, `${chunk}.d.cts`);
+  let text = await readFile(file, 'utf8');
+  const original = text;
+  text = text.replace(/^import \{ ([^}]*) \} from "node:([^"]+)";$/gm, (_line, names: string, module: string) =>
+    names
+      .split(',')
+      .map((name) => name.trim())
+      .map((name) => {
+        const replacement = FETCH_TYPES[name];
+        if (replacement === undefined)
+          throw new Error(
+            `build: ${chunk}.d.cts uses ${name} from node:${module}, which cors-safety/fetch cannot declare`,
+          );
+        return `type ${name} = ${replacement};`;
+      })
+      .join('\n'),
+  );
+  for (const [, imported] of text.matchAll(/from "\.\/([^"]+)\.cjs"/g)) {
+    if (imported === undefined) continue;
+    const target = await fetchDeclarations(outDir, imported, done);
+    if (target !== imported) text = text.replaceAll(`from "./${imported}.cjs"`, `from "./${target}.cjs"`);
+  }
+  if (NODE_MODULE_REFERENCE.test(text)) throw new Error(`build: ${chunk}.d.cts still refers to a Node module`);
+  if (text === original) return chunk;
+  const copy = chunk === 'fetch' ? chunk : `fetch-${chunk}`;
+  await writeFile(join(outDir, `${copy}.d.cts`), text);
+  done.set(chunk, copy);
+  return copy;
+}
+
 /** Entries with an ES module wrapper beside their CommonJS file: `cors-safety`, `cors-safety/fetch`, `cors-safety/redis`. */
 const WRAPPED_ENTRIES = ['index', 'fetch', 'redis'] as const;
 
@@ -70,6 +119,7 @@ export default defineConfig({
   hooks: {
     'build:done': async (ctx) => {
       const outDir = ctx.options.outDir;
+      await fetchDeclarations(outDir, 'fetch', new Map());
       for (const entry of WRAPPED_ENTRIES) {
         const chunk = ctx.chunks.find((found) => found.type === 'chunk' && found.isEntry && found.name === entry);
         if (chunk === undefined || chunk.type !== 'chunk') throw new Error(`build: no ${entry} entry chunk`);

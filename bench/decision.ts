@@ -228,38 +228,6 @@ function prepare(lib: Library, spec: ListSpec, caseName: CaseName): Subjects {
   };
 }
 
-/**
- * Microseconds per request of withCorsSafety() (cors-safety/fetch) around a handler that returns
- * a fresh `Response`, next to the same handler alone: printed only, not part of the report's
- * table. Awaited one request at a time, as a server answers each (the promise and the `Response`
- * are part of the cost, as the response object is part of corsSafety()'s).
- */
-async function fetchAdapterMicros(
-  lib: Library,
-  spec: ListSpec,
-  caseName: CaseName,
-  durationMs: number,
-): Promise<string> {
-  const request = caseRequest(caseName, spec);
-  const fetchRequest = new Request('http://localhost/', { method: request.method, headers: request.headers });
-  const handler = (): Response => new Response('ok', { headers: { 'Content-Type': 'text/plain' } });
-  const wrapped = lib.fetch.withCorsSafety(corsSafetyOptions(spec), handler);
-  const perRequest = async (call: () => Response | Promise<Response>): Promise<number> => {
-    const budget = BigInt(Math.round(durationMs * 1e6));
-    const start = process.hrtime.bigint();
-    let calls = 0;
-    while (process.hrtime.bigint() - start < budget) {
-      for (let i = 0; i < 64; i++) await call();
-      calls += 64;
-    }
-    return Number(process.hrtime.bigint() - start) / 1e3 / calls;
-  };
-  await perRequest(() => wrapped(fetchRequest)); // warm-up
-  const alone = await perRequest(handler);
-  const withPolicy = await perRequest(() => wrapped(fetchRequest));
-  return `withCorsSafety ${withPolicy.toFixed(2)} us/request (handler alone ${alone.toFixed(2)} us, added ${(withPolicy - alone).toFixed(2)} us)`;
-}
-
 /** Runs the micro-benchmark: subjects interleaved, rounds repeated, per list and case. */
 export async function runDecisionBench(settings: DecisionSettings): Promise<DecisionResult> {
   const samples: DecisionSample[] = [];
@@ -288,8 +256,6 @@ export async function runDecisionBench(settings: DecisionSettings): Promise<Deci
         .slice(-DECISION_SUBJECTS.length)
         .map((s) => `${s.subject} ${Math.round(s.callsPerSecond)}/s`);
       settings.log(`decision: ${listLabel(spec)} | ${caseName}: ${last.join(', ')}`);
-      const fetchLine = await fetchAdapterMicros(settings.lib, spec, caseName, settings.durationMs);
-      settings.log(`decision: ${listLabel(spec)} | ${caseName}: ${fetchLine}`);
     }
   }
   return {

@@ -2,7 +2,7 @@
  * `npm run bench`: runs the HTTP, decision and upgrade benchmarks, prints the markdown report
  * and writes it to bench/RESULTS.md (which the README quotes).
  *
- *   node --import tsx bench/run.ts [--quick] [--only http|decision|upgrade|live[,...]] [--out <file>]
+ *   node --import tsx bench/run.ts [--quick] [--only http|decision|upgrade|live|adapters[,...]] [--out <file>]
  *                                  [--rounds <n>] [--duration <seconds>]
  *
  * `--quick` is a smoke test of the harness (very short runs, 1 round, small lists); its figures
@@ -22,9 +22,10 @@ import { MAX_RETRIES } from './machine.js';
 import { formatReport, type BenchReport } from './report.js';
 import { runUpgradeBench } from './upgrade.js';
 import { runLiveBench } from './live-policy.js';
+import { runAdapterBench } from './adapter-cost.js';
 
-type Part = 'http' | 'decision' | 'upgrade' | 'live';
-const PARTS: readonly Part[] = ['http', 'decision', 'upgrade', 'live'];
+type Part = 'http' | 'decision' | 'upgrade' | 'live' | 'adapters';
+const PARTS: readonly Part[] = ['http', 'decision', 'upgrade', 'live', 'adapters'];
 const DEFAULT_OUT = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 
 interface Plan {
@@ -145,6 +146,10 @@ async function runParts(plan: Plan, log: (line: string) => void, started: number
 
   // Live policy figures (issue #20): their own markdown section, appended to the report.
   const live = plan.parts.has('live') ? await runLiveBench({ quick: plan.quick, log }) : '';
+  // Issue #25: what corsSafety() and withCorsSafety() add per request, side by side.
+  const adapters = plan.parts.has('adapters')
+    ? await runAdapterBench({ lib, lists, rounds: plan.rounds, durationMs: plan.quick ? 30 : 150, log })
+    : '';
 
   const cpus = os.cpus();
   const report: BenchReport = {
@@ -171,7 +176,7 @@ async function runParts(plan: Plan, log: (line: string) => void, started: number
     decision,
     upgrade,
   };
-  const markdown = formatReport(report) + live;
+  const markdown = formatReport(report) + live + adapters;
   writeFileSync(plan.out, markdown);
   process.stdout.write(markdown);
   log(`bench: written to ${relative(process.cwd(), plan.out) || plan.out}`);

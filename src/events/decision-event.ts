@@ -257,32 +257,59 @@ function fetchPath(request: Request): string | null {
   }
 }
 
+/** The preflight answer `policy` would give to a fetch `Request` (the candidate's; the enforced one is passed in). */
+function fetchPreflightAnswerOf(policy: CompiledPolicy, verdict: RequestVerdict, request: Request): PreflightAnswer {
+  const headers = request.headers;
+  return answerPreflight(
+    policy,
+    verdict,
+    headers.get('access-control-request-method') ?? '',
+    headers.get('access-control-request-headers') ?? undefined,
+    headers.get('access-control-request-private-network') === 'true',
+  );
+}
+
+/** How the fetch adapter decides a request under another policy (its `reportOnly` candidate). */
+export type FetchCandidateDecider = (
+  candidate: CompiledPolicy,
+  request: Request,
+) => RequestVerdict | Promise<RequestVerdict>;
+
 /**
  * Reports a `withCorsSafety()` decision: an actual request, or a preflight when its `answer` is
- * given. The `reportOnly` candidate is not evaluated for fetch handlers (`candidate` is `null`).
- * Never throws.
+ * given. With a `reportOnly` candidate, `decideCandidate` decides the same request under it (as
+ * the Node adapter's observeRequest() does; the request never waits for the candidate). Never throws.
  *
  * @example
  * ```ts
- * observeFetchRequest(compiled, request, verdict); // actual request
- * observeFetchRequest(compiled, request, verdict, answer); // preflight
+ * observeFetchRequest(compiled, request, verdict, undefined, decideCandidate); // actual request
+ * observeFetchRequest(compiled, request, verdict, answer, decideCandidate); // preflight
  * ```
  */
 export function observeFetchRequest(
   policy: CompiledPolicy,
   request: Request,
   verdict: RequestVerdict,
-  answer?: PreflightAnswer,
+  answer: PreflightAnswer | undefined,
+  decideCandidate?: FetchCandidateDecider,
 ): void {
   if (!isObserved(policy)) return;
   try {
     const method = request.method;
+    const preflight = answer !== undefined;
     const fields = {
-      transport: answer === undefined ? 'http' : 'preflight',
+      transport: preflight ? 'preflight' : 'http',
       method: method.length <= MAX_EVENT_METHOD && isToken(method) ? method : null,
       path: fetchPath(request),
     } as const;
-    publish(policy, fields, answer === undefined ? fromVerdict(verdict) : fromPreflight(verdict, answer), null);
+    publishWithCandidate(
+      policy,
+      fields,
+      preflight ? fromPreflight(verdict, answer) : fromVerdict(verdict),
+      decideCandidate === undefined ? undefined : (candidate) => decideCandidate(candidate, request),
+      (candidate, settled: RequestVerdict) =>
+        preflight ? fromPreflight(settled, fetchPreflightAnswerOf(candidate, settled, request)) : fromVerdict(settled),
+    );
   } catch (err) {
     logMiddleware('decision event not published: %s', describeError(err));
   }

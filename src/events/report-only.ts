@@ -19,6 +19,16 @@ interface Seen {
   full: boolean;
 }
 
+/**
+ * A process warning where the runtime has Node's `process` (Node, Bun, Deno); on Workers without
+ * it, the console (`cors-safety/fetch` runs there too).
+ */
+function emitReportOnlyWarning(message: string): void {
+  const host = (globalThis as { process?: { emitWarning?: unknown } }).process;
+  if (typeof host?.emitWarning === 'function') process.emitWarning(message, { type: WARNING_TYPE, code: WARNING_CODE });
+  else console.warn(`${WARNING_TYPE} [${WARNING_CODE}]: ${message}`);
+}
+
 /** Per enforced policy; goes away with it. */
 const seenByPolicy = new WeakMap<CompiledPolicy, Seen>();
 
@@ -49,17 +59,15 @@ export function noteCandidateDifference(
   if (seen.keys.has(key) || seen.full) return;
   if (seen.keys.size >= MAX_REPORTED_DIFFERENCES) {
     seen.full = true;
-    process.emitWarning(
+    emitReportOnlyWarning(
       `cors-safety report-only: ${MAX_REPORTED_DIFFERENCES} distinct origins would be decided differently by the candidate policy; ` +
         'further ones are not logged. Count them from decision events (onDecision or the cors-safety:decision channel).',
-      { type: WARNING_TYPE, code: WARNING_CODE },
     );
     return;
   }
   seen.keys.add(key);
-  process.emitWarning(
+  emitReportOnlyWarning(
     `cors-safety report-only: ${transport} from ${origin} is ${enforced.outcome} (${enforced.reason}) ` +
       `and would be ${candidate.outcome} (${candidate.reason}) under the candidate policy`,
-    { type: WARNING_TYPE, code: WARNING_CODE },
   );
 }

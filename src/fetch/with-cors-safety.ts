@@ -3,6 +3,10 @@
  * Response | Promise<Response>` (Next.js route handlers and middleware, Hono's `fetch`, Bun,
  * Deno, Workers). It answers preflights itself, and every response the handler returns or throws
  * its way to carries exactly the headers the Node adapter writes. No Node imports.
+ *
+ * Per request: the policy snapshot, one `Origin` read, the decision (synchronous unless an origin
+ * function answers later), the handler, and the headers written in place on its response. Nothing
+ * that is not a promise is awaited, and a response is copied only when its headers are immutable.
  */
 import { observeFetchRequest } from '../events/decision-event.js';
 import { CorsConfigError } from '../policy/errors.js';
@@ -11,10 +15,8 @@ import { decideOrigin, logVerdict } from '../policy/origin-check.js';
 import { createCorsPolicy, policyCell, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
 import type { CorsSafetyOptions } from '../policy/options.js';
 import type { RequestVerdict } from '../policy/reasons.js';
-import { planActualHeaders } from '../headers/actual-headers.js';
-import { answerPreflight, preflightVary, preflightVaryText, type HeaderPairs } from '../headers/preflight.js';
-import { REASON_HEADER, warnDuplicateCors } from '../http/response-headers.js';
-import { mergeVary } from '../headers/vary.js';
+import { answerPreflight, type PreflightAnswer } from '../headers/preflight.js';
+import { errorResponse, preflightResponse, withDecision } from './response-decision.js';
 
 /** A Web-standard request handler; `rest` is whatever the runtime passes after the request (context, env). */
 export type FetchHandler<Rest extends unknown[] = unknown[]> = (
@@ -32,153 +34,78 @@ export interface CorsSafetyFetchHandler<Rest extends unknown[] = unknown[]> {
 const HANDLER_NOT_FUNCTION =
   'withCorsSafety(policy, handler) needs the handler as a function; write ' +
   'withCorsSafety(policy, (request) => new Response(...))';
-const ORIGIN_FIELD: readonly string[] = Object.freeze(['Origin']);
-const ACCESS_CONTROL_PREFIX = 'access-control-';
-
-/** Fetch §3.2.2: a CORS-preflight request is an OPTIONS request with `Origin` and `Access-Control-Request-Method`. */
-function isPreflight(request: Request): boolean {
-  return (
-    request.method === 'OPTIONS' &&
-    request.headers.has('origin') &&
-    request.headers.has('access-control-request-method')
-  );
-}
 
 /**
- * The verdict on the request's `Origin`; a denied `Origin` equal to the request URL's own origin
- * becomes `same-origin` (a browser sends `Origin` on its own site's POST, Fetch §3.1). Never rejects.
+ * True when `value` is the origin of the request URL (Fetch §3.1). `Request.url` is a serialized
+ * URL, so an http(s) URL without userinfo starts with its origin followed by `/`: only a URL that
+ * passes that test, or has an `@` anywhere, is parsed.
  */
-async function decideFetchRequest(policy: CompiledPolicy, request: Request): Promise<RequestVerdict> {
-  const value = request.headers.get('origin') ?? undefined;
-  let verdict: RequestVerdict = await decideOrigin(policy, value, request as never);
-  if (!verdict.allowed && value !== undefined && verdict.reason !== 'origin-missing') {
-    let own: string | undefined;
-    try {
-      own = new URL(request.url).origin;
-    } catch {
-      own = undefined;
-    }
-    if (value === own)
-      verdict =
-        verdict.lookup === undefined
-          ? { allowed: false, reason: 'same-origin', origin: value }
-          : { allowed: false, reason: 'same-origin', origin: value, lookup: verdict.lookup };
+function isOwnOrigin(value: string, url: string): boolean {
+  if (!(url.startsWith(value) && url.charCodeAt(value.length) === 0x2f) && !url.includes('@')) return false;
+  try {
+    return new URL(url).origin === value;
+  } catch {
+    return false;
   }
-  if (logOrigin.enabled) logVerdict(verdict, value, `${request.method} request`);
-  return verdict;
+}
+
+/** A denied `Origin` equal to the request URL's own origin is `same-origin` (a browser sends `Origin` on its own POST). */
+function settleVerdict(verdict: RequestVerdict, value: string | null, request: Request, log: boolean): RequestVerdict {
+  let settled = verdict;
+  if (!verdict.allowed && value !== null && verdict.reason !== 'origin-missing' && isOwnOrigin(value, request.url))
+    settled =
+      verdict.lookup === undefined
+        ? { allowed: false, reason: 'same-origin', origin: value }
+        : { allowed: false, reason: 'same-origin', origin: value, lookup: verdict.lookup };
+  if (log && logOrigin.enabled) logVerdict(settled, value ?? undefined, `${request.method} request`);
+  return settled;
 }
 
 /**
- * The answer to a preflight, built from the same pure plan as the Node middleware's; with
- * `preflightContinue`, a successful one's headers instead, for the handler's own answer.
+ * The verdict on the request's `Origin` under `policy`: synchronous unless an origin function or
+ * `originLookup` answers later. Never throws, never rejects. A `reportOnly` candidate decides the
+ * same request through it (`log` false: the candidate writes no origin log line).
  */
-function preflightResponse(policy: CompiledPolicy, verdict: RequestVerdict, request: Request): Response | HeaderPairs {
-  const requested = request.headers.get('access-control-request-headers');
-  const answer = answerPreflight(
+function decideFetchOrigin(
+  policy: CompiledPolicy,
+  request: Request,
+  log: boolean,
+): RequestVerdict | Promise<RequestVerdict> {
+  const value = request.headers.get('origin');
+  // No Origin (not a CORS request): decideOrigin() answers origin-missing at once.
+  const decided = decideOrigin(policy, value ?? undefined, request as never);
+  if (decided instanceof Promise) return decided.then((verdict) => settleVerdict(verdict, value, request, log));
+  return settleVerdict(decided, value, request, log);
+}
+
+/** How a `reportOnly` candidate decides a request (src/events/ calls it; no log line). */
+function decideCandidate(candidate: CompiledPolicy, request: Request): RequestVerdict | Promise<RequestVerdict> {
+  return decideFetchOrigin(candidate, request, false);
+}
+
+/**
+ * The preflight answer for this request under `policy`, or undefined when it is not a preflight
+ * (Fetch §3.2.2: an OPTIONS request with `Origin` and `Access-Control-Request-Method`).
+ */
+function fetchPreflightAnswer(
+  policy: CompiledPolicy,
+  verdict: RequestVerdict,
+  request: Request,
+): PreflightAnswer | undefined {
+  // Without Origin (origin-missing) it is not a CORS request, whatever else it carries.
+  if (request.method !== 'OPTIONS' || verdict.reason === 'origin-missing') return undefined;
+  const headers = request.headers;
+  const method = headers.get('access-control-request-method');
+  if (method === null) return undefined;
+  return answerPreflight(
     policy,
     verdict,
-    request.headers.get('access-control-request-method') ?? '',
-    requested ?? undefined,
-    // WICG Private Network Access §3.1: the request header's only meaningful value is "true".
-    request.headers.get('access-control-request-private-network') === 'true',
+    method,
+    headers.get('access-control-request-headers') ?? undefined,
+    // WICG Private Network Access §3.1: the request header's only meaningful value is "true"; read
+    // only when the policy can grant it.
+    policy.allowPrivateNetwork && headers.get('access-control-request-private-network') === 'true',
   );
-  if (logPreflight.enabled) logPreflight('%s: %s', answer.ok ? 'granted' : 'refused', answer.reason ?? 'ok');
-  observeFetchRequest(policy, request, verdict, answer);
-  // preflightContinue: a successful preflight goes on to the handler (its answer gets these headers).
-  if (answer.ok && policy.preflightContinue) return answer.headers;
-  const headers = new Headers(answer.headers as [string, string][]);
-  headers.set('Vary', preflightVaryText(policy));
-  if (answer.reason !== undefined && policy.exposeReason) headers.set(REASON_HEADER, answer.reason);
-  return new Response(null, { status: answer.status, headers });
-}
-
-/** Removes every `Access-Control-*` header; true when the handler had set `Access-Control-Allow-Origin`. */
-function removeAccessControl(headers: Headers): boolean {
-  const names: string[] = [];
-  // Headers iterate with lower-case names.
-  for (const name of headers.keys()) if (name.startsWith(ACCESS_CONTROL_PREFIX)) names.push(name);
-  for (const name of names) headers.delete(name);
-  return names.includes('access-control-allow-origin');
-}
-
-/** Writes the decision on `headers` (throws a TypeError when they are immutable). */
-function writeDecision(
-  headers: Headers,
-  policy: CompiledPolicy,
-  verdict: RequestVerdict,
-  preflight: HeaderPairs | undefined,
-): void {
-  const handlerGranted = removeAccessControl(headers);
-  if (preflight !== undefined) {
-    // preflightContinue: the handler answered a successful preflight; the grant is the policy's.
-    for (const [name, value] of preflight) headers.set(name, value);
-    headers.set('Vary', mergeVary(headers.get('vary') ?? undefined, preflightVary(policy)));
-  } else {
-    const plan = planActualHeaders(policy, verdict);
-    if (plan.allowOrigin !== undefined) headers.set('Access-Control-Allow-Origin', plan.allowOrigin);
-    if (plan.credentials) headers.set('Access-Control-Allow-Credentials', 'true');
-    if (plan.exposeHeaders !== undefined) headers.set('Access-Control-Expose-Headers', plan.exposeHeaders);
-    if (plan.reason !== undefined) headers.set(REASON_HEADER, plan.reason);
-    else headers.delete(REASON_HEADER);
-    if (plan.varyOrigin) headers.set('Vary', mergeVary(headers.get('vary') ?? undefined, ORIGIN_FIELD));
-  }
-  if (handlerGranted) warnDuplicateCors();
-}
-
-/** Status codes `new Response()` accepts (Fetch §6.4 "Response class": 200-599). */
-function constructible(status: number): boolean {
-  return status >= 200 && status <= 599;
-}
-
-/**
- * The handler's response with the decision written on it. Headers of `Response.redirect()`,
- * `Response.error()` and `fetch()` results are immutable: such a response is copied into a new
- * one (same body stream, status and headers) first. One that cannot be copied (status 0 or 101)
- * is passed on as it is only when it carries no `Access-Control-*` header; otherwise, fail closed,
- * it is replaced by the safe 500.
- */
-function withDecision(
-  response: Response,
-  request: Request,
-  policy: CompiledPolicy,
-  verdict: RequestVerdict,
-  preflight: HeaderPairs | undefined,
-): Response {
-  try {
-    writeDecision(response.headers, policy, verdict, preflight);
-    return response;
-  } catch {
-    // Immutable headers: go on below with a copy.
-  }
-  try {
-    if (constructible(response.status)) {
-      const copy = new Response(response.body, {
-        status: response.status,
-        statusText: response.statusText,
-        headers: response.headers,
-      });
-      writeDecision(copy.headers, policy, verdict, preflight);
-      return copy;
-    }
-    let accessControl = false;
-    for (const name of response.headers.keys()) if (name.startsWith(ACCESS_CONTROL_PREFIX)) accessControl = true;
-    if (!accessControl) return response;
-  } catch (err) {
-    logError('withCorsSafety(): could not write the CORS headers on the response: %s', describeError(err));
-  }
-  const safe = errorResponse(request);
-  writeDecision(safe.headers, policy, verdict, undefined);
-  return safe;
-}
-
-const ERROR_BODY = JSON.stringify({ error: { status: 500, message: 'Internal Server Error' } });
-
-/** The safe answer to a thrown error: 500 with a generic body (no message, no stack), no body for HEAD. */
-function errorResponse(request: Request): Response {
-  return new Response(request.method === 'HEAD' ? null : ERROR_BODY, {
-    status: 500,
-    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' },
-  });
 }
 
 /**
@@ -194,22 +121,39 @@ function isFrameworkSignal(err: unknown): boolean {
   }
 }
 
-/** The handler's answer: its response, a thrown `Response` as a response, any other throw as a safe 500. */
-async function runHandler<Rest extends unknown[]>(
-  handler: FetchHandler<Rest>,
-  request: Request,
-  rest: Rest,
-): Promise<Response> {
+/** A thrown `Response` is the answer, Next.js's signals are rethrown, anything else is the safe 500. */
+function fromThrown(err: unknown, request: Request): Response {
+  if (err instanceof Response) return err;
+  if (isFrameworkSignal(err)) throw err;
+  logError('withCorsSafety(): the handler threw; answered 500: %s', describeError(err));
+  return errorResponse(request);
+}
+
+/** A handler's promise (or any other value that is not a Response), settled. */
+async function settleHandler(result: unknown, request: Request): Promise<Response> {
   try {
-    const response: unknown = await handler(request, ...rest);
+    const response: unknown = await result;
     if (response instanceof Response) return response;
     logError('withCorsSafety(): the handler returned %s instead of a Response; answered 500', typeof response);
   } catch (err) {
-    if (err instanceof Response) return err;
-    if (isFrameworkSignal(err)) throw err;
-    logError('withCorsSafety(): the handler threw; answered 500: %s', describeError(err));
+    return fromThrown(err, request);
   }
   return errorResponse(request);
+}
+
+/** The handler's answer: its Response as it is (awaited only when it returned something else), or see fromThrown(). */
+function runHandler<Rest extends unknown[]>(
+  handler: FetchHandler<Rest>,
+  request: Request,
+  rest: Rest,
+): Response | Promise<Response> {
+  let result: unknown;
+  try {
+    result = handler(request, ...rest);
+  } catch (err) {
+    return fromThrown(err, request);
+  }
+  return result instanceof Response ? result : settleHandler(result, request);
 }
 
 /**
@@ -250,17 +194,19 @@ export function withCorsSafety<Rest extends unknown[] = unknown[]>(
   const wrapped = async function corsSafetyFetchHandler(request: Request, ...rest: Rest): Promise<Response> {
     // One snapshot per request: a live policy changed meanwhile does not change this answer.
     const compiled = cell.current;
-    const verdict = await decideFetchRequest(compiled, request);
-    let preflight: HeaderPairs | undefined;
-    if (isPreflight(request)) {
-      const answer = preflightResponse(compiled, verdict, request);
-      if (answer instanceof Response) return answer;
-      preflight = answer;
+    const decided = decideFetchOrigin(compiled, request, true);
+    const verdict = decided instanceof Promise ? await decided : decided;
+    const answer = fetchPreflightAnswer(compiled, verdict, request);
+    // Reported when the decision is applied: before the handler runs, as corsSafety() reports before next().
+    observeFetchRequest(compiled, request, verdict, answer, decideCandidate);
+    if (answer !== undefined) {
+      if (logPreflight.enabled) logPreflight('%s: %s', answer.ok ? 'granted' : 'refused', answer.reason ?? 'ok');
+      // preflightContinue: a successful preflight goes on to the handler (its answer gets the grant).
+      if (!(answer.ok && compiled.preflightContinue)) return preflightResponse(compiled, answer);
     }
-    // Reported before the handler runs, as corsSafety() reports before next(); a preflight was reported with its answer.
-    if (preflight === undefined) observeFetchRequest(compiled, request, verdict);
-    const response = await runHandler(handler, request, rest);
-    return withDecision(response, request, compiled, verdict, preflight);
+    const returned = runHandler(handler, request, rest);
+    const response = returned instanceof Promise ? await returned : returned;
+    return withDecision(response, request, compiled, verdict, answer?.headers);
   } as CorsSafetyFetchHandler<Rest>;
   Object.defineProperty(wrapped, 'policy', { value: corsPolicy, enumerable: true });
   return wrapped;

@@ -117,6 +117,21 @@ describe('npm run bench -- --quick', () => {
         assert.match(row[6] ?? '', /^[1-9]\d* \/ [1-9]\d*$/, `${where}: setHeader counts ${row[6]}`);
       }
 
+      // Issue #25: what each adapter adds, side by side (a quick run's differences may be negative).
+      const adapters = tableAfter(
+        markdown,
+        '## Adapter cost: corsSafety() and withCorsSafety() side by side (issue #25)',
+      );
+      assert.deepEqual(
+        adapters.rows.map((row) => row.slice(0, 2)),
+        expectedRows,
+      );
+      for (const row of adapters.rows) {
+        const where = row.slice(0, 2).join(', ');
+        for (const i of [2, 3]) assert.match(row[i] ?? '', /^-?\d+\.\d\d\b/, `${where}, ${adapters.header[i]}`);
+        for (const i of [4, 5]) assertPositive(row[i], `${where}, ${adapters.header[i]}`);
+      }
+
       const upgrade = tableAfter(markdown, '## WebSocket upgrade guard');
       assert.deepEqual(upgrade.header, UPGRADE_TABLE_HEADER);
       const measure = new Map(upgrade.rows.map((row) => [row[0], row[1]]));

@@ -2,8 +2,10 @@
  * Working from a clone is quiet: `npm run build` prints no "Node.js v20 is deprecated" line
  * (tsdown's command-line entry prints one under Node < 22.18; scripts/build.mjs calls its API),
  * yet a broken build still fails; and npm 11's install-scripts notice has nothing to list, because
- * package.json's `allowScripts` records the one install script in the tree (esbuild's optional
- * postinstall, which only re-checks its platform binary) as reviewed and denied.
+ * package.json's `allowScripts` records the install scripts in the tree as reviewed and denied:
+ * esbuild's optional postinstall, which only re-checks its platform binary, and those of `bun`,
+ * `deno` and `workerd`, which link the binary of their platform package (test/fetch/runtimes.test.ts
+ * runs that binary from the platform package directly).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -56,6 +58,13 @@ describe('build output from a clone', () => {
     const { stdout } = await run('npm', ['install-scripts', 'ls', '--json'], { cwd: root });
     assert.deepEqual((JSON.parse(stdout) as { allowScripts: unknown[] }).allowScripts, []);
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { allowScripts?: unknown };
-    assert.deepEqual(pkg.allowScripts, { edgedriver: false, esbuild: false, geckodriver: false });
+    assert.deepEqual(pkg.allowScripts, {
+      bun: false,
+      deno: false,
+      edgedriver: false,
+      esbuild: false,
+      geckodriver: false,
+      workerd: false,
+    });
   });
 });
