@@ -5,16 +5,8 @@
 import type { DecisionListener } from './decision-types.js';
 import { CorsConfigError, type IssueCollector } from './errors.js';
 import { describeValue, isPlainObject } from './option-values.js';
-import { compiledPolicy, createCorsPolicy, isCorsPolicy, type CompiledPolicy, type CorsPolicy } from './policy.js';
-
-/** What the compiled policy keeps of the observation options. */
-export interface Observation {
-  readonly onDecision: DecisionListener | undefined;
-  /** The candidate policy as given or built, for the public summary. */
-  readonly reportOnly: CorsPolicy | undefined;
-  /** Its compiled form, evaluated for every decision. */
-  readonly candidate: CompiledPolicy | undefined;
-}
+import type { Observation } from './compiled-policy.js';
+import { compiledPolicy, createCorsPolicy, isCorsPolicy, type CorsPolicy } from './policy.js';
 
 /** The observation of a policy with neither option: one shared object, so checking for it is one comparison. */
 export const NO_OBSERVATION: Observation = Object.freeze({

@@ -8,7 +8,7 @@ import { escapeControlCharacters } from '../shared/escape.js';
 import { parseAppOrigin } from './app-origin.js';
 import type { OriginCallbackValue } from './options.js';
 import { MAX_ORIGIN_LENGTH, parseSerializedOrigin, type ParsedOrigin } from './origin-syntax.js';
-import type { CompiledPolicy } from './policy.js';
+import type { CompiledPolicy } from './compiled-policy.js';
 import { DENIED, type OriginDenyReason, type OriginVerdict, type RequestVerdict } from './reasons.js';
 import { cachedOriginRegExp } from './regexp-rules.js';
 import { LOOKUP_HIT, type LookupOutcome, type OriginLookupResult } from './origin-lookup.js';

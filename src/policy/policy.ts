@@ -4,26 +4,33 @@
  * origin validator.
  */
 import { CorsConfigError, IssueCollector } from './errors.js';
-import type { LinearMatcher } from './regexp-engine.js';
-import type { HostRules } from './host-rules.js';
 import { logPolicy, quoteForLog, warnOnce } from '../shared/log.js';
 import {
   OPTION_NAMES,
   suggestOptionName,
   unknownOptionMessage,
   type CorsSafetyOptions,
-  type OriginFunction,
   type OriginOption,
 } from './options.js';
 import { describeValue, isPlainObject, looksLikeRequest, ownEnvValue, ownOptions } from './option-values.js';
-import type { OriginVerdict } from './reasons.js';
 import { definedOptions, developmentCredentials, optionsFromEnvironment, warnIgnoredVariables } from './environment.js';
 import { readBoolean, readInteger, readTokenList } from './option-readers.js';
 import { allowedHeaderProblem, exposedHeaderProblem, methodProblem } from '../shared/forbidden-names.js';
 import { PolicyBuilder } from './policy-builder.js';
-import type { DynamicOrigins } from './dynamic-origins.js';
-import { readOriginLookup, type OriginLookupCache } from './origin-lookup.js';
-import { readObservation, type Observation } from './observation-options.js';
+import { readOriginLookup } from './origin-lookup.js';
+import { readObservation } from './observation-options.js';
+import { isCorsPolicy, registerPolicy, type CompiledPolicy } from './compiled-policy.js';
+import type { CorsPolicy, PolicySource } from './cors-policy.js';
+
+export {
+  compiledPolicy,
+  isCorsPolicy,
+  policyCell,
+  registerPolicy,
+  type CompiledPolicy,
+  type PolicyCell,
+} from './compiled-policy.js';
+export type { CorsPolicy, PolicyMode, PolicySource } from './cors-policy.js';
 
 /**
  * Loopback origins on any port: `localhost`, `127.0.0.1` and `[::1]`, over http and https
@@ -57,147 +64,6 @@ const DEFAULT_ALLOWED_HEADERS = [
 const NORMALIZED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 const DEFAULT_MAX_AGE = 600;
 const DEFAULT_TIMEOUT_MS = 2000;
-
-/**
- * How the policy answers origins, decided at construction.
- *
- * @example
- * ```ts
- * if (policy.mode === 'public') console.log('Access-Control-Allow-Origin: * for everyone');
- * ```
- */
-export type PolicyMode =
-  /** Only origins matching the rules are allowed. */
-  | 'allow-list'
-  /** `Access-Control-Allow-Origin: *`, no credentials. */
-  | 'public'
-  /** Any well-formed origin is reflected (`origin: true`, or the dangerous credentials option). */
-  | 'reflect-any'
-  /** No cross-origin access (`origin: false`, or production with no configuration). */
-  | 'disabled';
-
-/**
- * Where the policy's origin rules came from.
- *
- * @example
- * ```ts
- * if (policy.source === 'development-default') console.warn('CORS: loopback origins only; set CORS_ALLOWED_ORIGINS');
- * ```
- */
-export type PolicySource = 'options' | 'environment' | 'development-default' | 'production-default';
-
-/**
- * An immutable, compiled CORS policy. Create it once with {@link createCorsPolicy} and pass it to
- * `corsSafety()`, `corsErrorHandler()`, `upgradeGuard()` and `createOriginValidator()` so all of
- * them enforce the same rules. The fields are a read-only summary for diagnostics.
- *
- * @example
- * ```ts
- * const policy: CorsPolicy = createCorsPolicy({ origin: 'https://app.example.com' });
- * console.log(policy.rules); // ['https://app.example.com']
- * ```
- */
-export interface CorsPolicy {
-  readonly mode: PolicyMode;
-  readonly source: PolicySource;
-  /** Every origin rule in canonical form, e.g. `https://*.example.com`, `allowedHosts: .example.com`. */
-  readonly rules: readonly string[];
-  readonly credentials: boolean;
-  readonly methods: readonly string[];
-  /** Lowercase header names, or `'*'` for any well-formed name. */
-  readonly allowedHeaders: readonly string[] | '*';
-  readonly exposedHeaders: readonly string[];
-  readonly maxAge: number;
-  readonly preflightContinue: boolean;
-  readonly optionsSuccessStatus: number;
-  readonly allowNullOrigin: boolean;
-  /** Answer Private Network Access preflights of allowed origins. */
-  readonly allowPrivateNetwork: boolean;
-  readonly originCheckTimeout: number;
-  readonly exposeReason: boolean;
-  /** True when an origin function is configured: checks may then return a Promise. */
-  readonly hasOriginFunction: boolean;
-  /** The candidate evaluated beside this policy but never enforced (the `reportOnly` option). */
-  readonly reportOnly: CorsPolicy | undefined;
-}
-
-/** The compiled form behind a {@link CorsPolicy}; internal to this package. */
-export interface CompiledPolicy {
-  readonly mode: PolicyMode;
-  /** Exact origins, each with its (frozen, shared) verdict: an allowed request allocates nothing. */
-  readonly exact: ReadonlyMap<string, OriginVerdict>;
-  readonly originRules: HostRules;
-  readonly regexps: readonly { readonly re: RegExp; readonly rule: string; readonly matcher: LinearMatcher }[];
-  readonly hostRules: HostRules;
-  readonly originFunction: OriginFunction | undefined;
-  readonly allowNullOrigin: boolean;
-  readonly allowPrivateNetwork: boolean;
-  readonly credentials: boolean;
-  readonly methods: ReadonlySet<string>;
-  /** Precomputed `Access-Control-Allow-Methods` value. */
-  readonly methodsHeader: string;
-  /** Lowercase allowed request header names, or `undefined` for any well-formed name. */
-  readonly allowedHeaders: ReadonlySet<string> | undefined;
-  /** Precomputed `Access-Control-Allow-Headers` value sent when a requested header is refused. */
-  readonly allowedHeadersHeader: string;
-  readonly exposedHeadersHeader: string | undefined;
-  readonly maxAgeHeader: string;
-  readonly preflightContinue: boolean;
-  readonly optionsSuccessStatus: number;
-  readonly originCheckTimeout: number;
-  readonly exposeReason: boolean;
-  /**
-   * Which version of its policy this snapshot is: 0 for a policy from `createCorsPolicy()`
-   * (it never changes), 1 and up for a live policy, one more with every change.
-   */
-  readonly version: number;
-  /** Origins added at run time by a live policy's `update()`; `undefined` for an immutable policy. */
-  readonly dynamic: DynamicOrigins | undefined;
-  /** Cached answers for origins no rule matched; `undefined` without the `originLookup` option. */
-  readonly lookup: OriginLookupCache | undefined;
-  /** `onDecision` and the `reportOnly` candidate (src/events/ reads them). */
-  readonly observation: Observation;
-}
-
-/**
- * Where the entry points read a policy's compiled form: once per request or handshake, when it
- * starts (one policy per request). An immutable policy's cell never changes; a live policy
- * replaces `current` as a whole with every change (an atomic reference, as jub0bs/cors does).
- */
-export interface PolicyCell {
-  readonly current: CompiledPolicy;
-}
-
-const compiledPolicies = new WeakMap<CorsPolicy, PolicyCell>();
-
-/** Registers a policy object made elsewhere in this package (the live policy). Internal. */
-export function registerPolicy(policy: CorsPolicy, cell: PolicyCell): void {
-  compiledPolicies.set(policy, cell);
-}
-
-/**
- * True when `value` is a policy made by {@link createCorsPolicy}.
- *
- * @example
- * ```ts
- * const policy = isCorsPolicy(input) ? input : createCorsPolicy(input);
- * ```
- */
-export function isCorsPolicy(value: unknown): value is CorsPolicy {
-  return typeof value === 'object' && value !== null && compiledPolicies.has(value as CorsPolicy);
-}
-
-/** The cell the entry points read a policy's compiled form from, per request. Internal. */
-export function policyCell(policy: CorsPolicy): PolicyCell {
-  const cell = compiledPolicies.get(policy);
-  if (cell === undefined) throw new TypeError('cors-safety: not a policy made by createCorsPolicy()');
-  return cell;
-}
-
-/** The compiled structures behind a policy, as they are now (a snapshot for a live policy). Internal. */
-export function compiledPolicy(policy: CorsPolicy): CompiledPolicy {
-  return policyCell(policy).current;
-}
 
 /**
  * Validates and compiles options into an immutable {@link CorsPolicy}. All problems are reported
@@ -450,7 +316,7 @@ export function buildCorsPolicy(
     hasOriginFunction: builder.originFunction !== undefined,
     reportOnly: observation.reportOnly,
   });
-  compiledPolicies.set(policy, Object.freeze({ current: Object.freeze(compiled) }));
+  registerPolicy(policy, Object.freeze({ current: Object.freeze(compiled) }));
   logPolicy(
     'policy compiled from %s: mode=%s, %d rules, credentials=%s',
     source,
