@@ -3,7 +3,7 @@
  * header values), and the registry that maps each public policy to the cell its compiled form is
  * read from, once per request.
  */
-import type { CorsPolicy, PolicyMode } from './cors-policy.js';
+import type { CorsPolicy, PolicyMode, PolicySource } from './cors-policy.js';
 import type { DecisionListener } from './decision-types.js';
 import type { DynamicOrigins } from './dynamic-origins.js';
 import type { HostRules } from './host-rules.js';
@@ -15,6 +15,10 @@ import type { LinearMatcher } from './regexp-engine.js';
 /** The compiled form behind a {@link CorsPolicy}; internal to this package. */
 export interface CompiledPolicy {
   readonly mode: PolicyMode;
+  /** Where its origin rules came from (for the public summary). */
+  readonly source: PolicySource;
+  /** Every origin rule in canonical form, as `CorsPolicy.rules` shows them. */
+  readonly rules: readonly string[];
   /** Exact origins, each with its (frozen, shared) verdict: an allowed request allocates nothing. */
   readonly exact: ReadonlyMap<string, OriginVerdict>;
   readonly originRules: HostRules;

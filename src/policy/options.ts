@@ -4,6 +4,7 @@
  */
 import type { DecisionListener } from './decision-types.js';
 import { closestName } from './option-values.js';
+import { OPTION_DECLARATIONS, type OptionName } from './option-declarations.js';
 import type { OriginLookupOptions } from './origin-lookup.js';
 import type { CorsPolicy } from './cors-policy.js';
 import type { OriginOption } from './origin-option.js';
@@ -125,29 +126,17 @@ export interface CorsSafetyOptions {
   reportOnly?: CorsSafetyOptions | CorsPolicy | undefined;
 }
 
-/** Every option name, for unknown-key detection. */
-export const OPTION_NAMES: readonly (keyof CorsSafetyOptions)[] = Object.freeze([
-  'origin',
-  'allowedHosts',
-  'credentials',
-  'methods',
-  'allowedHeaders',
-  'headers',
-  'exposedHeaders',
-  'maxAge',
-  'preflightContinue',
-  'optionsSuccessStatus',
-  'allowNullOrigin',
-  'allowPrivateNetwork',
-  'originCheckTimeout',
-  'originLookup',
-  'exposeReason',
-  'dangerouslyAllowAnyOriginWithCredentials',
-  'dangerouslyAllowPublicSuffixesUnderWildcards',
-  'env',
-  'onDecision',
-  'reportOnly',
-]);
+/** `A` when the two unions of names are equal, `never` otherwise. */
+type SameNames<A, B> = [A] extends [B] ? ([B] extends [A] ? A : never) : never;
+
+/**
+ * Every option name, for unknown-key detection: the options declared in option-declarations.ts,
+ * in their order. It does not compile unless they are exactly the properties of
+ * {@link CorsSafetyOptions}, so an option cannot be typed without being declared, or the reverse.
+ */
+export const OPTION_NAMES: readonly SameNames<keyof CorsSafetyOptions, OptionName>[] = Object.freeze(
+  Object.keys(OPTION_DECLARATIONS) as OptionName[],
+);
 
 /** Common spellings from other libraries, mapped to the option to use instead. */
 export const OPTION_ALIASES: Readonly<Record<string, string>> = Object.freeze({
