@@ -15,6 +15,7 @@ export const TIER_PATHS = {
     'test/cli/args.test.ts',
     'test/cli/cors-check.test.ts',
     'test/cli/fetch-rules.test.ts',
+    'test/cli/fix-coverage.test.ts',
     'test/docs/codes-documented.test.ts',
     'test/proxy/nginx-config.test.ts',
     'test/websocket/upgrade-request.test.ts',

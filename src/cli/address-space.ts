@@ -87,8 +87,8 @@ export function localNetworkAccess(pageOrigin: string, targetHost: string, targe
         `The doctor reached the server directly: its verdict holds once the permission is granted.${insecure}`,
       fix:
         'The fix is on the client side: allow "Local network access" for the page\'s site (the prompt, or the site ' +
-        'settings; Chrome\'s console then says "Permission was denied for this request to access the loopback address ' +
-        'space" when refused); serve the page over https so it can ask; a page inside an iframe also needs allow="local-network-access" on that iframe; managed browsers ' +
+        `settings; Chrome's console then says "Permission was denied for this request to access the \`${target}\` ` +
+        'address space" when refused); serve the page over https so it can ask; a page inside an iframe also needs allow="local-network-access" on that iframe; managed browsers ' +
         'can allow it by policy (LocalNetworkAccessAllowedForUrls). Or serve the API on the same address space as the page.',
     },
   ];

@@ -4,11 +4,12 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { DoctorOptions } from './doctor.js';
-import { isForbiddenMethod, isForbiddenRequestHeaderName, normalizeMethod } from './fetch-rules.js';
-import { isToken } from './headers.js';
+import { isForbiddenRequestHeaderName } from '../shared/header-names.js';
+import { isToken } from '../shared/http-tokens.js';
+import { isForbiddenMethod, normalizeMethod } from '../shared/methods.js';
 import { diagnoseCommand, requestExtras } from './args-request.js';
 import type { DiagnoseOptions } from './diagnose.js';
-import { closestWord } from './suggest.js';
+import { closestName } from '../shared/did-you-mean.js';
 
 /** A mistake on the command line. `usage` is the help text to print with it, if any. */
 export class UsageError extends Error {
@@ -124,6 +125,11 @@ Options:
 Exit codes: 0 written, 2 invalid configuration, a policy nginx cannot enforce, or bad usage.`;
 
 type FlagOptions = NonNullable<ParseArgsConfig['options']>;
+
+/** The known word closest to a mistyped command or flag: a third of its letters may differ, at least one. */
+function closestWord(word: string, known: readonly string[]): string | undefined {
+  return closestName(word, known, Math.max(1, Math.floor(word.length / 3)));
+}
 
 /**
  * Says what is wrong with the flags of `command` in our words rather than parseArgs's: an
@@ -323,8 +329,8 @@ function socketIoCommand(
   };
 }
 
-function parseDoctor(args: readonly string[]): Command {
-  const { values, positionals } = parseFlags('doctor', args, {
+function parseDoctorFlags(args: readonly string[]) {
+  return parseFlags('doctor', args, {
     origin: { type: 'string' },
     method: { type: 'string', short: 'X' },
     header: { type: 'string', short: 'H', multiple: true },
@@ -343,26 +349,34 @@ function parseDoctor(args: readonly string[]): Command {
     replay: { type: 'boolean' },
     offline: { type: 'boolean' },
   });
-  if (values.help === true) return { kind: 'help', text: DOCTOR_USAGE };
-  if (values.console !== undefined || values.har !== undefined) {
-    const origin = values.origin === undefined ? undefined : parsePageOrigin(values.origin).origin;
-    return diagnoseCommand(values, positionals, origin, parseTimeout(values.timeout));
-  }
+}
+
+/** The flags of `doctor` as parseArgs returns them. */
+type DoctorFlags = ReturnType<typeof parseDoctorFlags>['values'];
+
+/** The one URL argument of a live `doctor`. */
+function doctorUrl(positionals: readonly string[]): URL {
   if (positionals.length !== 1) {
     throw new UsageError(
       positionals.length === 0 ? 'doctor needs a URL' : `doctor takes one URL, got ${positionals.length}`,
     );
   }
-  let url = parseTargetUrl(positionals[0] ?? '');
-  const { origin, note } = parsePageOrigin(requireString(values.origin, '--origin'));
-  const ws = values.ws === true || url.protocol === 'ws:' || url.protocol === 'wss:';
+  return parseTargetUrl(positionals[0] ?? '');
+}
 
-  const rawMethod = values.method ?? 'GET';
+/** `-X`: a token a browser may send (Fetch §2.2.1 forbidden methods refused), then normalised as fetch() does. */
+function doctorMethod(rawMethod: string): string {
   if (!isToken(rawMethod)) throw new UsageError(`--method "${rawMethod}" is not a valid method`);
   if (isForbiddenMethod(rawMethod)) throw new UsageError(`--method ${rawMethod}: browsers never send this method`);
-  const method = normalizeMethod(rawMethod);
+  return normalizeMethod(rawMethod);
+}
 
-  const headers = authorHeaders(values.header ?? []);
+/**
+ * Whether the probe is socket.io-client's: `--socketio`, or an engine.io URL (the EIO query
+ * parameter) given with no request flags. Refuses the flags that do not apply to a WebSocket or
+ * socket.io probe.
+ */
+function isSocketIoProbe(values: DoctorFlags, url: URL, ws: boolean, headers: readonly [string, string][]): boolean {
   if (ws && (values.method !== undefined || headers.length > 0 || values.data !== undefined)) {
     throw new UsageError('--method and --header do not apply to --ws: a browser WebSocket cannot set them');
   }
@@ -372,17 +386,29 @@ function parseDoctor(args: readonly string[]): Command {
   if (values.cookie !== undefined && (ws || values.socketio === true || engineUrl))
     throw new UsageError('--cookie does not apply to --ws or --socketio: the browser sends its own cookies there');
   const socketio = values.socketio === true || engineUrl;
-  if (socketio) {
-    if (values.ws === true) throw new UsageError('use --socketio or --ws, not both: --socketio probes the upgrade too');
-    return socketIoCommand(values, url, origin, headers, [
-      ...(note === null ? [] : [note]),
-      ...(values.socketio === true ? [] : ['the URL is an engine.io URL (EIO=...): probing it as --socketio']),
-    ]);
-  }
+  if (socketio && values.ws === true)
+    throw new UsageError('use --socketio or --ws, not both: --socketio probes the upgrade too');
+  return socketio;
+}
 
-  if (ws && (url.protocol === 'http:' || url.protocol === 'https:')) {
-    url = new URL(url.href.replace(/^http/, 'ws'));
-  }
+/** What a live `doctor` probes: the page, its request, and the notes about what was read from the flags. */
+interface DoctorRequest {
+  readonly url: URL;
+  readonly origin: string;
+  readonly ws: boolean;
+  readonly rawMethod: string;
+  readonly method: string;
+  readonly headers: [string, string][];
+  readonly note: string | null;
+}
+
+/** `doctor <url>` for an HTTP request or a WebSocket handshake. */
+function requestDoctorCommand(values: DoctorFlags, request: DoctorRequest): Command {
+  const { origin, ws, rawMethod, method, headers, note } = request;
+  const url =
+    ws && (request.url.protocol === 'http:' || request.url.protocol === 'https:')
+      ? new URL(request.url.href.replace(/^http/, 'ws'))
+      : request.url;
   const bodyGiven = values.data !== undefined || values['data-file'] !== undefined;
   // As curl: a body without -X is a POST; a string body is text/plain unless the page says otherwise.
   const effectiveMethod = ws ? 'GET' : bodyGiven && values.method === undefined ? 'POST' : method;
@@ -403,6 +429,28 @@ function parseDoctor(args: readonly string[]): Command {
   if (note !== null) notes.push(note);
   if (method !== rawMethod) notes.push(`method ${rawMethod} is sent as ${method}, as fetch() normalises it`);
   return { kind: 'doctor', options, json: values.json === true, notes };
+}
+
+function parseDoctor(args: readonly string[]): Command {
+  const { values, positionals } = parseDoctorFlags(args);
+  if (values.help === true) return { kind: 'help', text: DOCTOR_USAGE };
+  if (values.console !== undefined || values.har !== undefined) {
+    const origin = values.origin === undefined ? undefined : parsePageOrigin(values.origin).origin;
+    return diagnoseCommand(values, positionals, origin, parseTimeout(values.timeout));
+  }
+  const url = doctorUrl(positionals);
+  const { origin, note } = parsePageOrigin(requireString(values.origin, '--origin'));
+  const ws = values.ws === true || url.protocol === 'ws:' || url.protocol === 'wss:';
+  const rawMethod = values.method ?? 'GET';
+  const method = doctorMethod(rawMethod);
+  const headers = authorHeaders(values.header ?? []);
+  if (isSocketIoProbe(values, url, ws, headers)) {
+    return socketIoCommand(values, url, origin, headers, [
+      ...(note === null ? [] : [note]),
+      ...(values.socketio === true ? [] : ['the URL is an engine.io URL (EIO=...): probing it as --socketio']),
+    ]);
+  }
+  return requestDoctorCommand(values, { url, origin, ws, rawMethod, method, headers, note });
 }
 
 function parseExplain(args: readonly string[]): Command {

@@ -124,10 +124,33 @@ function multipleFindings(
   return check(response(200, headers), context(message));
 }
 
-/** The findings a fact stands for, from the checks the live probe uses. */
-function factFindings(message: ConsoleMessage, fact: ConsoleFact): Finding[] {
+type AllowOriginFact = Extract<
+  ConsoleFact,
+  {
+    kind:
+      | 'no-allow-origin'
+      | 'allow-origin-multiple'
+      | 'allow-origin-mismatch'
+      | 'wildcard-with-credentials'
+      | 'credentials-not-allowed';
+  }
+>;
+
+const ALLOW_ORIGIN_KINDS: ReadonlySet<ConsoleFact['kind']> = new Set<AllowOriginFact['kind']>([
+  'no-allow-origin',
+  'allow-origin-multiple',
+  'allow-origin-mismatch',
+  'wildcard-with-credentials',
+  'credentials-not-allowed',
+]);
+
+function isAllowOriginFact(fact: ConsoleFact): fact is AllowOriginFact {
+  return ALLOW_ORIGIN_KINDS.has(fact.kind);
+}
+
+/** A fact about the CORS check itself (Fetch §4.9), replayed on the preflight or the actual response. */
+function allowOriginFindings(message: ConsoleMessage, fact: AllowOriginFact): Finding[] {
   const origin = message.origin ?? SOME_ORIGIN;
-  const grant: RawHeaders = [['Access-Control-Allow-Origin', origin]];
   const step: StepName = message.preflight ? 'preflight' : 'actual';
   const check: Check = (res, ctx) => (message.preflight ? preflightCheck(res, ctx) : corsCheck(res, ctx, 'actual'));
   switch (fact.kind) {
@@ -143,12 +166,44 @@ function factFindings(message: ConsoleMessage, fact: ConsoleFact): Finding[] {
     case 'wildcard-with-credentials':
       return check(response(200, [['Access-Control-Allow-Origin', '*']]), context(message, { credentials: 'include' }));
     case 'credentials-not-allowed': {
+      const grant: RawHeaders = [['Access-Control-Allow-Origin', origin]];
       const headers: RawHeaders =
         fact.value === undefined || fact.value === ''
           ? grant
           : [...grant, ['Access-Control-Allow-Credentials', fact.value]];
       return check(response(200, headers), context(message, { credentials: 'include' }));
     }
+  }
+}
+
+type PreflightFact = Extract<
+  ConsoleFact,
+  {
+    kind:
+      | 'preflight-status'
+      | 'preflight-redirect'
+      | 'method-not-allowed'
+      | 'header-not-allowed'
+      | 'preflight-header-invalid';
+  }
+>;
+
+const PREFLIGHT_KINDS: ReadonlySet<ConsoleFact['kind']> = new Set<PreflightFact['kind']>([
+  'preflight-status',
+  'preflight-redirect',
+  'method-not-allowed',
+  'header-not-allowed',
+  'preflight-header-invalid',
+]);
+
+function isPreflightFact(fact: ConsoleFact): fact is PreflightFact {
+  return PREFLIGHT_KINDS.has(fact.kind);
+}
+
+/** A fact only a preflight answer can have (Fetch §4.8), replayed on a stand-in preflight response. */
+function preflightFactFindings(message: ConsoleMessage, fact: PreflightFact): Finding[] {
+  const grant: RawHeaders = [['Access-Control-Allow-Origin', message.origin ?? SOME_ORIGIN]];
+  switch (fact.kind) {
     case 'preflight-status':
       return preflightCheck(response(fact.status ?? 400, []), context(message));
     case 'preflight-redirect':
@@ -161,10 +216,18 @@ function factFindings(message: ConsoleMessage, fact: ConsoleFact): Finding[] {
       return preflightCheck(response(204, grant), context(message, { headers: [[fact.header, 'x']] }));
     case 'preflight-header-invalid':
       return preflightCheck(response(204, [...grant, [fact.header, 'GET;']]), context(message, { method: 'PUT' }));
+  }
+}
+
+/** The findings a fact stands for, from the checks the live probe uses. */
+function factFindings(message: ConsoleMessage, fact: ConsoleFact): Finding[] {
+  if (isAllowOriginFact(fact)) return allowOriginFindings(message, fact);
+  if (isPreflightFact(fact)) return preflightFactFindings(message, fact);
+  switch (fact.kind) {
     case 'ws-refused': {
       if (fact.status === undefined) return [handshakeStatusUnknown(message)];
       const res = { ...response(fact.status, []), upgraded: false, key: '' };
-      return handshakeCheck(res, origin);
+      return handshakeCheck(res, message.origin ?? SOME_ORIGIN);
     }
     case 'mixed-content':
       return [
@@ -184,7 +247,7 @@ function factFindings(message: ConsoleMessage, fact: ConsoleFact): Finding[] {
         : [cannotTell(fact.space, 'request')];
     }
     case 'unknown':
-      return [cannotTell(fact.reason, step)];
+      return [cannotTell(fact.reason, message.preflight ? 'preflight' : 'actual')];
   }
 }
 

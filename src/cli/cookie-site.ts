@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import type * as Tldts from 'tldts';
 import type { Finding } from './findings.js';
+import { isLoopbackHost } from '../shared/loopback.js';
 
 let tldts: typeof Tldts | undefined;
 
@@ -18,8 +19,6 @@ function siteOf(url: URL): string {
   const domain = host.startsWith('[') ? null : tldts.getDomain(host, { allowPrivateDomains: true });
   return `${url.protocol}//${domain ?? host}`;
 }
-
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
  * A warning when the page and the URL are different sites, so the URL's cookies go along only if
@@ -41,7 +40,7 @@ export function crossSiteCookieFinding(origin: string, url: URL): Finding | unde
   const pageSite = siteOf(page);
   const urlSite = siteOf(url);
   if (pageSite === urlSite) return undefined;
-  const loopback = LOOPBACK.has(page.hostname) && LOOPBACK.has(url.hostname) && page.hostname !== url.hostname;
+  const loopback = isLoopbackHost(page.hostname) && isLoopbackHost(url.hostname) && page.hostname !== url.hostname;
   const why = loopback
     ? `${page.hostname} and ${url.hostname} are different sites to a browser, even on the same machine`
     : `${pageSite} and ${urlSite} are different sites`;

@@ -4,11 +4,9 @@
  * cache-safety warning for a missing `Vary: Origin`. Pure functions, no I/O.
  */
 import type { CredentialsMode } from './fetch-rules.js';
-import {
-  corsUnsafeRequestHeaderNames,
-  isCorsNonWildcardRequestHeaderName,
-  isCorsSafelistedMethod,
-} from './fetch-rules.js';
+import { corsUnsafeRequestHeaderNames } from './fetch-rules.js';
+import { isCorsNonWildcardRequestHeaderName } from '../shared/header-names.js';
+import { isCorsSafelistedMethod } from '../shared/methods.js';
 import type { Finding, StepName } from './findings.js';
 import { hasError } from './findings.js';
 import type { RawHeaders } from './headers.js';
@@ -52,23 +50,31 @@ export interface CorsRequestContext {
 export function corsCheck(response: ResponseSnapshot, ctx: CorsRequestContext, step: StepName): Finding[] {
   const lines = getAll(response.headers, 'access-control-allow-origin');
   if (lines.length === 0) return [noAllowOrigin(response, ctx, step)];
-  if (lines.length > 1) {
-    const identical = lines.every((line) => line === lines[0]);
-    return [
-      {
-        code: 'allow-origin-duplicated',
-        severity: 'error',
-        step,
-        detail: identical ? 'identical' : 'different',
-        cause:
-          `The response carries ${lines.length} Access-Control-Allow-Origin headers (${lines.map((l) => JSON.stringify(l)).join(', ')}). ` +
-          `The browser reads them as one value, "${lines.join(', ')}", which never matches an origin. ` +
-          'Two layers add the header, typically a reverse proxy or gateway (nginx add_header, a CDN rule) and the application.',
-        fix: "Let exactly one layer handle CORS: remove the proxy's CORS headers, or the application's CORS middleware.",
-      },
-    ];
-  }
-  const value = lines[0] ?? '';
+  if (lines.length > 1) return [duplicatedAllowOrigin(lines, step)];
+  return allowOriginValueFindings(lines[0] ?? '', ctx, step) ?? credentialsFindings(response, ctx, step);
+}
+
+/** More than one `Access-Control-Allow-Origin` line: the browser joins them into one value that never matches. */
+function duplicatedAllowOrigin(lines: readonly string[], step: StepName): Finding {
+  const identical = lines.every((line) => line === lines[0]);
+  return {
+    code: 'allow-origin-duplicated',
+    severity: 'error',
+    step,
+    detail: identical ? 'identical' : 'different',
+    cause:
+      `The response carries ${lines.length} Access-Control-Allow-Origin headers (${lines.map((l) => JSON.stringify(l)).join(', ')}). ` +
+      `The browser reads them as one value, "${lines.join(', ')}", which never matches an origin. ` +
+      'Two layers add the header, typically a reverse proxy or gateway (nginx add_header, a CDN rule) and the application.',
+    fix: "Let exactly one layer handle CORS: remove the proxy's CORS headers, or the application's CORS middleware.",
+  };
+}
+
+/**
+ * The one `Access-Control-Allow-Origin` value against the request: the findings when it is a list,
+ * `*` (none without credentials) or another origin; `undefined` when it is the request's origin.
+ */
+function allowOriginValueFindings(value: string, ctx: CorsRequestContext, step: StepName): Finding[] | undefined {
   if (value.includes(',')) {
     return [
       {
@@ -111,6 +117,11 @@ export function corsCheck(response: ResponseSnapshot, ctx: CorsRequestContext, s
       },
     ];
   }
+  return undefined;
+}
+
+/** With credentials, `Access-Control-Allow-Credentials` must be exactly one `true` (Fetch §4.9). */
+function credentialsFindings(response: ResponseSnapshot, ctx: CorsRequestContext, step: StepName): Finding[] {
   if (ctx.credentials !== 'include') return [];
   const credentials = getCombined(response.headers, 'access-control-allow-credentials');
   if (credentials === 'true') return [];
@@ -204,27 +215,37 @@ function listOrNone(items: readonly string[] | null): string {
  */
 export function preflightCheck(response: ResponseSnapshot, ctx: CorsRequestContext): Finding[] {
   const { status } = response;
-  if (status >= 300 && status < 400) {
-    return [
-      {
-        code: 'preflight-redirect',
-        severity: 'error',
-        step: 'preflight',
-        cause:
-          `The preflight (OPTIONS) was redirected (${status} to ${location(response)}); browsers never follow a redirect for a preflight (Fetch §4.8 requires a 2xx). ` +
-          'Common causes: http to https, a trailing-slash redirect, a login redirect.',
-        fix: 'Call the final URL from the page, or make the server answer OPTIONS for this URL with 204 instead of redirecting.',
-      },
-    ];
-  }
+  if (status >= 300 && status < 400) return [preflightRedirect(response)];
   if (status < 200 || status > 299) return [preflightStatus(response)];
 
   const cors = corsCheck(response, ctx, 'preflight');
   if (hasError(cors)) return cors;
 
-  const findings: Finding[] = [];
   const methods = extractTokenList(response.headers, 'access-control-allow-methods');
   const headerNames = extractTokenList(response.headers, 'access-control-allow-headers');
+  if (methods === 'failure' || headerNames === 'failure') return invalidListFindings(response, methods, headerNames);
+  return [...methodFindings(methods, ctx), ...headerFindings(headerNames, ctx)];
+}
+
+/** Fetch §4.8: a preflight is never redirected. */
+function preflightRedirect(response: ResponseSnapshot): Finding {
+  const { status } = response;
+  return {
+    code: 'preflight-redirect',
+    severity: 'error',
+    step: 'preflight',
+    cause:
+      `The preflight (OPTIONS) was redirected (${status} to ${location(response)}); browsers never follow a redirect for a preflight (Fetch §4.8 requires a 2xx). ` +
+      'Common causes: http to https, a trailing-slash redirect, a login redirect.',
+    fix: 'Call the final URL from the page, or make the server answer OPTIONS for this URL with 204 instead of redirecting.',
+  };
+}
+
+type TokenList = string[] | null | 'failure';
+
+/** Fetch §4.8 "extract header list values" failed for the methods or the headers list: the preflight fails. */
+function invalidListFindings(response: ResponseSnapshot, methods: TokenList, headerNames: TokenList): Finding[] {
+  const findings: Finding[] = [];
   for (const [name, list] of [
     ['Access-Control-Allow-Methods', methods],
     ['Access-Control-Allow-Headers', headerNames],
@@ -239,30 +260,39 @@ export function preflightCheck(response: ResponseSnapshot, ctx: CorsRequestConte
       });
     }
   }
-  if (methods === 'failure' || headerNames === 'failure') return findings;
+  return findings;
+}
 
+/** Fetch §4.8: the request's method is CORS-safelisted, listed, or covered by `*` without credentials. */
+function methodFindings(methods: string[] | null, ctx: CorsRequestContext): Finding[] {
   const include = ctx.credentials === 'include';
   const methodList = methods ?? [];
-  if (
-    !methodList.includes(ctx.method) &&
-    !isCorsSafelistedMethod(ctx.method) &&
-    (include || !methodList.includes('*'))
-  ) {
-    let why = '';
-    if (methodList.includes('*')) why = ' `*` counts only for requests without credentials (Fetch §4.8).';
-    else if (methodList.some((m) => m.toLowerCase() === ctx.method.toLowerCase())) {
-      why = ` Methods are compared case-sensitively: the page sends "${ctx.method}" (fetch() upper-cases only DELETE, GET, HEAD, OPTIONS, POST, PUT).`;
-    }
-    findings.push({
+  if (methodList.includes(ctx.method) || isCorsSafelistedMethod(ctx.method) || (!include && methodList.includes('*')))
+    return [];
+  let why = '';
+  if (methodList.includes('*')) why = ' `*` counts only for requests without credentials (Fetch §4.8).';
+  else if (methodList.some((m) => m.toLowerCase() === ctx.method.toLowerCase())) {
+    why = ` Methods are compared case-sensitively: the page sends "${ctx.method}" (fetch() upper-cases only DELETE, GET, HEAD, OPTIONS, POST, PUT).`;
+  }
+  return [
+    {
       code: 'method-not-allowed',
       severity: 'error',
       step: 'preflight',
       detail: methods === null ? 'missing-header' : 'not-listed',
       cause: `The preflight allows methods: ${listOrNone(methods)}; the request uses ${ctx.method}.${why}`,
       fix: `Add ${ctx.method} to the server's allowed methods (Access-Control-Allow-Methods).`,
-    });
-  }
+    },
+  ];
+}
 
+/**
+ * Fetch §4.8: every CORS-unsafe request-header name is listed, or covered by `*` without
+ * credentials (`*` and Authorization: what browsers do today, with a warning).
+ */
+function headerFindings(headerNames: string[] | null, ctx: CorsRequestContext): Finding[] {
+  const findings: Finding[] = [];
+  const include = ctx.credentials === 'include';
   const allowed = new Set((headerNames ?? []).map((name) => name.toLowerCase()));
   const wildcard = allowed.has('*') && !include;
   const missing: string[] = [];
@@ -324,21 +354,40 @@ export function varyCheck(response: ResponseSnapshot, step: StepName): Finding[]
 
 /**
  * Checks the actual request's response: the CORS check (also for redirects, Fetch §4.3) and
- * the `Vary` warning. A redirect is reported, not followed.
+ * the `Vary` warning. A redirect is reported, not followed; given the request's `url`, the fix
+ * names the absolute `Location` to probe next, with the `Origin` the browser would send there.
  */
-export function actualCheck(response: ResponseSnapshot, ctx: CorsRequestContext): Finding[] {
+export function actualCheck(response: ResponseSnapshot, ctx: CorsRequestContext, url?: URL): Finding[] {
   const findings = [...corsCheck(response, ctx, 'actual'), ...varyCheck(response, 'actual')];
   const { status } = response;
-  if (status >= 300 && status < 400 && status !== 304) {
-    findings.push({
-      code: 'redirect-not-followed',
-      severity: 'warning',
-      step: 'actual',
-      cause:
-        `The response is a ${status} redirect to ${location(response)}. The browser would follow it; the doctor does not, so this verdict covers only this hop. ` +
-        'After a redirect to another origin the browser sends Origin: null.',
-      fix: `Run the doctor again against ${location(response)}, or call that URL from the page directly.`,
-    });
-  }
+  if (status >= 300 && status < 400 && status !== 304) findings.push(redirectNotFollowed(response, url));
   return findings;
+}
+
+/**
+ * Fetch §4.4 "HTTP-redirect fetch": after a redirect to another origin than the one that
+ * answered, a cross-origin request's origin is tainted and the browser sends `Origin: null`.
+ */
+function redirectNotFollowed(response: ResponseSnapshot, url: URL | undefined): Finding {
+  const written = location(response);
+  let next: URL | undefined;
+  try {
+    next = url === undefined ? undefined : new URL(written, url);
+  } catch {
+    next = undefined;
+  }
+  const target = next === undefined ? written : JSON.stringify(next.href);
+  const otherOrigin = next !== undefined && url !== undefined && next.origin !== url.origin;
+  return {
+    code: 'redirect-not-followed',
+    severity: 'warning',
+    step: 'actual',
+    cause:
+      `The response is a ${response.status} redirect to ${written}. The browser would follow it; the doctor does not, so this verdict covers only this hop. ` +
+      'After a redirect to another origin the browser sends Origin: null.',
+    fix: otherOrigin
+      ? `Run the doctor again against ${target} with --origin null (the Origin the browser sends after this redirect), ` +
+        'or call that URL from the page directly (then with the page origin).'
+      : `Run the doctor again against ${target}, or call that URL from the page directly.`,
+  };
 }

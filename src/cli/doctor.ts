@@ -3,12 +3,13 @@
  * send the actual request, check it) and collects findings. The network is behind a
  * `Transport`, so this module is tested with a fake as well as over real sockets.
  */
-import { METHODS } from 'node:http';
 import { localNetworkAccess } from './address-space.js';
 import type { CorsRequestContext, ResponseSnapshot } from './cors-check.js';
 import { actualCheck, preflightCheck } from './cors-check.js';
 import type { CredentialsMode, PreflightDecision } from './fetch-rules.js';
-import { isCorsSafelistedRequestHeader, isMixedContent, preflightDecision } from './fetch-rules.js';
+import { isMixedContent, preflightDecision } from './fetch-rules.js';
+import { isCorsSafelistedRequestHeader } from '../shared/header-names.js';
+import { NODE_METHODS } from '../shared/methods.js';
 import { crossSiteCookieFinding } from './cookie-site.js';
 import type { Finding, StepName } from './findings.js';
 import { hasError } from './findings.js';
@@ -138,9 +139,6 @@ export async function recordFailure<T>(
 export function verdictOf(findings: readonly Finding[]): Verdict {
   return hasError(findings) ? 'blocked' : 'allowed';
 }
-
-/** Methods Node's HTTP parser accepts, exactly as written. */
-const NODE_METHODS: ReadonlySet<string> = new Set(METHODS);
 
 export function requestFindings(opts: DoctorOptions): Finding[] {
   const findings: Finding[] = [];
@@ -298,7 +296,7 @@ export async function runDoctor(opts: DoctorOptions, network: Transport): Promis
       }),
     );
     steps.push(stepOf('actual', opts.method, opts.url, sent, opts.headers, res));
-    if (!sameOrigin) findings.push(...actualCheck(res, ctx));
+    if (!sameOrigin) findings.push(...actualCheck(res, ctx, opts.url));
     if (!sameOrigin) findings.push(...readableErrorStatus(res, findings));
     if (!sameOrigin && !hasError(findings)) findings.push(...(await probeForeign(transport, steps, opts, decision)));
   } catch (err) {

@@ -43,7 +43,9 @@ export const FINDING_CODES = {
   'socketio-no-upgrade':
     'warning: `--socketio`: the session could not upgrade, or the server offers no upgrade; the ' +
     'client stays on polling',
-  'redirect-not-followed': 'warning: the actual request was redirected; probe the `Location` too',
+  'redirect-not-followed':
+    'warning: the actual request was redirected; probe the `Location` too (with `--origin null` after a redirect to ' +
+    'another origin)',
   'same-origin': 'warning: the page and the URL share an origin; CORS does not apply',
   'allow-origin-reflected':
     'critical / warning: a random origin nobody lists was granted too (something echoes any origin); ' +

@@ -4,17 +4,10 @@
  * `fetch()` and `IncomingMessage.headers` merge duplicate lines, which hides the most common
  * proxy mistake (two `Access-Control-Allow-Origin` lines). The doctor works on the raw list.
  */
+import { isToken } from '../shared/http-tokens.js';
 
 /** Header lines in wire order, duplicates kept, names as the server spelled them. */
 export type RawHeaders = readonly (readonly [name: string, value: string])[];
-
-/** RFC 9110 §5.6.2 `token`. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
-/** True if `value` is an RFC 9110 token (header names, methods). */
-export function isToken(value: string): boolean {
-  return TOKEN.test(value);
-}
 
 /** Turns node's flat `rawHeaders` (`[name, value, name, value, ...]`) into pairs. */
 export function pairsFromRawHeaders(raw: readonly string[]): [string, string][] {

@@ -9,6 +9,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { getDomain } from 'tldts';
 import { createCorsPolicy, createOriginValidator } from '../index.js';
+import { isLoopbackHost } from '../shared/loopback.js';
 
 /** Distinct origins kept; past this, further new origins are counted, not kept (the file is untrusted input). */
 export const MAX_OBSERVED_ORIGINS = 50_000;
@@ -16,7 +17,6 @@ export const MAX_OBSERVED_ORIGINS = 50_000;
 const MAX_LINE_LENGTH = 65_536;
 /** Distinct hosts under one parent domain before a `*.` pattern is proposed for them. */
 export const MIN_HOSTS_FOR_PATTERN = 3;
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** How often one origin was allowed and refused. */
 export interface OriginCounts {
@@ -149,7 +149,7 @@ function siteOf(parsed: Parsed): string {
 
 function isDevelopment(parsed: Parsed): boolean {
   const web = parsed.scheme === 'http' || parsed.scheme === 'https';
-  return web && (LOOPBACK.has(parsed.host) || parsed.host.endsWith('.localhost'));
+  return web && (isLoopbackHost(parsed.host) || parsed.host.endsWith('.localhost'));
 }
 
 /** True when the policy accepts `pattern` and it allows none of the refused origins. */

@@ -24,7 +24,7 @@ import { hasError } from './findings.js';
 import type { RawHeaders } from './headers.js';
 import { preflightDecision } from './fetch-rules.js';
 import type { Transport } from './probe.js';
-import { FOREIGN_ORIGIN, foreignOriginCheck, handshakeCheck } from './ws-probe.js';
+import { FOREIGN_ORIGIN, foreignOriginCheck, handshakeCheck, NGINX_UPGRADE_LINES } from './ws-probe.js';
 
 /** socket.io's default engine.io path (the server's and the client's `path` option). */
 export const SOCKETIO_DEFAULT_PATH = '/socket.io/';
@@ -219,8 +219,8 @@ function upgradeFindings(res: Parameters<typeof handshakeCheck>[0], origin: stri
     severity: 'warning' as const,
     cause: `${finding.cause} socket.io-client then stays on long-polling: it works, with a request per message.`,
     fix:
-      'Make any proxy forward Upgrade and Connection (nginx: proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; ' +
-      'proxy_set_header Connection "upgrade"); with several server processes, use sticky sessions so the session id reaches its process.',
+      `Make any proxy forward Upgrade and Connection (nginx: ${NGINX_UPGRADE_LINES}); with several server processes, ` +
+      'use sticky sessions so the session id reaches its process.',
   }));
 }
 

@@ -30,6 +30,10 @@ export function handshakeHeaders(origin: string, key: string): RawHeaders {
   ];
 }
 
+/** The nginx directives that pass a WebSocket upgrade through, as written in a `location` block. */
+export const NGINX_UPGRADE_LINES =
+  'proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection "upgrade";';
+
 function refusedCause(status: number): { detail: string; why: string; fix: string } {
   if (status === 401 || status === 403) {
     return {
@@ -46,7 +50,7 @@ function refusedCause(status: number): { detail: string; why: string; fix: strin
     return {
       detail: 'bad-handshake',
       why: `The server rejected the handshake itself (${status}): a wrong Sec-WebSocket-Version, or a proxy that drops the Upgrade and Connection headers.`,
-      fix: 'Make the proxy forward Upgrade and Connection (nginx: proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection "upgrade").',
+      fix: `Make the proxy forward Upgrade and Connection (nginx: ${NGINX_UPGRADE_LINES}).`,
     };
   }
   if (status === 404) {

@@ -9,7 +9,8 @@ import type { ErrorMiddleware, Middleware, NextFunction } from '../http/http-typ
 import { logError } from '../shared/log.js';
 import { callApplication, rethrowApplicationError, unwrapApplicationError } from '../policy/application-error.js';
 import { describeForLog, errorLogWriter, type ErrorLogEntry } from './error-log.js';
-import { closestName, isPlainObject, ownOptions } from '../policy/option-values.js';
+import { isPlainObject, ownOptions } from '../policy/option-values.js';
+import { closestName } from '../shared/did-you-mean.js';
 import { unknownOptionMessage, type CorsSafetyOptions } from '../policy/options.js';
 import { logVerdict } from '../policy/origin-check.js';
 import { collectPolicy, policyCell, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';

@@ -4,6 +4,7 @@
  * it, so a crashed route never goes unseen; 4xx answers are the client's mistake and go to the
  * `cors-safety:error` debug namespace only.
  */
+import { escapeControlCharacters } from '../shared/escape.js';
 import { logError, quoteForLog } from '../shared/log.js';
 import { readProperty } from './error-response.js';
 
@@ -41,33 +42,17 @@ export function describeForLog(err: unknown): string {
   return quoteForLog(err, 200);
 }
 
-/**
- * Escapes what a terminal would act on: C0 controls (ESC starts ANSI sequences, CR rewrites the
- * line), DEL and C1 controls (U+009B is a one-character CSI). With `keepNewlines`, line feeds and
- * tabs stay (a stack has them); request values get no such allowance.
- */
-export function escapeForTerminal(text: string, keepNewlines: boolean): string {
-  let out = '';
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    const control = code < 0x20 || (code >= 0x7f && code <= 0x9f);
-    if (!control || (keepNewlines && (code === 0x0a || code === 0x09))) continue;
-    out += `${text.slice(start, i)}\\x${code.toString(16).padStart(2, '0')}`;
-    start = i + 1;
-  }
-  return start === 0 ? text : out + text.slice(start);
-}
-
 /** The default: 5xx to stderr, everything to the debug namespace when it is enabled. */
 function defaultLog(entry: ErrorLogEntry): void {
-  const method = escapeForTerminal(entry.method, false);
-  const path = escapeForTerminal(entry.path, false);
+  // Request values get no line break; a stack keeps its lines. Everything else a terminal would act
+  // on (ESC, CR, C1 controls, bidi overrides) becomes a \uXXXX escape.
+  const method = escapeControlCharacters(entry.method);
+  const path = escapeControlCharacters(entry.path);
   if (entry.status >= 500) {
-    const description = escapeForTerminal(describeForLog(entry.error), true);
+    const description = escapeControlCharacters(describeForLog(entry.error), true);
     process.stderr.write(`cors-safety: ${entry.status} ${method} ${path}: ${description}\n`);
   } else if (logError.enabled) {
-    logError('%d %s %s: %s', entry.status, method, path, escapeForTerminal(describeForLog(entry.error), true));
+    logError('%d %s %s: %s', entry.status, method, path, escapeControlCharacters(describeForLog(entry.error), true));
   }
 }
 

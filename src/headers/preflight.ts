@@ -3,6 +3,7 @@
  * headers) -> status + headers + reason`. The middleware only writes what this returns.
  */
 import { isToken, parseHeaderNameList } from '../shared/http-tokens.js';
+import { isCorsSafelistedMethod } from '../shared/methods.js';
 import type { CompiledPolicy } from '../policy/policy.js';
 import type { ReasonCode, RequestVerdict } from '../policy/reasons.js';
 
@@ -18,9 +19,6 @@ export interface PreflightAnswer {
   /** Reason code of a failure, `undefined` on success. */
   readonly reason: ReasonCode | undefined;
 }
-
-/** Fetch §2.2.1: CORS-safelisted methods need no permission from a preflight (compared case-sensitively). */
-const SAFELISTED_METHODS = new Set(['GET', 'HEAD', 'POST']);
 
 /** Status of a preflight from an origin the policy does not allow. */
 export const DENIED_PREFLIGHT_STATUS = 403;
@@ -88,7 +86,7 @@ export function answerPreflight(
   };
 
   if (!isToken(requestMethod)) return refuse('method-malformed');
-  if (!policy.methods.has(requestMethod) && !SAFELISTED_METHODS.has(requestMethod)) return refuse('method-not-allowed');
+  if (!policy.methods.has(requestMethod) && !isCorsSafelistedMethod(requestMethod)) return refuse('method-not-allowed');
 
   let names: string[] = [];
   if (requestHeaders !== undefined) {

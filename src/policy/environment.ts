@@ -5,7 +5,8 @@
  */
 import type { IssueCollector } from './errors.js';
 import { quoteForLog, warnOnce } from '../shared/log.js';
-import { closestName, ownEnvValue } from './option-values.js';
+import { ownEnvValue } from './option-values.js';
+import { closestName } from '../shared/did-you-mean.js';
 import { OPTION_DECLARATIONS, type OptionDeclaration } from './option-declarations.js';
 
 /** How a variable's text is read. */

@@ -10,6 +10,7 @@ import type { IssueCollector } from './errors.js';
 import { readCandidate, readListener } from './observation-options.js';
 import { readBoolean, readInteger, readTokenList } from './option-readers.js';
 import { readOriginLookup } from './origin-lookup.js';
+import { normalizeMethod } from '../shared/methods.js';
 import {
   allowedHeaderProblem,
   exposedHeaderProblem,
@@ -127,8 +128,6 @@ const DEFAULT_ALLOWED_HEADERS = [
   'content-type',
   'x-requested-with',
 ];
-/** Methods whose case the Fetch standard normalises (§2.2.1 "normalize a method"). */
-const NORMALIZED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 
 const METHODS = tokenListOption(
   'CORS_ALLOWED_METHODS',
@@ -138,7 +137,7 @@ const METHODS = tokenListOption(
     itemProblem: methodProblem,
     // Browsers upper-case these six before sending (Fetch §2.2.1), so "put" in the config can only
     // mean PUT. Any other method, PATCH included, is compared exactly as written.
-    normalize: (m) => (NORMALIZED_METHODS.has(m.toUpperCase()) ? m.toUpperCase() : m),
+    normalize: normalizeMethod,
   },
   'Methods allowed by preflight (Access-Control-Allow-Methods).',
 );

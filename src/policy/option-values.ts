@@ -1,6 +1,6 @@
 /**
  * Helpers for validating option values at construction: recognising plain objects and
- * requests, describing a wrong value in a message, and suggesting the option a typo meant.
+ * requests, describing a wrong value in a message. (The option a typo meant: shared/did-you-mean.ts.)
  */
 
 /** True for `{...}` literals and `Object.create(null)`; false for arrays, class instances, null. */
@@ -48,41 +48,4 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (value === undefined) return 'undefined';
   return `${typeof value} ${(value as number | boolean | bigint | symbol).toString()}`;
-}
-
-/** The name in `names` closest to `key`, when it is close enough to be a likely typo. */
-export function closestName(key: string, names: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const name of names) {
-    const distance = editDistance(key, name);
-    if (distance < bestDistance) {
-      best = name;
-      bestDistance = distance;
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(key.length / 4)) ? best : undefined;
-}
-
-/** Edit distance between two short strings (case-insensitive), for did-you-mean hints. */
-export function editDistance(a: string, b: string): number {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  // One row of the Levenshtein table at a time; `left` ends each row as that row's distance.
-  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
-  let distance = y.length;
-  for (let i = 1; i <= x.length; i++) {
-    const current = [i];
-    let diagonal = i - 1;
-    let left = i;
-    for (const [j, up] of previous.slice(1).entries()) {
-      const cost = x[i - 1] === y[j] ? 0 : 1;
-      left = Math.min(up + 1, left + 1, diagonal + cost);
-      diagonal = up;
-      current.push(left);
-    }
-    previous = current;
-    distance = left;
-  }
-  return distance;
 }

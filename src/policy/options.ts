@@ -3,7 +3,7 @@
  * the `cors` package where one exists, so migrating is a one-line change.
  */
 import type { DecisionListener } from './decision-types.js';
-import { closestName } from './option-values.js';
+import { closestName } from '../shared/did-you-mean.js';
 import { OPTION_DECLARATIONS, type OptionName } from './option-declarations.js';
 import type { OriginLookupOptions } from './origin-lookup.js';
 import type { CorsPolicy } from './cors-policy.js';

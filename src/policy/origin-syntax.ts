@@ -20,9 +20,6 @@ export const DEFAULT_PORTS: Readonly<Record<OriginScheme, number>> = Object.free
  */
 export const MAX_ORIGIN_LENGTH = 2048;
 
-/** Hosts that always mean this machine, written as they appear in a serialized origin. */
-export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
-
 /** A well-formed serialized origin, split into its parts. */
 export interface ParsedOrigin {
   readonly scheme: OriginScheme;
@@ -198,10 +195,6 @@ export function serializeOrigin(scheme: OriginScheme, host: string, port: number
   return port === DEFAULT_PORTS[scheme] ? `${scheme}://${host}` : `${scheme}://${host}:${port}`;
 }
 
-/** True for `localhost`, `127.0.0.1` and `[::1]`. */
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK_HOSTS.has(host);
-}
 
 /** The fix for an origin entry whose host cannot be read. */
 export const HOST_FIX = 'write a host name or IP address, e.g. "https://app.example.com"';

@@ -6,7 +6,6 @@ import {
   DEFAULT_PORTS,
   canonicalHost,
   isIpAddress,
-  isLoopbackHost,
   parseConfigOrigin,
   parseConfigPort,
   splitHostPort,
@@ -19,16 +18,7 @@ import { checkOriginRegExp, regexpAllowsPlainHttp, regexpTextProblem } from './r
 import type { LinearMatcher } from './regexp-engine.js';
 import type { PolicyMode } from './cors-policy.js';
 import type { OriginVerdict } from './reasons.js';
-
-/**
- * True for hosts that only ever reach this machine: the loopback names, `127.0.0.0/8` and
- * `*.localhost` (RFC 6761 §6.3). Plain http to them never crosses a network.
- */
-function staysOnThisMachine(host: string): boolean {
-  return (
-    isLoopbackHost(host) || host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host)
-  );
-}
+import { isLoopbackHost, reachesOnlyThisMachine } from '../shared/loopback.js';
 
 /**
  * The canonical rule text of a parsed origin entry, as `policy.rules` lists it:
@@ -112,7 +102,7 @@ export class PolicyBuilder {
     const value = parsed.value;
     // App origins (capacitor://, chrome-extension://) have no host on a network path.
     const host = value.kind === 'subdomains' ? value.suffix : value.kind === 'app' ? undefined : value.host;
-    const plainHttp = value.scheme === 'http' && host !== undefined && !staysOnThisMachine(host);
+    const plainHttp = value.scheme === 'http' && host !== undefined && !reachesOnlyThisMachine(host);
     const rule = originRuleText(value);
     if (value.kind === 'subdomains') {
       const below = this.suffixBelowProblem(

@@ -7,6 +7,7 @@ import { backtrackingRisk, type BacktrackingRisk } from './regexp-backtracking.j
 import { linearMatcher, MAX_MATCHER_STATES, type LinearMatcher } from './regexp-engine.js';
 import { acceptsSomeSuffix } from './regexp-witness.js';
 import { isPublicSuffix, publicSuffixBelow } from './public-suffix.js';
+import { LOOPBACK_HOSTS } from '../shared/loopback.js';
 
 interface RegExpShape {
   /** `|` outside any group or class: `^a|b$` anchors only half of each alternative. */
@@ -130,7 +131,7 @@ function anySiteWitness(matcher: LinearMatcher): string | undefined {
   return others.length >= 2 ? others.join('", "') : undefined;
 }
 
-const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+const LOOPBACK_NAMES = [...LOOPBACK_HOSTS];
 
 /** Classes a suffix after `http://` for {@link acceptsSomeSuffix}: `yes...` once its host is not a loopback name. */
 function plainHttpClass(suffix: string): string {

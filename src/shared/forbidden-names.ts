@@ -1,92 +1,17 @@
 /**
  * Entries of `methods`, `allowedHeaders` and `exposedHeaders` that can never have an effect:
  * methods Node's HTTP parser refuses or browsers never send, request headers scripts may not
- * set, response headers scripts may never read. Construction-time checks only.
+ * set, response headers scripts may never read. Construction-time checks only; the facts are
+ * in methods.ts and header-names.ts.
  */
+import { isForbiddenRequestHeaderName, isForbiddenResponseHeaderName } from './header-names.js';
+import { isForbiddenMethod, NODE_METHODS } from './methods.js';
 
 /** A refused list entry: a stable code and a message naming why and the fix. */
 export interface EntryProblem {
   readonly code: string;
   readonly message: string;
 }
-
-/**
- * Methods Node's HTTP/1.1 parser (llhttp) accepts, exactly as written (they are upper-case):
- * `http.METHODS` of Node 20, written out because the policy core imports no Node module
- * (`cors-safety/fetch` runs on Workers and Deno). test/policy/forbidden-names.test.ts holds it
- * equal to the running Node's list.
- */
-export const NODE_METHODS: ReadonlySet<string> = new Set([
-  'ACL',
-  'BIND',
-  'CHECKOUT',
-  'CONNECT',
-  'COPY',
-  'DELETE',
-  'GET',
-  'HEAD',
-  'LINK',
-  'LOCK',
-  'M-SEARCH',
-  'MERGE',
-  'MKACTIVITY',
-  'MKCALENDAR',
-  'MKCOL',
-  'MOVE',
-  'NOTIFY',
-  'OPTIONS',
-  'PATCH',
-  'POST',
-  'PROPFIND',
-  'PROPPATCH',
-  'PURGE',
-  'PUT',
-  'QUERY',
-  'REBIND',
-  'REPORT',
-  'SEARCH',
-  'SOURCE',
-  'SUBSCRIBE',
-  'TRACE',
-  'UNBIND',
-  'UNLINK',
-  'UNLOCK',
-  'UNSUBSCRIBE',
-]);
-
-/** Fetch §2.2.1 "forbidden method": `fetch()` and XMLHttpRequest throw before sending one. */
-const FORBIDDEN_METHODS: ReadonlySet<string> = new Set(['CONNECT', 'TRACE', 'TRACK']);
-
-/** Fetch §2.2.2 "forbidden request-header" names, lower-case. */
-const FORBIDDEN_REQUEST_HEADERS: ReadonlySet<string> = new Set([
-  'accept-charset',
-  'accept-encoding',
-  'access-control-request-headers',
-  'access-control-request-method',
-  'connection',
-  'content-length',
-  'cookie',
-  'cookie2',
-  'date',
-  'dnt',
-  'expect',
-  'host',
-  'keep-alive',
-  'origin',
-  'referer',
-  'set-cookie',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'via',
-]);
-
-/** Fetch §2.2.2: every name starting with these is forbidden too. */
-const FORBIDDEN_REQUEST_HEADER_PREFIXES = ['proxy-', 'sec-'];
-
-/** Fetch §2.2.6 "forbidden response-header name": never exposed to scripts, whatever the server says. */
-const FORBIDDEN_RESPONSE_HEADERS: ReadonlySet<string> = new Set(['set-cookie', 'set-cookie2']);
 
 /**
  * Why a `methods` entry can never be granted, or `undefined` when it can. `method` is as the
@@ -101,7 +26,7 @@ const FORBIDDEN_RESPONSE_HEADERS: ReadonlySet<string> = new Set(['set-cookie', '
 export function methodProblem(method: string): EntryProblem | undefined {
   const shown = JSON.stringify(method);
   const upper = method.toUpperCase();
-  if (FORBIDDEN_METHODS.has(upper)) {
+  if (isForbiddenMethod(method)) {
     return {
       code: 'method-forbidden',
       message:
@@ -137,9 +62,8 @@ export function methodProblem(method: string): EntryProblem | undefined {
  * ```
  */
 export function allowedHeaderProblem(name: string): EntryProblem | undefined {
+  if (!isForbiddenRequestHeaderName(name)) return undefined;
   const lower = name.toLowerCase();
-  const prefixed = FORBIDDEN_REQUEST_HEADER_PREFIXES.some((prefix) => lower.startsWith(prefix));
-  if (!prefixed && !FORBIDDEN_REQUEST_HEADERS.has(lower)) return undefined;
   const cookie =
     lower === 'cookie' || lower === 'cookie2'
       ? '; to send cookies, set credentials: true and call fetch(url, { credentials: "include" })'
@@ -161,7 +85,7 @@ export function allowedHeaderProblem(name: string): EntryProblem | undefined {
  * ```
  */
 export function exposedHeaderProblem(name: string): EntryProblem | undefined {
-  if (!FORBIDDEN_RESPONSE_HEADERS.has(name.toLowerCase())) return undefined;
+  if (!isForbiddenResponseHeaderName(name)) return undefined;
   return {
     code: 'expose-forbidden',
     message:

@@ -1,7 +1,8 @@
 /** Validation of the upgrade adapters' options and of their policy argument, at construction. */
 import { IssueCollector } from '../policy/errors.js';
 import { warnOnce } from '../shared/log.js';
-import { closestName, describeValue, isPlainObject, ownOptions } from '../policy/option-values.js';
+import { describeValue, isPlainObject, ownOptions } from '../policy/option-values.js';
+import { closestName } from '../shared/did-you-mean.js';
 import { OPTION_NAMES, unknownOptionMessage } from '../policy/options.js';
 import { collectPolicy, policyCell, type CorsPolicy, type PolicyCell } from '../policy/policy.js';
 import { compileTrustProxy, TRUST_NO_PROXY } from '../policy/proxy-trust.js';

@@ -11,15 +11,16 @@ import { corsErrorHandler, corsSafety, createAllowRequest, createCorsPolicy } fr
 import { run } from '../../src/cli/run.js';
 import { assertNginxPresent, nginxSkip, nginxSupport, startNginx, type RunningNginx } from '../helpers/nginx.js';
 import { listen, type Running } from '../helpers/listen.js';
+import { scaled } from '../helpers/time.js';
 import type { DoctorJson } from './cli-helper.js';
-import { PAGE_ORIGIN } from './servers.js';
+import { PAGE_ORIGIN, wsServer } from './servers.js';
 
 const support = nginxSupport('test/cli/doctor-nginx.test.ts');
 const skip = nginxSkip(support);
 
 async function doctor(args: readonly string[]): Promise<{ code: number; json: DoctorJson }> {
   let stdout = '';
-  const code = await run(['doctor', '--json', '--timeout', '5000', ...args], {
+  const code = await run(['doctor', '--json', '--timeout', String(scaled(5000)), ...args], {
     stdout: (text) => (stdout += text),
     stderr: () => undefined,
   });
@@ -138,6 +139,31 @@ describe('doctor behind real nginx', { skip }, () => {
     // Following it: the path the app serves, through the proxied location.
     const fixed = await doctor([`${site.url}/api/items`, '--origin', PAGE_ORIGIN]);
     assert.deepEqual(codes(fixed.json), []);
+  });
+});
+
+describe('doctor --ws behind real nginx', { skip }, () => {
+  before(() => assertNginxPresent(support));
+
+  it('ws-refused (bad-handshake): the three nginx lines the fix prints let the handshake through', async (t) => {
+    const ws = await wsServer([PAGE_ORIGIN]);
+    t.after(() => ws.close());
+    const site = (upgrade: string) => (port: number) =>
+      `server { listen 127.0.0.1:${port}; location / { proxy_pass http://127.0.0.1:${ws.port}; ${upgrade} } }`;
+    const plain = await nginx(t, site(''));
+    const before = await doctor([`ws://127.0.0.1:${plain.port}/`, '--origin', PAGE_ORIGIN]);
+    assert.deepEqual(codes(before.json), ['ws-refused:bad-handshake:error']);
+    const fix = before.json.findings[0]?.fix ?? '';
+    const lines = /\(nginx: (.+)\)\.$/.exec(fix)?.[1];
+    assert.equal(
+      lines,
+      'proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection "upgrade";',
+    );
+
+    const fixed = await nginx(t, site(lines));
+    const after = await doctor([`ws://127.0.0.1:${fixed.port}/`, '--origin', PAGE_ORIGIN]);
+    assert.deepEqual(codes(after.json), []);
+    assert.equal(after.code, 0);
   });
 });
 

@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { corsUnsafeRequestHeaderNames, isMixedContent, preflightDecision } from '../../src/cli/fetch-rules.js';
 import {
-  corsUnsafeRequestHeaderNames,
-  isCorsSafelistedMethod,
   isCorsSafelistedRequestHeader,
   isForbiddenRequestHeaderName,
-  isMixedContent,
   mimeEssence,
-  normalizeMethod,
-  preflightDecision,
-} from '../../src/cli/fetch-rules.js';
+} from '../../src/shared/header-names.js';
+import { isCorsSafelistedMethod, normalizeMethod } from '../../src/shared/methods.js';
 
 describe('normalizeMethod (Fetch §2.2.1)', () => {
   const cases: [string, string][] = [

@@ -2,18 +2,21 @@
  * Every printed fix works when followed (issue #22): for each finding code the doctor reports
  * against a real server, the server is changed exactly as the printed fix says, and the same probe
  * then passes. The servers are node:http with the CORS behaviour as knobs, so each fix is one knob.
+ * The other codes are followed in fixes-work-request, -socketio and -browser; fix-coverage.test.ts
+ * checks that every code has such a test.
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { describe, it } from 'node:test';
 import { run } from '../../src/cli/run.js';
 import { listen } from '../helpers/listen.js';
+import { scaled } from '../helpers/time.js';
 import type { DoctorJson } from './cli-helper.js';
 import { PAGE_ORIGIN, wsServer } from './servers.js';
 
 /** How the server answers; each finding's fix changes one of these. */
 interface Knobs {
-  /** Access-Control-Allow-Origin: `echo` the origin, `twice`, a `list`, `none`, or this fixed value. */
+  /** Access-Control-Allow-Origin: `echo` the allowed origin, `reflect` any, `twice`, a `list`, `none`, or this value. */
   acao: string;
   acac?: 'true' | 'TRUE' | undefined;
   vary?: boolean | undefined;
@@ -39,9 +42,11 @@ function server(knobs: Knobs) {
       const origin = req.headers.origin ?? '';
       const granted = origin === PAGE_ORIGIN;
       if (knobs.acao === 'echo' && granted) res.setHeader('Access-Control-Allow-Origin', origin);
+      else if (knobs.acao === 'reflect') res.setHeader('Access-Control-Allow-Origin', origin);
       else if (knobs.acao === 'twice') res.setHeader('Access-Control-Allow-Origin', [origin, origin]);
       else if (knobs.acao === 'list') res.setHeader('Access-Control-Allow-Origin', `${PAGE_ORIGIN}, https://b.example`);
-      else if (knobs.acao !== 'none' && knobs.acao !== 'echo') res.setHeader('Access-Control-Allow-Origin', knobs.acao);
+      else if (!['none', 'echo', 'reflect'].includes(knobs.acao))
+        res.setHeader('Access-Control-Allow-Origin', knobs.acao);
       if (knobs.acac !== undefined) res.setHeader('Access-Control-Allow-Credentials', knobs.acac);
       if (knobs.vary === true) res.setHeader('Vary', 'Origin');
       if (req.method === 'OPTIONS') {
@@ -59,10 +64,13 @@ async function probe(knobs: Knobs, args: readonly string[]): Promise<DoctorJson>
   const running = await server(knobs);
   try {
     let stdout = '';
-    await run(['doctor', `${running.url}/api`, '--origin', PAGE_ORIGIN, '--json', '--timeout', '5000', ...args], {
-      stdout: (t) => (stdout += t),
-      stderr: () => undefined,
-    });
+    await run(
+      ['doctor', `${running.url}/api`, '--origin', PAGE_ORIGIN, '--json', '--timeout', String(scaled(5000)), ...args],
+      {
+        stdout: (t) => (stdout += t),
+        stderr: () => undefined,
+      },
+    );
     return JSON.parse(stdout) as DoctorJson;
   } finally {
     await running.close();
@@ -141,6 +149,13 @@ const CASES: [code: string, broken: Knobs, args: string[], fix: RegExp, fixed: K
   ],
   ['preflight-header-invalid', { ...GOOD, methods: 'GET; PUT' }, ['-X', 'PUT'], /plain list/, GOOD],
   ['vary-origin-missing', { ...GOOD, vary: false }, [], /Append Origin to Vary/, GOOD],
+  [
+    'allow-origin-reflected',
+    { ...GOOD, acao: 'reflect', acac: undefined },
+    [],
+    /Grant only the origins you list/,
+    GOOD,
+  ],
   [
     'authorization-wildcard',
     { ...GOOD, headers: '*' },

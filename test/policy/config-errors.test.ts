@@ -15,7 +15,7 @@ import {
 } from '../../src/index.js';
 import { IssueCollector } from '../../src/policy/errors.js';
 import { OPTION_NAMES, suggestOptionName } from '../../src/policy/options.js';
-import { editDistance } from '../../src/policy/option-values.js';
+import { editDistance } from '../../src/shared/did-you-mean.js';
 
 /** Builds a policy that must fail and returns its issues. */
 function issuesOf(options: unknown): readonly CorsConfigIssue[] {

@@ -178,7 +178,7 @@ describe('header names that can never have an effect', () => {
 
 describe('the methods Node parses', () => {
   test("the policy core's list (it imports no Node module) is exactly this Node's http.METHODS", async () => {
-    const { NODE_METHODS } = await import('../../src/shared/forbidden-names.js');
+    const { NODE_METHODS } = await import('../../src/shared/methods.js');
     assert.deepEqual([...NODE_METHODS].sort(), [...METHODS].sort());
   });
 });

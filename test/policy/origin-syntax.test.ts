@@ -4,11 +4,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   DEFAULT_PORTS,
-  LOOPBACK_HOSTS,
   MAX_ORIGIN_LENGTH,
   canonicalHost,
   isIpAddress,
-  isLoopbackHost,
   parseConfigOrigin,
   parseConfigPort,
   parseSerializedOrigin,
@@ -345,26 +343,9 @@ describe('parseConfigOrigin: refused entries name the problem and the fix', () =
 });
 
 describe('origin-syntax helpers', () => {
-  test('DEFAULT_PORTS and LOOPBACK_HOSTS', () => {
+  test('DEFAULT_PORTS', () => {
     assert.deepEqual({ ...DEFAULT_PORTS }, { http: 80, https: 443 });
     assert.ok(Object.isFrozen(DEFAULT_PORTS));
-    assert.deepEqual([...LOOPBACK_HOSTS].sort(), ['127.0.0.1', '[::1]', 'localhost']);
-  });
-
-  test('isLoopbackHost is exact', () => {
-    for (const host of ['localhost', '127.0.0.1', '[::1]']) assert.equal(isLoopbackHost(host), true, host);
-    for (const host of [
-      'localhost.',
-      'a.localhost',
-      '127.0.0.2',
-      '127.1',
-      '[0:0::1]',
-      'LOCALHOST',
-      '::1',
-      'localhost.evil.com',
-    ]) {
-      assert.equal(isLoopbackHost(host), false, host);
-    }
   });
 
   test('serializeOrigin leaves the default port out', () => {
