@@ -195,7 +195,6 @@ export function serializeOrigin(scheme: OriginScheme, host: string, port: number
   return port === DEFAULT_PORTS[scheme] ? `${scheme}://${host}` : `${scheme}://${host}:${port}`;
 }
 
-
 /** The fix for an origin entry whose host cannot be read. */
 export const HOST_FIX = 'write a host name or IP address, e.g. "https://app.example.com"';
 
