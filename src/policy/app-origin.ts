@@ -12,7 +12,7 @@
  * by an exact entry or an origin function: host patterns, `allowedHosts` and RegExps describe web
  * origins and never match it. Pure functions, no I/O.
  */
-import type { ConfigOrigin, ConfigParse } from './origin-syntax.js';
+import type { ConfigOrigin, ConfigParse } from './origin-types.js';
 
 /**
  * Schemes that never appear in an `Origin` header: `file:`, `data:` and `about:` pages send

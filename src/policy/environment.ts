@@ -7,38 +7,30 @@ import type { IssueCollector } from './errors.js';
 import { quoteForLog, warnOnce } from '../shared/log.js';
 import { ownEnvValue } from './option-values.js';
 import { closestName } from '../shared/did-you-mean.js';
+import { OPTION_DECLARATIONS, type OptionDeclaration } from './option-declarations.js';
 
 /** How a variable's text is read. */
 type VariableKind = 'list' | 'boolean' | 'integer';
 
 /**
- * Every variable the policy reads, with the option it sets and how its text is read. Lists are
- * comma-separated; `*` alone is the option's `'*'`.
+ * Every variable the policy reads, with the option it sets and how its text is read, from the
+ * options' declarations (option-declarations.ts). Lists are comma-separated; `*` alone is the
+ * option's `'*'`.
  */
 export const ENV_VARIABLES: Readonly<Record<string, { readonly option: string; readonly kind: VariableKind }>> =
-  Object.freeze({
-    CORS_ALLOWED_ORIGINS: { option: 'origin', kind: 'list' },
-    CORS_ALLOWED_HOSTS: { option: 'allowedHosts', kind: 'list' },
-    CORS_CREDENTIALS: { option: 'credentials', kind: 'boolean' },
-    CORS_ALLOWED_METHODS: { option: 'methods', kind: 'list' },
-    CORS_ALLOWED_HEADERS: { option: 'allowedHeaders', kind: 'list' },
-    CORS_EXPOSED_HEADERS: { option: 'exposedHeaders', kind: 'list' },
-    CORS_MAX_AGE: { option: 'maxAge', kind: 'integer' },
-    CORS_PREFLIGHT_CONTINUE: { option: 'preflightContinue', kind: 'boolean' },
-    CORS_OPTIONS_SUCCESS_STATUS: { option: 'optionsSuccessStatus', kind: 'integer' },
-    CORS_ALLOW_NULL_ORIGIN: { option: 'allowNullOrigin', kind: 'boolean' },
-    CORS_ALLOW_PRIVATE_NETWORK: { option: 'allowPrivateNetwork', kind: 'boolean' },
-    CORS_ORIGIN_CHECK_TIMEOUT: { option: 'originCheckTimeout', kind: 'integer' },
-    CORS_EXPOSE_REASON: { option: 'exposeReason', kind: 'boolean' },
-    CORS_DANGEROUSLY_ALLOW_ANY_ORIGIN_WITH_CREDENTIALS: {
-      option: 'dangerouslyAllowAnyOriginWithCredentials',
-      kind: 'boolean',
-    },
-    CORS_DANGEROUSLY_ALLOW_PUBLIC_SUFFIXES_UNDER_WILDCARDS: {
-      option: 'dangerouslyAllowPublicSuffixesUnderWildcards',
-      kind: 'boolean',
-    },
-  });
+  Object.freeze(
+    Object.fromEntries(
+      Object.entries(OPTION_DECLARATIONS).flatMap(([option, declaration]: [string, OptionDeclaration<unknown>]) =>
+        declaration.env === undefined
+          ? []
+          : [[declaration.env, Object.freeze({ option, kind: variableKind(declaration) })]],
+      ),
+    ),
+  );
+
+function variableKind(declaration: OptionDeclaration<unknown>): VariableKind {
+  return declaration.type === 'boolean' || declaration.type === 'integer' ? declaration.type : 'list';
+}
 
 const VARIABLE_NAMES = Object.keys(ENV_VARIABLES);
 

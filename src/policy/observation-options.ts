@@ -5,16 +5,8 @@
 import type { DecisionListener } from './decision-types.js';
 import { CorsConfigError, type IssueCollector } from './errors.js';
 import { describeValue, isPlainObject } from './option-values.js';
-import { compiledPolicy, createCorsPolicy, isCorsPolicy, type CompiledPolicy, type CorsPolicy } from './policy.js';
-
-/** What the compiled policy keeps of the observation options. */
-export interface Observation {
-  readonly onDecision: DecisionListener | undefined;
-  /** The candidate policy as given or built, for the public summary. */
-  readonly reportOnly: CorsPolicy | undefined;
-  /** Its compiled form, evaluated for every decision. */
-  readonly candidate: CompiledPolicy | undefined;
-}
+import { compiledPolicy, isCorsPolicy, type Observation } from './compiled-policy.js';
+import type { CorsPolicy } from './cors-policy.js';
 
 /** The observation of a policy with neither option: one shared object, so checking for it is one comparison. */
 export const NO_OBSERVATION: Observation = Object.freeze({
@@ -24,8 +16,7 @@ export const NO_OBSERVATION: Observation = Object.freeze({
 });
 
 /** Reads `onDecision`; a non-function is a configuration error. */
-function readListener(options: Record<string, unknown>, issues: IssueCollector): DecisionListener | undefined {
-  const value = options.onDecision;
+export function readListener(value: unknown, issues: IssueCollector): DecisionListener | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'function') return value as DecisionListener;
   issues.add(
@@ -40,8 +31,13 @@ function readListener(options: Record<string, unknown>, issues: IssueCollector):
  * Builds the candidate. Its own problems are reported under `reportOnly.`; it cannot have a
  * candidate or a listener of its own (its decisions are reported through the enforced policy), and
  * it needs rules of its own: a candidate read from the environment would silently be the enforced policy.
+ * `build` is `createCorsPolicy()`, passed in so that this module does not import the policy's entry.
  */
-function readCandidate(value: unknown, issues: IssueCollector): CorsPolicy | undefined {
+export function readCandidate(
+  value: unknown,
+  issues: IssueCollector,
+  build: (options: Record<string, unknown>) => CorsPolicy,
+): CorsPolicy | undefined {
   if (isCorsPolicy(value)) {
     if (value.reportOnly !== undefined)
       issues.add(
@@ -80,7 +76,7 @@ function readCandidate(value: unknown, issues: IssueCollector): CorsPolicy | und
   }
   if (!usable) return undefined;
   try {
-    return createCorsPolicy({ env: {}, ...own });
+    return build({ env: {}, ...own });
   } catch (err) {
     if (!(err instanceof CorsConfigError)) throw err;
     for (const issue of err.issues) issues.add(`reportOnly.${issue.path}`, issue.code, issue.message);
@@ -89,16 +85,17 @@ function readCandidate(value: unknown, issues: IssueCollector): CorsPolicy | und
 }
 
 /**
- * Reads `onDecision` and `reportOnly` from the effective options; problems go to `issues`.
+ * What the compiled policy keeps of `onDecision` and `reportOnly` (each read by its declaration).
  *
  * @example
  * ```ts
- * const observation = readObservation({ reportOnly: { origin: 'https://app.example.com' } }, issues);
+ * const observation = observationOf(undefined, createCorsPolicy({ origin: 'https://app.example.com' }));
  * ```
  */
-export function readObservation(options: Record<string, unknown>, issues: IssueCollector): Observation {
-  const onDecision = readListener(options, issues);
-  const reportOnly = options.reportOnly === undefined ? undefined : readCandidate(options.reportOnly, issues);
+export function observationOf(
+  onDecision: DecisionListener | undefined,
+  reportOnly: CorsPolicy | undefined,
+): Observation {
   if (onDecision === undefined && reportOnly === undefined) return NO_OBSERVATION;
   return Object.freeze({
     onDecision,

@@ -8,7 +8,7 @@ import { escapeControlCharacters } from '../shared/escape.js';
 import { parseAppOrigin } from './app-origin.js';
 import type { OriginCallbackValue } from './options.js';
 import { MAX_ORIGIN_LENGTH, parseSerializedOrigin, type ParsedOrigin } from './origin-syntax.js';
-import type { CompiledPolicy } from './policy.js';
+import type { CompiledPolicy } from './compiled-policy.js';
 import { DENIED, type OriginDenyReason, type OriginVerdict, type RequestVerdict } from './reasons.js';
 import { cachedOriginRegExp } from './regexp-rules.js';
 import { LOOKUP_HIT, type LookupOutcome, type OriginLookupResult } from './origin-lookup.js';
@@ -80,6 +80,42 @@ function requestAndCallback(
   });
 }
 
+/** The verdict of an origin function's answer: `true` or `false`; anything else fails the check. */
+function booleanVerdict(value: unknown, origin: string, rule: string): OriginVerdict {
+  if (value === true) return allow('allowed-function', origin, rule);
+  if (value === false) return deny('origin-not-allowed', origin);
+  return deny(
+    'origin-check-failed',
+    origin,
+    `origin function returned ${quoteForLog(value, 40)}; return true or false`,
+  );
+}
+
+/** The verdict of a `cors`-style `callback(err, value)`. */
+function callbackVerdict(err: unknown, value: CallbackValue | undefined, origin: string, rule: string): OriginVerdict {
+  let verdict: boolean | string;
+  try {
+    // User values: a truthy check, an array or a RegExp can all run getters or Proxy traps.
+    verdict = err ? describeError(err) : callbackAnswer(value, origin);
+  } catch (thrown) {
+    verdict = `origin callback answered a value that threw when read: ${describeError(thrown)}`;
+  }
+  if (verdict === true) return allow('allowed-function', origin, rule);
+  return verdict === false ? deny('origin-not-allowed', origin) : deny('origin-check-failed', origin, verdict);
+}
+
+/** The denial when an origin function gives no answer within `originCheckTimeout`. */
+function timeoutVerdict(policy: CompiledPolicy, origin: string, returned: unknown): OriginVerdict {
+  return deny(
+    'origin-check-timeout',
+    origin,
+    returned === undefined
+      ? `no answer within ${policy.originCheckTimeout} ms`
+      : `origin function returned ${quoteForLog(returned, 40)} and did not call its callback within ` +
+          `${policy.originCheckTimeout} ms; return true or false, or call callback(null, allow)`,
+  );
+}
+
 /**
  * Calls the user's origin function under a timeout; every failure becomes a denial. The first
  * answer wins (return value, promise or callback); later answers are ignored.
@@ -93,15 +129,7 @@ function runOriginFunction(
   const rule = `function ${fn.name || '(anonymous)'}`;
   // Two declared parameters: the `cors` callback form is possible, so `undefined` means "later".
   const hybrid = fn.length >= 2;
-  const fromBoolean = (value: unknown): OriginVerdict => {
-    if (value === true) return allow('allowed-function', origin, rule);
-    if (value === false) return deny('origin-not-allowed', origin);
-    return deny(
-      'origin-check-failed',
-      origin,
-      `origin function returned ${quoteForLog(value, 40)}; return true or false`,
-    );
-  };
+  const fromBoolean = (value: unknown): OriginVerdict => booleanVerdict(value, origin, rule);
   let answered = false;
   /** A non-boolean, non-promise return value of a two-parameter function, named if no callback comes. */
   let returned: unknown;
@@ -114,21 +142,7 @@ function runOriginFunction(
     else settledSync = verdict;
   };
   const callback = (err: unknown, value?: CallbackValue): void => {
-    if (answered) return;
-    let verdict: boolean | string;
-    try {
-      // User values: a truthy check, an array or a RegExp can all run getters or Proxy traps.
-      verdict = err ? describeError(err) : callbackAnswer(value, origin);
-    } catch (thrown) {
-      verdict = `origin callback answered a value that threw when read: ${describeError(thrown)}`;
-    }
-    answer(
-      verdict === true
-        ? allow('allowed-function', origin, rule)
-        : verdict === false
-          ? deny('origin-not-allowed', origin)
-          : deny('origin-check-failed', origin, verdict),
-    );
+    if (!answered) answer(callbackVerdict(err, value, origin, rule));
   };
   try {
     const result = hybrid
@@ -156,20 +170,7 @@ function runOriginFunction(
   }
   if (settledSync !== undefined) return settledSync;
   return new Promise<OriginVerdict>((resolve) => {
-    const timer = setTimeout(
-      () =>
-        answer(
-          deny(
-            'origin-check-timeout',
-            origin,
-            returned === undefined
-              ? `no answer within ${policy.originCheckTimeout} ms`
-              : `origin function returned ${quoteForLog(returned, 40)} and did not call its callback within ` +
-                  `${policy.originCheckTimeout} ms; return true or false, or call callback(null, allow)`,
-          ),
-        ),
-      policy.originCheckTimeout,
-    );
+    const timer = setTimeout(() => answer(timeoutVerdict(policy, origin, returned)), policy.originCheckTimeout);
     resolveLater = (verdict) => {
       clearTimeout(timer);
       resolve(verdict);
@@ -189,6 +190,14 @@ function matchSyncRules(policy: CompiledPolicy, value: string, parsed: ParsedOri
   return undefined;
 }
 
+/** The one origin a header value that is not a string holds, or the denial of none or several. */
+function oneOrigin(value: readonly string[] | undefined): string | OriginVerdict {
+  if (value === undefined || value === null) return DENIED.missing;
+  if (!Array.isArray(value)) return DENIED.malformed;
+  if (value.length === 1 && typeof value[0] === 'string') return value[0];
+  return value.length === 0 ? DENIED.missing : DENIED.multiple;
+}
+
 /**
  * Decides one `Origin` header value. `value` is what Node put in `req.headers.origin`
  * (duplicate headers arrive joined with ", ") or an array of raw values.
@@ -198,12 +207,8 @@ export function decideOrigin(
   value: string | readonly string[] | undefined,
   req?: IncomingMessage,
 ): OriginVerdict | Promise<OriginVerdict> {
-  if (value === undefined || value === null) return DENIED.missing;
-  let origin: string;
-  if (typeof value === 'string') origin = value;
-  else if (!Array.isArray(value)) return DENIED.malformed;
-  else if (value.length === 1 && typeof value[0] === 'string') origin = value[0];
-  else return value.length === 0 ? DENIED.missing : DENIED.multiple;
+  const origin = typeof value === 'string' ? value : oneOrigin(value);
+  if (typeof origin !== 'string') return origin;
   // Length first: nothing below runs on an over-long value (hashing included).
   if (origin.length > MAX_ORIGIN_LENGTH) return DENIED.tooLong;
   const exact = policy.exact.get(origin) ?? policy.dynamic?.exact.get(origin);

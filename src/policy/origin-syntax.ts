@@ -7,9 +7,9 @@
  * schemes (hybrid apps, extensions) are handled by app-origin.ts.
  */
 import { isNeverSentScheme, parseConfigAppOrigin } from './app-origin.js';
+import type { ConfigOrigin, ConfigParse, OriginScheme, PortChoice } from './origin-types.js';
 
-/** The web schemes, whose origins patterns and allowedHosts can match. App schemes: see app-origin.ts. */
-export type OriginScheme = 'http' | 'https';
+export type { ConfigOrigin, OriginScheme, PortChoice } from './origin-types.js';
 
 /** Default port per scheme (RFC 9110 §4.2.1, §4.2.2). */
 export const DEFAULT_PORTS: Readonly<Record<OriginScheme, number>> = Object.freeze({ http: 80, https: 443 });
@@ -195,35 +195,8 @@ export function serializeOrigin(scheme: OriginScheme, host: string, port: number
   return port === DEFAULT_PORTS[scheme] ? `${scheme}://${host}` : `${scheme}://${host}:${port}`;
 }
 
-/** Port part of a configuration entry: one port, or `*` for any port. */
-export type PortChoice = number | '*';
-
-/** A configuration origin entry after canonicalisation. */
-export type ConfigOrigin =
-  | {
-      readonly kind: 'exact';
-      readonly origin: string;
-      readonly scheme: OriginScheme;
-      readonly host: string;
-      readonly port: number;
-    }
-  | { readonly kind: 'host'; readonly scheme: OriginScheme; readonly host: string; readonly port: PortChoice }
-  | { readonly kind: 'subdomains'; readonly scheme: OriginScheme; readonly suffix: string; readonly port: PortChoice }
-  /** An app origin (`capacitor://localhost`, `chrome-extension://<id>`): matched exactly, see app-origin.ts. */
-  | { readonly kind: 'app'; readonly origin: string; readonly scheme: string };
-
 /** The fix for an origin entry whose host cannot be read. */
 export const HOST_FIX = 'write a host name or IP address, e.g. "https://app.example.com"';
-
-/** Why a configuration entry was refused, with the fix in `message`. */
-export interface ConfigSyntaxProblem {
-  readonly code: string;
-  readonly message: string;
-}
-
-/** Result of parsing one configuration entry. */
-export type ConfigParse<T> =
-  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: ConfigSyntaxProblem };
 
 function problem<T>(code: string, message: string): ConfigParse<T> {
   return { ok: false, problem: { code, message } };

@@ -1,7 +1,7 @@
 /** PolicyBuilder: compiles the `origin` and `allowedHosts` options into the lookup structures of a policy. */
 import type { IssueCollector } from './errors.js';
 import { HostRules } from './host-rules.js';
-import { type OriginFunction, type OriginOption } from './options.js';
+import { type OriginFunction, type OriginOption } from './origin-option.js';
 import {
   DEFAULT_PORTS,
   canonicalHost,
@@ -16,7 +16,7 @@ import { describeValue } from './option-values.js';
 import { isPublicSuffix, publicSuffixBelow } from './public-suffix.js';
 import { checkOriginRegExp, regexpAllowsPlainHttp, regexpTextProblem } from './regexp-rules.js';
 import type { LinearMatcher } from './regexp-engine.js';
-import type { PolicyMode } from './policy.js';
+import type { PolicyMode } from './cors-policy.js';
 import type { OriginVerdict } from './reasons.js';
 import { isLoopbackHost, reachesOnlyThisMachine } from '../shared/loopback.js';
 

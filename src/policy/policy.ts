@@ -4,199 +4,29 @@
  * origin validator.
  */
 import { CorsConfigError, IssueCollector } from './errors.js';
-import type { LinearMatcher } from './regexp-engine.js';
-import type { HostRules } from './host-rules.js';
 import { logPolicy, quoteForLog, warnOnce } from '../shared/log.js';
-import {
-  OPTION_NAMES,
-  suggestOptionName,
-  unknownOptionMessage,
-  type CorsSafetyOptions,
-  type OriginFunction,
-  type OriginOption,
-} from './options.js';
-import { describeValue, isPlainObject, looksLikeRequest, ownEnvValue, ownOptions } from './option-values.js';
-import type { OriginVerdict } from './reasons.js';
-import { definedOptions, developmentCredentials, optionsFromEnvironment, warnIgnoredVariables } from './environment.js';
-import { readBoolean, readInteger, readTokenList } from './option-readers.js';
-import { allowedHeaderProblem, exposedHeaderProblem, methodProblem } from '../shared/forbidden-names.js';
-import { normalizeMethod } from '../shared/methods.js';
-import { PolicyBuilder } from './policy-builder.js';
-import type { DynamicOrigins } from './dynamic-origins.js';
-import { readOriginLookup, type OriginLookupCache } from './origin-lookup.js';
-import { readObservation, type Observation } from './observation-options.js';
+import type { CorsSafetyOptions } from './options.js';
+import { isPlainObject } from './option-values.js';
+import type { ReadContext } from './option-declarations.js';
+import { LOOPBACK_ORIGINS, readOptionSources } from './option-sources.js';
+import { readObservers, readPolicyFields, type PolicyFields } from './policy-fields.js';
+import { checkCombinations } from './option-combinations.js';
+import { compilePolicy } from './compile-policy.js';
+import { summarizePolicy } from './policy-summary.js';
+import type { PolicyBuilder } from './policy-builder.js';
+import { isCorsPolicy, registerPolicy } from './compiled-policy.js';
+import type { CorsPolicy, PolicySource } from './cors-policy.js';
 
-/**
- * Loopback origins on any port: `localhost`, `127.0.0.1` and `[::1]`, over http and https
- * (`vite --https` serves `https://localhost:5173`; Capacitor 6 on Android is `https://localhost`).
- * A browser sees each host and scheme as a distinct origin; list them all for local development.
- *
- * @example
- * ```ts
- * corsSafety({ origin: [...LOOPBACK_ORIGINS, 'https://app.example.com'] });
- * ```
- */
-export const LOOPBACK_ORIGINS: readonly string[] = Object.freeze([
-  'http://localhost:*',
-  'http://127.0.0.1:*',
-  'http://[::1]:*',
-  'https://localhost:*',
-  'https://127.0.0.1:*',
-  'https://[::1]:*',
-]);
-
-const DEFAULT_METHODS = ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'];
-const DEFAULT_ALLOWED_HEADERS = [
-  'accept',
-  'accept-language',
-  'authorization',
-  'content-language',
-  'content-type',
-  'x-requested-with',
-];
-const DEFAULT_MAX_AGE = 600;
-const DEFAULT_TIMEOUT_MS = 2000;
-
-/**
- * How the policy answers origins, decided at construction.
- *
- * @example
- * ```ts
- * if (policy.mode === 'public') console.log('Access-Control-Allow-Origin: * for everyone');
- * ```
- */
-export type PolicyMode =
-  /** Only origins matching the rules are allowed. */
-  | 'allow-list'
-  /** `Access-Control-Allow-Origin: *`, no credentials. */
-  | 'public'
-  /** Any well-formed origin is reflected (`origin: true`, or the dangerous credentials option). */
-  | 'reflect-any'
-  /** No cross-origin access (`origin: false`, or production with no configuration). */
-  | 'disabled';
-
-/**
- * Where the policy's origin rules came from.
- *
- * @example
- * ```ts
- * if (policy.source === 'development-default') console.warn('CORS: loopback origins only; set CORS_ALLOWED_ORIGINS');
- * ```
- */
-export type PolicySource = 'options' | 'environment' | 'development-default' | 'production-default';
-
-/**
- * An immutable, compiled CORS policy. Create it once with {@link createCorsPolicy} and pass it to
- * `corsSafety()`, `corsErrorHandler()`, `upgradeGuard()` and `createOriginValidator()` so all of
- * them enforce the same rules. The fields are a read-only summary for diagnostics.
- *
- * @example
- * ```ts
- * const policy: CorsPolicy = createCorsPolicy({ origin: 'https://app.example.com' });
- * console.log(policy.rules); // ['https://app.example.com']
- * ```
- */
-export interface CorsPolicy {
-  readonly mode: PolicyMode;
-  readonly source: PolicySource;
-  /** Every origin rule in canonical form, e.g. `https://*.example.com`, `allowedHosts: .example.com`. */
-  readonly rules: readonly string[];
-  readonly credentials: boolean;
-  readonly methods: readonly string[];
-  /** Lowercase header names, or `'*'` for any well-formed name. */
-  readonly allowedHeaders: readonly string[] | '*';
-  readonly exposedHeaders: readonly string[];
-  readonly maxAge: number;
-  readonly preflightContinue: boolean;
-  readonly optionsSuccessStatus: number;
-  readonly allowNullOrigin: boolean;
-  /** Answer Private Network Access preflights of allowed origins. */
-  readonly allowPrivateNetwork: boolean;
-  readonly originCheckTimeout: number;
-  readonly exposeReason: boolean;
-  /** True when an origin function is configured: checks may then return a Promise. */
-  readonly hasOriginFunction: boolean;
-  /** The candidate evaluated beside this policy but never enforced (the `reportOnly` option). */
-  readonly reportOnly: CorsPolicy | undefined;
-}
-
-/** The compiled form behind a {@link CorsPolicy}; internal to this package. */
-export interface CompiledPolicy {
-  readonly mode: PolicyMode;
-  /** Exact origins, each with its (frozen, shared) verdict: an allowed request allocates nothing. */
-  readonly exact: ReadonlyMap<string, OriginVerdict>;
-  readonly originRules: HostRules;
-  readonly regexps: readonly { readonly re: RegExp; readonly rule: string; readonly matcher: LinearMatcher }[];
-  readonly hostRules: HostRules;
-  readonly originFunction: OriginFunction | undefined;
-  readonly allowNullOrigin: boolean;
-  readonly allowPrivateNetwork: boolean;
-  readonly credentials: boolean;
-  readonly methods: ReadonlySet<string>;
-  /** Precomputed `Access-Control-Allow-Methods` value. */
-  readonly methodsHeader: string;
-  /** Lowercase allowed request header names, or `undefined` for any well-formed name. */
-  readonly allowedHeaders: ReadonlySet<string> | undefined;
-  /** Precomputed `Access-Control-Allow-Headers` value sent when a requested header is refused. */
-  readonly allowedHeadersHeader: string;
-  readonly exposedHeadersHeader: string | undefined;
-  readonly maxAgeHeader: string;
-  readonly preflightContinue: boolean;
-  readonly optionsSuccessStatus: number;
-  readonly originCheckTimeout: number;
-  readonly exposeReason: boolean;
-  /**
-   * Which version of its policy this snapshot is: 0 for a policy from `createCorsPolicy()`
-   * (it never changes), 1 and up for a live policy, one more with every change.
-   */
-  readonly version: number;
-  /** Origins added at run time by a live policy's `update()`; `undefined` for an immutable policy. */
-  readonly dynamic: DynamicOrigins | undefined;
-  /** Cached answers for origins no rule matched; `undefined` without the `originLookup` option. */
-  readonly lookup: OriginLookupCache | undefined;
-  /** `onDecision` and the `reportOnly` candidate (src/events/ reads them). */
-  readonly observation: Observation;
-}
-
-/**
- * Where the entry points read a policy's compiled form: once per request or handshake, when it
- * starts (one policy per request). An immutable policy's cell never changes; a live policy
- * replaces `current` as a whole with every change (an atomic reference, as jub0bs/cors does).
- */
-export interface PolicyCell {
-  readonly current: CompiledPolicy;
-}
-
-const compiledPolicies = new WeakMap<CorsPolicy, PolicyCell>();
-
-/** Registers a policy object made elsewhere in this package (the live policy). Internal. */
-export function registerPolicy(policy: CorsPolicy, cell: PolicyCell): void {
-  compiledPolicies.set(policy, cell);
-}
-
-/**
- * True when `value` is a policy made by {@link createCorsPolicy}.
- *
- * @example
- * ```ts
- * const policy = isCorsPolicy(input) ? input : createCorsPolicy(input);
- * ```
- */
-export function isCorsPolicy(value: unknown): value is CorsPolicy {
-  return typeof value === 'object' && value !== null && compiledPolicies.has(value as CorsPolicy);
-}
-
-/** The cell the entry points read a policy's compiled form from, per request. Internal. */
-export function policyCell(policy: CorsPolicy): PolicyCell {
-  const cell = compiledPolicies.get(policy);
-  if (cell === undefined) throw new TypeError('cors-safety: not a policy made by createCorsPolicy()');
-  return cell;
-}
-
-/** The compiled structures behind a policy, as they are now (a snapshot for a live policy). Internal. */
-export function compiledPolicy(policy: CorsPolicy): CompiledPolicy {
-  return policyCell(policy).current;
-}
+export {
+  compiledPolicy,
+  isCorsPolicy,
+  policyCell,
+  registerPolicy,
+  type CompiledPolicy,
+  type PolicyCell,
+} from './compiled-policy.js';
+export type { CorsPolicy, PolicyMode, PolicySource } from './cors-policy.js';
+export { LOOPBACK_ORIGINS } from './option-sources.js';
 
 /**
  * Validates and compiles options into an immutable {@link CorsPolicy}. All problems are reported
@@ -224,6 +54,11 @@ export function createCorsPolicy(options?: CorsSafetyOptions | CorsPolicy): Cors
  * {@link createCorsPolicy}, optionally with the `origin` array already compiled into `prebuilt`
  * (a live policy's reconfigure() compiles a long list in slices); its issues are reported with
  * the rest. Internal.
+ *
+ * The phases, each in its own module: where the options come from (option-sources.ts), every
+ * field read and validated by its declaration (policy-fields.ts), the combinations
+ * (option-combinations.ts), then, with no issue left, the compiled policy (compile-policy.ts)
+ * and the public summary derived from it (policy-summary.ts).
  */
 export function buildCorsPolicy(
   options: CorsSafetyOptions | CorsPolicy | undefined,
@@ -231,161 +66,35 @@ export function buildCorsPolicy(
 ): CorsPolicy {
   if (isCorsPolicy(options)) return options;
   const issues = prebuilt?.issues ?? new IssueCollector();
-  // A request is checked first: test doubles for `req` are often plain objects.
-  if (options !== undefined && (!isPlainObject(options) || looksLikeRequest(options))) {
-    const hint = looksLikeRequest(options)
-      ? 'it looks like a request: was a factory passed to app.use() without being called? Write app.use(corsSafety()) and app.use(corsErrorHandler(policy))'
-      : `got ${describeValue(options)}`;
-    issues.add('(options)', 'options-type', `must be a plain object such as { origin: [...] }; ${hint}`);
-    issues.throwIfAny();
-  }
-  const given = ownOptions(options);
-  for (const key of Object.keys(given)) {
-    if ((OPTION_NAMES as readonly string[]).includes(key)) continue;
-    issues.add(key, 'unknown-option', unknownOptionMessage('the policy', suggestOptionName(key), OPTION_NAMES));
-  }
-  const envOption = given.env;
-  // process.env itself is not a plain object (its prototype is not Object.prototype).
-  const envIsObject = typeof envOption === 'object' && envOption !== null && !Array.isArray(envOption);
-  if (envOption !== undefined && !envIsObject) {
-    issues.add('env', 'env-type', 'must be an object of environment variables, like process.env');
-  }
-  // Workers have no `process`: their defaults come from `env` or the options alone.
-  const hostEnv = (globalThis as { process?: { env?: unknown } }).process?.env ?? {};
-  const env = (envIsObject ? envOption : hostEnv) as Readonly<Record<string, string | undefined>>;
-  const production = ownEnvValue(env, 'NODE_ENV') === 'production';
-
-  let source: PolicySource = 'options';
-  let effective = given;
-  if (given.origin === undefined && given.allowedHosts === undefined) {
-    const fromEnv = optionsFromEnvironment(env, issues, production);
-    // Options given in code win over the environment, key by key; issues name the variable.
-    effective = Object.assign(fromEnv.options, definedOptions(given));
-    issues.renamePaths(fromEnv.paths);
-    if (fromEnv.namesOrigins) source = 'environment';
-    else {
-      source = production ? 'production-default' : 'development-default';
-      effective.origin = production ? false : LOOPBACK_ORIGINS.slice();
-      if (!production) effective.credentials ??= developmentCredentials(effective);
-    }
-  } else warnIgnoredVariables(env, given);
-
-  const allowSuffixesBelow = readBoolean(effective, 'dangerouslyAllowPublicSuffixesUnderWildcards', false, issues);
-  const builder = prebuilt ?? new PolicyBuilder(issues, allowSuffixesBelow);
-  if (effective.origin !== undefined && prebuilt === undefined)
-    builder.addOrigin(effective.origin as OriginOption, 'origin');
-  if (effective.allowedHosts !== undefined) {
-    const hosts = effective.allowedHosts;
-    const path = 'allowedHosts';
-    if (typeof hosts === 'string') builder.addAllowedHost(hosts, path);
-    else if (Array.isArray(hosts)) {
-      if (hosts.length === 0)
-        issues.add(
-          path,
-          'allowed-hosts-empty',
-          'is an empty list; list the hosts this server answers to, or leave the option out',
-        );
-      (hosts as unknown[]).forEach((entry, i) => builder.addAllowedHost(entry, `${path}[${i}]`));
-    } else
-      issues.add(path, 'allowed-hosts-type', `must be a string or an array of strings, got ${describeValue(hosts)}`);
-  }
-
-  const credentials = readBoolean(effective, 'credentials', false, issues);
-  const dangerous = readBoolean(effective, 'dangerouslyAllowAnyOriginWithCredentials', false, issues);
-  const allowNullOrigin = readBoolean(effective, 'allowNullOrigin', false, issues);
-  const allowPrivateNetwork = readBoolean(effective, 'allowPrivateNetwork', false, issues);
-  const preflightContinue = readBoolean(effective, 'preflightContinue', false, issues);
-  const exposeReason = readBoolean(effective, 'exposeReason', !production, issues);
-  const maxAge = readInteger(effective, 'maxAge', DEFAULT_MAX_AGE, 0, 86400, 'seconds; Chromium caps at 7200', issues);
-  const optionsSuccessStatus = readInteger(
-    effective,
-    'optionsSuccessStatus',
-    204,
-    200,
-    299,
-    'a preflight must get an ok status, Fetch §4.8',
-    issues,
-  );
-  const originCheckTimeout = readInteger(
-    effective,
-    'originCheckTimeout',
-    DEFAULT_TIMEOUT_MS,
-    1,
-    60000,
-    'milliseconds',
-    issues,
-  );
-
-  const originLookup = readOriginLookup(effective.originLookup, issues);
-
-  const issuesBeforeMethods = issues.count;
-  // Browsers upper-case these six before sending (Fetch §2.2.1), so "put" in the config can only
-  // mean PUT. Any other method, PATCH included, is compared exactly as written.
-  const methods = readTokenList(
-    effective,
-    'methods',
-    DEFAULT_METHODS,
-    issues,
-    false,
-    methodProblem,
-    normalizeMethod,
-  ) as string[];
-  // Only when nothing else was said about methods: `methods: "*"` needs one message, not two.
-  if (methods.length === 0 && issues.count === issuesBeforeMethods && effective.methods !== undefined)
-    issues.add('methods', 'methods-empty', 'is empty; list at least one method, e.g. "GET"');
-  const headersRaw = readTokenList(
-    effective,
-    allowedHeadersKey(effective, issues),
-    DEFAULT_ALLOWED_HEADERS,
-    issues,
-    true,
-    allowedHeaderProblem,
-  );
-  const allowedHeaders = headersRaw === '*' ? '*' : headersRaw.map((h) => h.toLowerCase());
-  const exposedRaw = readTokenList(effective, 'exposedHeaders', [], issues, true, exposedHeaderProblem);
-
-  // Fetch §3.2.3 / §4.9: "*" never works with credentials; refuse rather than reflect silently.
-  const anyOrigin = builder.mode === 'public' || builder.mode === 'reflect-any';
-  if (credentials && anyOrigin) {
-    if (dangerous) builder.mode = 'reflect-any';
-    else {
-      issues.add(
-        'credentials',
-        'credentials-with-any-origin',
-        'is true while origin is "*" or true, which would let every website act as your logged-in users; list the origins you trust (or, only for a closed network, set dangerouslyAllowAnyOriginWithCredentials: true)',
-      );
-    }
-  } else if (dangerous) {
-    issues.add(
-      'dangerouslyAllowAnyOriginWithCredentials',
-      'dangerous-option-unused',
-      'has no effect unless origin is "*" or true and credentials is true; remove it',
-    );
-  }
-  if (anyOrigin && effective.allowedHosts !== undefined) {
-    issues.add(
-      'allowedHosts',
-      'allowed-hosts-with-any-origin',
-      'has no effect when origin is "*" or true, which already allow every origin; remove one of them',
-    );
-  }
-  if (allowNullOrigin && credentials) {
-    issues.add(
-      'allowNullOrigin',
-      'null-origin-with-credentials',
-      'cannot be true with credentials: the "null" origin is shared by every sandboxed iframe and file: page; remove allowNullOrigin or set credentials: false',
-    );
-  }
-  if (exposedRaw === '*' && credentials) {
-    issues.add(
-      'exposedHeaders',
-      'expose-star-with-credentials',
-      '"*" is not a wildcard when credentials are on (Fetch §3.2.3); list the headers to expose',
-    );
-  }
-  const observation = readObservation(effective, issues);
+  const { effective, source, production } = readOptionSources(options, issues);
+  const context: ReadContext = { production, build: buildCandidate };
+  const fields = readPolicyFields(effective, issues, context, prebuilt);
+  const mode = checkCombinations(fields, issues);
+  const observation = readObservers(effective, issues, context);
   issues.throwIfAny();
 
+  warnAboutPolicy(source, fields);
+  const compiled = compilePolicy(fields, { mode, source, observation });
+  const policy = summarizePolicy(compiled);
+  registerPolicy(policy, Object.freeze({ current: compiled }));
+  logPolicy(
+    'policy compiled from %s: mode=%s, %d rules, credentials=%s',
+    source,
+    mode,
+    compiled.rules.length,
+    compiled.credentials,
+  );
+  return policy;
+}
+
+/** Builds a `reportOnly` candidate from its options (they are checked to be a plain object first). */
+function buildCandidate(options: Readonly<Record<string, unknown>>): CorsPolicy {
+  return createCorsPolicy(options);
+}
+
+/** The log line of a default policy, and the process warnings a valid policy can still deserve. */
+function warnAboutPolicy(source: PolicySource, fields: PolicyFields): void {
+  const { credentials } = fields.values;
   if (source === 'development-default') {
     logPolicy(
       'no CORS configuration: development default allows %s, credentials %s (set CORS_ALLOWED_ORIGINS to change)',
@@ -398,89 +107,18 @@ export function buildCorsPolicy(
       'cors-safety: no CORS configuration and NODE_ENV=production, so cross-origin access is off. Set CORS_ALLOWED_ORIGINS (comma-separated) or pass { origin: [...] }.',
     );
   }
-
+  const plainHttpRules = fields.builder.plainHttpRules;
   // Plain http off this machine: anyone on the network path can run script in that origin and
   // then use the user's credentials (Fetch §3.2, "secure context" in the HTML standard).
-  if (credentials && builder.plainHttpRules.length > 0) {
+  if (credentials && plainHttpRules.length > 0) {
     warnOnce(
       'CORS_SAFETY_INSECURE_ORIGIN',
-      `cors-safety: credentials are on and these origins use plain http on another machine: ${builder.plainHttpRules
+      `cors-safety: credentials are on and these origins use plain http on another machine: ${plainHttpRules
         .map((rule) => quoteForLog(rule, 120))
         .join(', ')}. Anyone on the network path can inject script into those pages and act as your users; ` +
         'serve them over https (http is quiet only for loopback hosts).',
     );
   }
-
-  const compiled: CompiledPolicy = {
-    mode: builder.mode,
-    exact: builder.exact,
-    originRules: builder.originRules,
-    regexps: Object.freeze(builder.regexps.map((r) => Object.freeze(r))),
-    hostRules: builder.hostRules,
-    originFunction: builder.originFunction,
-    allowNullOrigin,
-    allowPrivateNetwork,
-    credentials,
-    methods: new Set(methods),
-    methodsHeader: methods.join(', '),
-    allowedHeaders: allowedHeaders === '*' ? undefined : new Set(allowedHeaders),
-    allowedHeadersHeader: allowedHeaders === '*' ? '' : allowedHeaders.join(', '),
-    exposedHeadersHeader: exposedRaw === '*' ? '*' : exposedRaw.length > 0 ? exposedRaw.join(', ') : undefined,
-    // 0 is sent as 0: it tells the browser not to cache the answer at all.
-    maxAgeHeader: String(maxAge),
-    preflightContinue,
-    optionsSuccessStatus,
-    originCheckTimeout,
-    exposeReason,
-    version: 0,
-    dynamic: undefined,
-    lookup: originLookup,
-    observation,
-  };
-  const policy: CorsPolicy = Object.freeze({
-    mode: builder.mode,
-    source,
-    rules: Object.freeze(builder.rules.slice()),
-    credentials,
-    methods: Object.freeze(methods.slice()),
-    allowedHeaders: allowedHeaders === '*' ? '*' : Object.freeze(allowedHeaders.slice()),
-    exposedHeaders: Object.freeze(exposedRaw === '*' ? ['*'] : exposedRaw.slice()),
-    maxAge,
-    preflightContinue,
-    optionsSuccessStatus,
-    allowNullOrigin,
-    allowPrivateNetwork,
-    originCheckTimeout,
-    exposeReason,
-    hasOriginFunction: builder.originFunction !== undefined,
-    reportOnly: observation.reportOnly,
-  });
-  compiledPolicies.set(policy, Object.freeze({ current: Object.freeze(compiled) }));
-  logPolicy(
-    'policy compiled from %s: mode=%s, %d rules, credentials=%s',
-    source,
-    builder.mode,
-    builder.rules.length,
-    credentials,
-  );
-  return policy;
-}
-
-/**
- * Which key holds the allowed request headers: `allowedHeaders`, or `headers` (the `cors`
- * package's alias) when only that one is given. Both, with different lists, is an error.
- */
-function allowedHeadersKey(options: Record<string, unknown>, issues: IssueCollector): 'allowedHeaders' | 'headers' {
-  if (options.headers === undefined) return 'allowedHeaders';
-  if (options.allowedHeaders === undefined) return 'headers';
-  const same = JSON.stringify(options.headers) === JSON.stringify(options.allowedHeaders);
-  if (!same)
-    issues.add(
-      'headers',
-      'headers-alias-conflict',
-      "is the cors package's name for allowedHeaders, which is also given with other headers; keep one list in allowedHeaders",
-    );
-  return 'allowedHeaders';
 }
 
 /** Keys that belong to another factory's own options, and how to say so. */

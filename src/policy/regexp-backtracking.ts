@@ -118,23 +118,7 @@ function walk(tokens: readonly Token[], inRepetition: boolean, state: WalkState)
   for (const token of tokens) {
     if (state.risk !== undefined) return;
     if (token.type === types.REPETITION) {
-      if (++state.repetitions > MAX_REPETITIONS) {
-        state.risk = 'too-many-quantifiers';
-        return;
-      }
-      const repeats = token.max === null || token.max > 1;
-      if (inRepetition) {
-        state.risk = 'nested-quantifier';
-        return;
-      }
-      // An optional part (max 1) outside any repetition adds no ambiguity of its own.
-      const separated = repeats && isSeparated(token.value);
-      const body = token.value;
-      if (state.strict && separated && body.type === types.GROUP && hasOverlappingNeighbours(body.stack ?? [])) {
-        state.risk = 'overlapping-quantifiers';
-        return;
-      }
-      walk([body], repeats && !separated, state);
+      walkRepetition(token, inRepetition, state);
     } else if (token.type === types.GROUP) {
       if (inRepetition && token.options !== undefined && token.options.length > 1) {
         state.risk = 'alternation-in-repetition';
@@ -143,6 +127,31 @@ function walk(tokens: readonly Token[], inRepetition: boolean, state: WalkState)
       for (const branch of token.options ?? [token.stack ?? []]) walk(branch, inRepetition, state);
     }
   }
+}
+
+/** One repeated part: counted, refused when nested in another, then its body walked. */
+function walkRepetition(
+  token: Extract<Token, { type: types.REPETITION }>,
+  inRepetition: boolean,
+  state: WalkState,
+): void {
+  if (++state.repetitions > MAX_REPETITIONS) {
+    state.risk = 'too-many-quantifiers';
+    return;
+  }
+  const repeats = token.max === null || token.max > 1;
+  if (inRepetition) {
+    state.risk = 'nested-quantifier';
+    return;
+  }
+  // An optional part (max 1) outside any repetition adds no ambiguity of its own.
+  const separated = repeats && isSeparated(token.value);
+  const body = token.value;
+  if (state.strict && separated && body.type === types.GROUP && hasOverlappingNeighbours(body.stack ?? [])) {
+    state.risk = 'overlapping-quantifiers';
+    return;
+  }
+  walk([body], repeats && !separated, state);
 }
 
 /**
