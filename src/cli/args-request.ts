@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { UsageError, type Command } from './args.js';
+import { UsageError, type Command } from './command.js';
 
 /** The raw values of those flags, as parseArgs returns them. */
 export interface RequestFlags {

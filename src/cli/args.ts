@@ -8,44 +8,13 @@ import { isForbiddenRequestHeaderName } from '../shared/header-names.js';
 import { isToken } from '../shared/http-tokens.js';
 import { isForbiddenMethod, normalizeMethod } from '../shared/methods.js';
 import { diagnoseCommand, requestExtras } from './args-request.js';
-import type { DiagnoseOptions } from './diagnose.js';
 import { closestName } from '../shared/did-you-mean.js';
 
-/** A mistake on the command line. `usage` is the help text to print with it, if any. */
-export class UsageError extends Error {
-  constructor(
-    message: string,
-    readonly usage?: string,
-  ) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export { UsageError, type Command } from './command.js';
+import { UsageError, type Command } from './command.js';
 
 /** Default per-request deadline. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
-
-/** What the command line asks for. */
-export type Command =
-  | { readonly kind: 'help'; readonly text: string }
-  | { readonly kind: 'version' }
-  | {
-      readonly kind: 'doctor';
-      readonly options: DoctorOptions;
-      readonly json: boolean;
-      readonly notes: readonly string[];
-    }
-  | {
-      readonly kind: 'diagnose';
-      readonly input: 'console' | 'har';
-      /** The file to read, or `-` for standard input. */
-      readonly file: string;
-      readonly options: DiagnoseOptions;
-      readonly json: boolean;
-    }
-  | { readonly kind: 'explain'; readonly origin: string; readonly config: string | undefined; readonly json: boolean }
-  | { readonly kind: 'explain-observed'; readonly file: string; readonly json: boolean }
-  | { readonly kind: 'nginx'; readonly config: string | undefined; readonly out: string };
 
 export const MAIN_USAGE = `Usage: cors-safety <command> [options]
 

@@ -3,37 +3,17 @@
  * Fetch §4.9 "CORS check", §4.8 "CORS-preflight fetch" (status, methods, headers) and the
  * cache-safety warning for a missing `Vary: Origin`. Pure functions, no I/O.
  */
-import type { CredentialsMode } from './fetch-rules.js';
 import { corsUnsafeRequestHeaderNames } from './fetch-rules.js';
 import { isCorsNonWildcardRequestHeaderName } from '../shared/header-names.js';
 import { isCorsSafelistedMethod } from '../shared/methods.js';
 import type { Finding, StepName } from './findings.js';
 import { hasError } from './findings.js';
-import type { RawHeaders } from './headers.js';
 import { extractTokenList, getAll, getCombined, listElementsLower } from './headers.js';
 import { noAllowOrigin } from './no-allow-origin.js';
 import { diagnoseOriginMismatch } from './origin-mismatch.js';
 
-/** What a response looked like on the wire. */
-export interface ResponseSnapshot {
-  readonly status: number;
-  readonly statusText: string;
-  /** Every header line, duplicates kept, in wire order. */
-  readonly headers: RawHeaders;
-  /** The start of the body (UTF-8), only when the request asked for it with `readBody`. */
-  readonly body?: string | undefined;
-}
-
-/** The request a response is checked against. */
-export interface CorsRequestContext {
-  /** The serialised origin the page has (what the browser sends in `Origin`). */
-  readonly origin: string;
-  readonly credentials: CredentialsMode;
-  /** The normalised method of the actual request. */
-  readonly method: string;
-  /** Headers the page script sets on the actual request. */
-  readonly headers: RawHeaders;
-}
+export type { CorsRequestContext, ResponseSnapshot } from './exchange.js';
+import type { CorsRequestContext, ResponseSnapshot } from './exchange.js';
 
 /**
  * Fetch §4.9 "CORS check": exactly one `Access-Control-Allow-Origin` that is `*` (without

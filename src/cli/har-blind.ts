@@ -5,7 +5,7 @@
  * error at all; automation tools with status -1 and `_failureText`. A request whose preflight
  * failed is never sent, so it is linked to that preflight.
  */
-import type { HarDiagnosis, HarEntry } from './har-input.js';
+import type { HarDiagnosis, HarEntry } from './har-types.js';
 
 function str(value: unknown): string {
   return typeof value === 'string' ? value : '';

@@ -3,7 +3,7 @@
  * `Cors-Safety-Reason`, an error that nginx made (one the generated files cover, or one they do
  * not), an error path without CORS headers, a redirect, a framework's OPTIONS answer, or no grant.
  */
-import type { CorsRequestContext, ResponseSnapshot } from './cors-check.js';
+import type { CorsRequestContext, ResponseSnapshot } from './exchange.js';
 import type { Finding, StepName } from './findings.js';
 import { getAll, getCombined } from './headers.js';
 
