@@ -25,4 +25,4 @@ export type {
   DecisionTransport,
 } from '../policy/decision-types.js';
 export type { OriginLookupOptions, OriginLookupResult, OriginLookupCacheResult } from '../policy/origin-lookup.js';
-export { REASON_HEADER } from '../http/response-headers.js';
+export { REASON_HEADER } from '../headers/actual-headers.js';

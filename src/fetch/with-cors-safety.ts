@@ -11,9 +11,8 @@ import { decideOrigin, logVerdict } from '../policy/origin-check.js';
 import { createCorsPolicy, policyCell, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
 import type { CorsSafetyOptions } from '../policy/options.js';
 import type { RequestVerdict } from '../policy/reasons.js';
-import { planActualHeaders } from '../headers/actual-headers.js';
+import { planActualHeaders, REASON_HEADER, warnDuplicateCors } from '../headers/actual-headers.js';
 import { answerPreflight, preflightVary, preflightVaryText, type HeaderPairs } from '../headers/preflight.js';
-import { REASON_HEADER, warnDuplicateCors } from '../http/response-headers.js';
 import { mergeVary } from '../headers/vary.js';
 
 /** A Web-standard request handler; `rest` is whatever the runtime passes after the request (context, env). */

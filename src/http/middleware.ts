@@ -24,9 +24,10 @@ import {
 import type { RequestVerdict } from '../policy/reasons.js';
 import { claimRequest, decideRequest, type RequestDecision } from '../headers/request-verdict.js';
 import { protectCorsHeaders } from './response-guard.js';
-import { REASON_HEADER, reasonHeaderValue, removeAccessControlHeaders } from './response-headers.js';
+import { reasonHeaderValue, removeAccessControlHeaders } from './response-headers.js';
+import { REASON_HEADER } from '../headers/actual-headers.js';
 import { registerInstancePolicy, warnIfShadowed } from './shadowed-policy.js';
-import { appendVary } from '../headers/vary.js';
+import { appendVary } from './response-vary.js';
 import { installNodePlatform } from '../node/platform.js';
 
 installNodePlatform();
