@@ -15,7 +15,8 @@ import { callApplication, rethrowApplicationError } from '../policy/application-
 import { describeError, logUpgrade, warnOnce } from '../shared/log.js';
 import { type CorsSafetyOptions } from '../policy/options.js';
 import { type CorsPolicy } from '../policy/policy.js';
-import { decideUpgrade, logAllowed, logRefused, pathOf, report, rethrowLater } from './upgrade-decision.js';
+import { decideUpgrade, pathOf } from './upgrade-decision.js';
+import { logAllowed, logRefused, report, rethrowLater } from './upgrade-runner.js';
 import { compileHookAdapter } from './upgrade-options.js';
 import { observeUpgrade } from '../events/decision-event.js';
 import type { UpgradeDecision, UpgradeGuardOptions } from './upgrade-types.js';
