@@ -136,7 +136,7 @@ export function createAllowRequest(
     runUpgrade(cell.current, config, req, path, {
       where: upgrade ? 'allowRequest (websocket)' : 'allowRequest (polling)',
       transport: 'socketio',
-      // engine.io keeps the socket (and watches it) while allowRequest is pending.
+      // engine.io owns the connection and writes the refusal itself: no socket is watched or destroyed here.
       socket: undefined,
       allow: () => {
         callApplication(callback, null, true);
