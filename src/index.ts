@@ -48,7 +48,7 @@ export {
   type CorsErrorHandlerOptions,
   type ErrorLogEntry,
 } from './express/error-handler.js';
-export { REASON_HEADER } from './http/response-headers.js';
+export { REASON_HEADER } from './headers/actual-headers.js';
 export type { Middleware, ErrorMiddleware, NextFunction } from './http/http-types.js';
 export {
   upgradeGuard,

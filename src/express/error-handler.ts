@@ -174,35 +174,10 @@ export function corsErrorHandler(
     const status = validStatus ?? 500;
     writeLog({ error: err, status, method: req.method as string, path: requestPath(req) });
     const { type, body } = renderBody(format, status, publicMessage(err, status));
+    const answer: ErrorAnswer = { err, status, validStatus, type, body };
     afterRequestBody(req, () => {
-      try {
-        writeResponse();
-      } catch (thrown) {
-        // Later, from an event: a throw here would be an uncaught exception. Only a response
-        // that is not a real one gets here.
-        logError('could not write the error response: %s', describeForLog(thrown));
-      }
+      writeErrorResponse(answer, req, res, next, policy, verdict);
     });
-    function writeResponse(): void {
-      if (res.destroyed) return;
-      // Someone else started the response meanwhile: only the next handler can end it now.
-      if (res.headersSent) {
-        next(err);
-        return;
-      }
-      // Headers the failed response had started to set no longer describe this body or connection.
-      for (const name of res.getHeaderNames()) if (REPLACED_HEADERS.has(name)) res.removeHeader(name);
-      res.statusCode = status;
-      // A status text set for the failed response would contradict the new status (HTTP/2 has none).
-      if (req.httpVersionMajor < 2) res.statusMessage = statusText(status);
-      if (validStatus !== undefined) setErrorHeaders(res, readProperty(err, 'headers'));
-      res.setHeader('Content-Type', type);
-      res.setHeader('Content-Length', Buffer.byteLength(body));
-      res.setHeader('X-Content-Type-Options', 'nosniff');
-      res.setHeader('Cache-Control', 'no-store');
-      protectCorsHeaders(res, policy, verdict);
-      endSafely(res, req.method === 'HEAD' ? undefined : body);
-    }
   };
 
   const renderLater = (
@@ -261,6 +236,68 @@ export function corsErrorHandler(
       if (typeof next === 'function') next(err);
     }
   };
+}
+
+/** The answer to one error, rendered before the request body is drained. */
+interface ErrorAnswer {
+  readonly err: unknown;
+  readonly status: number;
+  /** The error's own status when it is a valid one (400-599): only then do `err.headers` apply. */
+  readonly validStatus: number | undefined;
+  readonly type: string;
+  readonly body: string;
+}
+
+/** Writes the rendered error once the request body is drained (from an event, so it never throws). */
+function writeErrorResponse(
+  answer: ErrorAnswer,
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: NextFunction,
+  policy: CompiledPolicy,
+  verdict: RequestVerdict,
+): void {
+  try {
+    writeRenderedError(answer, req, res, next, policy, verdict);
+  } catch (thrown) {
+    // Later, from an event: a throw here would be an uncaught exception. Only a response
+    // that is not a real one gets here.
+    logError('could not write the error response: %s', describeForLog(thrown));
+  }
+}
+
+/**
+ * Writes the rendered error, unless the response was destroyed or started meanwhile (then only
+ * the next handler can end it). The CORS headers are re-applied at `writeHead` under the
+ * request's one decision.
+ */
+function writeRenderedError(
+  answer: ErrorAnswer,
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: NextFunction,
+  policy: CompiledPolicy,
+  verdict: RequestVerdict,
+): void {
+  const { err, status, type, body } = answer;
+  if (res.destroyed) return;
+  // Someone else started the response meanwhile: only the next handler can end it now.
+  if (res.headersSent) {
+    next(err);
+    return;
+  }
+  // Headers the failed response had started to set no longer describe this body or connection.
+  for (const name of res.getHeaderNames()) if (REPLACED_HEADERS.has(name)) res.removeHeader(name);
+  res.statusCode = status;
+  // A status text set for the failed response would contradict the new status (HTTP/2 has none).
+  if (req.httpVersionMajor < 2) res.statusMessage = statusText(status);
+  if (answer.validStatus !== undefined) setErrorHeaders(res, readProperty(err, 'headers'));
+  res.setHeader('Content-Type', type);
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Cache-Control', 'no-store');
+  protectCorsHeaders(res, policy, verdict);
+  endSafely(res, req.method === 'HEAD' ? undefined : body);
 }
 
 /**

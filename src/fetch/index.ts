@@ -8,7 +8,7 @@
 import { getPublicSuffix } from 'tldts';
 import * as tldtsRuleTrie from 'tldts/dist/cjs/src/data/trie.js';
 import { installPublicSuffixLoader, installRuleTrieLoader } from '../policy/public-suffix.js';
-import { REASON_HEADER as REASON_HEADER_NAME } from '../http/response-headers.js';
+import { REASON_HEADER as REASON_HEADER_NAME } from '../headers/actual-headers.js';
 
 // Bundled runtimes (Workers, edge) have no lazy require: the Public Suffix List comes in with this entry.
 installPublicSuffixLoader(() => ({ getPublicSuffix }));

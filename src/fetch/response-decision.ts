@@ -10,7 +10,7 @@ import type { CompiledPolicy } from '../policy/policy.js';
 import type { RequestVerdict } from '../policy/reasons.js';
 import { planActualHeaders } from '../headers/actual-headers.js';
 import { preflightVary, preflightVaryText, type HeaderPairs, type PreflightAnswer } from '../headers/preflight.js';
-import { REASON_HEADER, warnDuplicateCors } from '../http/response-headers.js';
+import { REASON_HEADER, warnDuplicateCors } from '../headers/actual-headers.js';
 import { mergeVary } from '../headers/vary.js';
 
 const ORIGIN_FIELD: readonly string[] = Object.freeze(['Origin']);

@@ -6,6 +6,18 @@
  */
 import type { CompiledPolicy } from '../policy/policy.js';
 import type { RequestVerdict } from '../policy/reasons.js';
+import { warnOnce } from '../shared/log.js';
+
+/**
+ * Response header naming the reason code of a denial (outside production by default).
+ *
+ * @example
+ * ```ts
+ * const res = await fetch(url, { headers: { Origin: 'https://evil.example' } });
+ * res.headers.get(REASON_HEADER); // 'origin-not-allowed' (outside production)
+ * ```
+ */
+export const REASON_HEADER = 'Cors-Safety-Reason';
 
 /** What an actual response carries under one decision. */
 export interface ActualHeaderPlan {
@@ -59,4 +71,20 @@ export function planActualHeaders(policy: CompiledPolicy, verdict: RequestVerdic
     reason: refused ? reasonHeaderValue(policy, verdict.reason) : undefined,
     varyOrigin: !publicMode && policy.mode !== 'disabled',
   };
+}
+
+/**
+ * The warning when something other than cors-safety writes `Access-Control-Allow-Origin` on a
+ * guarded response: the framework's own CORS plugin is active too. cors-safety removes that header
+ * (its own grant goes out alone), but two CORS layers disagree about preflights and cost time.
+ */
+export const DUPLICATE_CORS_WARNING =
+  'cors-safety: Access-Control-Allow-Origin was set by something else on a response corsSafety() guards; ' +
+  "it was removed. Another CORS layer is active: remove it (@fastify/cors, @koa/cors, hono/cors, NestJS's " +
+  'app.enableCors() or enableCors: true, the cors package, next.config headers()). Two CORS answers are what ' +
+  'cors-safety doctor reports as allow-origin-duplicated.';
+
+/** Warns once per process that another CORS layer set `Access-Control-Allow-Origin`. */
+export function warnDuplicateCors(): void {
+  warnOnce('CORS_SAFETY_DUPLICATE_CORS', DUPLICATE_CORS_WARNING);
 }

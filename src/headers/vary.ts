@@ -2,8 +2,6 @@
  * Appending to `Vary` (RFC 9110 §12.5.5) without losing what the application set: fields are
  * added once, compared case-insensitively, and `*` (varies on everything) is kept as it is.
  */
-import type { ServerResponse } from 'node:http';
-import { headerOf, setHeaderOn } from '../http/response-access.js';
 
 /** The fields of a header value (a string, or a list of them); anything else has none. */
 function splitFields(value: unknown): string[] {
@@ -38,29 +36,4 @@ export function mergeVary(current: unknown, fields: readonly string[]): string {
     }
   }
   return existing.join(', ');
-}
-
-/** What each list of fields merges to on a response without `Vary`, keyed by the list itself. */
-const mergedAlone = new WeakMap<readonly string[], string>();
-
-/**
- * Appends `fields` to the response's `Vary` header.
- *
- * @example
- * ```ts
- * appendVary(res, ['Origin']);
- * ```
- */
-export function appendVary(res: ServerResponse, fields: readonly string[]): void {
-  const current = headerOf(res, 'vary');
-  // Callers pass constant lists, and every response gets Origin appended twice (when the
-  // decision is made and when the head is written): remember what each list alone merges to, so
-  // the common cases (no Vary yet, or exactly ours already) cost one lookup.
-  let alone = mergedAlone.get(fields);
-  if (alone === undefined) {
-    alone = mergeVary(undefined, fields);
-    mergedAlone.set(fields, alone);
-  }
-  const merged = current === undefined || current === alone ? alone : mergeVary(current, fields);
-  if (merged !== '' && merged !== current) setHeaderOn(res, 'Vary', merged);
 }

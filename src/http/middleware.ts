@@ -24,9 +24,10 @@ import {
 import type { RequestVerdict } from '../policy/reasons.js';
 import { claimRequest, decideRequest, type RequestDecision } from '../headers/request-verdict.js';
 import { protectCorsHeaders } from './response-guard.js';
-import { REASON_HEADER, reasonHeaderValue, removeAccessControlHeaders } from './response-headers.js';
+import { reasonHeaderValue, removeAccessControlHeaders } from './response-headers.js';
+import { REASON_HEADER } from '../headers/actual-headers.js';
 import { registerInstancePolicy, warnIfShadowed } from './shadowed-policy.js';
-import { appendVary } from '../headers/vary.js';
+import { appendVary } from './response-vary.js';
 import { installNodePlatform } from '../node/platform.js';
 
 installNodePlatform();
@@ -153,6 +154,26 @@ function failClosed(res: unknown, next: unknown, err: unknown): void {
   callNext(next);
 }
 
+/** Applies a settled verdict; true when the request goes on (the preflight was not answered here). */
+function applyVerdict(
+  req: IncomingMessage,
+  res: ServerResponse,
+  compiled: CompiledPolicy,
+  verdict: RequestVerdict,
+): boolean {
+  if (logOrigin.enabled) logVerdict(verdict, req.headers.origin, `${String(req.method)} request`);
+  // A response already sent (by middleware that answered and still called next()) has no
+  // head left to set: nothing to do.
+  if (res.headersSent) {
+    observeRequest(compiled, req, verdict);
+    return true;
+  }
+  if (isPreflight(req)) return respondToPreflight(req, res, compiled, verdict);
+  protectCorsHeaders(res, compiled, verdict);
+  observeRequest(compiled, req, verdict);
+  return true;
+}
+
 const FACTORY_NOT_CALLED =
   'corsSafety was passed to app.use() without being called; write app.use(corsSafety()) or app.use(corsSafety(options))';
 
@@ -191,26 +212,6 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
   const policy = createCorsPolicy(options as CorsSafetyOptions | CorsPolicy | undefined);
   const cell = policyCell(policy);
 
-  /** Applies a settled verdict; true when the request goes on (the preflight was not answered here). */
-  const apply = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    compiled: CompiledPolicy,
-    verdict: RequestVerdict,
-  ): boolean => {
-    if (logOrigin.enabled) logVerdict(verdict, req.headers.origin, `${String(req.method)} request`);
-    // A response already sent (by middleware that answered and still called next()) has no
-    // head left to set: nothing to do.
-    if (res.headersSent) {
-      observeRequest(compiled, req, verdict);
-      return true;
-    }
-    if (isPreflight(req)) return respondToPreflight(req, res, compiled, verdict);
-    protectCorsHeaders(res, compiled, verdict);
-    observeRequest(compiled, req, verdict);
-    return true;
-  };
-
   /** Applies the verdict, then calls next() outside the try: an exception of next() is the application's. */
   const finish = (
     req: IncomingMessage,
@@ -222,7 +223,7 @@ export function corsSafety(...args: unknown[]): CorsSafetyMiddleware | undefined
     decision.verdict = verdict;
     let goOn: boolean;
     try {
-      goOn = apply(req, res, decision.policy, verdict);
+      goOn = applyVerdict(req, res, decision.policy, verdict);
     } catch (err) {
       failClosed(res, next, err);
       return;

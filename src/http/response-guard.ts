@@ -24,9 +24,10 @@
 import type { ServerResponse } from 'node:http';
 import type { CompiledPolicy } from '../policy/policy.js';
 import type { RequestVerdict } from '../policy/reasons.js';
-import { applyCorsHeaders, isAccessControl, warnDuplicateCors } from './response-headers.js';
+import { applyCorsHeaders, isAccessControl } from './response-headers.js';
+import { warnDuplicateCors } from '../headers/actual-headers.js';
 import { removeHeaderFrom } from './response-access.js';
-import { appendVary } from '../headers/vary.js';
+import { appendVary } from './response-vary.js';
 
 type Method = (...args: unknown[]) => unknown;
 

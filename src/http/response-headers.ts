@@ -6,21 +6,9 @@
 import type { ServerResponse } from 'node:http';
 import type { CompiledPolicy } from '../policy/policy.js';
 import type { RequestVerdict } from '../policy/reasons.js';
-import { planActualHeaders } from '../headers/actual-headers.js';
+import { planActualHeaders, REASON_HEADER, warnDuplicateCors } from '../headers/actual-headers.js';
 import { headerNamesOf, headerOf, removeHeaderFrom, setHeaderOn } from './response-access.js';
-import { appendVary } from '../headers/vary.js';
-import { warnOnce } from '../shared/log.js';
-
-/**
- * Response header naming the reason code of a denial (outside production by default).
- *
- * @example
- * ```ts
- * const res = await fetch(url, { headers: { Origin: 'https://evil.example' } });
- * res.headers.get(REASON_HEADER); // 'origin-not-allowed' (outside production)
- * ```
- */
-export const REASON_HEADER = 'Cors-Safety-Reason';
+import { appendVary } from './response-vary.js';
 
 export { reasonHeaderValue } from '../headers/actual-headers.js';
 
@@ -37,22 +25,6 @@ export function isAccessControl(name: unknown): boolean {
     name.length > ACCESS_CONTROL_PREFIX.length &&
     name.slice(0, ACCESS_CONTROL_PREFIX.length).toLowerCase() === ACCESS_CONTROL_PREFIX
   );
-}
-
-/**
- * The warning when something other than cors-safety writes `Access-Control-Allow-Origin` on a
- * guarded response: the framework's own CORS plugin is active too. cors-safety removes that header
- * (its own grant goes out alone), but two CORS layers disagree about preflights and cost time.
- */
-export const DUPLICATE_CORS_WARNING =
-  'cors-safety: Access-Control-Allow-Origin was set by something else on a response corsSafety() guards; ' +
-  "it was removed. Another CORS layer is active: remove it (@fastify/cors, @koa/cors, hono/cors, NestJS's " +
-  'app.enableCors() or enableCors: true, the cors package, next.config headers()). Two CORS answers are what ' +
-  'cors-safety doctor reports as allow-origin-duplicated.';
-
-/** Warns once per process that another CORS layer set `Access-Control-Allow-Origin`. */
-export function warnDuplicateCors(): void {
-  warnOnce('CORS_SAFETY_DUPLICATE_CORS', DUPLICATE_CORS_WARNING);
 }
 
 /** Removes every `Access-Control-*` header set so far. */

@@ -55,6 +55,73 @@ function scanClass(source: string, i: number): number | PcreProblem {
   return 'has an unterminated class';
 }
 
+/** One translated piece of the source: its PCRE text and the index after it. */
+interface Token {
+  readonly text: string;
+  readonly end: number;
+}
+
+/** A flag PCRE would read differently, as a problem; `undefined` when every flag is safe. */
+function flagProblem(re: RegExp): PcreProblem | undefined {
+  for (const flag of re.flags) {
+    if (flag === 'i' || flag === 's' || flag === 'd') continue;
+    if (flag === 'm') return 'has the "m" flag, so "^" and "$" match at line breaks; remove the flag';
+    return `has the "${flag}" flag, whose escapes and classes PCRE reads differently; remove the flag`;
+  }
+  return undefined;
+}
+
+/** An escape outside a class, starting at `\\` (index `i`). */
+function translateEscape(source: string, i: number): Token | PcreProblem {
+  const next = source[i + 1] ?? '';
+  if (next === 's' || next === 'S') {
+    return (
+      'uses "\\s" or "\\S" (JavaScript counts U+00A0 as a space, PCRE does not); ' +
+      'write "[ \\t]" or list the characters'
+    );
+  }
+  if (!CLASS_ESCAPES.has(next) && !LITERAL_ESCAPES.has(next)) {
+    return (
+      `has the escape "\\${next}", which JavaScript and PCRE read differently (or not at all); ` +
+      'write the character itself or a class'
+    );
+  }
+  return { text: `\\${next}`, end: i + 2 };
+}
+
+/** A group opening at `(` (index `i`): plain, non-capturing, lookahead, or named (the name dropped). */
+function translateGroup(source: string, i: number): Token | PcreProblem {
+  if (source[i + 1] !== '?') return { text: '(', end: i + 1 };
+  const kind = source.slice(i + 2, i + 3);
+  if (kind === ':' || kind === '=' || kind === '!') return { text: source.slice(i, i + 3), end: i + 3 };
+  if (kind === '<' && source[i + 3] !== '=' && source[i + 3] !== '!') {
+    // A named group only names a capture: matching is the same without the name.
+    const close = source.indexOf('>', i);
+    if (close < 0) return 'has an unterminated group name';
+    return { text: '(', end: close + 1 };
+  }
+  return 'has a lookbehind or group syntax that PCRE reads differently; use (?:...), (?=...) or (?!...)';
+}
+
+/** The construct starting at index `i`, translated, or why it cannot be. */
+function translateToken(source: string, i: number): Token | PcreProblem {
+  const ch = source[i] as string;
+  if (ch === '\\') return translateEscape(source, i);
+  if (ch === '[') {
+    const end = scanClass(source, i);
+    return typeof end === 'string' ? end : { text: source.slice(i, end), end };
+  }
+  if (ch === '(') return translateGroup(source, i);
+  if (ch === '{') {
+    const length = quantifierLength(source, i);
+    if (length === 0) return 'has a "{" that is not a {n}, {n,} or {n,m} quantifier; escape it as "\\{"';
+    return { text: source.slice(i, i + length), end: i + length };
+  }
+  if (!isAsciiPrintable(ch.charCodeAt(0))) return 'has a non-ASCII or control character; use only ASCII';
+  // "#" and space matter only in PCRE's extended mode, which nginx does not turn on.
+  return { text: ch, end: i + 1 };
+}
+
 /**
  * Translates `re` to PCRE, or returns why it cannot be. The RegExp has already passed the
  * policy's own checks (anchored, no `g`/`y`).
@@ -66,71 +133,15 @@ function scanClass(source: string, i: number): number | PcreProblem {
  * ```
  */
 export function translateRegExp(re: RegExp): PcreRule | PcreProblem {
-  for (const flag of re.flags) {
-    if (flag === 'i' || flag === 's' || flag === 'd') continue;
-    if (flag === 'm') return 'has the "m" flag, so "^" and "$" match at line breaks; remove the flag';
-    return `has the "${flag}" flag, whose escapes and classes PCRE reads differently; remove the flag`;
-  }
+  const flags = flagProblem(re);
+  if (flags !== undefined) return flags;
   const source = re.source;
   let out = '';
-  for (let i = 0; i < source.length; i++) {
-    const ch = source[i] as string;
-    if (ch === '\\') {
-      const next = source[i + 1] ?? '';
-      if (next === 's' || next === 'S') {
-        return (
-          'uses "\\s" or "\\S" (JavaScript counts U+00A0 as a space, PCRE does not); ' +
-          'write "[ \\t]" or list the characters'
-        );
-      }
-      if (!CLASS_ESCAPES.has(next) && !LITERAL_ESCAPES.has(next)) {
-        return (
-          `has the escape "\\${next}", which JavaScript and PCRE read differently (or not at all); ` +
-          'write the character itself or a class'
-        );
-      }
-      out += `\\${next}`;
-      i++;
-      continue;
-    }
-    if (ch === '[') {
-      const end = scanClass(source, i);
-      if (typeof end === 'string') return end;
-      out += source.slice(i, end);
-      i = end - 1;
-      continue;
-    }
-    if (ch === '(') {
-      if (source[i + 1] !== '?') {
-        out += '(';
-        continue;
-      }
-      const kind = source.slice(i + 2, i + 3);
-      if (kind === ':' || kind === '=' || kind === '!') {
-        out += source.slice(i, i + 3);
-        i += 2;
-        continue;
-      }
-      if (kind === '<' && source[i + 3] !== '=' && source[i + 3] !== '!') {
-        // A named group only names a capture: matching is the same without the name.
-        const close = source.indexOf('>', i);
-        if (close < 0) return 'has an unterminated group name';
-        out += '(';
-        i = close;
-        continue;
-      }
-      return 'has a lookbehind or group syntax that PCRE reads differently; use (?:...), (?=...) or (?!...)';
-    }
-    if (ch === '{') {
-      const length = quantifierLength(source, i);
-      if (length === 0) return 'has a "{" that is not a {n}, {n,} or {n,m} quantifier; escape it as "\\{"';
-      out += source.slice(i, i + length);
-      i += length - 1;
-      continue;
-    }
-    if (!isAsciiPrintable(ch.charCodeAt(0))) return 'has a non-ASCII or control character; use only ASCII';
-    // "#" and space matter only in PCRE's extended mode, which nginx does not turn on.
-    out += ch;
+  for (let i = 0; i < source.length;) {
+    const token = translateToken(source, i);
+    if (typeof token === 'string') return token;
+    out += token.text;
+    i = token.end;
   }
   const prefix = re.dotAll ? '(?s)' : '';
   return { source: prefix + out, caseless: re.ignoreCase };

@@ -11,14 +11,14 @@
  * `corsSafety()`'s job, mounted with `io.engine.use()`.
  */
 import type { IncomingMessage } from 'node:http';
-import { callApplication, rethrowApplicationError } from '../policy/application-error.js';
-import { describeError, logUpgrade, warnOnce } from '../shared/log.js';
+import { callApplication } from '../policy/application-error.js';
+import { warnOnce } from '../shared/log.js';
 import { type CorsSafetyOptions } from '../policy/options.js';
 import { type CorsPolicy } from '../policy/policy.js';
-import { decideUpgrade, logAllowed, logRefused, pathOf, report, rethrowLater } from './upgrade-decision.js';
+import { pathOf } from './upgrade-decision.js';
+import { refuseUnusable, runUpgrade } from './upgrade-runner.js';
 import { compileHookAdapter } from './upgrade-options.js';
-import { observeUpgrade } from '../events/decision-event.js';
-import type { UpgradeDecision, UpgradeGuardOptions } from './upgrade-types.js';
+import type { UpgradeGuardOptions } from './upgrade-types.js';
 import { installNodePlatform } from '../node/platform.js';
 
 installNodePlatform();
@@ -126,40 +126,37 @@ export function createAllowRequest(
   options?: AllowRequestOptions,
 ): AllowRequest {
   const { cell, config } = compileHookAdapter(policyOrOptions, options, 'createAllowRequest');
-  const { onReject } = config;
 
   const allow = (engineOptions: unknown, req: IncomingMessage, callback: AllowRequestCallback): void => {
     warnIfEngineCors(engineOptions);
     // engine.io sends upgrades (with an Upgrade header) to handleUpgrade(), everything else to handleRequest().
     const upgrade = req.headers.upgrade !== undefined;
-    const where = upgrade ? 'allowRequest (websocket)' : 'allowRequest (polling)';
     const path = pathOf(req);
     // One policy per handshake: the version in force now decides it and is reported with it.
-    const compiled = cell.current;
-    const answer = (decision: UpgradeDecision): void => {
-      observeUpgrade(compiled, 'socketio', req, decision, (candidate) => decideUpgrade(candidate, config, req));
-      if (decision.allowed) {
-        logAllowed(where, path, decision);
+    runUpgrade(cell.current, config, req, path, {
+      where: upgrade ? 'allowRequest (websocket)' : 'allowRequest (polling)',
+      transport: 'socketio',
+      // engine.io owns the connection and writes the refusal itself: no socket is watched or destroyed here.
+      socket: undefined,
+      allow: () => {
         callApplication(callback, null, true);
-        return;
-      }
-      logRefused(where, path, decision);
-      callApplication(callback, REFUSAL_MESSAGE, false);
-      report(onReject, decision.reason, decision.origin, req, upgrade ? 400 : 403);
-    };
-    const decision = decideUpgrade(compiled, config, req);
-    if (decision instanceof Promise) decision.then(answer).catch(rethrowLater);
-    else answer(decision);
+      },
+      refuse: () => {
+        callApplication(callback, REFUSAL_MESSAGE, false);
+        // engine.io's own statuses: 400 for an upgrade, 403 for a polling handshake.
+        return upgrade ? 400 : 403;
+      },
+    });
   };
 
   return function corsSafetyAllowRequest(this: unknown, req: IncomingMessage, callback: AllowRequestCallback): void {
     try {
       allow(this, req, callback);
     } catch (err) {
-      rethrowApplicationError(err);
       // Not an engine.io request (no usable headers): refused, fail closed.
-      logUpgrade('allowRequest: request unusable, refused: %s', describeError(err));
-      if (typeof callback === 'function') callback(REFUSAL_MESSAGE, false);
+      refuseUnusable(err, 'allowRequest: request unusable, refused: %s', () => {
+        if (typeof callback === 'function') callback(REFUSAL_MESSAGE, false);
+      });
     }
   };
 }

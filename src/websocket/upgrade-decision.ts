@@ -1,12 +1,8 @@
 /**
  * The one decision both upgrade adapters share: `decideUpgrade()` turns a handshake's facts into
- * an allowed/refused outcome; `report()` and the log helpers tell the user about it.
+ * an allowed/refused outcome (what is done around it, reports and logs, is in upgrade-runner.ts).
  */
 import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
-import { ApplicationError } from '../policy/application-error.js';
-import { describeError, logUpgrade, quoteForLog } from '../shared/log.js';
-import { escapeControlCharacters } from '../shared/escape.js';
 import { decideOrigin } from '../policy/origin-check.js';
 import { IssueCollector } from '../policy/errors.js';
 import { DEFAULT_PORTS, parseSerializedOrigin, type ParsedOrigin } from '../policy/origin-syntax.js';
@@ -14,9 +10,8 @@ import { isLoopbackHost } from '../shared/loopback.js';
 import { compiledPolicy, createCorsPolicy, type CompiledPolicy } from '../policy/policy.js';
 import { compileTrustProxy, type ProxyTrust } from '../policy/proxy-trust.js';
 import type { OriginVerdict } from '../policy/reasons.js';
-import { socketGone, type UpgradeRefusalStatus } from './upgrade-refusal.js';
 import { readUpgradeRequest, type UpgradeRequestFacts } from './upgrade-request.js';
-import type { GuardConfig, UpgradeDecision, UpgradeDenyReason } from './upgrade-types.js';
+import type { GuardConfig, UpgradeDecision } from './upgrade-types.js';
 
 /** What a refusal hint is checked against: the request replayed under a changed configuration. */
 interface HintContext {
@@ -191,149 +186,8 @@ export function decideUpgrade(
   return fromVerdict(verdict, value, facts, hint);
 }
 
-/** Calls the metrics hook; nothing it does can reach the request. */
-export function report(
-  hook: GuardConfig['onReject'],
-  reason: UpgradeDenyReason,
-  origin: string | undefined,
-  req: IncomingMessage,
-  status: UpgradeRefusalStatus | undefined,
-): void {
-  if (hook === undefined) return;
-  try {
-    // The hook is typed `void`, but a JavaScript hook may still return a promise: its rejection is caught.
-    // eslint-disable-next-line @typescript-eslint/no-confusing-void-expression
-    const result = hook(Object.freeze({ reason, origin, req, status })) as unknown;
-    if (typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function') {
-      (result as PromiseLike<unknown>).then(undefined, (err: unknown) =>
-        logUpgrade('onReject rejected: %s', describeError(err)),
-      );
-    }
-  } catch (err) {
-    logUpgrade('onReject threw: %s', describeError(err));
-  }
-}
-
-/**
- * When the client left while its origin was checked: logs it, destroys the socket, reports a
- * refusal to `onReject` (with no status: nothing was answered) and returns true; false otherwise.
- *
- * @example
- * ```ts
- * if (abandonIfGone('guard', socket, path, decision, onReject, req)) return;
- * ```
- */
-export function abandonIfGone(
-  where: string,
-  socket: Duplex,
-  path: string,
-  decision: UpgradeDecision,
-  onReject: GuardConfig['onReject'],
-  req: IncomingMessage,
-): boolean {
-  if (!socketGone(socket)) return false;
-  // Nothing may be written and nothing upgraded.
-  logUpgrade(
-    '%s: client closed %s %s before the decision (%s): socket destroyed',
-    where,
-    quoteForLog(path),
-    shownOrigin(decision),
-    decision.reason,
-  );
-  socket.destroy();
-  if (!decision.allowed) report(onReject, decision.reason, decision.origin, req, undefined);
-  return true;
-}
-
-/**
- * After an asynchronous decision: a bug in the application's handler surfaces as it would from
- * any listener, after cleanup; anything else (a socket that is not one) is only logged.
- */
-export function rethrowLater(err: unknown): void {
-  if (!(err instanceof ApplicationError)) {
-    logUpgrade('request or socket unusable after the origin check: %s', describeError(err));
-    return;
-  }
-  process.nextTick(() => {
-    throw err.error;
-  });
-}
-
-/** Destroys `socket` if it is one; never throws. */
-export function destroyQuietly(socket: unknown): void {
-  try {
-    if (typeof (socket as { destroy?: unknown } | null)?.destroy === 'function') (socket as Duplex).destroy();
-  } catch {
-    // Not a socket.
-  }
-}
-
-/**
- * Runs `apply` with the decision: at once when it is synchronous, else when the origin check
- * settles. A client that sends FIN while its origin is being checked has given up, so its
- * socket is freed at once; `apply` then finds it gone.
- */
-export function whenDecided(
-  decision: UpgradeDecision | Promise<UpgradeDecision>,
-  socket: Duplex,
-  apply: (decision: UpgradeDecision) => void,
-): void {
-  if (!(decision instanceof Promise)) {
-    apply(decision);
-    return;
-  }
-  const onEnd = (): void => {
-    socket.destroy();
-  };
-  socket.once('end', onEnd);
-  decision
-    .then((settled) => {
-      socket.removeListener('end', onEnd);
-      apply(settled);
-    })
-    .catch(rethrowLater);
-}
-
 export function pathOf(req: IncomingMessage): string {
   const url = req.url ?? '';
   const query = url.indexOf('?');
   return query < 0 ? url : url.slice(0, query);
-}
-
-/** The origin a log line names: the validated one, else what the client sent, quoted. */
-export function shownOrigin(decision: UpgradeDecision): string {
-  if (decision.origin !== undefined) return decision.origin;
-  const claimed = decision.claimed;
-  return claimed.kind === 'one'
-    ? quoteForLog(claimed.value)
-    : claimed.kind === 'none'
-      ? '(no Origin)'
-      : '(several origins)';
-}
-
-export function logAllowed(where: string, path: string, decision: Extract<UpgradeDecision, { allowed: true }>): void {
-  if (!logUpgrade.enabled) return;
-  logUpgrade(
-    '%s: allowed %s %s (%s, rule %s)',
-    where,
-    quoteForLog(path),
-    shownOrigin(decision),
-    decision.reason,
-    escapeControlCharacters(decision.rule),
-  );
-}
-
-export function logRefused(where: string, path: string, decision: Extract<UpgradeDecision, { allowed: false }>): void {
-  if (!logUpgrade.enabled) return;
-  const hint = decision.hint?.();
-  logUpgrade(
-    '%s: refused %d %s %s (%s)%s%s',
-    where,
-    decision.status,
-    quoteForLog(path),
-    shownOrigin(decision),
-    decision.reason,
-    decision.detail === undefined ? '' : `: ${escapeControlCharacters(decision.detail)}`,
-    hint === undefined ? '' : `; hint: ${escapeControlCharacters(hint)}`,
-  );
 }

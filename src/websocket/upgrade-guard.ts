@@ -4,30 +4,23 @@
  * Browsers apply no CORS to WebSocket handshakes: they send `Origin` (RFC 6455 §4.1, item 8)
  * and leave it to the server to refuse origins it does not trust with a 403 (RFC 6455 §4.2.2
  * item 4, /origin/, and §10.2). Without a check, any website can open a socket carrying the
- * user's cookies ("cross-site WebSocket hijacking"). Both adapters share one decision,
- * `decideUpgrade()`.
+ * user's cookies ("cross-site WebSocket hijacking"). Both adapters, and engine.io's
+ * `allowRequest` (socketio.ts), only translate their hook's shapes for the shared runner,
+ * `runUpgrade()` (upgrade-runner.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { IssueCollector } from '../policy/errors.js';
 import { observeUpgrade } from '../events/decision-event.js';
-import { ApplicationError, callApplication, rethrowApplicationError } from '../policy/application-error.js';
-import { describeError, logUpgrade, quoteForLog, warnOnce } from '../shared/log.js';
-import { escapeControlCharacters } from '../shared/escape.js';
+import { ApplicationError, callApplication } from '../policy/application-error.js';
+import { logUpgrade, quoteForLog } from '../shared/log.js';
 import { looksLikeRequest } from '../policy/option-values.js';
 import { type CorsSafetyOptions } from '../policy/options.js';
 import { policyCell, type CompiledPolicy, type CorsPolicy } from '../policy/policy.js';
 import { attachErrorListener, reasonPhrase, refuseUpgrade, releaseErrorListener } from './upgrade-refusal.js';
-import {
-  abandonIfGone,
-  decideUpgrade,
-  destroyQuietly,
-  logAllowed,
-  logRefused,
-  pathOf,
-  report,
-  whenDecided,
-} from './upgrade-decision.js';
+import { pathOf } from './upgrade-decision.js';
+import { destroyQuietly, refuseUnusable, report, runUpgrade } from './upgrade-runner.js';
+import { otherUpgradeListeners, warnIfBypassed } from './upgrade-listeners.js';
 import {
   compileHookAdapter,
   onAllowedProblem,
@@ -36,7 +29,7 @@ import {
   warnIfAnyOrigin,
 } from './upgrade-options.js';
 import type {
-  UpgradeDecision,
+  GuardConfig,
   UpgradeGuardOptions,
   UpgradeListener,
   VerifyClient,
@@ -60,57 +53,62 @@ export type {
   VerifyClientOptions,
 } from './upgrade-types.js';
 
-/** The server's other `upgrade` listeners; a guard wrapped in another function counts the wrapper as itself. */
-function otherUpgradeListeners(req: IncomingMessage, guard: UpgradeListener): unknown[] {
-  const server = (req.socket as { server?: unknown } | null | undefined)?.server;
-  if (typeof server !== 'object' || server === null) return [];
-  const listeners = (server as { listeners?: unknown }).listeners;
-  if (typeof listeners !== 'function') return [];
-  const list = (listeners as (event: string) => unknown).call(server, 'upgrade');
-  if (!Array.isArray(list)) return [];
-  const others = (list as unknown[]).filter((listener) => listener !== guard);
-  if (others.length < list.length) return others;
-  // A guard wrapped in another function is not in the list: one other listener is then the
-  // wrapper (never ws's own, named `upgrade`), which must not count as another listener.
-  const wrapper = others.findIndex((listener) => !isWsServerListener(listener));
-  return others.filter((_listener, i) => i !== (wrapper < 0 ? 0 : wrapper));
+/**
+ * `server.on('upgrade', upgradeGuard)`, the factory registered without being called: the socket
+ * it was handed must not be left open by the configuration error thrown next.
+ */
+function refuseUncalledGuard(onAllowed: unknown, issues: IssueCollector): void {
+  const socket = onAllowed as { destroy?: unknown } | null;
+  if (typeof socket === 'object' && socket !== null && typeof socket.destroy === 'function')
+    (socket as Duplex).destroy();
+  issues.add(
+    '(arguments)',
+    'guard-not-called',
+    "upgradeGuard was registered without being called; write server.on('upgrade', upgradeGuard(policy, onAllowed))",
+  );
 }
 
-/** ws's `{ server }` mode adds a listener named `upgrade` that completes every handshake it gets. */
-function isWsServerListener(listener: unknown): boolean {
-  return typeof listener === 'function' && listener.name === 'upgrade';
+/** What the guard needs to send a path outside its `paths` on. */
+interface UnmatchedPathScope {
+  readonly config: GuardConfig;
+  /** `unmatchedPath` left out: another `upgrade` listener of the server (socket.io's) may own the path. */
+  readonly unmatchedDefault: boolean;
+  readonly guard: UpgradeListener;
 }
 
 /**
- * Any other `upgrade` listener on the server also sees every handshake, and can complete one the
- * guard refuses (or is still checking). Checked on the first request per server. With `paths`,
- * a listener that serves other paths (socket.io's, for `/socket.io/`) is expected: only ws's
- * `{ server }` listener, which takes every path, is reported then.
+ * A handshake to a path outside `paths`: left to the server's other `upgrade` listeners when
+ * there are any and `unmatchedPath` was left out, else given to the `unmatchedPath` listener, or
+ * answered 404 (`'not-found'`) or destroyed (`'destroy'`) and reported as `path-not-matched`.
  */
-function warnIfBypassed(
+function sendUnmatchedPath(
+  scope: UnmatchedPathScope,
+  compiled: CompiledPolicy,
+  path: string,
   req: IncomingMessage,
-  guard: UpgradeListener,
-  checked: WeakSet<object>,
-  hasPaths: boolean,
+  socket: Duplex,
+  head: Buffer,
 ): void {
-  const server = (req.socket as { server?: unknown } | null | undefined)?.server;
-  if (typeof server !== 'object' || server === null || checked.has(server)) return;
-  checked.add(server);
-  const others = otherUpgradeListeners(req, guard);
-  const reported = hasPaths ? others.filter(isWsServerListener) : others;
-  if (reported.length === 0) return;
-  const names = reported.map((fn) => (typeof fn === 'function' && fn.name !== '' ? fn.name : '(anonymous)')).join(', ');
-  const fromWs = reported.some(isWsServerListener);
-  const fix = fromWs
-    ? "new WebSocketServer({ server }) adds one named 'upgrade': create it with { noServer: true } and call " +
-      'wss.handleUpgrade() from onAllowed, or use { server, verifyClient: createVerifyClient(policy) } without the guard.'
-    : "socket.io adds one for its own path: give the guard paths (upgradeGuard(policy, onAllowed, { paths: ['/ws'] })) " +
-      'so it checks only those and leaves the others to that listener.';
-  const message =
-    `cors-safety: the server has ${reported.length} other 'upgrade' listener${reported.length === 1 ? '' : 's'} (${names}) besides upgradeGuard(); ` +
-    `each receives every handshake and can complete one the guard refuses. ${fix}`;
-  logUpgrade('%s', escapeControlCharacters(message));
-  warnOnce('CORS_SAFETY_UPGRADE_BYPASS', message);
+  const { unmatchedPath, writeTimeout, onReject } = scope.config;
+  if (scope.unmatchedDefault && otherUpgradeListeners(req, scope.guard).length > 0) {
+    logUpgrade("guard: path %s is not in paths: left to the server's other 'upgrade' listeners", quoteForLog(path));
+    return;
+  }
+  if (typeof unmatchedPath === 'function') {
+    logUpgrade('guard: path %s is not in paths: passed to unmatchedPath', quoteForLog(path));
+    callApplication(unmatchedPath, req, socket, head);
+    return;
+  }
+  logUpgrade(
+    'guard: refused %s %s (path-not-matched)',
+    unmatchedPath === 'not-found' ? '404' : '(destroyed)',
+    quoteForLog(path),
+  );
+  const written = unmatchedPath === 'not-found' && refuseUpgrade(socket, 404, writeTimeout);
+  if (!written) socket.destroy();
+  report(onReject, 'path-not-matched', undefined, req, written ? 404 : undefined);
+  const refused = { allowed: false, reason: 'path-not-matched', origin: undefined } as const;
+  observeUpgrade(compiled, 'websocket', req, refused, () => refused);
 }
 
 /**
@@ -149,15 +147,7 @@ export function upgradeGuard(
 ): UpgradeListener {
   const issues = new IssueCollector();
   if (looksLikeRequest(policyOrOptions)) {
-    // server.on('upgrade', upgradeGuard): the socket must not be left open by the error below.
-    const socket = onAllowed as unknown as { destroy?: unknown };
-    if (typeof socket === 'object' && socket !== null && typeof socket.destroy === 'function')
-      (socket as Duplex).destroy();
-    issues.add(
-      '(arguments)',
-      'guard-not-called',
-      "upgradeGuard was registered without being called; write server.on('upgrade', upgradeGuard(policy, onAllowed))",
-    );
+    refuseUncalledGuard(onAllowed, issues);
     issues.throwIfAny();
   }
   const policy = resolvePolicy(policyOrOptions, 'upgradeGuard', issues);
@@ -166,48 +156,23 @@ export function upgradeGuard(
   issues.throwIfAny();
   const cell = policyCell(policy as CorsPolicy);
   warnIfAnyOrigin(policy as CorsPolicy, 'upgradeGuard');
-  const { paths, unmatchedPath, onReject, writeTimeout } = config;
+  const { paths, writeTimeout } = config;
   // unmatchedPath left out: a path outside `paths` belongs to the server's other upgrade listeners
   // (socket.io's), when there are any; else it gets 404.
   const unmatchedDefault = (options as { unmatchedPath?: unknown } | undefined)?.unmatchedPath === undefined;
   const checked = new WeakSet<object>();
 
-  const settle = (
-    req: IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    path: string,
-    compiled: CompiledPolicy,
-    decision: UpgradeDecision,
-  ): void => {
-    observeUpgrade(compiled, 'websocket', req, decision, (candidate) => decideUpgrade(candidate, config, req));
-    if (abandonIfGone('guard', socket, path, decision, onReject, req)) return;
-    if (decision.allowed) {
-      logAllowed('guard', path, decision);
-      try {
-        onAllowed(req, socket, head);
-      } catch (err) {
-        socket.destroy();
-        throw new ApplicationError(err);
-      }
-      releaseErrorListener(socket);
-      return;
-    }
-    logRefused('guard', path, decision);
-    const written = refuseUpgrade(socket, decision.status, writeTimeout);
-    report(onReject, decision.reason, decision.origin, req, written ? decision.status : undefined);
-  };
-
   const guard = function corsSafetyUpgradeGuard(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     try {
       guardUpgrade(req, socket, head);
     } catch (err) {
-      rethrowApplicationError(err);
       // Only objects that are not a real request and socket get here: close what can be closed.
-      logUpgrade('guard: request or socket unusable, socket destroyed: %s', describeError(err));
-      destroyQuietly(socket);
+      refuseUnusable(err, 'guard: request or socket unusable, socket destroyed: %s', () => {
+        destroyQuietly(socket);
+      });
     }
   };
+  const scope: UnmatchedPathScope = { config, unmatchedDefault, guard };
 
   const guardUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     // First, before anything that can wait: an 'error' with no listener would crash the process.
@@ -217,31 +182,24 @@ export function upgradeGuard(
     // One policy per handshake: the version in force now decides it and is reported with it.
     const compiled = cell.current;
     if (paths !== undefined && !paths.has(path)) {
-      if (unmatchedDefault && otherUpgradeListeners(req, guard).length > 0) {
-        logUpgrade("guard: path %s is not in paths: left to the server's other 'upgrade' listeners", quoteForLog(path));
-        return;
-      }
-      if (typeof unmatchedPath === 'function') {
-        logUpgrade('guard: path %s is not in paths: passed to unmatchedPath', quoteForLog(path));
-        callApplication(unmatchedPath, req, socket, head);
-        return;
-      }
-      logUpgrade(
-        'guard: refused %s %s (path-not-matched)',
-        unmatchedPath === 'not-found' ? '404' : '(destroyed)',
-        quoteForLog(path),
-      );
-      const written = unmatchedPath === 'not-found' && refuseUpgrade(socket, 404, writeTimeout);
-      if (!written) socket.destroy();
-      report(onReject, 'path-not-matched', undefined, req, written ? 404 : undefined);
-      const refused = { allowed: false, reason: 'path-not-matched', origin: undefined } as const;
-      observeUpgrade(compiled, 'websocket', req, refused, () => refused);
+      sendUnmatchedPath(scope, compiled, path, req, socket, head);
       return;
     }
-    // One policy per handshake: the version in force now decides it.
-    whenDecided(decideUpgrade(compiled, config, req), socket, (decision) =>
-      settle(req, socket, head, path, compiled, decision),
-    );
+    runUpgrade(compiled, config, req, path, {
+      where: 'guard',
+      transport: 'websocket',
+      socket,
+      allow: () => {
+        try {
+          onAllowed(req, socket, head);
+        } catch (err) {
+          socket.destroy();
+          throw new ApplicationError(err);
+        }
+        releaseErrorListener(socket);
+      },
+      refuse: (decision) => (refuseUpgrade(socket, decision.status, writeTimeout) ? decision.status : undefined),
+    });
   };
   return guard;
 }
@@ -264,36 +222,34 @@ export function createVerifyClient(
   options?: VerifyClientOptions,
 ): VerifyClient {
   const { cell, config } = compileHookAdapter(policyOrOptions, options, 'createVerifyClient');
-  const { onReject } = config;
 
   const verify = (info: VerifyClientInfo, callback: VerifyClientCallback): void => {
     const req = info.req;
     const socket = req.socket;
     const path = pathOf(req);
-    const compiled = cell.current;
-    const answer = (decision: UpgradeDecision): void => {
-      observeUpgrade(compiled, 'websocket', req, decision, (candidate) => decideUpgrade(candidate, config, req));
-      if (abandonIfGone('verifyClient', socket, path, decision, onReject, req)) return;
-      if (decision.allowed) {
-        logAllowed('verifyClient', path, decision);
+    // One policy per handshake: the version in force now decides it and is reported with it.
+    runUpgrade(cell.current, config, req, path, {
+      where: 'verifyClient',
+      transport: 'websocket',
+      socket,
+      allow: () => {
         callApplication(callback, true);
-        return;
-      }
-      logRefused('verifyClient', path, decision);
-      callApplication(callback, false, decision.status, reasonPhrase(decision.status));
-      report(onReject, decision.reason, decision.origin, req, decision.status);
-    };
-    whenDecided(decideUpgrade(compiled, config, req), socket, answer);
+      },
+      refuse: (decision) => {
+        callApplication(callback, false, decision.status, reasonPhrase(decision.status));
+        return decision.status;
+      },
+    });
   };
 
   return function corsSafetyVerifyClient(info: VerifyClientInfo, callback: VerifyClientCallback): void {
     try {
       verify(info, callback);
     } catch (err) {
-      rethrowApplicationError(err);
       // Not a ws handshake (no usable req or socket): refuse, as ws would for a bad request.
-      logUpgrade('verifyClient: handshake unusable, refused with 400: %s', describeError(err));
-      if (typeof callback === 'function') callback(false, 400, reasonPhrase(400));
+      refuseUnusable(err, 'verifyClient: handshake unusable, refused with 400: %s', () => {
+        if (typeof callback === 'function') callback(false, 400, reasonPhrase(400));
+      });
     }
   };
 }

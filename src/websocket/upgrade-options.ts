@@ -126,22 +126,7 @@ export function readGuardOptions(given: unknown, factory: Factory, issues: Issue
   }
   // Own properties only: a polluted Object.prototype cannot turn an option on.
   const options = ownOptions(given);
-  const known = factory === 'upgradeGuard' ? GUARD_OPTION_NAMES : VERIFY_CLIENT_OPTION_NAMES;
-  for (const key of Object.keys(options)) {
-    if ((known as readonly string[]).includes(key)) continue;
-    if ((GUARD_OPTION_NAMES as readonly string[]).includes(key)) {
-      const fix = guardOnlyFix(factory, key);
-      issues.add(key, 'unknown-option', `is an upgradeGuard() option only; with ${factory}() ${fix}`);
-    } else if ((OPTION_NAMES as readonly string[]).includes(key)) {
-      issues.add(
-        key,
-        'policy-option-in-guard-options',
-        `is a policy option; pass it in the first argument, e.g. ${factory}({ ${key}: ... }), or to createCorsPolicy()`,
-      );
-    } else {
-      issues.add(key, 'unknown-option', unknownOptionMessage(`${factory}()`, closestName(key, known), known));
-    }
-  }
+  reportUnknownKeys(options, factory, issues);
   const readBoolean = (key: 'requireOrigin' | 'dangerouslyAllowNullOrigin'): boolean => {
     const value = options[key];
     if (value === undefined || typeof value === 'boolean') return value === true;
@@ -168,7 +153,34 @@ export function readGuardOptions(given: unknown, factory: Factory, issues: Issue
       );
   }
   if (factory !== 'upgradeGuard') return { ...defaults, requireOrigin, trustProxy, allowNullOrigin, onReject };
+  return { requireOrigin, trustProxy, allowNullOrigin, onReject, ...readGuardOnlyOptions(options, issues) };
+}
 
+/** Reports every key that is not an option of `factory`, naming where it belongs or the close spelling. */
+function reportUnknownKeys(options: Record<string, unknown>, factory: Factory, issues: IssueCollector): void {
+  const known = factory === 'upgradeGuard' ? GUARD_OPTION_NAMES : VERIFY_CLIENT_OPTION_NAMES;
+  for (const key of Object.keys(options)) {
+    if ((known as readonly string[]).includes(key)) continue;
+    if ((GUARD_OPTION_NAMES as readonly string[]).includes(key)) {
+      const fix = guardOnlyFix(factory, key);
+      issues.add(key, 'unknown-option', `is an upgradeGuard() option only; with ${factory}() ${fix}`);
+    } else if ((OPTION_NAMES as readonly string[]).includes(key)) {
+      issues.add(
+        key,
+        'policy-option-in-guard-options',
+        `is a policy option; pass it in the first argument, e.g. ${factory}({ ${key}: ... }), or to createCorsPolicy()`,
+      );
+    } else {
+      issues.add(key, 'unknown-option', unknownOptionMessage(`${factory}()`, closestName(key, known), known));
+    }
+  }
+}
+
+/** The options only upgradeGuard() has: it writes refusals itself and can limit the paths it checks. */
+function readGuardOnlyOptions(
+  options: Record<string, unknown>,
+  issues: IssueCollector,
+): Pick<GuardConfig, 'paths' | 'unmatchedPath' | 'writeTimeout'> {
   let writeTimeout = DEFAULT_WRITE_TIMEOUT_MS;
   const timeout = options.writeTimeout;
   if (timeout !== undefined) {
@@ -200,7 +212,7 @@ export function readGuardOptions(given: unknown, factory: Factory, issues: Issue
         'has no effect without paths; list the accepted paths in paths, or remove unmatchedPath',
       );
   }
-  return { requireOrigin, trustProxy, allowNullOrigin, paths, unmatchedPath, onReject, writeTimeout };
+  return { paths, unmatchedPath, writeTimeout };
 }
 
 /** Tells what was passed as `onAllowed` and how to write it. */

@@ -90,6 +90,98 @@ function isEncrypted(req: IncomingMessage): boolean {
   return socket?.encrypted === true;
 }
 
+/** The header lines an upgrade decision reads, counted where a repeat matters (first value kept). */
+interface HeaderScan {
+  hostCount: number;
+  host: string | undefined;
+  originCount: number;
+  origin: string | undefined;
+  legacyCount: number;
+  legacy: string | undefined;
+  forwardedHost: string | undefined;
+  forwardedProto: string | undefined;
+}
+
+/**
+ * One pass over `rawHeaders`. Node keeps only the first Host and joins repeated Origin lines with
+ * ", ": the raw lines are the only place where duplicates can be counted.
+ */
+function scanHeaders(raw: readonly string[]): HeaderScan {
+  const scan: HeaderScan = {
+    hostCount: 0,
+    host: undefined,
+    originCount: 0,
+    origin: undefined,
+    legacyCount: 0,
+    legacy: undefined,
+    forwardedHost: undefined,
+    forwardedProto: undefined,
+  };
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const value = raw[i + 1] as string;
+    switch (name.length) {
+      case 4:
+        if (name.toLowerCase() === 'host') {
+          scan.hostCount++;
+          scan.host ??= value;
+        }
+        break;
+      case 6:
+        if (name.toLowerCase() === 'origin') {
+          scan.originCount++;
+          scan.origin ??= value;
+        }
+        break;
+      case 16:
+        if (name.toLowerCase() === 'x-forwarded-host') scan.forwardedHost ??= value;
+        break;
+      case 17:
+        if (name.toLowerCase() === 'x-forwarded-proto') scan.forwardedProto ??= value;
+        break;
+      case 20:
+        if (name.toLowerCase() === 'sec-websocket-origin') {
+          scan.legacyCount++;
+          scan.legacy ??= value;
+        }
+        break;
+    }
+  }
+  return scan;
+}
+
+/**
+ * RFC 6454 §7.3: a user agent never sends more than one Origin. Protocol-version-8 clients
+ * (draft-ietf-hybi-thewebsocketprotocol-10) send Sec-WebSocket-Origin instead; it counts only
+ * when Origin is absent, and two different values are refused rather than one being picked.
+ */
+function claimedOrigin(scan: HeaderScan): ClaimedOrigin {
+  const { origin, legacy } = scan;
+  if (scan.originCount > 1 || scan.legacyCount > 1) return MULTIPLE;
+  if (origin !== undefined)
+    return legacy !== undefined && legacy !== origin ? MULTIPLE : { kind: 'one', value: origin, header: 'origin' };
+  if (legacy !== undefined) return { kind: 'one', value: legacy, header: 'sec-websocket-origin' };
+  return NONE;
+}
+
+/**
+ * The request's own origin: the socket's scheme and `Host`, or, when `trusted`, the first value
+ * of `X-Forwarded-Proto` and `X-Forwarded-Host` in their place. `Host` must be there exactly once.
+ */
+function requestTarget(req: IncomingMessage, scan: HeaderScan, trusted: boolean): RequestTarget {
+  const { host, forwardedHost, forwardedProto } = scan;
+  if (host === undefined) return problem('host-missing');
+  if (scan.hostCount > 1) return problem('host-multiple');
+  let scheme: OriginScheme | undefined = isEncrypted(req) ? 'https' : 'http';
+  if (trusted && forwardedProto !== undefined) scheme = forwardedScheme(forwardedProto);
+  const own = scheme === undefined ? undefined : authorityTarget(host, scheme);
+  if (scheme === undefined) return problem('forwarded-malformed');
+  if (own === undefined) return problem('host-malformed');
+  if (trusted && forwardedHost !== undefined)
+    return authorityTarget(firstValue(forwardedHost), scheme) ?? problem('forwarded-malformed');
+  return own;
+}
+
 /**
  * Reads the claimed origin and the request's own origin. When the socket's peer is a proxy
  * `trustProxy` trusts, the first value of `X-Forwarded-Proto` and `X-Forwarded-Host` replaces the
@@ -103,74 +195,10 @@ function isEncrypted(req: IncomingMessage): boolean {
  * ```
  */
 export function readUpgradeRequest(req: IncomingMessage, trustProxy: ProxyTrust | boolean): UpgradeRequestFacts {
-  const raw = req.rawHeaders;
-  let hostCount = 0;
-  let host: string | undefined;
-  let originCount = 0;
-  let origin: string | undefined;
-  let legacyCount = 0;
-  let legacy: string | undefined;
-  let forwardedHost: string | undefined;
-  let forwardedProto: string | undefined;
-  // Node keeps only the first Host and joins repeated Origin lines with ", ": the raw lines are
-  // the only place where duplicates can be counted.
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i] as string;
-    const value = raw[i + 1] as string;
-    switch (name.length) {
-      case 4:
-        if (name.toLowerCase() === 'host') {
-          hostCount++;
-          host ??= value;
-        }
-        break;
-      case 6:
-        if (name.toLowerCase() === 'origin') {
-          originCount++;
-          origin ??= value;
-        }
-        break;
-      case 16:
-        if (name.toLowerCase() === 'x-forwarded-host') forwardedHost ??= value;
-        break;
-      case 17:
-        if (name.toLowerCase() === 'x-forwarded-proto') forwardedProto ??= value;
-        break;
-      case 20:
-        if (name.toLowerCase() === 'sec-websocket-origin') {
-          legacyCount++;
-          legacy ??= value;
-        }
-        break;
-    }
-  }
-
-  // RFC 6454 §7.3: a user agent never sends more than one Origin. Protocol-version-8 clients
-  // (draft-ietf-hybi-thewebsocketprotocol-10) send Sec-WebSocket-Origin instead; it counts only
-  // when Origin is absent, and two different values are refused rather than one being picked.
-  let claimed: ClaimedOrigin;
-  if (originCount > 1 || legacyCount > 1) claimed = MULTIPLE;
-  else if (origin !== undefined)
-    claimed = legacy !== undefined && legacy !== origin ? MULTIPLE : { kind: 'one', value: origin, header: 'origin' };
-  else if (legacy !== undefined) claimed = { kind: 'one', value: legacy, header: 'sec-websocket-origin' };
-  else claimed = NONE;
-
-  const forwarded = forwardedHost !== undefined || forwardedProto !== undefined;
+  const scan = scanHeaders(req.rawHeaders);
+  const claimed = claimedOrigin(scan);
+  const forwarded = scan.forwardedHost !== undefined || scan.forwardedProto !== undefined;
   // Express's rule: the forwarded headers count only when the socket's peer is a trusted proxy.
   const trusted = forwarded && peerIsTrustedProxy(req, trustProxy);
-  let target: RequestTarget;
-  if (host === undefined) target = problem('host-missing');
-  else if (hostCount > 1) target = problem('host-multiple');
-  else {
-    let scheme: OriginScheme | undefined = isEncrypted(req) ? 'https' : 'http';
-    if (trusted && forwardedProto !== undefined) scheme = forwardedScheme(forwardedProto);
-    const own = scheme === undefined ? undefined : authorityTarget(host, scheme);
-    if (scheme === undefined) target = problem('forwarded-malformed');
-    else if (own === undefined) target = problem('host-malformed');
-    else if (trusted && forwardedHost !== undefined) {
-      const via = authorityTarget(firstValue(forwardedHost), scheme);
-      target = via ?? problem('forwarded-malformed');
-    } else target = own;
-  }
-  return { claimed, target, forwarded, proxyTrusted: trusted };
+  return { claimed, target: requestTarget(req, scan, trusted), forwarded, proxyTrusted: trusted };
 }

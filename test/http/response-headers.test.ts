@@ -10,9 +10,11 @@ import { describe, it } from 'node:test';
 import { findMiddlewareMountedBefore } from '../../src/express/mount-order.js';
 import { compiledPolicy, createCorsPolicy } from '../../src/policy/policy.js';
 import type { OriginVerdict } from '../../src/policy/reasons.js';
-import { applyCorsHeaders, REASON_HEADER } from '../../src/http/response-headers.js';
+import { applyCorsHeaders } from '../../src/http/response-headers.js';
+import { REASON_HEADER } from '../../src/headers/actual-headers.js';
 import { protectCorsHeaders, responseCorsState } from '../../src/http/response-guard.js';
-import { appendVary, mergeVary } from '../../src/headers/vary.js';
+import { mergeVary } from '../../src/headers/vary.js';
+import { appendVary } from '../../src/http/response-vary.js';
 
 const ORIGIN = 'https://app.example.com';
 const policy = compiledPolicy(createCorsPolicy({ origin: ORIGIN, credentials: true, env: {} }));

@@ -60,11 +60,6 @@ const ADAPTER_EDGES: Readonly<Record<string, string>> = {
  * `from -> to`: paths under src/; `to` is a package name for the Node-module rule.
  */
 const TEMPORARY: Readonly<Record<string, string>> = {
-  'headers/vary.ts -> http/response-access.ts':
-    'Vary merging still reads and writes node:http responses; issue 18 (18b) splits headers/vary.ts',
-  'fetch/response-decision.ts -> http/response-headers.ts':
-    'REASON_HEADER and warnDuplicateCors still live beside the node:http writer; issue 18 (18b) splits it',
-  'fetch/index.ts -> http/response-headers.ts': 're-exports REASON_HEADER; goes with the split above (issue 18, 18b)',
   'policy/proxy-trust.ts -> proxy-addr':
     'trustProxy is compiled with proxy-addr in the core; fetch/ never reaches this module (consumer test)',
 };
