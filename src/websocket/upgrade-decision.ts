@@ -8,7 +8,7 @@ import { IssueCollector } from '../policy/errors.js';
 import { DEFAULT_PORTS, parseSerializedOrigin, type ParsedOrigin } from '../policy/origin-syntax.js';
 import { isLoopbackHost } from '../shared/loopback.js';
 import { compiledPolicy, createCorsPolicy, type CompiledPolicy } from '../policy/policy.js';
-import { compileTrustProxy, type ProxyTrust } from '../policy/proxy-trust.js';
+import { compileTrustProxy, type ProxyTrust } from './proxy-trust.js';
 import type { OriginVerdict } from '../policy/reasons.js';
 import { readUpgradeRequest, type UpgradeRequestFacts } from './upgrade-request.js';
 import type { GuardConfig, UpgradeDecision } from './upgrade-types.js';

@@ -5,7 +5,7 @@ import { describeValue, isPlainObject, ownOptions } from '../policy/option-value
 import { closestName } from '../shared/did-you-mean.js';
 import { OPTION_NAMES, unknownOptionMessage } from '../policy/options.js';
 import { collectPolicy, policyCell, type CorsPolicy, type PolicyCell } from '../policy/policy.js';
-import { compileTrustProxy, TRUST_NO_PROXY } from '../policy/proxy-trust.js';
+import { compileTrustProxy, TRUST_NO_PROXY } from './proxy-trust.js';
 import type { GuardConfig, UpgradeGuardOptions } from './upgrade-types.js';
 
 export const GUARD_OPTION_NAMES: readonly (keyof UpgradeGuardOptions)[] = [

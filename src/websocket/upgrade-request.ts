@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import { authorityTarget, parseAuthority } from '../policy/authority.js';
 import type { OriginScheme, ParsedOrigin } from '../policy/origin-syntax.js';
-import { peerIsTrustedProxy, type ProxyTrust } from '../policy/proxy-trust.js';
+import { peerIsTrustedProxy, type ProxyTrust } from './proxy-trust.js';
 
 export { parseAuthority };
 

@@ -2,7 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { OriginLookupResult } from '../policy/origin-lookup.js';
-import type { ProxyTrust, TrustProxyOption } from '../policy/proxy-trust.js';
+import type { ProxyTrust, TrustProxyOption } from './proxy-trust.js';
 import type { OriginAllowReason, OriginDenyReason } from '../policy/reasons.js';
 import { type UpgradeRefusalStatus } from './upgrade-refusal.js';
 import { type ClaimedOrigin, type RequestOriginProblem, type UpgradeRequestFacts } from './upgrade-request.js';

@@ -15,7 +15,7 @@ import {
 } from '../../src/index.js';
 import { readGuardOptions } from '../../src/websocket/upgrade-options.js';
 import { IssueCollector } from '../../src/policy/errors.js';
-import { TRUST_NO_PROXY } from '../../src/policy/proxy-trust.js';
+import { TRUST_NO_PROXY } from '../../src/websocket/proxy-trust.js';
 
 const proto = Object.prototype as Record<string, unknown>;
 

@@ -5,8 +5,8 @@
  */
 import proxyaddr from 'proxy-addr';
 import type { IncomingMessage } from 'node:http';
-import type { IssueCollector } from './errors.js';
-import { describeValue } from './option-values.js';
+import type { IssueCollector } from '../policy/errors.js';
+import { describeValue } from '../policy/option-values.js';
 
 /**
  * What `trustProxy` accepts, as Express's `trust proxy` does: `true` (every peer), `false`
