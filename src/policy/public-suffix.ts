@@ -128,6 +128,26 @@ function childEdges(trie: RuleTrie, node: number): [string, number][] {
   return out;
 }
 
+/** The root's edges (every top-level label, about 1,500) by label, built on first use. */
+let rootIndex: Map<string, number> | undefined;
+
+/**
+ * The child of `node` along the edge labelled `label`, or `undefined`. Called once per label of
+ * every `*.` entry of a list: the root's edges are indexed once, the few edges of other nodes
+ * are compared in place (no copies).
+ */
+function childNode(trie: RuleTrie, node: number, label: string): number | undefined {
+  if (node === trie.rulesRoot) {
+    rootIndex ??= new Map(childEdges(trie, node));
+    return rootIndex.get(label);
+  }
+  for (let edge = trie.edgeStart[node] ?? 0; edge < (trie.edgeStart[node + 1] ?? 0); edge++) {
+    if (trie.edgeLength[edge] === label.length && trie.labelText.startsWith(label, trie.edgeOffset[edge]))
+      return trie.edgeChild[edge];
+  }
+  return undefined;
+}
+
 /**
  * A public suffix strictly below `domain` (a canonical host), or `undefined`: for
  * `amazonaws.com` one of its suffixes such as `"s3.amazonaws.com"` (or `"*.compute.amazonaws.com"`
@@ -147,10 +167,9 @@ export function publicSuffixBelow(domain: string): string | undefined {
   if (trie === null) return undefined;
   let node = trie.rulesRoot;
   for (const label of domain.split('.').reverse()) {
-    const edges = childEdges(trie, node);
-    const next = edges.find(([text]) => text === label) ?? edges.find(([text]) => text === '*');
+    const next = childNode(trie, node, label) ?? childNode(trie, node, '*');
     if (next === undefined) return undefined;
-    node = next[1];
+    node = next;
   }
   // Breadth first, so the suffix named is the shortest one.
   let level: [string, number][] = childEdges(trie, node).map(([label, child]) => [`${label}.${domain}`, child]);
