@@ -18,7 +18,7 @@ import {
   type OriginScheme,
 } from './origin-syntax.js';
 import { describeValue } from './option-values.js';
-import { isPublicSuffix, publicSuffixBelow } from './public-suffix.js';
+import { isBelowEveryRule, isPublicSuffix, publicSuffixBelow } from './public-suffix.js';
 import { checkOriginRegExp, regexpAllowsPlainHttp, regexpTextProblem } from './regexp-rules.js';
 import type { LinearMatcher } from './regexp-engine.js';
 import type { PolicyMode } from './policy.js';
@@ -145,7 +145,11 @@ export class PolicyBuilder {
     const start = quickHostStart(entry);
     const colon = entry.indexOf(':', start);
     const suffix = entry.slice(start, colon < 0 ? entry.length : colon);
-    if (isPublicSuffix(suffix) || (!this.allowSuffixesBelow && publicSuffixBelow(suffix) !== undefined)) return false;
+    // Nearly every base is deeper than any rule of the list: one walk answers both checks.
+    const listed =
+      !isBelowEveryRule(suffix) &&
+      (isPublicSuffix(suffix) || (!this.allowSuffixesBelow && publicSuffixBelow(suffix) !== undefined));
+    if (listed) return false;
     const scheme: OriginScheme = entry.charCodeAt(4) === 115 /* s */ ? 'https' : 'http';
     this.originRules.addSubdomains(
       scheme,

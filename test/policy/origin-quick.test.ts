@@ -15,7 +15,7 @@ import {
   parseConfigOrigin,
   quickOriginForm,
 } from '../../src/policy/origin-syntax.js';
-import { isPublicSuffix } from '../../src/policy/public-suffix.js';
+import { isBelowEveryRule, isPublicSuffix, publicSuffixBelow } from '../../src/policy/public-suffix.js';
 
 installNodePlatform();
 
@@ -152,6 +152,43 @@ describe('quickOriginForm', () => {
       }),
       { numRuns: 20_000 },
     );
+  });
+});
+
+describe('isBelowEveryRule (the one-walk Public Suffix List check of the fast path)', () => {
+  test('answers true for ordinary bases and false wherever the list has a rule that deep', () => {
+    for (const domain of ['tenant7.example.net', 'app.example.com', 'example.test', 'mine.s3.amazonaws.com'])
+      assert.equal(isBelowEveryRule(domain), true, domain);
+    for (const domain of [
+      'com',
+      'localhost',
+      'amazonaws.com',
+      's3.amazonaws.com',
+      'x.kawasaki.jp',
+      'co.uk',
+      'github.io',
+    ])
+      assert.equal(isBelowEveryRule(domain), false, domain);
+  });
+
+  test('when it says true, the full checks find no public suffix at or below the domain', () => {
+    const label = fc.constantFrom(
+      ...['com', 'net', 'org', 'jp', 'uk', 'co', 'ck', 'www', 'kawasaki', 'city', 'amazonaws', 's3', 'compute'],
+      ...['github', 'io', 'example', 'x', 'r2', 'dev', 'us-east-1', 'blogspot', 'appspot', 'herokuapp', 'test'],
+      ...['localhost', 'windows', 'core', 'blob', 'cloudfront', 'scw', 'cloud', 'fr', 'gov', 'ac', 'pvt', 'k12'],
+    );
+    let below = 0;
+    fc.assert(
+      fc.property(fc.array(label, { minLength: 1, maxLength: 4 }), (labels) => {
+        const domain = labels.join('.');
+        if (!isBelowEveryRule(domain)) return;
+        below++;
+        assert.equal(isPublicSuffix(domain), false, domain);
+        assert.equal(publicSuffixBelow(domain), undefined, domain);
+      }),
+      { numRuns: 5000 },
+    );
+    assert.ok(below > 1000, `only ${below} domains were below every rule: the property says little`);
   });
 });
 
