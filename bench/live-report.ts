@@ -30,7 +30,7 @@ function targetLines(f: LiveFigures): string[] {
     `- ${verdict(f.big.median <= TARGET.millionMs)} ${count(f.million)} exact origins: ${spread(f.big, ms)}; target ≤ ${TARGET.millionMs / 1000} s on a quiet machine (load average during this part: ${load(f.load.before)} before, ${load(f.load.after)} after)`,
     `- ${verdict(f.update.p99 < TARGET.updateMs * 1000)} update() of one origin on the ${count(f.exact)} + ${count(f.patterns)} policy: median ${f.update.median.toFixed(1)} µs, p99 ${f.update.p99.toFixed(1)} µs (judged), max ${f.update.max.toFixed(0)} µs (a GC or the machine taking the core); target < ${TARGET.updateMs} ms`,
     `- ${verdict(stalls.reconfigure.maxMs <= TARGET.stallMs)} Largest event-loop delay while reconfigure() replaces the whole policy, server under load: ${ms(stalls.reconfigure.maxMs)} over ${stalls.reconfigure.works.length} reconfigure() calls (the same server left alone: ${ms(stalls.quiet.maxMs)}); target ≤ ${TARGET.stallMs} ms`,
-    `- ${verdict(extra <= TARGET.lookupExtraNs)} A cached originLookup answer against a list hit: ${lookup.cached.toFixed(0)} ns against ${lookup.listHit.toFixed(0)} ns (+${extra.toFixed(0)} ns); target ≤ +1 µs`,
+    `- ${verdict(extra <= TARGET.lookupExtraNs)} A cached originLookup answer against a list hit: ${lookup.cached.toFixed(0)} ns against ${lookup.listHit.toFixed(0)} ns (${extra >= 0 ? '+' : '−'}${Math.abs(extra).toFixed(0)} ns); target ≤ +1 µs`,
   ];
   if (stalls.quiet.maxMs > TARGET.stallMs)
     lines.push(
