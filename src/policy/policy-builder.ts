@@ -9,15 +9,12 @@ import {
   isLoopbackHost,
   parseConfigOrigin,
   parseConfigPort,
-  QUICK_EXACT,
-  QUICK_SUBDOMAINS,
-  quickHostStart,
-  quickOriginForm,
   splitHostPort,
   type ConfigOrigin,
   type OriginScheme,
 } from './origin-syntax.js';
 import { describeValue } from './option-values.js';
+import { QUICK_EXACT, QUICK_SUBDOMAINS, quickHostStart, quickOriginForm } from './origin-quick.js';
 import { isBelowEveryRule, isPublicSuffix, publicSuffixBelow } from './public-suffix.js';
 import { checkOriginRegExp, regexpAllowsPlainHttp, regexpTextProblem } from './regexp-rules.js';
 import type { LinearMatcher } from './regexp-engine.js';
