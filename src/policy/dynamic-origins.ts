@@ -4,12 +4,12 @@
  * anything else.
  */
 import type { IssueCollector } from './errors.js';
+import { ExactOrigins } from './exact-origins.js';
 import { HostRules } from './host-rules.js';
 import { describeValue } from './option-values.js';
 import { originRuleText, publicSuffixBelowProblem } from './policy-builder.js';
 import { parseConfigOrigin, type ConfigOrigin } from './origin-syntax.js';
 import { isPublicSuffix } from './public-suffix.js';
-import type { OriginVerdict } from './reasons.js';
 
 /** One validated entry of an update, with its canonical rule text. */
 export interface DynamicEntry {
@@ -52,46 +52,41 @@ export function readDynamicEntry(entry: unknown, path: string, issues: IssueColl
  * The run-time layer of a live policy. Lookups cost what the configured tables cost (one map
  * probe per exact origin, one per DNS label for patterns). It changes only synchronously, inside
  * `update()`, and a request consults it once, synchronously, when its decision starts, so every
- * request sees the entries of exactly one version.
+ * request sees the entries of exactly one version. Nothing is kept per entry beyond its rule
+ * text and its place in the tables.
  */
 export class DynamicOrigins {
-  /** Exact and app origins, each with its frozen verdict (an allowed request allocates nothing). */
-  readonly exact = new Map<string, OriginVerdict>();
+  /** Exact and app origins (each its own rule text). */
+  readonly exact = new ExactOrigins();
   readonly patterns = new HostRules();
-  /** Rule text -> entry, for `rules`, removal and the Redis mirror. */
-  readonly #entries = new Map<string, DynamicEntry>();
+  /** Every rule, in the order it was added, for `rules`, removal and the Redis mirror. */
+  readonly #rules = new Set<string>();
 
   get size(): number {
-    return this.#entries.size;
+    return this.#rules.size;
   }
 
   has(rule: string): boolean {
-    return this.#entries.has(rule);
+    return this.#rules.has(rule);
   }
 
   /** Every rule in the order it was added. */
   rules(): string[] {
-    return [...this.#entries.keys()];
+    return [...this.#rules];
   }
 
   add(entry: DynamicEntry): void {
-    if (this.#entries.has(entry.rule)) return;
-    this.#entries.set(entry.rule, entry);
     const { value, rule } = entry;
-    if (value.kind === 'exact' || value.kind === 'app')
-      this.exact.set(
-        value.origin,
-        Object.freeze({ allowed: true, reason: 'allowed-exact', origin: value.origin, rule }),
-      );
+    if (this.#rules.has(rule)) return;
+    this.#rules.add(rule);
+    if (value.kind === 'exact' || value.kind === 'app') this.exact.add(value.origin);
     else if (value.kind === 'host') this.patterns.addHost(value.scheme, value.host, value.port, rule);
     else this.patterns.addSubdomains(value.scheme, value.suffix, value.port, rule);
   }
 
-  remove(rule: string): void {
-    const entry = this.#entries.get(rule);
-    if (entry === undefined) return;
-    this.#entries.delete(rule);
-    const { value } = entry;
+  remove(entry: DynamicEntry): void {
+    const { value, rule } = entry;
+    if (!this.#rules.delete(rule)) return;
     if (value.kind === 'exact' || value.kind === 'app') this.exact.delete(value.origin);
     else if (value.kind === 'host') this.patterns.removeHost(value.scheme, value.host, value.port);
     else this.patterns.removeSubdomains(value.scheme, value.suffix, value.port);

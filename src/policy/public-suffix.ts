@@ -128,6 +128,53 @@ function childEdges(trie: RuleTrie, node: number): [string, number][] {
   return out;
 }
 
+/** The edges of each node a lookup went through, by label: built on first use (the root has about 1,500). */
+const edgeIndex = new Map<number, Map<string, number>>();
+
+/**
+ * The child of `node` along the edge labelled `label`, or `undefined`. Called once per label of
+ * every `*.` entry of a list, so each node's edges are indexed the first time it is visited
+ * (bounded by the size of the list's trie, a few thousand edges).
+ */
+function childNode(trie: RuleTrie, node: number, label: string): number | undefined {
+  let index = edgeIndex.get(node);
+  if (index === undefined) {
+    index = new Map(childEdges(trie, node));
+    edgeIndex.set(node, index);
+  }
+  return index.get(label);
+}
+
+/**
+ * True when no rule of the Public Suffix List reaches as deep as `domain` (a canonical host of
+ * two labels or more): then `domain` is no public suffix and none lies below it, so both checks
+ * of a `*.` entry pass after one short walk (`tenant7.example.net` stops at `example`). False when
+ * unsure: a rule reaches that deep, a single label (the list's implicit `*` rule), or no list;
+ * then {@link isPublicSuffix} and {@link publicSuffixBelow} decide. Exception rules (`!www.ck`)
+ * only ever shorten a suffix, so they cannot change a true answer. Construction time only.
+ *
+ * @example
+ * ```ts
+ * isBelowEveryRule('tenant7.example.net'); // true
+ * isBelowEveryRule('amazonaws.com'); // false: rules go deeper (s3.amazonaws.com, ...)
+ * ```
+ */
+export function isBelowEveryRule(domain: string): boolean {
+  ruleTrie ??= loadRuleTrie();
+  const trie = ruleTrie;
+  if (trie === null || !domain.includes('.')) return false;
+  let node = trie.rulesRoot;
+  // Labels right to left, as the rules are stored; wildcards (`*.ck`) match any one label.
+  for (let end = domain.length; end > 0;) {
+    const dot = domain.lastIndexOf('.', end - 1);
+    const next = childNode(trie, node, domain.slice(dot + 1, end)) ?? childNode(trie, node, '*');
+    if (next === undefined) return true;
+    node = next;
+    end = dot;
+  }
+  return false;
+}
+
 /**
  * A public suffix strictly below `domain` (a canonical host), or `undefined`: for
  * `amazonaws.com` one of its suffixes such as `"s3.amazonaws.com"` (or `"*.compute.amazonaws.com"`
@@ -147,10 +194,9 @@ export function publicSuffixBelow(domain: string): string | undefined {
   if (trie === null) return undefined;
   let node = trie.rulesRoot;
   for (const label of domain.split('.').reverse()) {
-    const edges = childEdges(trie, node);
-    const next = edges.find(([text]) => text === label) ?? edges.find(([text]) => text === '*');
+    const next = childNode(trie, node, label) ?? childNode(trie, node, '*');
     if (next === undefined) return undefined;
-    node = next[1];
+    node = next;
   }
   // Breadth first, so the suffix named is the shortest one.
   let level: [string, number][] = childEdges(trie, node).map(([label, child]) => [`${label}.${domain}`, child]);

@@ -85,9 +85,18 @@ describe('npm run bench -- --quick', () => {
       assert.ok(markdown.includes(`| Node | ${process.version} (`), 'Node version missing');
       assert.match(markdown, /\*\*Quick run\*\*/);
 
-      const targets = markdown.split('\n').filter((line) => /^- \*\*(PASS|MISS|NOT RUN)\*\* /.test(line));
+      const targetLines = (text: string): string[] =>
+        text.split('\n').filter((line) => /^- \*\*(PASS|MISS|NOT RUN)\*\* /.test(line));
+      const liveAt = markdown.indexOf('\n## Live policy (issue #20)\n');
+      assert.ok(liveAt >= 0, 'the live policy section is missing');
+      const targets = targetLines(markdown.slice(0, liveAt));
       assert.equal(targets.length, 5, `expected 5 target lines, got:\n${targets.join('\n')}`);
       for (const line of targets) assert.match(line, /^- \*\*(PASS|MISS)\*\* .+: .*\d/, `target not measured: ${line}`);
+      // Issue #20: build vs URL + Set, bytes per entry, 1M build, update(), reconfigure() stall, cached lookup.
+      const liveTargets = targetLines(markdown.slice(liveAt));
+      assert.equal(liveTargets.length, 6, `expected 6 live targets, got:\n${liveTargets.join('\n')}`);
+      for (const line of liveTargets) assert.match(line, /^- \*\*(PASS|MISS)\*\* .+: .*\d.*; target/, line);
+      assert.match(markdown.slice(liveAt), /Load average \(1, 5, 15 min\) when this part started: \d/);
 
       const expectedRows = QUICK_LISTS.flatMap((spec) => CASES.map((name) => [listLabel(spec), CASE_LABELS[name]]));
 

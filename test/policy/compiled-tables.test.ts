@@ -1,0 +1,131 @@
+// The compiled lookup tables that hold nothing per entry: ExactOrigins (a Set of origins whose
+// verdicts are made on first use and kept, bounded) and HostRules (a default-port rule kept as
+// its text, a port table only when a host has other ports), and the live policy's run-time layer
+// and configured-entry check built on them.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { CorsConfigError, createLivePolicy, createOriginValidator } from '../../src/index.js';
+import { ExactOrigins } from '../../src/policy/exact-origins.js';
+import { HostRules } from '../../src/policy/host-rules.js';
+
+describe('ExactOrigins', () => {
+  test('answers members with a frozen allowed-exact verdict naming the origin as its rule, others with undefined', () => {
+    const exact = new ExactOrigins();
+    exact.add('https://a.example.com');
+    exact.add('capacitor://localhost');
+    const verdict = exact.get('https://a.example.com');
+    assert.deepEqual(verdict, {
+      allowed: true,
+      reason: 'allowed-exact',
+      origin: 'https://a.example.com',
+      rule: 'https://a.example.com',
+    });
+    assert.ok(Object.isFrozen(verdict));
+    assert.equal(exact.get('https://a.example.com'), verdict, 'the second request gets the same object');
+    assert.equal(exact.get('https://b.example.com'), undefined);
+    assert.equal(exact.get('__proto__'), undefined);
+    assert.equal(exact.size, 2);
+    assert.deepEqual([...exact.keys()], ['https://a.example.com', 'capacitor://localhost']);
+    assert.deepEqual(
+      [...exact].map(([origin, v]) => [origin, v.allowed]),
+      [
+        ['https://a.example.com', true],
+        ['capacitor://localhost', true],
+      ],
+    );
+  });
+
+  test('a removed origin is refused even after its verdict was kept', () => {
+    const exact = new ExactOrigins();
+    exact.add('https://a.example.com');
+    assert.ok(exact.get('https://a.example.com'));
+    assert.equal(exact.delete('https://a.example.com'), true);
+    assert.equal(exact.get('https://a.example.com'), undefined);
+    assert.equal(exact.has('https://a.example.com'), false);
+    assert.equal(exact.delete('https://a.example.com'), false);
+  });
+
+  test('more origins than verdicts kept: every member still allowed, nothing else', () => {
+    const exact = new ExactOrigins();
+    const origins = Array.from({ length: 10_000 }, (_, i) => `https://t${i}.example.com`);
+    for (const origin of origins) exact.add(origin);
+    for (let round = 0; round < 2; round++)
+      for (const origin of origins) assert.equal(exact.get(origin)?.origin, origin);
+    for (let i = 0; i < 10_000; i++) assert.equal(exact.get(`https://u${i}.example.com`), undefined);
+  });
+});
+
+describe('HostRules', () => {
+  test('a default-port rule, then other ports and any port on the same host', () => {
+    const rules = new HostRules();
+    rules.addHost('https', 'a.com', 443, 'r443');
+    assert.equal(rules.match({ scheme: 'https', host: 'a.com', port: 443 }), 'r443');
+    assert.equal(rules.match({ scheme: 'https', host: 'a.com', port: 8443 }), undefined);
+    rules.addHost('https', 'a.com', 8443, 'r8443');
+    rules.addHost('https', 'a.com', 443, 'second');
+    assert.equal(rules.match({ scheme: 'https', host: 'a.com', port: 443 }), 'r443', 'the first rule is kept');
+    assert.equal(rules.match({ scheme: 'https', host: 'a.com', port: 8443 }), 'r8443');
+    assert.equal(rules.match({ scheme: 'https', host: 'a.com', port: 9 }), undefined);
+    rules.addHost('https', 'a.com', '*', 'any');
+    assert.equal(rules.match({ scheme: 'https', host: 'a.com', port: 9 }), 'any');
+    assert.equal(rules.match({ scheme: 'http', host: 'a.com', port: 80 }), undefined, 'schemes stay apart');
+    assert.deepEqual(
+      [...rules.entries()].map((e) => `${e.kind} ${e.scheme} ${e.host} ${e.port} ${e.rule}`),
+      ['host https a.com 443 r443', 'host https a.com 8443 r8443', 'host https a.com * any'],
+    );
+    rules.removeHost('https', 'a.com', 443);
+    assert.equal(rules.match({ scheme: 'https', host: 'a.com', port: 443 }), 'any');
+    assert.equal(rules.has('host', 'https', 'a.com', 443), false);
+    assert.equal(rules.has('host', 'https', 'a.com', 8443), true);
+  });
+
+  test('http subdomain rules use port 80 as the default; removal of the only rule empties the table', () => {
+    const rules = new HostRules();
+    rules.addSubdomains('http', 'b.com', 80, 'subs');
+    assert.equal(rules.match({ scheme: 'http', host: 'x.b.com', port: 80 }), 'subs');
+    assert.equal(rules.match({ scheme: 'http', host: 'x.b.com', port: 443 }), undefined);
+    assert.equal(rules.match({ scheme: 'http', host: 'b.com', port: 80 }), undefined, 'never the apex');
+    assert.equal(rules.has('subdomains', 'http', 'b.com', 80), true);
+    assert.equal(rules.has('host', 'http', 'b.com', 80), false);
+    rules.removeSubdomains('http', 'b.com', 8080);
+    assert.equal(rules.match({ scheme: 'http', host: 'x.b.com', port: 80 }), 'subs', 'another port removes nothing');
+    rules.removeSubdomains('http', 'b.com', 80);
+    assert.equal(rules.match({ scheme: 'http', host: 'x.b.com', port: 80 }), undefined);
+    assert.deepEqual([...rules.entries()], []);
+  });
+});
+
+describe('live policy on the compact tables', () => {
+  const allowed = (policy: Parameters<typeof createOriginValidator>[0], origin: string): boolean => {
+    const verdict = createOriginValidator(policy).check(origin);
+    assert.ok(!(verdict instanceof Promise));
+    return verdict.allowed;
+  };
+
+  test('removing a configured pattern or host:* rule is refused; a run-time one is removed', () => {
+    const live = createLivePolicy({
+      origin: ['https://*.a.example.com', 'http://localhost:*', 'https://*.b.example.com:8443'],
+      env: {},
+    });
+    for (const rule of ['https://*.a.example.com', 'http://localhost:*', 'https://*.b.example.com:8443']) {
+      assert.throws(
+        () => live.update({ remove: [rule] }),
+        (err: unknown) => err instanceof CorsConfigError && err.issues[0]?.code === 'origin-configured',
+      );
+    }
+    live.update({ add: ['https://*.b.example.com'] });
+    assert.equal(allowed(live, 'https://x.b.example.com'), true);
+    live.update({ remove: ['https://*.b.example.com'] });
+    assert.equal(allowed(live, 'https://x.b.example.com'), false);
+    assert.equal(allowed(live, 'https://x.b.example.com:8443'), true, 'the configured port stays');
+  });
+
+  test('a run-time exact origin removed after requests came from it is refused', () => {
+    const live = createLivePolicy({ origin: false, env: {} });
+    live.update({ add: ['https://shop.customer.net'] });
+    assert.equal(allowed(live, 'https://shop.customer.net'), true);
+    live.update({ remove: ['https://shop.customer.net'] });
+    assert.equal(allowed(live, 'https://shop.customer.net'), false);
+    assert.deepEqual(live.dynamicOrigins, []);
+  });
+});
