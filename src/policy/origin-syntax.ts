@@ -270,6 +270,24 @@ export function parseConfigOrigin(
   isPublicSuffix: (suffix: string) => boolean,
 ): ConfigParse<ConfigOrigin> {
   const shown = JSON.stringify(entry);
+  const textRefusal = entryTextProblem(entry, shown);
+  if (textRefusal !== undefined) return textRefusal;
+  const sep = entry.indexOf('://');
+  if (sep < 0) {
+    return problem('origin-no-scheme', `${shown} has no scheme; write "https://${entry.replace(/\/+$/, '')}"`);
+  }
+  const schemeText = entry.slice(0, sep).toLowerCase();
+  const schemeRefusal = schemeProblem(entry, shown, schemeText);
+  if (schemeRefusal !== undefined) return schemeRefusal;
+  const authority = authorityOf(shown, schemeText, entry.slice(sep + 3));
+  if (!authority.ok) return authority;
+  // capacitor://localhost, chrome-extension://<id>...: exact app origins (see app-origin.ts).
+  if (schemeText !== 'http' && schemeText !== 'https') return parseConfigAppOrigin(shown, schemeText, authority.value);
+  return parseWebAuthority(shown, schemeText, authority.value, isPublicSuffix);
+}
+
+/** {@link parseConfigOrigin}, first step: entries refused whatever their scheme (empty, too long, spaces, `null`, `*`). */
+function entryTextProblem(entry: string, shown: string): ConfigParse<ConfigOrigin> | undefined {
   if (entry.length === 0)
     return problem('origin-empty', 'is an empty string; write an origin such as "https://app.example.com"');
   if (entry.length > MAX_ORIGIN_LENGTH)
@@ -295,11 +313,11 @@ export function parseConfigOrigin(
       '"*" inside a list matches nothing; write origin: "*" on its own for a public API',
     );
   }
-  const sep = entry.indexOf('://');
-  if (sep < 0) {
-    return problem('origin-no-scheme', `${shown} has no scheme; write "https://${entry.replace(/\/+$/, '')}"`);
-  }
-  const schemeText = entry.slice(0, sep).toLowerCase();
+  return undefined;
+}
+
+/** {@link parseConfigOrigin}: schemes no browser sends as an Origin (`ws:`, `wss:`, `file:`, `data:`...). */
+function schemeProblem(entry: string, shown: string, schemeText: string): ConfigParse<ConfigOrigin> | undefined {
   if (schemeText === 'ws' || schemeText === 'wss') {
     const page = schemeText === 'wss' ? 'https' : 'http';
     return problem(
@@ -316,7 +334,14 @@ export function parseConfigOrigin(
         '(file: and data: pages send "null"); list the origin of the page that makes the request',
     );
   }
-  let rest = entry.slice(sep + 3);
+  return undefined;
+}
+
+/**
+ * {@link parseConfigOrigin}: the authority of the text after `scheme://`, refusing user information,
+ * a fragment, a query or a path (a lone trailing "/" is dropped).
+ */
+function authorityOf(shown: string, schemeText: string, rest: string): ConfigParse<string> {
   if (rest.includes('@'))
     return problem(
       'origin-userinfo',
@@ -329,18 +354,47 @@ export function parseConfigOrigin(
   if (rest.includes('?'))
     return problem('origin-query', `${shown} has a query ("?..."), which an origin never has; write "${bare}"`);
   const slash = rest.indexOf('/');
-  if (slash >= 0) {
-    const path = rest.slice(slash);
-    rest = rest.slice(0, slash);
-    if (path !== '/') return problem('origin-path', `${shown} has a path; write "${schemeText}://${rest}"`);
-  }
-  // capacitor://localhost, chrome-extension://<id>...: exact app origins (see app-origin.ts).
-  if (schemeText !== 'http' && schemeText !== 'https') return parseConfigAppOrigin(shown, schemeText, rest);
-  const scheme: OriginScheme = schemeText;
-  if (rest.includes('\\') || rest.includes('%')) {
+  if (slash < 0) return { ok: true, value: rest };
+  const authority = rest.slice(0, slash);
+  if (rest.slice(slash) !== '/')
+    return problem('origin-path', `${shown} has a path; write "${schemeText}://${authority}"`);
+  return { ok: true, value: authority };
+}
+
+/** The host and port of an http(s) entry, before the wildcard checks. */
+interface WebAuthority {
+  /** Canonical host, without the leading `*.` of a pattern. */
+  readonly host: string;
+  readonly port: PortChoice;
+  /** The port text as written, `undefined` when there is none. */
+  readonly portText: string | undefined;
+  /** True for a `*.` pattern. */
+  readonly wildcard: boolean;
+}
+
+/** {@link parseConfigOrigin}, last step for http and https: host and port, then the pattern checks. */
+function parseWebAuthority(
+  shown: string,
+  scheme: OriginScheme,
+  authority: string,
+  isPublicSuffix: (suffix: string) => boolean,
+): ConfigParse<ConfigOrigin> {
+  const parsed = parseWebHostPort(shown, scheme, authority);
+  if (!parsed.ok) return parsed;
+  const { host, port, wildcard } = parsed.value;
+  const patternRefusal = patternProblem(shown, scheme, parsed.value, isPublicSuffix);
+  if (patternRefusal !== undefined) return patternRefusal;
+  if (wildcard) return { ok: true, value: { kind: 'subdomains', scheme, suffix: host, port } };
+  if (port === '*') return { ok: true, value: { kind: 'host', scheme, host, port } };
+  return { ok: true, value: { kind: 'exact', origin: serializeOrigin(scheme, host, port), scheme, host, port } };
+}
+
+/** {@link parseWebAuthority}: splits `[*.]host[:port]`, checks the port and canonicalises the host. */
+function parseWebHostPort(shown: string, scheme: OriginScheme, authority: string): ConfigParse<WebAuthority> {
+  if (authority.includes('\\') || authority.includes('%')) {
     return problem('origin-invalid-host', `${shown} has "\\" or "%" in its host; write the host as plain text`);
   }
-  const parts = splitHostPort(rest);
+  const parts = splitHostPort(authority);
   if (parts === undefined || parts.host.length === 0)
     return problem('origin-invalid-host', `${shown} has no valid host; ${HOST_FIX}`);
   const port = parseConfigPort(parts.port, scheme, true);
@@ -350,9 +404,8 @@ export function parseConfigOrigin(
       `${shown} has an invalid port "${String(parts.port)}"; use 1-65535, or "*" for any port`,
     );
   }
-  let hostText = parts.host;
-  const wildcard = hostText.startsWith('*.');
-  if (wildcard) hostText = hostText.slice(2);
+  const wildcard = parts.host.startsWith('*.');
+  const hostText = wildcard ? parts.host.slice(2) : parts.host;
   if (hostText.includes('*')) {
     return problem(
       'origin-wildcard-position',
@@ -362,33 +415,39 @@ export function parseConfigOrigin(
   const host = canonicalHost(scheme, hostText);
   if (host === undefined)
     return problem('origin-invalid-host', `${shown} has an invalid host "${hostText}"; ${HOST_FIX}`);
+  return { ok: true, value: { host, port, portText: parts.port, wildcard } };
+}
+
+/**
+ * {@link parseWebAuthority}: patterns (`*.` or `:*`) refused for their host: a trailing dot, and
+ * for `*.` an IP address or a public suffix.
+ */
+function patternProblem(
+  shown: string,
+  scheme: OriginScheme,
+  { host, port, portText, wildcard }: WebAuthority,
+  isPublicSuffix: (suffix: string) => boolean,
+): ConfigParse<ConfigOrigin> | undefined {
   // A trailing-dot host (`https://www.example.com.`) is its own origin, which Chromium sends as
   // written: allowed as an exact entry; patterns match the usual names only.
   if (host.endsWith('.') && (wildcard || port === '*')) {
-    const portText = parts.port === undefined ? '' : `:${parts.port}`;
-    const usual = `${scheme}://${wildcard ? '*.' : ''}${host.slice(0, -1)}${portText}`;
+    const usual = `${scheme}://${wildcard ? '*.' : ''}${host.slice(0, -1)}${portText === undefined ? '' : `:${portText}`}`;
     return problem(
       'origin-trailing-dot',
       `${shown} ends its host with a dot; write "${usual}" for the usual names, and list each trailing-dot ` +
         'origin (a distinct origin) exactly, e.g. "https://www.example.com."',
     );
   }
-  if (wildcard) {
-    if (isIpAddress(host))
-      return problem(
-        'origin-wildcard-ip',
-        `${shown} puts a wildcard in front of an IP address; list the address itself`,
-      );
-    if (isPublicSuffix(host)) {
-      // Under a wildcard rule (`*.kawasaki.jp`) "example.<host>" is itself a suffix: go one deeper.
-      const own = isPublicSuffix(`example.${host}`) ? `mine.example.${host}` : `example.${host}`;
-      return problem(
-        'origin-wildcard-public-suffix',
-        `${shown} would allow every site under the public suffix "${host}"; use your own domain, e.g. "${scheme}://*.${own}"`,
-      );
-    }
-    return { ok: true, value: { kind: 'subdomains', scheme, suffix: host, port } };
+  if (!wildcard) return undefined;
+  if (isIpAddress(host))
+    return problem('origin-wildcard-ip', `${shown} puts a wildcard in front of an IP address; list the address itself`);
+  if (isPublicSuffix(host)) {
+    // Under a wildcard rule (`*.kawasaki.jp`) "example.<host>" is itself a suffix: go one deeper.
+    const own = isPublicSuffix(`example.${host}`) ? `mine.example.${host}` : `example.${host}`;
+    return problem(
+      'origin-wildcard-public-suffix',
+      `${shown} would allow every site under the public suffix "${host}"; use your own domain, e.g. "${scheme}://*.${own}"`,
+    );
   }
-  if (port === '*') return { ok: true, value: { kind: 'host', scheme, host, port } };
-  return { ok: true, value: { kind: 'exact', origin: serializeOrigin(scheme, host, port), scheme, host, port } };
+  return undefined;
 }

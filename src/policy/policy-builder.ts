@@ -11,7 +11,9 @@ import {
   splitHostPort,
   type ConfigOrigin,
   type OriginScheme,
+  type PortChoice,
 } from './origin-syntax.js';
+import type { ConfigParse } from './origin-types.js';
 import { describeValue } from './option-values.js';
 import { QUICK_EXACT, QUICK_SUBDOMAINS, quickHostStart, quickOriginForm } from './origin-quick.js';
 import { isBelowEveryRule, isPublicSuffix, publicSuffixBelow } from './public-suffix.js';
@@ -207,76 +209,24 @@ export class PolicyBuilder {
       this.issues.add(path, 'allowed-host-type', `must be a string such as "example.com", got ${describeValue(entry)}`);
       return;
     }
-    const fail = (code: string, message: string): void => this.issues.add(path, code, message);
     const shown = JSON.stringify(entry);
-    const notAHost = `${shown} is not a host name; use "example.com", ".example.com", "host:8443" or "host:*"`;
-    if (entry.length === 0 || entry.length > 300) return fail('allowed-host-invalid', notAHost);
-    for (let i = 0; i < entry.length; i++) {
-      const code = entry.charCodeAt(i);
-      if (code <= 32 || code === 127)
-        return fail('allowed-host-whitespace', `${shown} contains spaces or control characters; write the host alone`);
-    }
-    if (entry === '*' || entry === '.') {
-      return fail(
-        'allowed-host-any',
-        `${shown} would allow every site; use origin: "*" for a public API without credentials`,
-      );
-    }
-    if (entry.includes('://') || entry.includes('/')) {
-      const bare = entry.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
-      return fail('allowed-host-has-scheme', `${shown} is a URL; allowedHosts takes host names, write "${bare}"`);
-    }
-    if (
-      entry.includes('@') ||
-      entry.includes('?') ||
-      entry.includes('#') ||
-      entry.includes('%') ||
-      entry.includes('\\')
-    ) {
-      return fail('allowed-host-invalid', notAHost);
-    }
-    let text = entry;
-    let subdomains = false;
-    let apex = true;
-    if (text.startsWith('*.')) {
-      subdomains = true;
-      apex = false;
-      text = text.slice(2);
-    } else if (text.startsWith('.')) {
-      subdomains = true;
-      text = text.slice(1);
-    }
-    const parts = splitHostPort(text);
-    if (parts === undefined || parts.host.length === 0 || parts.host.includes('*')) {
-      return fail('allowed-host-invalid', notAHost);
-    }
-    const host = canonicalHost('https', parts.host);
-    if (host === undefined) return fail('allowed-host-invalid', notAHost);
-    if (host.endsWith('.'))
-      return fail('allowed-host-trailing-dot', `${shown} ends with a dot; write "${host.slice(0, -1)}"`);
-    if (subdomains && isIpAddress(host))
-      return fail('allowed-host-wildcard-ip', `${shown}: an IP address has no subdomains; write "${host}"`);
-    if (subdomains && isPublicSuffix(host)) {
-      return fail(
-        'allowed-host-public-suffix',
-        `${shown} would allow every site under the public suffix "${host}"; list your own domain, e.g. ".${isPublicSuffix(`example.${host}`) ? 'mine.' : ''}example.${host}"`,
-      );
-    }
+    const parsed = parseAllowedHost(entry, shown);
+    if (!parsed.ok) return this.issues.add(path, parsed.problem.code, parsed.problem.message);
+    const { host, portText, subdomains, apex } = parsed.value;
     if (subdomains) {
       const below = this.suffixBelowProblem(shown, host, (name) => `"${name.replace(/^\*\./, '.')}"`);
-      if (below !== undefined) return fail('allowed-host-public-suffix-below', below);
+      if (below !== undefined) return this.issues.add(path, 'allowed-host-public-suffix-below', below);
     }
-    // Only https origins qualify, except loopback hosts, which may also be http (RFC 6761 §6.3).
-    const schemes: OriginScheme[] = isLoopbackHost(host) ? ['https', 'http'] : ['https'];
+    const ports = allowedHostPorts(host, portText);
+    if (ports === undefined) {
+      return this.issues.add(
+        path,
+        'allowed-host-invalid-port',
+        `${shown} has an invalid port "${String(portText)}"; use 1-65535, or "*" for any port`,
+      );
+    }
     const rule = `allowedHosts: ${entry}`;
-    for (const scheme of schemes) {
-      const port = parseConfigPort(parts.port, scheme, true);
-      if (port === undefined) {
-        return fail(
-          'allowed-host-invalid-port',
-          `${shown} has an invalid port "${String(parts.port)}"; use 1-65535, or "*" for any port`,
-        );
-      }
+    for (const [scheme, port] of ports) {
       if (apex) this.hostRules.addHost(scheme, host, port, rule);
       // Only the loopback names themselves may be http: "app.localhost" is not in that list.
       if (subdomains && scheme === 'https') this.hostRules.addSubdomains(scheme, host, port, rule);
@@ -318,4 +268,123 @@ export class PolicyBuilder {
       );
     }
   }
+}
+
+/** An `allowedHosts` entry split into its parts (see {@link parseAllowedHost}). */
+interface AllowedHost {
+  /** Canonical host, without the leading `.` or `*.`. */
+  readonly host: string;
+  /** The port text as written, `undefined` when there is none. */
+  readonly portText: string | undefined;
+  /** `.host` or `*.host`: the entry covers the subdomains. */
+  readonly subdomains: boolean;
+  /** The host itself is covered (every form but `*.host`). */
+  readonly apex: boolean;
+}
+
+function hostProblem<T>(code: string, message: string): ConfigParse<T> {
+  return { ok: false, problem: { code, message } };
+}
+
+/** The refusal of an `allowedHosts` entry that is not a host name at all. */
+function notAHost<T>(shown: string): ConfigParse<T> {
+  return hostProblem(
+    'allowed-host-invalid',
+    `${shown} is not a host name; use "example.com", ".example.com", "host:8443" or "host:*"`,
+  );
+}
+
+/**
+ * Parses one `allowedHosts` entry (`example.com`, `.example.com`, `*.example.com`, `host:8443`,
+ * `host:*`): the text checks, then the host, then the checks on the host itself. The Public Suffix
+ * List check below a `.host` base and the port are left to the caller.
+ */
+function parseAllowedHost(entry: string, shown: string): ConfigParse<AllowedHost> {
+  const textRefusal = allowedHostTextProblem(entry, shown);
+  if (textRefusal !== undefined) return textRefusal;
+  let text = entry;
+  let subdomains = false;
+  let apex = true;
+  if (text.startsWith('*.')) {
+    subdomains = true;
+    apex = false;
+    text = text.slice(2);
+  } else if (text.startsWith('.')) {
+    subdomains = true;
+    text = text.slice(1);
+  }
+  const parts = splitHostPort(text);
+  if (parts === undefined || parts.host.length === 0 || parts.host.includes('*')) return notAHost(shown);
+  const host = canonicalHost('https', parts.host);
+  if (host === undefined) return notAHost(shown);
+  const hostRefusal = allowedHostNameProblem(shown, host, subdomains);
+  if (hostRefusal !== undefined) return hostRefusal;
+  return { ok: true, value: { host, portText: parts.port, subdomains, apex } };
+}
+
+/** {@link parseAllowedHost}, first step: the entry's text (length, spaces, `*`, a URL, URL syntax). */
+function allowedHostTextProblem(entry: string, shown: string): ConfigParse<AllowedHost> | undefined {
+  if (entry.length === 0 || entry.length > 300) return notAHost(shown);
+  for (let i = 0; i < entry.length; i++) {
+    const code = entry.charCodeAt(i);
+    if (code <= 32 || code === 127)
+      return hostProblem(
+        'allowed-host-whitespace',
+        `${shown} contains spaces or control characters; write the host alone`,
+      );
+  }
+  if (entry === '*' || entry === '.') {
+    return hostProblem(
+      'allowed-host-any',
+      `${shown} would allow every site; use origin: "*" for a public API without credentials`,
+    );
+  }
+  if (entry.includes('://') || entry.includes('/')) {
+    const bare = entry.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
+    return hostProblem('allowed-host-has-scheme', `${shown} is a URL; allowedHosts takes host names, write "${bare}"`);
+  }
+  if (
+    entry.includes('@') ||
+    entry.includes('?') ||
+    entry.includes('#') ||
+    entry.includes('%') ||
+    entry.includes('\\')
+  ) {
+    return notAHost(shown);
+  }
+  return undefined;
+}
+
+/** {@link parseAllowedHost}: canonical hosts refused as an entry (trailing dot) or as a `.` base (IP address, public suffix). */
+function allowedHostNameProblem(
+  shown: string,
+  host: string,
+  subdomains: boolean,
+): ConfigParse<AllowedHost> | undefined {
+  if (host.endsWith('.'))
+    return hostProblem('allowed-host-trailing-dot', `${shown} ends with a dot; write "${host.slice(0, -1)}"`);
+  if (subdomains && isIpAddress(host))
+    return hostProblem('allowed-host-wildcard-ip', `${shown}: an IP address has no subdomains; write "${host}"`);
+  if (subdomains && isPublicSuffix(host)) {
+    return hostProblem(
+      'allowed-host-public-suffix',
+      `${shown} would allow every site under the public suffix "${host}"; list your own domain, e.g. ".${isPublicSuffix(`example.${host}`) ? 'mine.' : ''}example.${host}"`,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * The scheme and port of each rule an `allowedHosts` entry adds, or `undefined` for an invalid
+ * port. Only https origins qualify, except loopback hosts, which may also be http (RFC 6761 §6.3).
+ */
+function allowedHostPorts(host: string, portText: string | undefined): [OriginScheme, PortChoice][] | undefined {
+  const schemes: OriginScheme[] = isLoopbackHost(host) ? ['https', 'http'] : ['https'];
+  const ports: [OriginScheme, PortChoice][] = [];
+  for (const scheme of schemes) {
+    const port = parseConfigPort(portText, scheme, true);
+    if (port === undefined) return undefined;
+    ports.push([scheme, port]);
+  }
+  return ports;
 }
