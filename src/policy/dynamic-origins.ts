@@ -8,7 +8,8 @@ import { ExactOrigins } from './exact-origins.js';
 import { HostRules } from './host-rules.js';
 import { describeValue } from './option-values.js';
 import { originRuleText, publicSuffixBelowProblem } from './policy-builder.js';
-import { parseConfigOrigin, type ConfigOrigin } from './origin-syntax.js';
+import { parseConfigOrigin } from './origin-entry.js';
+import type { ConfigOrigin } from './origin-syntax.js';
 import { isPublicSuffix } from './public-suffix.js';
 
 /** One validated entry of an update, with its canonical rule text. */

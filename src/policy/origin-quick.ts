@@ -1,11 +1,11 @@
 /**
  * The fast path of configuration parsing: entries already in the canonical form nearly every entry
  * of a long list has (`https://host[:port]`, `https://*.host[:port]`) are recognised in one pass
- * and kept as written; every other entry goes through parseConfigOrigin() (origin-syntax.ts),
+ * and kept as written; every other entry goes through parseConfigOrigin() (origin-entry.ts),
  * which explains every refusal. Pure functions, no I/O.
  */
 
-/** {@link quickOriginForm}: not a common canonical form; parse it with `parseConfigOrigin()` (origin-syntax.ts). */
+/** {@link quickOriginForm}: not a common canonical form; parse it with `parseConfigOrigin()` (origin-entry.ts). */
 export const QUICK_NONE = 0;
 /** {@link quickOriginForm}: an exact origin, already canonical (its own rule text). */
 export const QUICK_EXACT = 1;
@@ -21,7 +21,7 @@ export function quickHostStart(entry: string): number {
 /**
  * The fast path of configuration parsing, for the form nearly every entry of a long list has:
  * `https://host`, `https://host:port`, `https://*.host[:port]` (or http), written exactly as
- * `parseConfigOrigin()` (origin-syntax.ts) would write it back. One linear pass of the RegExp engine and a
+ * `parseConfigOrigin()` (origin-entry.ts) would write it back. One linear pass of the RegExp engine and a
  * few character reads, no allocation.
  *
  * Returns {@link QUICK_EXACT} or {@link QUICK_SUBDOMAINS} only when `parseConfigOrigin(entry)`

@@ -1,5 +1,5 @@
 /**
- * The shapes of origin syntax shared by the origin parsers (origin-syntax.ts for web origins,
+ * The shapes of origin syntax shared by the origin parsers (origin-entry.ts over origin-syntax.ts for web origins,
  * app-origin.ts for app origins): schemes, ports and a parsed configuration entry. Types only.
  */
 

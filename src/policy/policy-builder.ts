@@ -6,7 +6,6 @@ import {
   DEFAULT_PORTS,
   canonicalHost,
   isIpAddress,
-  parseConfigOrigin,
   parseConfigPort,
   splitHostPort,
   type ConfigOrigin,
@@ -15,6 +14,7 @@ import {
 } from './origin-syntax.js';
 import type { ConfigParse } from './origin-types.js';
 import { describeValue } from './option-values.js';
+import { parseConfigOrigin } from './origin-entry.js';
 import { QUICK_EXACT, QUICK_SUBDOMAINS, quickHostStart, quickOriginForm } from './origin-quick.js';
 import { isBelowEveryRule, isPublicSuffix, publicSuffixBelow } from './public-suffix.js';
 import { checkOriginRegExp, regexpAllowsPlainHttp, regexpTextProblem } from './regexp-rules.js';

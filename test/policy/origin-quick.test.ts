@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { createCorsPolicy, CorsConfigError } from '../../src/index.js';
 import { installNodePlatform } from '../../src/node/platform.js';
 import { originRuleText } from '../../src/policy/policy-builder.js';
-import { parseConfigOrigin } from '../../src/policy/origin-syntax.js';
+import { parseConfigOrigin } from '../../src/policy/origin-entry.js';
 import { QUICK_EXACT, QUICK_NONE, QUICK_SUBDOMAINS, quickOriginForm } from '../../src/policy/origin-quick.js';
 import { isBelowEveryRule, isPublicSuffix, publicSuffixBelow } from '../../src/policy/public-suffix.js';
 

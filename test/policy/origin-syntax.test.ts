@@ -7,7 +7,6 @@ import {
   MAX_ORIGIN_LENGTH,
   canonicalHost,
   isIpAddress,
-  parseConfigOrigin,
   parseConfigPort,
   parseSerializedOrigin,
   serializeOrigin,
@@ -15,6 +14,7 @@ import {
   type ConfigOrigin,
   type ParsedOrigin,
 } from '../../src/policy/origin-syntax.js';
+import { parseConfigOrigin } from '../../src/policy/origin-entry.js';
 import { installNodePlatform } from '../../src/node/platform.js';
 import { isPublicSuffix } from '../../src/policy/public-suffix.js';
 
