@@ -7,6 +7,7 @@ import {
   canonicalHost,
   isIpAddress,
   parseConfigPort,
+  problem,
   splitHostPort,
   type ConfigOrigin,
   type OriginScheme,
@@ -282,13 +283,9 @@ interface AllowedHost {
   readonly apex: boolean;
 }
 
-function hostProblem<T>(code: string, message: string): ConfigParse<T> {
-  return { ok: false, problem: { code, message } };
-}
-
 /** The refusal of an `allowedHosts` entry that is not a host name at all. */
 function notAHost<T>(shown: string): ConfigParse<T> {
-  return hostProblem(
+  return problem(
     'allowed-host-invalid',
     `${shown} is not a host name; use "example.com", ".example.com", "host:8443" or "host:*"`,
   );
@@ -328,20 +325,17 @@ function allowedHostTextProblem(entry: string, shown: string): ConfigParse<Allow
   for (let i = 0; i < entry.length; i++) {
     const code = entry.charCodeAt(i);
     if (code <= 32 || code === 127)
-      return hostProblem(
-        'allowed-host-whitespace',
-        `${shown} contains spaces or control characters; write the host alone`,
-      );
+      return problem('allowed-host-whitespace', `${shown} contains spaces or control characters; write the host alone`);
   }
   if (entry === '*' || entry === '.') {
-    return hostProblem(
+    return problem(
       'allowed-host-any',
       `${shown} would allow every site; use origin: "*" for a public API without credentials`,
     );
   }
   if (entry.includes('://') || entry.includes('/')) {
     const bare = entry.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
-    return hostProblem('allowed-host-has-scheme', `${shown} is a URL; allowedHosts takes host names, write "${bare}"`);
+    return problem('allowed-host-has-scheme', `${shown} is a URL; allowedHosts takes host names, write "${bare}"`);
   }
   if (
     entry.includes('@') ||
@@ -362,11 +356,11 @@ function allowedHostNameProblem(
   subdomains: boolean,
 ): ConfigParse<AllowedHost> | undefined {
   if (host.endsWith('.'))
-    return hostProblem('allowed-host-trailing-dot', `${shown} ends with a dot; write "${host.slice(0, -1)}"`);
+    return problem('allowed-host-trailing-dot', `${shown} ends with a dot; write "${host.slice(0, -1)}"`);
   if (subdomains && isIpAddress(host))
-    return hostProblem('allowed-host-wildcard-ip', `${shown}: an IP address has no subdomains; write "${host}"`);
+    return problem('allowed-host-wildcard-ip', `${shown}: an IP address has no subdomains; write "${host}"`);
   if (subdomains && isPublicSuffix(host)) {
-    return hostProblem(
+    return problem(
       'allowed-host-public-suffix',
       `${shown} would allow every site under the public suffix "${host}"; list your own domain, e.g. ".${isPublicSuffix(`example.${host}`) ? 'mine.' : ''}example.${host}"`,
     );
