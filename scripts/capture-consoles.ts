@@ -20,7 +20,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { firefoxEngine } from '../test/helpers/browser-firefox.js';
 import { webkitConsole, webkitEngine, webkitInspectorLine } from '../test/helpers/browser-webkit.js';
-import { SCENARIOS } from './diagnose-scenarios.js';
+import { SCENARIOS, scenarioApi } from './diagnose-scenarios.js';
 
 const OUT = new URL('../test/fixtures/diagnose/', import.meta.url);
 const PAGE_PORT = 5173;
@@ -45,15 +45,7 @@ function pageScript(apiBase: string): string {
 }
 
 async function main(): Promise<void> {
-  const api = http.createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const scenario = SCENARIOS.find((s) => s.path === path || `${s.path}/` === path);
-    if (scenario === undefined) res.writeHead(404).end();
-    else scenario.handler(req, res, req.headers.origin ?? '');
-  });
-  api.on('upgrade', (_req, socket) => {
-    socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-  });
+  const api = scenarioApi();
   const apiPort = await listen(api);
   const apiBase = `http://localhost:${apiPort}`;
   const page = http.createServer((_req, res) => {

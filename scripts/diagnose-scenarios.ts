@@ -4,7 +4,7 @@
  * scripts/capture-consoles.ts (Firefox and WebKit console text) and scripts/har-rig.ts (the HARs
  * exported by Chromium's DevTools and by Firefox).
  */
-import type http from 'node:http';
+import http from 'node:http';
 
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, origin: string) => void;
 
@@ -109,3 +109,20 @@ export const SCENARIOS: { path: string; call: string; handler: Handler }[] = [
     },
   },
 ];
+
+/**
+ * The API server of the scenarios: each path answers as its scenario does, anything else 404, and
+ * every WebSocket handshake is refused with a 403. Not listening yet.
+ */
+export function scenarioApi(): http.Server {
+  const api = http.createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const scenario = SCENARIOS.find((s) => s.path === path || `${s.path}/` === path);
+    if (scenario === undefined) res.writeHead(404).end();
+    else scenario.handler(req, res, req.headers.origin ?? '');
+  });
+  api.on('upgrade', (_req, socket) => {
+    socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
+  return api;
+}

@@ -9,7 +9,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SCENARIOS } from './diagnose-scenarios.js';
+import { SCENARIOS, scenarioApi } from './diagnose-scenarios.js';
 
 /** The fixed ports written into the fixtures instead of the random ones. */
 const PAGE_PORT = 5173;
@@ -59,15 +59,7 @@ export interface HarRig {
 
 /** Starts the servers on loopback ports. */
 export async function harRig(): Promise<HarRig> {
-  const api = http.createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const scenario = SCENARIOS.find((s) => s.path === path || `${s.path}/` === path);
-    if (scenario === undefined) res.writeHead(404).end();
-    else scenario.handler(req, res, req.headers.origin ?? '');
-  });
-  api.on('upgrade', (_req, socket) => {
-    socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-  });
+  const api = scenarioApi();
   const apiPort = await listen(api);
   const apiBase = `http://localhost:${apiPort}`;
   // A port nothing listens on: taken, then closed.
