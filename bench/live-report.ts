@@ -70,7 +70,7 @@ export function formatLive(f: LiveFigures): string {
     '',
     '## Live policy (issue #20)',
     '',
-    `\`bench/live-policy.ts\` in the bench process, ${f.library}. Builds: ${f.rounds} rounds, the policy and the URL + Set reference interleaved, a full GC before each; median [min–max]. Heap: \`process.memoryUsage().heapUsed\` after full GCs, before and after building, divided by the entries. Event-loop delay: \`perf_hooks.monitorEventLoopDelay\` (1 ms resolution) in the process whose node:http server answers, through corsSafety() of a live policy, 16 keep-alive clients of a load generator in another process (bench/live-load.ts); GC pauses from \`PerformanceObserver\` \`gc\` entries. Load average (1, 5, 15 min) when this part started: ${load(f.load.before)}; when it ended: ${load(f.load.after)}.${f.quick ? ' **--quick: smaller lists, one round; the figures mean nothing.**' : ''}`,
+    `\`bench/live-policy.ts\` in the bench process, ${f.library}. Builds: ${f.rounds} rounds, the policy and the URL + Set reference interleaved, a full GC before each; median [min–max]. Heap: \`process.memoryUsage()\` \`heapUsed\` + \`arrayBuffers\` after full GCs, before and after building, divided by the entries. Event-loop delay: \`perf_hooks.monitorEventLoopDelay\` (1 ms resolution) in the process whose node:http server answers, through corsSafety() of a live policy, 16 keep-alive clients of a load generator in another process (bench/live-load.ts); GC pauses from \`PerformanceObserver\` \`gc\` entries. Load average (1, 5, 15 min) when this part started: ${load(f.load.before)}; when it ended: ${load(f.load.after)}.${f.quick ? ' **--quick: smaller lists, one round; the figures mean nothing.**' : ''}`,
     '',
     '### Targets',
     '',

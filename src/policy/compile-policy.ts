@@ -28,7 +28,7 @@ export function compilePolicy(fields: PolicyFields, inputs: CompileInputs): Comp
   return Object.freeze({
     mode: inputs.mode,
     source: inputs.source,
-    rules: Object.freeze(builder.rules.slice()),
+    rules: Object.freeze(builder.rules),
     exact: builder.exact,
     originRules: builder.originRules,
     regexps: Object.freeze(builder.regexps.map((r) => Object.freeze(r))),

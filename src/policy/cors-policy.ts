@@ -45,7 +45,10 @@ export type PolicySource = 'options' | 'environment' | 'development-default' | '
 export interface CorsPolicy {
   readonly mode: PolicyMode;
   readonly source: PolicySource;
-  /** Every origin rule in canonical form, e.g. `https://*.example.com`, `allowedHosts: .example.com`. */
+  /**
+   * Every origin rule in canonical form, in the order configured, e.g. `https://*.example.com`,
+   * `allowedHosts: .example.com`; an exact origin given twice is listed once.
+   */
   readonly rules: readonly string[];
   readonly credentials: boolean;
   readonly methods: readonly string[];

@@ -60,12 +60,12 @@ export function publicSuffixBelowProblem(
 /** Mutable state while one options object is compiled. */
 export class PolicyBuilder {
   mode: PolicyMode = 'allow-list';
-  /** Exact and app origins, each its own rule text. */
-  readonly exact = new ExactOrigins();
+  readonly rules: string[] = [];
+  /** Exact and app origins, each its own rule text: appended to `rules` by the table itself. */
+  readonly exact = new ExactOrigins(this.rules);
   readonly originRules = new HostRules();
   readonly regexps: { re: RegExp; rule: string; matcher: LinearMatcher }[] = [];
   readonly hostRules = new HostRules();
-  readonly rules: string[] = [];
   /** Rules that allow plain-http origins on other machines (warned about when credentials are on). */
   readonly plainHttpRules: string[] = [];
   originFunction: OriginFunction | undefined;
@@ -120,8 +120,8 @@ export class PolicyBuilder {
 
   /** An exact origin already in canonical form (see quickOriginForm()). */
   private addCanonicalExact(origin: string): void {
-    this.exact.add(origin);
-    this.rules.push(origin);
+    // A repeated entry is listed once.
+    if (!this.exact.add(origin)) return;
     if (origin.charCodeAt(4) !== 58 /* not "http:" */) return;
     const colon = origin.indexOf(':', 7);
     if (!reachesOnlyThisMachine(origin.slice(7, colon < 0 ? origin.length : colon))) this.plainHttpRules.push(origin);
@@ -185,11 +185,15 @@ export class PolicyBuilder {
       );
       if (below !== undefined) return this.issues.add(path, 'origin-public-suffix-below', below);
     }
-    if (value.kind === 'exact' || value.kind === 'app') this.exact.add(value.origin);
-    else if (value.kind === 'host') this.originRules.addHost(value.scheme, value.host, value.port, rule);
-    else this.originRules.addSubdomains(value.scheme, value.suffix, value.port, rule);
-    this.rules.push(rule);
-    if (plainHttp) this.plainHttpRules.push(this.rules[this.rules.length - 1] ?? entry);
+    if (value.kind === 'exact' || value.kind === 'app') {
+      // The table appends the origin (its own rule text) to the rules; a repeated entry is listed once.
+      if (!this.exact.add(value.origin)) return;
+    } else {
+      if (value.kind === 'host') this.originRules.addHost(value.scheme, value.host, value.port, rule);
+      else this.originRules.addSubdomains(value.scheme, value.suffix, value.port, rule);
+      this.rules.push(rule);
+    }
+    if (plainHttp) this.plainHttpRules.push(rule);
   }
 
   addRegExp(re: RegExp, path: string): void {
@@ -260,6 +264,7 @@ export class PolicyBuilder {
           'is an empty list, which allows nothing; list origins, or write origin: false to turn cross-origin access off',
         );
       }
+      this.exact.reserve(list.length);
       for (let i = 0; i < list.length; i++) this.addOriginItem(list[i], path, i);
     } else {
       this.issues.add(

@@ -1,5 +1,5 @@
-// The compiled lookup tables that hold nothing per entry: ExactOrigins (a Set of origins whose
-// verdicts are made on first use and kept, bounded) and HostRules (a default-port rule kept as
+// The compiled lookup tables that hold nothing per entry: ExactOrigins (a hash table over a list
+// of origins, sized in advance, whose verdicts are made on first use and kept, bounded) and HostRules (a default-port rule kept as
 // its text, a port table only when a host has other ports), and the live policy's run-time layer
 // and configured-entry check built on them.
 import assert from 'node:assert/strict';
@@ -52,6 +52,78 @@ describe('ExactOrigins', () => {
     for (let round = 0; round < 2; round++)
       for (const origin of origins) assert.equal(exact.get(origin)?.origin, origin);
     for (let i = 0; i < 10_000; i++) assert.equal(exact.get(`https://u${i}.example.com`), undefined);
+  });
+});
+
+describe('ExactOrigins as a table', () => {
+  const origins = (n: number, prefix = 't'): string[] =>
+    Array.from({ length: n }, (_, i) => `https://${prefix}${i}.example.com`);
+
+  test('grows without reserve(), keeps insertion order, and adds a repeated origin once', () => {
+    const exact = new ExactOrigins();
+    const list = origins(5_000);
+    for (const origin of list) assert.equal(exact.add(origin), true);
+    assert.equal(exact.add(list[17] as string), false, 'already there');
+    assert.equal(exact.size, 5_000);
+    assert.deepEqual([...exact.keys()], list);
+    for (const origin of list) assert.equal(exact.has(origin), true);
+    assert.equal(exact.has('https://t5000.example.com'), false);
+    assert.equal(exact.has(`${list[0] as string}x`.repeat(50)), false, 'longer than every member');
+  });
+
+  test('reserve() sizes once; removals leave room that later additions reuse; many removals compact', () => {
+    const exact = new ExactOrigins();
+    exact.reserve(1_000);
+    const list = origins(1_000);
+    for (const origin of list) exact.add(origin);
+    for (const origin of list.slice(0, 900)) assert.equal(exact.delete(origin), true);
+    assert.equal(exact.size, 100);
+    assert.deepEqual([...exact.keys()], list.slice(900), 'compacted, order kept');
+    for (const origin of list.slice(0, 900)) assert.equal(exact.get(origin), undefined);
+    // Removed slots and re-added origins: every member found, nothing else.
+    for (let round = 0; round < 3; round++) {
+      for (const origin of list.slice(0, 50)) exact.add(origin);
+      for (const origin of list.slice(0, 50)) assert.equal(exact.delete(origin), true);
+    }
+    const again = origins(300, 'u');
+    for (const origin of again) exact.add(origin);
+    assert.equal(exact.size, 400);
+    for (const origin of [...list.slice(900), ...again]) assert.equal(exact.get(origin)?.origin, origin);
+    for (const origin of list.slice(0, 900)) assert.equal(exact.has(origin), false);
+    assert.deepEqual([...exact.keys()], [...list.slice(900), ...again]);
+  });
+
+  test('over a shared list: appends only new origins, ignores the other entries, forgets a removed one', () => {
+    const rules: string[] = ['https://*.a.example.com'];
+    const exact = new ExactOrigins(rules);
+    exact.add('https://b.example.com');
+    rules.push('/^https:\\/\\/c\\.example\\.com$/');
+    exact.add('https://d.example.com');
+    assert.equal(exact.add('https://b.example.com'), false);
+    // A rule text equal to a member, pushed by someone else, is not a second member.
+    rules.push('https://d.example.com');
+    for (const origin of origins(40)) exact.add(origin);
+    assert.equal(rules.length, 45, 'each origin appended once, after the rules around it');
+    assert.deepEqual([...exact.keys()].slice(0, 3), [
+      'https://b.example.com',
+      'https://d.example.com',
+      'https://t0.example.com',
+    ]);
+    assert.equal(exact.size, 42);
+    assert.equal(exact.has('https://*.a.example.com'), false);
+    assert.equal(exact.delete('https://b.example.com'), true);
+    assert.equal(exact.has('https://b.example.com'), false);
+    assert.equal(rules[1], 'https://b.example.com', 'the shared list keeps its text');
+    assert.equal([...exact.keys()].includes('https://b.example.com'), false);
+    assert.equal(exact.size, 41);
+  });
+
+  test('a compiled policy lists a repeated exact entry once, in the order first given', () => {
+    const policy = createOriginValidator({
+      origin: ['https://a.example.com', 'https://*.b.example.com', 'https://a.example.com', 'HTTPS://A.example.com'],
+      env: {},
+    });
+    assert.deepEqual(policy.policy.rules, ['https://a.example.com', 'https://*.b.example.com']);
   });
 });
 
