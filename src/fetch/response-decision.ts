@@ -9,7 +9,8 @@ import { describeError, logError } from '../shared/log.js';
 import type { CompiledPolicy } from '../policy/policy.js';
 import type { RequestVerdict } from '../policy/reasons.js';
 import { planActualHeaders } from '../headers/actual-headers.js';
-import { preflightVary, preflightVaryText, type HeaderPairs, type PreflightAnswer } from '../headers/preflight.js';
+import { preflightVary, type HeaderPairs, type PreflightAnswer } from '../headers/preflight.js';
+import { preflightHeaders } from './preflight-headers.js';
 import { REASON_HEADER, warnDuplicateCors } from '../headers/actual-headers.js';
 import { mergeVary } from '../headers/vary.js';
 
@@ -24,14 +25,7 @@ const REASON_NAME = REASON_HEADER.toLowerCase();
  * headers, `Vary` on the preflight's request headers, the reason when the policy exposes it.
  */
 export function preflightResponse(policy: CompiledPolicy, answer: PreflightAnswer): Response {
-  // Set one by one on the new response's own headers: a record or a Headers object in the
-  // init would be converted and then copied (measured at twice the cost, bench/decision.ts).
-  const response = new Response(null, { status: answer.status });
-  const headers = response.headers;
-  for (const [name, value] of answer.headers) headers.set(name, value);
-  headers.set('Vary', preflightVaryText(policy));
-  if (answer.reason !== undefined && policy.exposeReason) headers.set(REASON_HEADER, answer.reason);
-  return response;
+  return new Response(null, { status: answer.status, headers: preflightHeaders(policy, answer) });
 }
 
 /** Appends `Origin` to `Vary` (RFC 9110 §12.5.5); the merge runs only when the handler set a `Vary` of its own. */
@@ -73,9 +67,10 @@ export function writeDecision(
     headers.set('Vary', mergeVary(headers.get('vary') ?? undefined, preflightVary(policy)));
   } else {
     const plan = planActualHeaders(policy, verdict);
-    if (plan.allowOrigin !== undefined) headers.set('Access-Control-Allow-Origin', plan.allowOrigin);
-    if (plan.credentials) headers.set('Access-Control-Allow-Credentials', 'true');
-    if (plan.exposeHeaders !== undefined) headers.set('Access-Control-Expose-Headers', plan.exposeHeaders);
+    // No Access-Control-* header is left (removed above): append() is set() without the search.
+    if (plan.allowOrigin !== undefined) headers.append('Access-Control-Allow-Origin', plan.allowOrigin);
+    if (plan.credentials) headers.append('Access-Control-Allow-Credentials', 'true');
+    if (plan.exposeHeaders !== undefined) headers.append('Access-Control-Expose-Headers', plan.exposeHeaders);
     if (plan.reason !== undefined) headers.set(REASON_HEADER, plan.reason);
     else if (reasonSet) headers.delete(REASON_HEADER);
     if (plan.varyOrigin) appendVaryOrigin(headers);

@@ -62,6 +62,10 @@ export const ALLOW_PRIVATE_NETWORK = 'Access-Control-Allow-Private-Network';
  *   names (each validated against the allow-list) and max-age.
  * - Private Network Access: with `allowPrivateNetwork`, a granted origin whose preflight carried
  *   `Access-Control-Request-Private-Network: true` also gets `Access-Control-Allow-Private-Network: true`.
+ *
+ * Under one compiled policy a granted answer varies only in `Access-Control-Allow-Origin`,
+ * `Access-Control-Allow-Headers` and `Access-Control-Allow-Private-Network`; withCorsSafety()
+ * keeps granted answers on that basis (src/fetch/preflight-headers.ts), so keep it so.
  */
 export function answerPreflight(
   policy: CompiledPolicy,

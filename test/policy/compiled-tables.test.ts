@@ -118,6 +118,40 @@ describe('ExactOrigins as a table', () => {
     assert.equal(exact.size, 41);
   });
 
+  test('20,000 random additions, removals and lookups answer as a Set does (owned and shared lists)', () => {
+    // A small linear congruential generator: the same sequence on every run.
+    let seed = 12_345;
+    const next = (n: number): number => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    for (const shared of [false, true]) {
+      const rules: string[] = [];
+      const exact = shared ? new ExactOrigins(rules) : new ExactOrigins();
+      const reference = new Set<string>();
+      const order: string[] = [];
+      for (let step = 0; step < 20_000; step++) {
+        const origin = `https://h${next(600)}.example.com`;
+        const action = next(10);
+        if (action < 5) {
+          assert.equal(exact.add(origin), !reference.has(origin));
+          if (!reference.has(origin)) order.push(origin);
+          reference.add(origin);
+        } else if (action < 8) {
+          assert.equal(exact.delete(origin), reference.delete(origin));
+          const at = order.indexOf(origin);
+          if (at >= 0) order.splice(at, 1);
+        } else assert.equal(exact.has(origin), reference.has(origin));
+        assert.equal(exact.size, reference.size);
+      }
+      assert.deepEqual([...exact.keys()], order, shared ? 'shared list' : 'owned list');
+      for (let i = 0; i < 600; i++) {
+        const origin = `https://h${i}.example.com`;
+        assert.equal(exact.get(origin)?.origin, reference.has(origin) ? origin : undefined);
+      }
+    }
+  });
+
   test('a compiled policy lists a repeated exact entry once, in the order first given', () => {
     const policy = createOriginValidator({
       origin: ['https://a.example.com', 'https://*.b.example.com', 'https://a.example.com', 'HTTPS://A.example.com'],
