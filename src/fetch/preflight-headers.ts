@@ -6,7 +6,7 @@
  * copied without going through the public methods. No Node imports.
  */
 import type { CompiledPolicy } from '../policy/policy.js';
-import { REASON_HEADER } from '../headers/actual-headers.js';
+import { REASON_HEADER, reasonHeaderValue } from '../headers/actual-headers.js';
 import { ALLOW_PRIVATE_NETWORK, preflightVaryText, type PreflightAnswer } from '../headers/preflight.js';
 
 const ALLOW_ORIGIN = 'Access-Control-Allow-Origin';
@@ -35,7 +35,8 @@ function buildHeaders(policy: CompiledPolicy, answer: PreflightAnswer): Headers 
   const headers = new Headers();
   for (const [name, value] of answer.headers) headers.append(name, value);
   headers.append('Vary', preflightVaryText(policy));
-  if (answer.reason !== undefined && policy.exposeReason) headers.append(REASON_HEADER, answer.reason);
+  if (answer.reason !== undefined && policy.exposeReason)
+    headers.append(REASON_HEADER, reasonHeaderValue(policy, answer.reason));
   return headers;
 }
 
@@ -63,7 +64,7 @@ export function preflightHeaders(policy: CompiledPolicy, answer: PreflightAnswer
   }
   if (allowOrigin === undefined) return buildHeaders(policy, answer);
   let byOrigin = keptAnswers.get(policy);
-  if (byOrigin === undefined) keptAnswers.set(policy, (byOrigin = new Map()));
+  if (byOrigin === undefined) keptAnswers.set(policy, (byOrigin = new Map<string, KeptAnswer[]>()));
   let kept = byOrigin.get(allowOrigin);
   if (kept !== undefined) {
     for (const entry of kept)

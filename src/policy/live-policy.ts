@@ -9,6 +9,7 @@ import { logPolicy } from '../shared/log.js';
 import { describeValue, isPlainObject } from './option-values.js';
 import type { CorsSafetyOptions } from './options.js';
 import { PolicyBuilder } from './policy-builder.js';
+import { Slices, yieldToEventLoop } from './slices.js';
 import {
   buildCorsPolicy,
   compiledPolicy,
@@ -66,29 +67,6 @@ export interface LivePolicy extends CorsPolicy {
   update(changes: OriginChanges): void;
   /** Drops the `originLookup` cache's answers for `origin`, or all of them. */
   invalidate(origin?: string): void;
-}
-
-/**
- * Milliseconds of work between two turns of the event loop while reconfigure() builds a policy:
- * measured by the clock, not by a count of entries, since one RegExp entry can cost as much as
- * thousands of exact origins.
- */
-const SLICE_MS = 5;
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Splits a long synchronous job into slices of about {@link SLICE_MS}, by the clock. */
-class Slices {
-  #start = performance.now();
-
-  /** Gives the event loop a turn when this slice has run its time; call it between small steps. */
-  async next(): Promise<void> {
-    if (performance.now() - this.#start < SLICE_MS) return;
-    await yieldToEventLoop();
-    this.#start = performance.now();
-  }
 }
 
 /**
@@ -322,34 +300,44 @@ export function createLivePolicy(options?: CorsSafetyOptions): LivePolicy {
     },
   });
   Object.freeze(live);
-  liveChanges.set(live, (add, remove) => {
-    applyChanges(state, add, remove);
+  liveLayers.set(live, {
+    has: (rule) => state.dynamic.has(rule),
+    rules: () => state.dynamic.rules(),
+    reserve: (count) => {
+      state.dynamic.reserve(count);
+    },
+    apply: (add, remove) => {
+      applyChanges(state, add, remove);
+    },
   });
   registerPolicy(live, state.cell);
   logPolicy('live policy version 1 in force: %d configured rules', base.rules.length);
   return live;
 }
 
-/** How the Redis mirror applies a whole set: no configured-origin check (that is per instance). */
-const liveChanges = new WeakMap<LivePolicy, (add: readonly DynamicEntry[], remove: readonly DynamicEntry[]) => void>();
-
 /**
- * Makes the run-time origins of `policy` exactly `origins` (already validated). Internal: the
- * Redis mirror calls it with the whole set it loaded. Throws a TypeError for other policies.
+ * The run-time layer of a live policy, as the Redis mirror (src/policy/live-reload.ts) reads and
+ * changes it: membership by rule text, the rules in force, and changes applied as one version
+ * without the configured-origin check (that check is per instance, in `update()`).
  */
-export function replaceDynamicOrigins(policy: LivePolicy, origins: readonly DynamicEntry[]): void {
-  const apply = liveChanges.get(policy);
-  if (apply === undefined) throw new TypeError('cors-safety: not a policy made by createLivePolicy()');
-  const wanted = new Set(origins.map((entry) => entry.rule));
-  const remove = policy.dynamicOrigins
-    .filter((rule) => !wanted.has(rule))
-    .map((rule) => readChanges({ remove: [rule] }).remove[0] as DynamicEntry);
-  apply(origins, remove);
+export interface LiveLayer {
+  has(rule: string): boolean;
+  rules(): readonly string[];
+  /** Sizes the tables for `count` more rules (see DynamicOrigins.reserve()). */
+  reserve(count: number): void;
+  apply(add: readonly DynamicEntry[], remove: readonly DynamicEntry[]): void;
+}
+
+const liveLayers = new WeakMap<LivePolicy, LiveLayer>();
+
+/** The run-time layer of `policy`, or `undefined` when it was not made by {@link createLivePolicy}. Internal. */
+export function liveLayer(policy: LivePolicy): LiveLayer | undefined {
+  return liveLayers.get(policy);
 }
 
 /** True for a policy made by {@link createLivePolicy}. */
 export function isLivePolicy(value: unknown): value is LivePolicy {
-  return typeof value === 'object' && value !== null && liveChanges.has(value as LivePolicy);
+  return typeof value === 'object' && value !== null && liveLayers.has(value as LivePolicy);
 }
 
 /**

@@ -8,7 +8,8 @@
 import { readDynamicEntry, type DynamicEntry } from '../policy/dynamic-origins.js';
 import { IssueCollector } from '../policy/errors.js';
 import { describeError, logPolicy } from '../shared/log.js';
-import { isLivePolicy, replaceDynamicOrigins, type LivePolicy } from '../policy/live-policy.js';
+import { isLivePolicy, type LivePolicy } from '../policy/live-policy.js';
+import { reloadDynamicOrigins } from '../policy/live-reload.js';
 import { describeValue, isPlainObject } from '../policy/option-values.js';
 import { escapeControlCharacters } from '../shared/escape.js';
 
@@ -198,10 +199,9 @@ export async function syncWithRedis(policy: LivePolicy, options: RedisSyncOption
   const loadOnce = async (): Promise<void> => {
     const members = await client.sMembers(key);
     const issues = new IssueCollector();
-    const entries = members.flatMap((member, i) => readDynamicEntry(member, `${key}[${i}]`, issues) ?? []);
+    if (!closed) await reloadDynamicOrigins(policy, members, key, issues, () => closed);
     if (issues.count > 0)
       logPolicy('redis: skipped %d invalid members of %s', issues.count, escapeControlCharacters(key));
-    if (!closed) replaceDynamicOrigins(policy, entries);
   };
   const reload = (): Promise<void> => {
     if (running !== undefined) {

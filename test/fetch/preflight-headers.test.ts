@@ -57,8 +57,8 @@ describe('withCorsSafety(): kept preflight answers', () => {
       for (const [request, expected] of cases) {
         const response = await fetch(request.clone());
         assert.equal(response.status, 204);
-        const { credentials: _, ...seen } = grant(response);
-        assert.deepEqual(seen, expected, `round ${round}`);
+        const { origin, headers, privateNetwork } = grant(response);
+        assert.deepEqual({ origin, headers, privateNetwork }, expected, `round ${round}`);
       }
     // A refused header list is never a kept grant.
     const refused = await fetch(preflight('https://a.example.com', 'x-four'));
@@ -107,5 +107,20 @@ describe('withCorsSafety(): kept preflight answers', () => {
         const response = await fetch(preflight('https://a.example.com', name));
         assert.equal(response.headers.get('access-control-allow-headers'), name);
       }
+  });
+
+  test('a refusal’s reason header names the live policy version that refused it, as the Node adapter’s does', async () => {
+    const live = createLivePolicy({
+      origin: 'https://a.example.com',
+      allowedHeaders: ['X-One'],
+      exposeReason: true,
+      env: {},
+    });
+    const fetch = withCorsSafety(live, handler);
+    live.update({ add: ['https://b.example.com'] });
+    const refused = await fetch(preflight('https://b.example.com', 'x-two'));
+    assert.equal(refused.headers.get('cors-safety-reason'), `header-not-allowed; policy-version=${live.version}`);
+    const denied = await fetch(preflight('https://evil.example'));
+    assert.equal(denied.headers.get('cors-safety-reason'), `origin-not-allowed; policy-version=${live.version}`);
   });
 });

@@ -152,6 +152,45 @@ describe('ExactOrigins as a table', () => {
     }
   });
 
+  test('removals and additions at a size just under a power of two do not rebuild the table each time', () => {
+    const exact = new ExactOrigins();
+    const list = origins(4_095);
+    exact.reserve(list.length);
+    for (const origin of list) exact.add(origin);
+    assert.equal(exact.slotCount, 8_192, 'sized once, load one half');
+    // Each pair leaves a removal mark and may take an empty slot: the table fills with marks.
+    for (let i = 0; i < 2_000; i++) {
+      exact.delete(list[i] as string);
+      exact.add(`https://n${i}.example.com`);
+    }
+    assert.equal(exact.size, 4_095);
+    // Rebuilt to a load of at most a quarter, so thousands of pairs passed between rebuilds.
+    assert.ok(exact.slotCount >= 4 * exact.size, `${exact.slotCount} slots for ${exact.size}`);
+    for (let i = 0; i < 2_000; i++) assert.equal(exact.has(`https://n${i}.example.com`), true);
+    for (let i = 0; i < 2_000; i++) assert.equal(exact.has(list[i] as string), false);
+  });
+
+  test('keys() running while the list is compacted does not yield what was removed after', () => {
+    const exact = new ExactOrigins();
+    const list = origins(40);
+    for (const origin of list) exact.add(origin);
+    const seen: string[] = [];
+    for (const origin of exact.keys()) {
+      seen.push(origin);
+      // At the first key, remove 30 others: the owned list is compacted into a new array.
+      if (seen.length === 1) for (const gone of list.slice(5, 35)) exact.delete(gone);
+    }
+    assert.deepEqual(seen, [...list.slice(0, 5), ...list.slice(35)]);
+  });
+
+  test('reserve() of a huge count sizes for a bounded number and the table grows from there', () => {
+    const exact = new ExactOrigins();
+    exact.reserve(2 ** 40);
+    assert.equal(exact.slotCount, 2 ** 23);
+    exact.add('https://a.example.com');
+    assert.equal(exact.has('https://a.example.com'), true);
+  });
+
   test('a compiled policy lists a repeated exact entry once, in the order first given', () => {
     const policy = createOriginValidator({
       origin: ['https://a.example.com', 'https://*.b.example.com', 'https://a.example.com', 'HTTPS://A.example.com'],
