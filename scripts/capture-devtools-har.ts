@@ -21,7 +21,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type CDPSession, type Page } from 'puppeteer-core';
 import { harRig } from './har-rig.js';
 
 const OUT = new URL('../test/fixtures/diagnose/', import.meta.url);
@@ -73,21 +73,47 @@ async function untilRecording(frontend: Page, target: Page, probeUrl: string, ti
   }
 }
 
-/** Runs the Network panel's export and returns the file it downloads. */
-async function exportHar(frontend: Page, downloads: string, sanitize: boolean, timeoutMs: number): Promise<string> {
+/**
+ * Resolves when the browser reports a download finished (`Browser.downloadProgress`, state
+ * `completed`): the file can exist, empty or partly written, before that.
+ */
+function downloadCompleted(browserSession: CDPSession, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      browserSession.off('Browser.downloadProgress', onProgress);
+      reject(new Error(`the HAR download did not complete within ${timeoutMs} ms`));
+    }, timeoutMs);
+    function onProgress(event: { state: string }): void {
+      if (event.state === 'inProgress') return;
+      clearTimeout(timer);
+      browserSession.off('Browser.downloadProgress', onProgress);
+      if (event.state === 'completed') resolve();
+      else reject(new Error(`the HAR download ended ${event.state}`));
+    }
+    browserSession.on('Browser.downloadProgress', onProgress);
+  });
+}
+
+/** Runs the Network panel's export and returns the file it downloads, once the download is complete. */
+async function exportHar(
+  frontend: Page,
+  browserSession: CDPSession,
+  downloads: string,
+  sanitize: boolean,
+  timeoutMs: number,
+): Promise<string> {
   for (const name of readdirSync(downloads)) rmSync(join(downloads, name));
+  const completed = downloadCompleted(browserSession, timeoutMs);
   // The frontend's page code runs as a string: it is not this file's (Node's) code.
   await frontend.evaluate(`(async () => {
     const network = await import('${FRONTEND_MODULE.network}');
     await network.NetworkPanel.NetworkPanel.instance().networkLogView.exportAll({ sanitize: ${String(sanitize)} });
   })()`);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const done = readdirSync(downloads).filter((name) => name.endsWith('.har'));
-    if (done.length === 1 && done[0] !== undefined) return readFileSync(join(downloads, done[0]), 'utf8');
-    if (Date.now() > deadline) throw new Error(`no HAR downloaded (found ${readdirSync(downloads).join(', ')})`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await completed;
+  const done = readdirSync(downloads).filter((name) => name.endsWith('.har'));
+  if (done.length !== 1 || done[0] === undefined)
+    throw new Error(`expected one HAR download, found ${readdirSync(downloads).join(', ') || 'nothing'}`);
+  return readFileSync(join(downloads, done[0]), 'utf8');
 }
 
 /** The two exports of one run, ports fixed: `sanitized` (the button) and `full` (sensitive data). */
@@ -129,16 +155,20 @@ export async function exportDevtoolsHars(executablePath: string, timeoutMs = TIM
     await session.detach();
     const frontend = await openFrontend(browser, port, targetInfo.targetId, timeoutMs);
     const browserSession = await browser.target().createCDPSession();
-    await browserSession.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+    await browserSession.send('Browser.setDownloadBehavior', {
+      behavior: 'allow',
+      downloadPath: downloads,
+      eventsEnabled: true,
+    });
     await untilRecording(frontend, target, `${rig.pageUrl}ready`, timeoutMs);
     await target.goto(rig.pageUrl);
     await target.waitForFunction("document.title === 'ALLDONE'", { timeout: timeoutMs, polling: 100 });
-    const sanitized = rig.fix(await exportHar(frontend, downloads, true, timeoutMs));
-    const full = rig.fix(await exportHar(frontend, downloads, false, timeoutMs));
+    const sanitized = rig.fix(await exportHar(frontend, browserSession, downloads, true, timeoutMs));
+    const full = rig.fix(await exportHar(frontend, browserSession, downloads, false, timeoutMs));
     // A navigation clears DevTools' log ("Preserve log" off): this export holds the public page only.
     await target.goto(rig.publicPageUrl);
     await target.waitForFunction("document.title === 'ALLDONE'", { timeout: timeoutMs, polling: 100 });
-    const localNetwork = rig.fix(await exportHar(frontend, downloads, true, timeoutMs));
+    const localNetwork = rig.fix(await exportHar(frontend, browserSession, downloads, true, timeoutMs));
     return { sanitized, full, localNetwork };
   } finally {
     await browser.close();
