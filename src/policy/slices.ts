@@ -10,9 +10,15 @@
  */
 export const SLICE_MS = 5;
 
-/** Resolves after the event loop has run what was waiting (I/O callbacks included). */
+/**
+ * Resolves after the event loop has run what was waiting (I/O callbacks included): `setImmediate`
+ * where the runtime has it (Node, Bun, Deno), a zero-delay timer elsewhere (Workers).
+ */
 export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    if (typeof setImmediate === 'function') setImmediate(resolve);
+    else setTimeout(resolve, 0);
+  });
 }
 
 /** Splits a long synchronous job into slices of about {@link SLICE_MS}, by the clock. */

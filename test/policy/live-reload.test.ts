@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import { createLivePolicy, createOriginValidator } from '../../src/index.js';
 import { IssueCollector } from '../../src/policy/errors.js';
 import { reloadDynamicOrigins } from '../../src/policy/live-reload.js';
+import { yieldToEventLoop } from '../../src/policy/slices.js';
 
 const members = (n: number, prefix = 't'): string[] =>
   Array.from({ length: n }, (_, i) => `https://${prefix}${i}.customer.net`);
@@ -70,5 +71,22 @@ describe('reloadDynamicOrigins()', () => {
       reloadDynamicOrigins({} as never, [], 'k', new IssueCollector(), () => false),
       /not a policy made by createLivePolicy/,
     );
+  });
+});
+
+describe('yieldToEventLoop()', () => {
+  test('falls back to a zero-delay timer where the runtime has no setImmediate (Workers)', async () => {
+    const saved = globalThis.setImmediate;
+    const ran: string[] = [];
+    try {
+      // @ts-expect-error -- removed on purpose, as in a runtime without it
+      delete globalThis.setImmediate;
+      const yielded = yieldToEventLoop().then(() => ran.push('after the yield'));
+      ran.push('before');
+      await yielded;
+    } finally {
+      globalThis.setImmediate = saved;
+    }
+    assert.deepEqual(ran, ['before', 'after the yield']);
   });
 });
