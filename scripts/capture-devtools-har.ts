@@ -74,24 +74,35 @@ async function untilRecording(frontend: Page, target: Page, probeUrl: string, ti
 }
 
 /**
- * Resolves when the browser reports a download finished (`Browser.downloadProgress`, state
- * `completed`): the file can exist, empty or partly written, before that.
+ * Waits until the browser reports a download finished (`Browser.downloadProgress`, state
+ * `completed`): the file can exist, empty or partly written, before that. `cancel()` stops
+ * waiting (when the export itself failed), so nothing is left listening or pending.
  */
-function downloadCompleted(browserSession: CDPSession, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      browserSession.off('Browser.downloadProgress', onProgress);
-      reject(new Error(`the HAR download did not complete within ${timeoutMs} ms`));
-    }, timeoutMs);
-    function onProgress(event: { state: string }): void {
-      if (event.state === 'inProgress') return;
+function downloadCompleted(
+  browserSession: CDPSession,
+  timeoutMs: number,
+): { readonly done: Promise<void>; cancel(): void } {
+  let stop = (): void => undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    const finish = (error?: Error): void => {
       clearTimeout(timer);
       browserSession.off('Browser.downloadProgress', onProgress);
-      if (event.state === 'completed') resolve();
-      else reject(new Error(`the HAR download ended ${event.state}`));
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const timer = setTimeout(() => {
+      finish(new Error(`the HAR download did not complete within ${timeoutMs} ms`));
+    }, timeoutMs);
+    function onProgress(event: { state: string }): void {
+      if (event.state === 'completed') finish();
+      else if (event.state !== 'inProgress') finish(new Error(`the HAR download ended ${event.state}`));
     }
     browserSession.on('Browser.downloadProgress', onProgress);
+    stop = () => {
+      finish();
+    };
   });
+  return { done, cancel: () => stop() };
 }
 
 /** Runs the Network panel's export and returns the file it downloads, once the download is complete. */
@@ -103,17 +114,22 @@ async function exportHar(
   timeoutMs: number,
 ): Promise<string> {
   for (const name of readdirSync(downloads)) rmSync(join(downloads, name));
-  const completed = downloadCompleted(browserSession, timeoutMs);
-  // The frontend's page code runs as a string: it is not this file's (Node's) code.
-  await frontend.evaluate(`(async () => {
-    const network = await import('${FRONTEND_MODULE.network}');
-    await network.NetworkPanel.NetworkPanel.instance().networkLogView.exportAll({ sanitize: ${String(sanitize)} });
-  })()`);
-  await completed;
-  const done = readdirSync(downloads).filter((name) => name.endsWith('.har'));
-  if (done.length !== 1 || done[0] === undefined)
+  const download = downloadCompleted(browserSession, timeoutMs);
+  try {
+    // The frontend's page code runs as a string: it is not this file's (Node's) code.
+    await frontend.evaluate(`(async () => {
+      const network = await import('${FRONTEND_MODULE.network}');
+      await network.NetworkPanel.NetworkPanel.instance().networkLogView.exportAll({ sanitize: ${String(sanitize)} });
+    })()`);
+  } catch (err) {
+    download.cancel();
+    throw err;
+  }
+  await download.done;
+  const found = readdirSync(downloads).filter((name) => name.endsWith('.har'));
+  if (found.length !== 1 || found[0] === undefined)
     throw new Error(`expected one HAR download, found ${readdirSync(downloads).join(', ') || 'nothing'}`);
-  return readFileSync(join(downloads, done[0]), 'utf8');
+  return readFileSync(join(downloads, found[0]), 'utf8');
 }
 
 /** The two exports of one run, ports fixed: `sanitized` (the button) and `full` (sensitive data). */
