@@ -140,17 +140,21 @@ async function clientFromUrl(url: string): Promise<RedisClientLike> {
   return redis.createClient({ url }) as RedisClientLike;
 }
 
-/** Warnings on stderr, once per outage and once per recovery (not only under DEBUG). */
-function outageReporter(key: string): { down: (err: unknown) => void; up: () => void } {
+/**
+ * Warnings on stderr, once per outage and once per recovery (not only under DEBUG). `loaded()`
+ * tells whether a set was ever loaded: before that, only the configured origins are in force.
+ */
+function outageReporter(key: string, loaded: () => boolean): { down: (err: unknown) => void; up: () => void } {
   let isDown = false;
   return {
     down: (err) => {
       if (isDown) return;
       isDown = true;
+      const meanwhile = loaded()
+        ? `the last good set of "${key}" stays in force until it is back`
+        : `no set of "${key}" is loaded yet: only the configured origins are allowed, and syncWithRedis() waits, until it is back`;
       process.emitWarning(
-        escapeControlCharacters(
-          `cors-safety: Redis is unreachable (${describeError(err)}); the last good set of "${key}" stays in force until it is back`,
-        ),
+        escapeControlCharacters(`cors-safety: Redis is unreachable (${describeError(err)}); ${meanwhile}`),
         { type: 'CorsSafetyWarning', code: 'CORS_SAFETY_REDIS_DOWN' },
       );
     },
@@ -190,7 +194,8 @@ export async function syncWithRedis(policy: LivePolicy, options: RedisSyncOption
   const owned = options.client === undefined;
   const client = options.client ?? (await clientFromUrl(options.url as string));
   const subscriber = client.duplicate();
-  const outage = outageReporter(key);
+  let loadedOnce = false;
+  const outage = outageReporter(key, () => loadedOnce);
   let closed = false;
 
   // Reloads never overlap: a request for one while one runs makes exactly one more run after it.
@@ -200,6 +205,7 @@ export async function syncWithRedis(policy: LivePolicy, options: RedisSyncOption
     const members = await client.sMembers(key);
     const issues = new IssueCollector();
     if (!closed) await reloadDynamicOrigins(policy, members, key, issues, () => closed);
+    loadedOnce = true;
     if (issues.count > 0)
       logPolicy('redis: skipped %d invalid members of %s', issues.count, escapeControlCharacters(key));
   };
