@@ -171,9 +171,11 @@ function outageReporter(key: string, loaded: () => boolean): { down: (err: unkno
 
 /**
  * Keeps the run-time origins of `policy` (see `LivePolicy.update()`) equal to a Redis set, on
- * every instance that calls it with the same `key`. Resolves once the set is loaded. Origins in
- * the set that are not valid origin entries are skipped and logged. While Redis is unreachable
- * the last good set stays in force; the outage and its end are reported once each with
+ * every instance that calls it with the same `key`. Resolves once the set is loaded; when Redis
+ * is unreachable at the start it keeps trying and does not reject (only the configured origins
+ * are allowed meanwhile), so await it after the server listens if Redis must not hold the start.
+ * Origins in the set that are not valid origin entries are skipped and counted in the
+ * `cors-safety:policy` debug log. While Redis is unreachable the last good set stays in force; the outage and its end are reported once each with
  * `process.emitWarning` (codes `CORS_SAFETY_REDIS_DOWN`, `CORS_SAFETY_REDIS_UP`).
  * Throws `CorsConfigError` for invalid options.
  *
