@@ -1,4 +1,5 @@
 /** Spawns the real CLI (`node --import tsx src/cli/main.ts`) with a hard timeout. */
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { scaled } from '../helpers/time.js';
@@ -61,6 +62,18 @@ export interface DoctorJson {
 
 export function parseDoctorJson(stdout: string): DoctorJson {
   return JSON.parse(stdout) as DoctorJson;
+}
+
+/** The findings' codes in order, each followed by `:detail` when it has one. */
+export function findingCodes(json: DoctorJson): string[] {
+  return json.findings.map((f) => `${f.code}${f.detail === undefined ? '' : `:${f.detail}`}`);
+}
+
+/** The first finding with `code`; fails the test, listing the codes found, when there is none. */
+export function findingOf(json: DoctorJson, code: string): DoctorJson['findings'][number] {
+  const found = json.findings.find((f) => f.code === code);
+  assert.ok(found, `expected ${code}, got ${JSON.stringify(findingCodes(json))}`);
+  return found;
 }
 
 /** True if the text looks like a stack trace (`    at fn (file:1:2)`). */

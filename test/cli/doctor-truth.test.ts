@@ -18,7 +18,7 @@ import { formatDoctorText } from '../../src/cli/report.js';
 import { run } from '../../src/cli/run.js';
 import { startSocketIo } from '../helpers/socketio.js';
 import { listen, type Running } from '../helpers/listen.js';
-import type { DoctorJson } from './cli-helper.js';
+import { findingCodes, type DoctorJson } from './cli-helper.js';
 import { PAGE_ORIGIN } from './servers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'cors-safety-doctor-truth-'));
@@ -33,10 +33,6 @@ async function doctor(args: readonly string[]): Promise<{ code: number; json: Do
   let text = '';
   await run(['doctor', '--timeout', '5000', ...args], { stdout: (t) => (text += t), stderr: () => undefined });
   return { code, json: JSON.parse(stdout) as DoctorJson, text };
-}
-
-function codes(json: DoctorJson): string[] {
-  return json.findings.map((f) => `${f.code}${f.detail === undefined ? '' : `:${f.detail}`}`);
 }
 
 /** corsSafety() first, authentication after it, corsErrorHandler() last: the README's setup. */
@@ -61,7 +57,7 @@ describe('the doctor tells the truth (issue #22)', () => {
     const before = await protectedApi({ origin: [PAGE_ORIGIN] });
     try {
       const { json } = await doctor([`${before.url}/api/me`, '--origin', other, '--credentials']);
-      assert.deepEqual(codes(json), ['no-allow-origin:policy-denied']);
+      assert.deepEqual(findingCodes(json), ['no-allow-origin:policy-denied']);
       const finding = json.findings[0];
       assert.match(finding?.cause ?? '', /Cors-Safety-Reason: origin-not-allowed.*the 401 itself is not the cause/);
       assert.doesNotMatch(finding?.fix ?? '', /mount corsSafety\(\) first/);
@@ -74,7 +70,7 @@ describe('the doctor tells the truth (issue #22)', () => {
       const { json, code } = await doctor([`${fixed.url}/api/me`, '--origin', other, '--credentials']);
       assert.equal(json.verdict, 'allowed');
       assert.equal(code, 0);
-      assert.deepEqual(codes(json), ['error-status-readable:401']);
+      assert.deepEqual(findingCodes(json), ['error-status-readable:401']);
     } finally {
       await fixed.close();
     }
@@ -97,7 +93,7 @@ describe('the doctor tells the truth (issue #22)', () => {
         '-H',
         'Authorization: Bearer good',
       ]);
-      assert.deepEqual(codes(authed.json), []);
+      assert.deepEqual(findingCodes(authed.json), []);
     } finally {
       await api.close();
     }
@@ -172,7 +168,7 @@ describe('the doctor tells the truth (issue #22)', () => {
     });
     const fixed = await startSocketIo(t, allowing);
     const ok = await doctor(['--socketio', fixed.url, '--origin', PAGE_ORIGIN, '-H', 'X-Tenant: acme']);
-    assert.deepEqual(codes(ok.json), []);
+    assert.deepEqual(findingCodes(ok.json), []);
     assert.equal(ok.code, 0);
     assert.equal(ok.json.steps[1]?.name, 'socketio-polling');
   });
@@ -217,7 +213,7 @@ describe('the doctor tells the truth (issue #22)', () => {
       assert.equal(json.steps[0]?.name, 'actual', 'a text/plain body is a simple request: no preflight');
       assert.equal(json.steps.find((s) => s.name === 'actual')?.response?.status, 413);
       // The page and the vhost are different sites, so a SameSite=Lax session cookie would stay behind.
-      assert.deepEqual(codes(json), ['cookies-cross-site:sites', 'error-status-readable:413']);
+      assert.deepEqual(findingCodes(json), ['cookies-cross-site:sites', 'error-status-readable:413']);
       assert.doesNotMatch(`${text}${JSON.stringify(json)}`, /s3cr3t/);
     } finally {
       await vhost.close();

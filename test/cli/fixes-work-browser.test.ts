@@ -19,7 +19,7 @@ import { run } from '../../src/cli/run.js';
 import { CHROMIUM_FLAGS, chromiumSupport, requiredBrowserMessage } from '../helpers/browser-chromium.js';
 import { listen, type Running } from '../helpers/listen.js';
 import { scaled } from '../helpers/time.js';
-import type { DoctorJson } from './cli-helper.js';
+import { findingCodes, findingOf, type DoctorJson } from './cli-helper.js';
 
 const support = chromiumSupport('test/cli/fixes-work-browser.test.ts');
 const skip = support.missing !== undefined && !support.required ? `skipped: ${support.missing}` : false;
@@ -37,16 +37,6 @@ async function doctor(args: readonly string[]): Promise<DoctorJson> {
     stderr: () => undefined,
   });
   return JSON.parse(stdout) as DoctorJson;
-}
-
-function codes(json: DoctorJson): string[] {
-  return json.findings.map((f) => `${f.code}${f.detail === undefined ? '' : `:${f.detail}`}`);
-}
-
-function fixOf(json: DoctorJson, code: string): string {
-  const found = json.findings.find((f) => f.code === code);
-  assert.ok(found, `expected ${code}, got ${JSON.stringify(codes(json))}`);
-  return found.fix;
 }
 
 /** What a page's fetch() ended in. */
@@ -144,8 +134,8 @@ describe('client-side fixes, followed in Chromium', { skip }, () => {
     const url = `${api.url}/items`;
     const json = await doctor([url, '--origin', pageOrigin]);
     assert.equal(json.verdict, 'allowed');
-    assert.deepEqual(codes(json), ['local-network-access:public-to-loopback']);
-    const fix = fixOf(json, 'local-network-access');
+    assert.deepEqual(findingCodes(json), ['local-network-access:public-to-loopback']);
+    const fix = findingOf(json, 'local-network-access').fix;
     assert.match(fix, /^The fix is on the client side: allow "Local network access" for the page's site/);
     const quoted = /console then says "([^"]+)" when refused/.exec(fix)?.[1];
     assert.ok(quoted !== undefined, fix);
@@ -196,8 +186,8 @@ describe('client-side fixes, followed in Chromium', { skip }, () => {
     const pageOrigin = `http://localhost:${page.port}`;
     allowed.add(pageOrigin);
     const json = await doctor([`${api.url}/me`, '--origin', pageOrigin, '--credentials']);
-    assert.deepEqual(codes(json), ['cookies-cross-site:loopback-names']);
-    const fixed = /open the page at (\S+) or call the API/.exec(fixOf(json, 'cookies-cross-site'))?.[1];
+    assert.deepEqual(findingCodes(json), ['cookies-cross-site:loopback-names']);
+    const fixed = /open the page at (\S+) or call the API/.exec(findingOf(json, 'cookies-cross-site').fix)?.[1];
     assert.equal(fixed, `http://127.0.0.1:${page.port}`);
     allowed.add(fixed);
 
@@ -214,7 +204,7 @@ describe('client-side fixes, followed in Chromium', { skip }, () => {
       status: 200,
       body: '{"session":true}',
     });
-    assert.deepEqual(codes(await doctor([`${api.url}/me`, '--origin', fixed, '--credentials'])), []);
+    assert.deepEqual(findingCodes(await doctor([`${api.url}/me`, '--origin', fixed, '--credentials'])), []);
   });
 
   it("cookies-cross-site (sites): serving the page on the API's site, as the fix says, sends the session cookie", async () => {
@@ -224,9 +214,9 @@ describe('client-side fixes, followed in Chromium', { skip }, () => {
     allowed.add(pageOrigin).add(sameSite);
     const resolve = ['--resolve', `api.example.test:${api.port}:127.0.0.1`, '--credentials'];
     const json = await doctor([`${apiUrl}/me`, '--origin', pageOrigin, ...resolve]);
-    assert.ok(codes(json).includes('cookies-cross-site:sites'), codes(json).join());
+    assert.ok(findingCodes(json).includes('cookies-cross-site:sites'), findingCodes(json).join());
     assert.match(
-      fixOf(json, 'cookies-cross-site'),
+      findingOf(json, 'cookies-cross-site').fix,
       /^Serve the page and the API on one site \(subdomains of one domain\)/,
     );
 
@@ -244,7 +234,7 @@ describe('client-side fixes, followed in Chromium', { skip }, () => {
       body: '{"session":true}',
     });
     const after = await doctor([`${apiUrl}/me`, '--origin', sameSite, ...resolve]);
-    assert.equal(codes(after).includes('cookies-cross-site:sites'), false, codes(after).join());
+    assert.equal(findingCodes(after).includes('cookies-cross-site:sites'), false, findingCodes(after).join());
   });
 
   it('mixed-content: the same API served over https, as the fix says, is reachable from the https page', async () => {
@@ -259,8 +249,8 @@ describe('client-side fixes, followed in Chromium', { skip }, () => {
       `api.example.test:${api.port}:127.0.0.1`,
     ]);
     assert.equal(json.verdict, 'blocked');
-    assert.deepEqual(codes(json), ['mixed-content']);
-    assert.match(fixOf(json, 'mixed-content'), /^Serve the API over https/);
+    assert.deepEqual(findingCodes(json), ['mixed-content']);
+    assert.match(findingOf(json, 'mixed-content').fix, /^Serve the API over https/);
 
     const { tab, console } = await open(`${pageOrigin}/`);
     const blocked = await pageFetch(tab, plainUrl);
@@ -280,16 +270,16 @@ describe('client-side fixes, followed in Chromium', { skip }, () => {
     );
     try {
       const same = await doctor([`${bare.url}/items`, '--origin', bare.url]);
-      assert.deepEqual(codes(same), ['same-origin']);
+      assert.deepEqual(findingCodes(same), ['same-origin']);
       assert.equal(same.verdict, 'allowed');
-      assert.match(fixOf(same, 'same-origin'), /with --origin/);
+      assert.match(findingOf(same, 'same-origin').fix, /with --origin/);
       const own = await open(`${bare.url}/`);
       assert.deepEqual(await pageFetch(own.tab, `${bare.url}/items`), { ok: true, status: 200, body: '{"items":[]}' });
 
       const realPage = `http://127.0.0.1:${page.port}`;
       const cross = await doctor([`${bare.url}/items`, '--origin', realPage]);
       assert.equal(cross.verdict, 'blocked');
-      assert.deepEqual(codes(cross), ['no-allow-origin:not-granted']);
+      assert.deepEqual(findingCodes(cross), ['no-allow-origin:not-granted']);
       const other = await open(`${realPage}/`);
       assert.equal((await pageFetch(other.tab, `${bare.url}/items`)).ok, false);
     } finally {

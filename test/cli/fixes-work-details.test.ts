@@ -14,7 +14,7 @@ import { corsSafety, createCorsPolicy } from '../../src/index.js';
 import { run } from '../../src/cli/run.js';
 import { listen, type Running } from '../helpers/listen.js';
 import { scaled } from '../helpers/time.js';
-import type { DoctorJson } from './cli-helper.js';
+import { findingCodes, type DoctorJson } from './cli-helper.js';
 import { PAGE_ORIGIN } from './servers.js';
 
 const policy = createCorsPolicy({ origin: [PAGE_ORIGIN], allowedHeaders: ['X-Tenant'], env: {} });
@@ -43,10 +43,6 @@ async function doctor(server: Running, args: readonly string[]): Promise<DoctorJ
     await server.close();
   }
   return JSON.parse(stdout) as DoctorJson;
-}
-
-function codes(json: DoctorJson): string[] {
-  return json.findings.map((f) => `${f.code}${f.detail === undefined ? '' : `:${f.detail}`}`);
 }
 
 const items = (_req: express.Request, res: express.Response): void => {
@@ -171,10 +167,10 @@ describe('fixes that depend on who answered, followed, make the probe pass', () 
     it(`${c.expected.split(' ')[0] ?? ''}: ${c.name}`, async () => {
       const before = await doctor(await c.broken(), c.args);
       assert.equal(before.verdict, 'blocked');
-      assert.deepEqual(codes(before), c.expected.split(' '));
+      assert.deepEqual(findingCodes(before), c.expected.split(' '));
       assert.match(before.findings[0]?.fix ?? '', c.fix);
       const after = await doctor(await c.fixed(), c.args);
-      assert.deepEqual(codes(after), c.after);
+      assert.deepEqual(findingCodes(after), c.after);
       assert.equal(after.verdict, 'allowed');
     });
   }

@@ -16,7 +16,7 @@ import { describe, it } from 'node:test';
 import { run } from '../../src/cli/run.js';
 import { listen, type Running } from '../helpers/listen.js';
 import { scaled } from '../helpers/time.js';
-import { cleanEnv, parseDoctorJson, runCli, type DoctorJson } from './cli-helper.js';
+import { findingCodes, findingOf, cleanEnv, parseDoctorJson, runCli, type DoctorJson } from './cli-helper.js';
 import { PAGE_ORIGIN, wsServer } from './servers.js';
 
 const TIMEOUT = String(scaled(5000));
@@ -28,16 +28,6 @@ async function doctor(args: readonly string[]): Promise<{ code: number; json: Do
     stderr: () => undefined,
   });
   return { code, json: JSON.parse(stdout) as DoctorJson };
-}
-
-function codes(json: DoctorJson): string[] {
-  return json.findings.map((f) => `${f.code}${f.detail === undefined ? '' : `:${f.detail}`}`);
-}
-
-function finding(json: DoctorJson, code: string): DoctorJson['findings'][number] {
-  const found = json.findings.find((f) => f.code === code);
-  assert.ok(found, `expected ${code}, got ${JSON.stringify(codes(json))}`);
-  return found;
 }
 
 /** Grants exactly `allowed` (with credentials and Vary) on every response, redirects included. */
@@ -75,12 +65,12 @@ describe('request-level fixes, followed, make the probe pass', () => {
     );
     try {
       const before = await doctor([`${api.url}/api/items`, '--origin', PAGE_ORIGIN]);
-      assert.deepEqual(codes(before.json), ['redirect-not-followed']);
-      const fix = finding(before.json, 'redirect-not-followed').fix;
+      assert.deepEqual(findingCodes(before.json), ['redirect-not-followed']);
+      const fix = findingOf(before.json, 'redirect-not-followed').fix;
       const next = /^Run the doctor again against "([^"]+)", or call/.exec(fix)?.[1];
       assert.equal(next, `${api.url}/api/items/`, fix);
       const after = await doctor([next, '--origin', PAGE_ORIGIN]);
-      assert.deepEqual(codes(after.json), []);
+      assert.deepEqual(findingCodes(after.json), []);
       assert.equal(after.code, 0);
     } finally {
       await api.close();
@@ -96,11 +86,11 @@ describe('request-level fixes, followed, make the probe pass', () => {
     );
     try {
       const before = await doctor([`${api.url}/v1`, '--origin', PAGE_ORIGIN]);
-      const fix = finding(before.json, 'redirect-not-followed').fix;
+      const fix = findingOf(before.json, 'redirect-not-followed').fix;
       assert.match(fix, /against "http:\/\/127\.0\.0\.1:\d+\/v2" with --origin null/);
       // The target grants "null", which is what a browser sends after this redirect: allowed.
       const after = await doctor([`${target.url}/v2`, '--origin', 'null']);
-      assert.deepEqual(codes(after.json), []);
+      assert.deepEqual(findingCodes(after.json), []);
       assert.equal(after.json.verdict, 'allowed');
     } finally {
       await api.close();
@@ -112,11 +102,11 @@ describe('request-level fixes, followed, make the probe pass', () => {
     const api = await listen(http.createServer(granting(PAGE_ORIGIN, (_req, res) => json(res))));
     try {
       const before = await doctor([`${api.url}/api/items`, '--origin', api.url]);
-      assert.deepEqual(codes(before.json), ['same-origin']);
-      assert.match(finding(before.json, 'same-origin').fix, /--origin/);
+      assert.deepEqual(findingCodes(before.json), ['same-origin']);
+      assert.match(findingOf(before.json, 'same-origin').fix, /--origin/);
       // The page is served from the dev server on :5173, not from the API.
       const after = await doctor([`${api.url}/api/items`, '--origin', PAGE_ORIGIN]);
-      assert.deepEqual(codes(after.json), []);
+      assert.deepEqual(findingCodes(after.json), []);
       assert.ok(after.json.steps.some((s) => s.name === 'actual' && s.response?.status === 200));
     } finally {
       await api.close();
@@ -136,12 +126,12 @@ describe('request-level fixes, followed, make the probe pass', () => {
     try {
       const before = await doctor([`${api.url}/items/1`, '--origin', PAGE_ORIGIN, '-X', 'patch']);
       assert.equal(before.json.verdict, 'blocked');
-      const fix = finding(before.json, 'method-refused-by-node').fix;
+      const fix = findingOf(before.json, 'method-refused-by-node').fix;
       assert.equal(handled, 0, "Node's parser answered 400 before the handler ran");
       const method = /fetch\(url, \{ method: '([A-Z]+)' \}\)/.exec(fix)?.[1];
       assert.equal(method, 'PATCH', fix);
       const after = await doctor([`${api.url}/items/1`, '--origin', PAGE_ORIGIN, '-X', method]);
-      assert.deepEqual(codes(after.json), []);
+      assert.deepEqual(findingCodes(after.json), []);
       assert.equal(handled, 1);
     } finally {
       await api.close();
@@ -165,8 +155,8 @@ describe('request-level fixes, followed, make the probe pass', () => {
         ...resolve(plain.port),
       ]);
       assert.equal(before.json.verdict, 'blocked');
-      assert.deepEqual(codes(before.json), ['mixed-content']);
-      assert.match(finding(before.json, 'mixed-content').fix, /^Serve the API over https/);
+      assert.deepEqual(findingCodes(before.json), ['mixed-content']);
+      assert.match(findingOf(before.json, 'mixed-content').fix, /^Serve the API over https/);
       // The same API over https (the test's CA trusted the way the doctor's TLS error says: NODE_EXTRA_CA_CERTS).
       const args = ['doctor', `https://api.example.test:${secure.port}/api`, '--origin', page, '--json'];
       const after = await runCli(
@@ -174,7 +164,7 @@ describe('request-level fixes, followed, make the probe pass', () => {
         cleanEnv({ NODE_EXTRA_CA_CERTS: fileURLToPath(cert) }),
       );
       assert.equal(after.code, 0, after.stderr);
-      assert.deepEqual(codes(parseDoctorJson(after.stdout)), []);
+      assert.deepEqual(findingCodes(parseDoctorJson(after.stdout)), []);
     } finally {
       await plain.close();
       await secure.close();
@@ -186,12 +176,12 @@ describe('request-level fixes, followed, make the probe pass', () => {
     const api = await listen(http.createServer(granting(PAGE_ORIGIN, (_req, res) => json(res))));
     try {
       const before = await doctor([`${api.url}/api/items`, '--origin', 'https://app.example.com']);
-      const found = finding(before.json, 'local-network-access');
+      const found = findingOf(before.json, 'local-network-access');
       assert.equal(found.detail, 'public-to-loopback');
       assert.match(found.fix, /on the client side.*Or serve the API on the same address space as the page/);
       // The page served from loopback too (the development setup): no Local Network Access, CORS allowed.
       const after = await doctor([`${api.url}/api/items`, '--origin', PAGE_ORIGIN]);
-      assert.deepEqual(codes(after.json), []);
+      assert.deepEqual(findingCodes(after.json), []);
     } finally {
       await api.close();
     }
@@ -202,11 +192,11 @@ describe('request-level fixes, followed, make the probe pass', () => {
     const api = await listen(http.createServer(granting('http://127.0.0.1:5173', (_req, res) => json(res))));
     try {
       const before = await doctor([`${api.url}/me`, '--origin', page, '--credentials']);
-      const fix = finding(before.json, 'cookies-cross-site').fix;
+      const fix = findingOf(before.json, 'cookies-cross-site').fix;
       const origin = /open the page at (\S+) or call the API/.exec(fix)?.[1];
       assert.equal(origin, 'http://127.0.0.1:5173', fix);
       const after = await doctor([`${api.url}/me`, '--origin', origin, '--credentials']);
-      assert.deepEqual(codes(after.json), []);
+      assert.deepEqual(findingCodes(after.json), []);
       assert.equal(after.code, 0);
     } finally {
       await api.close();
@@ -233,15 +223,15 @@ describe('WebSocket handshake fixes, followed, make the probe pass', () => {
     try {
       const before = await doctor([`ws://127.0.0.1:${broken.port}/`, '--origin', PAGE_ORIGIN]);
       assert.equal(before.json.verdict, 'blocked');
-      assert.deepEqual(codes(before.json), ['ws-accept-invalid']);
-      assert.match(finding(before.json, 'ws-accept-invalid').fix, /Let a WebSocket library answer the handshake/);
+      assert.deepEqual(findingCodes(before.json), ['ws-accept-invalid']);
+      assert.match(findingOf(before.json, 'ws-accept-invalid').fix, /Let a WebSocket library answer the handshake/);
     } finally {
       await broken.close();
     }
     const fixed = await wsServer([PAGE_ORIGIN]);
     try {
       const after = await doctor([`ws://127.0.0.1:${fixed.port}/`, '--origin', PAGE_ORIGIN]);
-      assert.deepEqual(codes(after.json), []);
+      assert.deepEqual(findingCodes(after.json), []);
       assert.equal(after.code, 0);
     } finally {
       await fixed.close();

@@ -12,7 +12,7 @@ import { run } from '../../src/cli/run.js';
 import { assertNginxPresent, nginxSkip, nginxSupport, startNginx } from '../helpers/nginx.js';
 import { clientOutcome, startSocketIo, type SocketIoHarnessOptions } from '../helpers/socketio.js';
 import { scaled } from '../helpers/time.js';
-import type { DoctorJson } from './cli-helper.js';
+import { findingCodes, findingOf, type DoctorJson } from './cli-helper.js';
 import { PAGE_ORIGIN } from './servers.js';
 
 const support = nginxSupport('test/cli/fixes-work-socketio.test.ts');
@@ -28,16 +28,6 @@ async function doctor(
   return { code, json: JSON.parse(stdout) as DoctorJson };
 }
 
-function codes(json: DoctorJson): string[] {
-  return json.findings.map((f) => `${f.code}${f.detail === undefined ? '' : `:${f.detail}`}`);
-}
-
-function fixOf(json: DoctorJson, code: string): string {
-  const found = json.findings.find((f) => f.code === code);
-  assert.ok(found, `expected ${code}, got ${JSON.stringify(codes(json))}`);
-  return found.fix;
-}
-
 function policyFor(...origins: string[]): CorsPolicy {
   return createCorsPolicy({ origin: origins, env: {} });
 }
@@ -48,7 +38,7 @@ async function serve(t: TestContext, policy: CorsPolicy, options: SocketIoHarnes
 
 /** The probe passes: no finding, exit 0, and the session was upgraded to a WebSocket. */
 function assertPasses(result: { code: number; json: DoctorJson }): void {
-  assert.deepEqual(codes(result.json), []);
+  assert.deepEqual(findingCodes(result.json), []);
   assert.equal(result.code, 0);
   assert.ok(
     result.json.steps.some((s) => s.name === 'socketio-upgrade' && s.response?.status === 101),
@@ -59,9 +49,9 @@ function assertPasses(result: { code: number; json: DoctorJson }): void {
 describe('doctor --socketio fixes, followed, make the connection work', () => {
   it('socketio-refused (forbidden): adding the origin to the policy of createAllowRequest opens the session', async (t) => {
     const before = await doctor(await serve(t, policyFor('https://admin.example.com')));
-    assert.deepEqual(codes(before.json), ['socketio-refused:forbidden']);
+    assert.deepEqual(findingCodes(before.json), ['socketio-refused:forbidden']);
     assert.match(
-      fixOf(before.json, 'socketio-refused'),
+      findingOf(before.json, 'socketio-refused').fix,
       /^Add http:\/\/127\.0\.0\.1:5173 to the policy of createAllowRequest/,
     );
     assertPasses(await doctor(await serve(t, policyFor('https://admin.example.com', PAGE_ORIGIN))));
@@ -71,8 +61,8 @@ describe('doctor --socketio fixes, followed, make the connection work', () => {
     const policy = policyFor(PAGE_ORIGIN);
     const url = await serve(t, policy, { server: { transports: ['websocket'] } });
     const before = await doctor(url);
-    assert.deepEqual(codes(before.json), ['socketio-refused:polling-disabled']);
-    const fix = fixOf(before.json, 'socketio-refused');
+    assert.deepEqual(findingCodes(before.json), ['socketio-refused:polling-disabled']);
+    const fix = findingOf(before.json, 'socketio-refused').fix;
     assert.match(fix, /^Set transports: \['websocket'\] in the client as well, or allow polling on the server/);
     // The first half is on the client: the real socket.io-client with that option connects.
     const client = await clientOutcome(url, ['websocket'], PAGE_ORIGIN);
@@ -84,9 +74,9 @@ describe('doctor --socketio fixes, followed, make the connection work', () => {
   it("socketio-refused (not-socketio): passing the URL of the server's path option connects", async (t) => {
     const url = await serve(t, policyFor(PAGE_ORIGIN), { server: { path: '/realtime/' } });
     const before = await doctor(url);
-    assert.deepEqual(codes(before.json), ['socketio-refused:not-socketio']);
+    assert.deepEqual(findingCodes(before.json), ['socketio-refused:not-socketio']);
     assert.match(
-      fixOf(before.json, 'socketio-refused'),
+      findingOf(before.json, 'socketio-refused').fix,
       /Pass the URL of the socket\.io path .*the server's path option/,
     );
     assertPasses(await doctor(`${url}/realtime/`));
@@ -95,17 +85,17 @@ describe('doctor --socketio fixes, followed, make the connection work', () => {
   it('no-allow-origin on polling: io.engine.use(corsSafety(policy)), as the fix says, grants the polling response', async (t) => {
     const policy = policyFor(PAGE_ORIGIN);
     const before = await doctor(await serve(t, policy, { withoutMiddleware: true }));
-    assert.deepEqual(codes(before.json), ['no-allow-origin:not-granted']);
-    assert.match(fixOf(before.json, 'no-allow-origin'), /io\.engine\.use\(corsSafety\(policy\)\)/);
+    assert.deepEqual(findingCodes(before.json), ['no-allow-origin:not-granted']);
+    assert.match(findingOf(before.json, 'no-allow-origin').fix, /io\.engine\.use\(corsSafety\(policy\)\)/);
     assertPasses(await doctor(await serve(t, policy)));
   });
 
   it('credentials-not-allowed on polling: credentials: true in the engine policy, as the fix says, passes', async (t) => {
     const without = await serve(t, policyFor(PAGE_ORIGIN));
     const before = await doctor(without, PAGE_ORIGIN, ['--credentials']);
-    assert.deepEqual(codes(before.json), ['credentials-not-allowed:missing']);
+    assert.deepEqual(findingCodes(before.json), ['credentials-not-allowed:missing']);
     assert.match(
-      fixOf(before.json, 'credentials-not-allowed'),
+      findingOf(before.json, 'credentials-not-allowed').fix,
       /set credentials: true in the policy mounted with io\.engine/,
     );
     const policy = createCorsPolicy({ origin: [PAGE_ORIGIN], credentials: true, env: {} });
@@ -118,17 +108,17 @@ describe('doctor --socketio fixes, followed, make the connection work', () => {
     // The same server without its origin hook (engine.io keeps allowRequest in its options).
     (io.engine as unknown as { opts: { allowRequest?: unknown } }).opts.allowRequest = undefined;
     const before = await doctor(url);
-    assert.deepEqual(codes(before.json), ['ws-origin-not-checked']);
-    assert.match(fixOf(before.json, 'ws-origin-not-checked'), /allowRequest: createAllowRequest\(policy\)/);
+    assert.deepEqual(findingCodes(before.json), ['ws-origin-not-checked']);
+    assert.match(findingOf(before.json, 'ws-origin-not-checked').fix, /allowRequest: createAllowRequest\(policy\)/);
     assertPasses(await doctor(await serve(t, policy)));
   });
 
   it("socketio-no-upgrade: transports: ['polling', 'websocket'] on the server, as the fix says, upgrades", async (t) => {
     const policy = policyFor(PAGE_ORIGIN);
     const before = await doctor(await serve(t, policy, { server: { transports: ['polling'] } }));
-    assert.deepEqual(codes(before.json), ['socketio-no-upgrade']);
+    assert.deepEqual(findingCodes(before.json), ['socketio-no-upgrade']);
     assert.equal(before.json.verdict, 'allowed');
-    assert.match(fixOf(before.json, 'socketio-no-upgrade'), /transports: \['polling', 'websocket'\]/);
+    assert.match(findingOf(before.json, 'socketio-no-upgrade').fix, /transports: \['polling', 'websocket'\]/);
     assertPasses(await doctor(await serve(t, policy, { server: { transports: ['polling', 'websocket'] } })));
   });
 });
@@ -148,9 +138,9 @@ describe('doctor --socketio behind real nginx: the upgrade fix', { skip: nginxSk
     const plain = await startNginx(support, proxy(upstream.port, ''));
     t.after(() => plain.stop());
     const before = await doctor(plain.url);
-    assert.deepEqual(codes(before.json), ['socketio-upgrade-failed:bad-handshake']);
+    assert.deepEqual(findingCodes(before.json), ['socketio-upgrade-failed:bad-handshake']);
     assert.equal(before.json.verdict, 'allowed', 'socket.io-client stays on long-polling');
-    const fix = fixOf(before.json, 'socketio-upgrade-failed');
+    const fix = findingOf(before.json, 'socketio-upgrade-failed').fix;
     // Pasted as printed into the location block.
     const lines = /\(nginx: ([^)]+)\)/.exec(fix)?.[1];
     assert.equal(
