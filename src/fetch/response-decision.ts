@@ -100,6 +100,13 @@ export function errorResponse(request: Request): Response {
   });
 }
 
+/** The safe 500 (see errorResponse()) with the request's decision written on it. */
+function safeErrorWithDecision(request: Request, policy: CompiledPolicy, verdict: RequestVerdict): Response {
+  const safe = errorResponse(request);
+  writeDecision(safe.headers, policy, verdict, undefined);
+  return safe;
+}
+
 /**
  * A response whose headers could not be written (immutable): a copy with the decision (same body
  * stream, status and headers), or, when it has no copy (status 0 of `Response.error()`, 101) and
@@ -128,9 +135,7 @@ function copiedWithDecision(
   } catch (err) {
     logError('withCorsSafety(): could not write the CORS headers on the response: %s', describeError(err));
   }
-  const safe = errorResponse(request);
-  writeDecision(safe.headers, policy, verdict, undefined);
-  return safe;
+  return safeErrorWithDecision(request, policy, verdict);
 }
 
 /**
@@ -154,9 +159,7 @@ export function withDecision(
 ): Response {
   if (response.bodyUsed) {
     logError('withCorsSafety(): the handler returned a Response whose body was already read; answered 500');
-    const safe = errorResponse(request);
-    writeDecision(safe.headers, policy, verdict, undefined);
-    return safe;
+    return safeErrorWithDecision(request, policy, verdict);
   }
   try {
     writeDecision(response.headers, policy, verdict, preflight);

@@ -90,8 +90,7 @@ export class DynamicOrigins {
 
   add(entry: DynamicEntry): void {
     const { value, rule } = entry;
-    if (this.#rules.has(rule)) return;
-    this.#rules.add(rule);
+    if (!this.#rules.add(rule)) return;
     if (value.kind === 'exact' || value.kind === 'app') this.exact.add(value.origin);
     else if (value.kind === 'host') this.patterns.addHost(value.scheme, value.host, value.port, rule);
     else this.patterns.addSubdomains(value.scheme, value.suffix, value.port, rule);

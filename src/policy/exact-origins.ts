@@ -45,6 +45,14 @@ function hashOrigin(origin: string): number {
   return h ^ (h >>> 16);
 }
 
+/** Puts list position `at` (1-based) for `origin` in the first empty slot of a table with no removal marks. */
+function place(slots: Int32Array, origin: string, at: number): void {
+  const mask = slots.length - 1;
+  let slot = hashOrigin(origin) & mask;
+  while (slots[slot] !== EMPTY) slot = (slot + 1) & mask;
+  slots[slot] = at;
+}
+
 /** The number of slots for `count` origins: a power of two at least twice `count`. */
 function slotsFor(count: number): number {
   let slots = MIN_SLOTS;
@@ -173,13 +181,9 @@ export class ExactOrigins implements ReadonlyMap<string, OriginVerdict> {
   #rebuild(count: number): void {
     const old = this.#slots;
     const slots = new Int32Array(slotsFor(count));
-    const mask = slots.length - 1;
     for (let i = 0; i < old.length; i++) {
       const at = old[i] ?? EMPTY;
-      if (at <= EMPTY) continue;
-      let slot = hashOrigin(this.#list[at - 1] as string) & mask;
-      while (slots[slot] !== EMPTY) slot = (slot + 1) & mask;
-      slots[slot] = at;
+      if (at > EMPTY) place(slots, this.#list[at - 1] as string, at);
     }
     this.#slots = slots;
     this.#used = this.#size;
@@ -189,12 +193,7 @@ export class ExactOrigins implements ReadonlyMap<string, OriginVerdict> {
   #compact(): void {
     const list = this.#list.filter((origin) => origin !== undefined);
     const slots = new Int32Array(slotsFor(list.length));
-    const mask = slots.length - 1;
-    for (let i = 0; i < list.length; i++) {
-      let slot = hashOrigin(list[i] as string) & mask;
-      while (slots[slot] !== EMPTY) slot = (slot + 1) & mask;
-      slots[slot] = i + 1;
-    }
+    for (let i = 0; i < list.length; i++) place(slots, list[i] as string, i + 1);
     this.#list = list;
     this.#slots = slots;
     this.#used = list.length;
