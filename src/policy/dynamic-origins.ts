@@ -50,6 +50,24 @@ export function readDynamicEntry(entry: unknown, path: string, issues: IssueColl
 }
 
 /**
+ * Validates a list of run-time entries (`update()`'s `add` or `remove`, the Redis mirror's
+ * `add()`/`remove()`): the valid ones, in order; an issue at `path[i]` for each refused one, and
+ * `update-type` at `path` when `list` is not an array.
+ */
+export function readDynamicEntries(list: unknown, path: string, issues: IssueCollector): DynamicEntry[] {
+  const entries: DynamicEntry[] = [];
+  if (!Array.isArray(list)) {
+    issues.add(path, 'update-type', `must be an array of origins, got ${describeValue(list)}`);
+    return entries;
+  }
+  (list as unknown[]).forEach((entry, i) => {
+    const read = readDynamicEntry(entry, `${path}[${i}]`, issues);
+    if (read !== undefined) entries.push(read);
+  });
+  return entries;
+}
+
+/**
  * The run-time layer of a live policy. Lookups cost what the configured tables cost (one map
  * probe per exact origin, one per DNS label for patterns). It changes only synchronously, inside
  * `update()`, and a request consults it once, synchronously, when its decision starts, so every

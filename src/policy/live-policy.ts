@@ -3,7 +3,7 @@
  * snapshot and swaps it in at once (an atomic reference, as jub0bs/cors `Reconfigure` does);
  * every request and handshake reads the snapshot once, when it starts, and is decided by it.
  */
-import { DynamicOrigins, readDynamicEntry, type DynamicEntry } from './dynamic-origins.js';
+import { DynamicOrigins, readDynamicEntries, type DynamicEntry } from './dynamic-origins.js';
 import { IssueCollector } from './errors.js';
 import { logPolicy } from '../shared/log.js';
 import { describeValue, isPlainObject } from './option-values.js';
@@ -111,18 +111,8 @@ function readChanges(changes: unknown): { add: DynamicEntry[]; remove: DynamicEn
   for (const key of Object.keys(given))
     if (key !== 'add' && key !== 'remove')
       issues.add(key, 'unknown-option', 'is not a key of update(); use add and remove');
-  for (const key of ['add', 'remove'] as const) {
-    const list = given[key];
-    if (list === undefined) continue;
-    if (!Array.isArray(list)) {
-      issues.add(key, 'update-type', `must be an array of origins, got ${describeValue(list)}`);
-      continue;
-    }
-    (list as unknown[]).forEach((entry, i) => {
-      const read = readDynamicEntry(entry, `${key}[${i}]`, issues);
-      if (read !== undefined) result[key].push(read);
-    });
-  }
+  for (const key of ['add', 'remove'] as const)
+    if (given[key] !== undefined) result[key] = readDynamicEntries(given[key], key, issues);
   issues.throwIfAny();
   return result;
 }

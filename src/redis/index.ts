@@ -5,7 +5,7 @@
  * and every `reloadInterval`, so an instance that starts late or was cut off loses no update.
  * The `redis` package (node-redis) is an optional peer dependency, loaded only here.
  */
-import { readDynamicEntry, type DynamicEntry } from '../policy/dynamic-origins.js';
+import { readDynamicEntries, type DynamicEntry } from '../policy/dynamic-origins.js';
 import { IssueCollector } from '../policy/errors.js';
 import { describeError, logPolicy } from '../shared/log.js';
 import { isLivePolicy, type LivePolicy } from '../policy/live-policy.js';
@@ -82,14 +82,7 @@ const DEFAULT_RELOAD_MS = 30_000;
 /** Validates a list of origins; throws CorsConfigError listing all problems. */
 function readOrigins(origins: unknown, what: string): DynamicEntry[] {
   const issues = new IssueCollector();
-  const entries: DynamicEntry[] = [];
-  if (!Array.isArray(origins))
-    issues.add(what, 'update-type', `must be an array of origins, got ${describeValue(origins)}`);
-  else
-    (origins as unknown[]).forEach((entry, i) => {
-      const read = readDynamicEntry(entry, `${what}[${i}]`, issues);
-      if (read !== undefined) entries.push(read);
-    });
+  const entries = readDynamicEntries(origins, what, issues);
   issues.throwIfAny();
   return entries;
 }
